@@ -1,0 +1,179 @@
+"""Typed records passed between the stages of a scan.
+
+discover  -> DagSpec / TaskSpec          (what the DAG code declares)
+extract   -> TaskAccess                  (the SQL and direct table references of one task)
+resolve   -> ResolvedTask                (reads/writes as assets, after lineage parsing)
+scan      -> ScanResult                  (everything, ready for the graph and the catalog)
+
+All records are plain dataclasses that round-trip through ``to_dict``/``from_dict`` so the
+catalog can cache per-file results and skip unchanged files on rescans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal
+
+TaskStatus = Literal["resolved", "partial", "unresolved", "no_data"]
+AccessMode = Literal["read", "write"]
+
+
+class Record:
+    """Mixin: dict round-trip for nested dataclasses (used for caching and JSON output)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]):  # noqa: ANN206
+        kwargs = {}
+        nested = getattr(cls, "_nested", {})
+        for f in fields(cls):  # type: ignore[arg-type]
+            if f.name not in data:
+                continue
+            value = data[f.name]
+            sub = nested.get(f.name)
+            if sub is not None and value is not None:
+                value = [sub.from_dict(v) for v in value]
+            kwargs[f.name] = value
+        return cls(**kwargs)
+
+
+@dataclass
+class TaskSpec(Record):
+    """One task as declared in DAG code, before any SQL is looked at.
+
+    ``args`` holds the operator's keyword arguments whose values are known (literals in static
+    mode, attribute values in import mode), with default_args already merged in.
+    ``callable_source`` is the source of a PythonOperator/@task callable when it can be found.
+    """
+
+    dag_id: str
+    task_id: str
+    operator: str  # operator class name, e.g. "SQLExecuteQueryOperator"; "@task" / "@task.sql" for decorators
+    file: str
+    line: int | None = None
+    owner: str | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    callable_source: str | None = None
+    callable_name: str | None = None
+    unknown_args: list[str] = field(default_factory=list)  # kwargs present but not evaluable (static mode)
+    upstream: list[str] = field(default_factory=list)  # task_ids
+
+
+@dataclass
+class DagSpec(Record):
+    dag_id: str
+    file: str
+    line: int | None = None
+    mode: Literal["import", "static"] = "static"
+    owners: list[str] = field(default_factory=list)
+    owner_links: dict[str, str] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    schedule: str | None = None
+    default_args: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    template_searchpath: list[str] = field(default_factory=list)  # absolute paths
+    user_defined_macros: dict[str, Any] = field(default_factory=dict)
+    tasks: list[TaskSpec] = field(default_factory=list)
+
+    _nested = {"tasks": TaskSpec}
+
+
+@dataclass
+class FileError(Record):
+    file: str
+    error: str
+    line: int | None = None
+    stage: str = "discover"  # discover | extract | lineage
+
+
+@dataclass
+class SqlSource(Record):
+    """One piece of SQL a task runs, rendered to plain text where it was templated."""
+
+    sql: str
+    origin: str  # e.g. "sql", "sql_file:queries/x.sql", "bash:psql", "bash:bq", "hook:run", "bigquery:query"
+    conn_id: str | None = None
+    dialect: str | None = None  # implied by the operator/hook kind, when the connection does not say
+    database: str | None = None  # operator-level override (e.g. database=, schema=)
+    schema: str | None = None
+    file: str | None = None  # .sql file the text came from
+    line: int | None = None
+
+
+@dataclass
+class DirectAccess(Record):
+    """A table a task touches that is known without parsing SQL (transfer operators, dbt, to_sql, ...)."""
+
+    table: str  # as written: "schema.table", "project.dataset.table"
+    mode: AccessMode
+    origin: str  # e.g. "S3ToRedshiftOperator", "dbt:model.shop.orders", "to_sql"
+    conn_id: str | None = None
+    dialect: str | None = None
+    # an edge source->target inside the task is implied between all its direct reads and writes
+    # unless ``group`` says otherwise (dbt: each model's own inputs)
+    group: str | None = None
+
+
+@dataclass
+class TaskAccess(Record):
+    """What extraction found for one task."""
+
+    sql: list[SqlSource] = field(default_factory=list)
+    direct: list[DirectAccess] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)  # reasons some data access could not be determined
+    no_data: bool = False  # the operator is known to touch no table (EmptyOperator, sensors on files, ...)
+
+    _nested = {"sql": SqlSource, "direct": DirectAccess}
+
+
+@dataclass(frozen=True)
+class AssetRef(Record):
+    namespace: str
+    name: str  # qualified, dot-joined, lowercased except quoted case-sensitive parts
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}:{self.name}"
+
+
+@dataclass
+class ResolvedTask(Record):
+    dag_id: str
+    task_id: str
+    operator: str
+    file: str
+    line: int | None
+    owner: str | None
+    status: TaskStatus
+    reads: list[str] = field(default_factory=list)  # asset keys
+    writes: list[str] = field(default_factory=list)
+    edges: list[list[str]] = field(default_factory=list)  # [from_key, to_key]
+    errors: list[str] = field(default_factory=list)
+    sql: list[str] = field(default_factory=list)  # rendered SQL texts (for fingerprints, attribution)
+    sql_files: list[str] = field(default_factory=list)
+    columns: dict[str, list[str]] = field(default_factory=dict)  # asset key -> columns the SQL defines
+    upstream: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FileRecord(Record):
+    path: str
+    content_hash: str
+    mode: str  # import | static | skipped
+    dag_ids: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class ScanResult(Record):
+    folders: list[str]
+    dags: list[DagSpec] = field(default_factory=list)
+    tasks: list[ResolvedTask] = field(default_factory=list)
+    assets: list[AssetRef] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    files: list[FileRecord] = field(default_factory=list)
+    git_commit: str | None = None
+
+    _nested = {"dags": DagSpec, "tasks": ResolvedTask, "assets": AssetRef, "errors": FileError, "files": FileRecord}
