@@ -1,0 +1,185 @@
+"""From SQL text to parsed statements, one error per statement that does not parse.
+
+The text is tokenized once and cut at semicolons; each piece is parsed on its own so one bad
+statement never hides the others. A piece that fails to parse is retried as several
+statements cut at statement keywords (T-SQL scripts often omit semicolons).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ErrorLevel, ParseError, TokenError
+from sqlglot.tokens import Token, TokenType
+
+MAX_SQL_CHARS = 5_000_000
+MAX_STATEMENTS = 20_000
+
+_STATEMENT_STARTS = frozenset(
+    {
+        TokenType.INSERT,
+        TokenType.UPDATE,
+        TokenType.DELETE,
+        TokenType.MERGE,
+        TokenType.CREATE,
+        TokenType.DROP,
+        TokenType.TRUNCATE,
+        TokenType.ALTER,
+        TokenType.DECLARE,
+    }
+)
+# keywords after which a statement keyword continues the same statement (MERGE ... THEN UPDATE)
+_CONTINUES = frozenset({TokenType.THEN, TokenType.INSERT, TokenType.OR, TokenType.L_PAREN})
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_TOKEN_REPR = re.compile(r"<Token token_type: TokenType\.\w+, text: (.*?), line: \d+.*?>")
+
+
+@dataclass
+class ParsedStatement:
+    index: int
+    line: int
+    expression: exp.Expression | None
+    error: str | None = None
+
+
+# When a statement does not parse in its dialect, the dialect it is built on gets a try
+# (Athena DDL is Hive, Redshift grew from Postgres...), then sqlglot's generic dialect.
+FALLBACK_DIALECTS: dict[str, str] = {
+    "athena": "hive",
+    "redshift": "postgres",
+    "materialize": "postgres",
+    "databricks": "spark",
+    "spark": "hive",
+    "starrocks": "mysql",
+    "doris": "mysql",
+}
+
+
+def get_dialect(dialect: str | None) -> Dialect:
+    """sqlglot's dialect; names sqlglot does not know (vertica, db2...) use the generic one."""
+    try:
+        return Dialect.get_or_raise(dialect)
+    except ValueError:
+        return Dialect.get_or_raise(None)
+
+
+def fallback_chain(dialect: str | None) -> list[Dialect]:
+    chain: list[Dialect] = []
+    name = FALLBACK_DIALECTS.get(dialect or "")
+    while name:
+        chain.append(Dialect.get_or_raise(name))
+        name = FALLBACK_DIALECTS.get(name)
+    if dialect:
+        chain.append(Dialect.get_or_raise(None))
+    return chain
+
+
+def parse_statements(sql: str, dialect: str | None) -> list[ParsedStatement]:
+    if len(sql) > MAX_SQL_CHARS:
+        return [ParsedStatement(0, 1, None, f"SQL text too long ({len(sql)} characters, limit {MAX_SQL_CHARS})")]
+    d = get_dialect(dialect)
+    try:
+        tokens = d.tokenize(sql)
+    except TokenError as e:
+        return [ParsedStatement(0, 1, None, f"cannot tokenize: {_clean(str(e))}")]
+    except Exception as e:  # the tokenizer must never take the caller down
+        return [ParsedStatement(0, 1, None, f"cannot tokenize: {type(e).__name__}: {e}")]
+
+    statements: list[ParsedStatement] = []
+    for chunk in _split_on_semicolons(tokens):
+        for expression, line, error in _parse_chunk(d, chunk, sql, dialect):
+            if expression is None and error is None:
+                continue
+            statements.append(ParsedStatement(len(statements), line, expression, error))
+            if len(statements) >= MAX_STATEMENTS:
+                statements.append(ParsedStatement(len(statements), line, None, f"more than {MAX_STATEMENTS} statements; rest skipped"))
+                return statements
+    return statements
+
+
+def _split_on_semicolons(tokens: list[Token]) -> list[list[Token]]:
+    chunks: list[list[Token]] = []
+    current: list[Token] = []
+    for token in tokens:
+        if token.token_type == TokenType.SEMICOLON:
+            if current:
+                chunks.append(current)
+            current = []
+        else:
+            current.append(token)
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _parse_chunk(
+    d: Dialect, chunk: list[Token], sql: str, dialect: str | None
+) -> list[tuple[exp.Expression | None, int, str | None]]:
+    line = chunk[0].line
+    try:
+        return [(e, line, None) for e in _parse(d, chunk, sql)]
+    except (ParseError, TokenError) as e:
+        error = _describe(e)
+    except RecursionError:
+        return [(None, line, "statement nested too deeply to analyse")]
+    except Exception as e:  # sqlglot bugs on odd input must not escape
+        return [(None, line, f"{type(e).__name__}: {e}")]
+    pieces = _split_on_statement_keywords(chunk)
+    if len(pieces) > 1:
+        try:
+            return [(e, piece[0].line, None) for piece in pieces for e in _parse(d, piece, sql)]
+        except Exception:
+            pass
+    text = sql[chunk[0].start : chunk[-1].end + 1]
+    for other in fallback_chain(dialect):
+        try:
+            return [(e, line, None) for e in _parse(other, other.tokenize(text), text)]
+        except Exception:
+            continue
+    return [(None, line, error)]
+
+
+def _parse(d: Dialect, tokens: list[Token], sql: str) -> list[exp.Expression]:
+    parser = d.parser(error_level=ErrorLevel.RAISE)
+    return [e for e in parser.parse(tokens, sql) if e is not None]
+
+
+def _split_on_statement_keywords(chunk: list[Token]) -> list[list[Token]]:
+    pieces: list[list[Token]] = [[]]
+    depth = 0
+    previous: Token | None = None
+    for token in chunk:
+        kind = token.token_type
+        if (
+            kind in _STATEMENT_STARTS
+            and depth == 0
+            and pieces[-1]
+            and (previous is None or previous.token_type not in _CONTINUES)
+        ):
+            pieces.append([])
+        if kind == TokenType.L_PAREN:
+            depth += 1
+        elif kind == TokenType.R_PAREN:
+            depth = max(0, depth - 1)
+        pieces[-1].append(token)
+        previous = token
+    return [p for p in pieces if p]
+
+
+def _describe(error: Exception) -> str:
+    details = getattr(error, "errors", None)
+    if details:
+        first = details[0]
+        where = f" at line {first.get('line')}, column {first.get('col')}" if first.get("line") else ""
+        near = first.get("highlight")
+        near_text = f" near {near!r}" if near else ""
+        description = _TOKEN_REPR.sub(lambda m: repr(m.group(1)), first.get("description") or "parse error")
+        return f"{description}{near_text}{where}"
+    return _clean(str(error))
+
+
+def _clean(message: str) -> str:
+    return _ANSI.sub("", message).strip().splitlines()[0] if message.strip() else message
