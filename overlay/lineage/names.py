@@ -123,3 +123,10 @@ def name_from_text(text: str, ctx: NameContext) -> str | None:
     if not isinstance(table, exp.Table) or is_table_function(table) or location_of(table):
         return None
     return table_name(table, ctx)
+
+
+def known_dialects() -> frozenset[str]:
+    """Dialect names sqlglot knows."""
+    from sqlglot.dialects.dialect import Dialects
+
+    return frozenset(d.value for d in Dialects if d.value)

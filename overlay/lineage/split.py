@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -58,6 +59,7 @@ FALLBACK_DIALECTS: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=64)
 def get_dialect(dialect: str | None) -> Dialect:
     """sqlglot's dialect; names sqlglot does not know (vertica, db2...) use the generic one."""
     try:
@@ -101,17 +103,14 @@ def parse_statements(sql: str, dialect: str | None) -> list[ParsedStatement]:
 
 
 def _split_on_semicolons(tokens: list[Token]) -> list[list[Token]]:
+    semicolon = TokenType.SEMICOLON
+    cuts = [i for i, token in enumerate(tokens) if token.token_type is semicolon]
     chunks: list[list[Token]] = []
-    current: list[Token] = []
-    for token in tokens:
-        if token.token_type == TokenType.SEMICOLON:
-            if current:
-                chunks.append(current)
-            current = []
-        else:
-            current.append(token)
-    if current:
-        chunks.append(current)
+    start = 0
+    for cut in [*cuts, len(tokens)]:
+        if cut > start:
+            chunks.append(tokens[start:cut])
+        start = cut + 1
     return chunks
 
 

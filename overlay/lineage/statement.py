@@ -92,48 +92,66 @@ def analyze_statement(expression: exp.Expression, index: int, line: int, ctx: Na
 
 
 def _analyze_tree(root: exp.Expression, c: _Collector) -> str:
-    kind = _collect_targets(root, c)
-    if not isinstance(root, _READING_ROOTS):
-        return kind
-    _collect_reads(root, c)
-    _collect_procedures(root, c)
-    return kind
+    tables, functions, actions = _index(root)
+    for node in actions:
+        _TARGET_HANDLERS[type(node)](node, c)
+    if isinstance(root, _READING_ROOTS) and not _creates_non_data_object(root):
+        _collect_reads(tables, c)
+        _collect_procedures(functions, c)
+    return _kind_of(root)
 
 
-def _collect_targets(root: exp.Expression, c: _Collector) -> str:
-    kind = _kind_of(root)
-    for node in root.walk():
-        if isinstance(node, exp.Insert):
-            _insert(node, c)
-        elif isinstance(node, (exp.Update, exp.Delete)):
-            _update_or_delete(node, c)
-        elif isinstance(node, exp.Merge):
-            c.write(node.this)
-        elif isinstance(node, exp.Create):
-            _create(node, c)
-        elif isinstance(node, exp.Select) and node.args.get("into"):
-            into = node.args["into"]
-            name = c.write(into.this, temporary=bool(into.args.get("temporary")))
+def _index(root: exp.Expression) -> tuple[list[exp.Table], list[exp.Anonymous], list[exp.Expression]]:
+    """One depth-first walk: the tables (in source order), anonymous functions and target-bearing nodes."""
+    tables: list[exp.Table] = []
+    functions: list[exp.Anonymous] = []
+    actions: list[exp.Expression] = []
+    handlers = _TARGET_HANDLERS
+    for node in root.walk(bfs=False):
+        kind = type(node)
+        if kind is exp.Table:
+            tables.append(node)
+        elif kind is exp.Anonymous:
+            functions.append(node)
+        elif kind in handlers and (kind is not exp.Select or node.args.get("into")):
+            actions.append(node)
+    return tables, functions, actions
+
+
+def _creates_non_data_object(root: exp.Expression) -> bool:
+    return isinstance(root, exp.Create) and (root.args.get("kind") or "").upper() in _NO_LINEAGE_CREATE_KINDS
+
+
+def _select_into(node: exp.Select, c: _Collector) -> None:
+    into = node.args["into"]
+    name = c.write(into.this, temporary=bool(into.args.get("temporary")))
+    if name:
+        c.columns[name] = _select_columns(node)
+
+
+def _merge(node: exp.Merge, c: _Collector) -> None:
+    c.write(node.this)
+
+
+def _truncate(node: exp.TruncateTable, c: _Collector) -> None:
+    for table in node.expressions:
+        c.write(table)
+
+
+def _drop(node: exp.Drop, c: _Collector) -> None:
+    if (node.args.get("kind") or "").upper() in ("TABLE", "VIEW", "MATERIALIZED VIEW", "DYNAMIC TABLE"):
+        for table in [node.this, *(node.args.get("tables") or []), *node.expressions]:
+            name = c.target(table)
             if name:
-                c.columns[name] = _select_columns(node)
-        elif isinstance(node, exp.Copy):
-            _copy(node, c)
-        elif isinstance(node, exp.TruncateTable):
-            for table in node.expressions:
-                c.write(table)
-        elif isinstance(node, exp.Drop):
-            if (node.args.get("kind") or "").upper() in ("TABLE", "VIEW", "MATERIALIZED VIEW", "DYNAMIC TABLE"):
-                for table in [node.this, *(node.args.get("tables") or []), *node.expressions]:
-                    name = c.target(table)
-                    if name:
-                        c.dropped.append(name)
-        elif isinstance(node, exp.Alter):
-            _alter(node, c)
-        elif isinstance(node, exp.Cache):
-            c.write(node.this, temporary=True)
-        elif isinstance(node, exp.Refresh):
-            c.target(node.this)  # Spark REFRESH TABLE only invalidates cached metadata
-    return kind
+                c.dropped.append(name)
+
+
+def _cache(node: exp.Cache, c: _Collector) -> None:
+    c.write(node.this, temporary=True)
+
+
+def _refresh_metadata(node: exp.Refresh, c: _Collector) -> None:
+    c.target(node.this)  # Spark REFRESH TABLE only invalidates cached metadata
 
 
 def _kind_of(root: exp.Expression) -> str:
@@ -195,9 +213,7 @@ def _update_or_delete(node: exp.Update | exp.Delete, c: _Collector) -> None:
 
 
 def _create(node: exp.Create, c: _Collector) -> None:
-    kind = (node.args.get("kind") or "").upper()
-    if kind in _NO_LINEAGE_CREATE_KINDS:
-        c.not_read.update(id(t) for t in node.find_all(exp.Table) if t is _unwrap_table(node.this))
+    if _creates_non_data_object(node):
         return
     temporary = _has_property(node, exp.TemporaryProperty) or _has_property(node, exp.VolatileProperty)
     name = c.write(node.this, temporary=temporary)
@@ -254,8 +270,8 @@ def _rename_target(source: exp.Expression, new: exp.Table, ctx: NameContext) -> 
     return table_name(new, ctx)
 
 
-def _collect_reads(root: exp.Expression, c: _Collector) -> None:
-    for table in root.find_all(exp.Table, bfs=False):
+def _collect_reads(tables: list[exp.Table], c: _Collector) -> None:
+    for table in tables:
         if id(table) in c.not_read or is_table_function(table) or is_system_table(table):
             continue
         location = location_of(table)
@@ -269,9 +285,9 @@ def _collect_reads(root: exp.Expression, c: _Collector) -> None:
         _add(c.result_reads, table_name(_alias_as_name(table), c.ctx))
 
 
-def _collect_procedures(root: exp.Expression, c: _Collector) -> None:
+def _collect_procedures(functions: list[exp.Anonymous], c: _Collector) -> None:
     """Built-in procedures that move rows between tables named by string arguments."""
-    for fn in root.find_all(exp.Anonymous):
+    for fn in functions:
         rule = commands.TABLE_MOVING_FUNCTIONS.get(fn.name.lower())
         if not rule:
             continue
@@ -342,12 +358,32 @@ def _has_property(node: exp.Create, kind: type[exp.Expression]) -> bool:
 
 
 def _select_columns(query: exp.Expression) -> list[str]:
+    """Output column names a query defines (aliases and plain columns; `*` and bare expressions have none)."""
     if not isinstance(query, exp.Query):
         return []
-    names = query.named_selects
-    return [n for n in names if n and n != "*"]
+    names = []
+    for select in query.selects:
+        if isinstance(select, (exp.Alias, exp.Column)) and select.output_name and select.output_name != "*":
+            names.append(select.output_name)
+    return names
 
 
 def _add(items: list[str], name: str) -> None:
     if name not in items:
         items.append(name)
+
+
+_TARGET_HANDLERS = {
+    exp.Insert: _insert,
+    exp.Update: _update_or_delete,
+    exp.Delete: _update_or_delete,
+    exp.Merge: _merge,
+    exp.Create: _create,
+    exp.Select: _select_into,
+    exp.Copy: _copy,
+    exp.TruncateTable: _truncate,
+    exp.Drop: _drop,
+    exp.Alter: _alter,
+    exp.Cache: _cache,
+    exp.Refresh: _refresh_metadata,
+}

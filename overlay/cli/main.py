@@ -1,0 +1,29 @@
+"""Entry point of the ``overlay`` console script."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from overlay.cli.sql_cmd import sql_command
+
+app = typer.Typer(
+    name="overlay",
+    help="An asset-oriented overlay for Apache Airflow: tables, lineage, owners, freshness and cost from your DAG code.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command("sql")(sql_command)
+
+
+@app.callback()
+def _setup(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress and library warnings.")) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not verbose:
+        # sqlglot warns on every statement it keeps as an opaque command; overlay reports those itself
+        logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+
+if __name__ == "__main__":
+    app()
