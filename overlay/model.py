@@ -164,6 +164,9 @@ class FileRecord(Record):
     mode: str  # import | static | skipped
     dag_ids: list[str] = field(default_factory=list)
     error: str | None = None
+    # what a rescan needs to reuse this file's results without parsing it again:
+    # {"dags": [...], "tasks": [...], "errors": [...], "deps": {path: hash}, "settings": hash}
+    payload: dict[str, Any] | None = None
 
 
 @dataclass

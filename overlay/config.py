@@ -1,0 +1,148 @@
+"""Settings from ``overlay.yaml``: connections, ownership, freshness, ignores.
+
+Looked up as ``--config FILE``, else ``./overlay.yaml``, else ``overlay.yaml`` at the top of the
+first scanned DAG folder (settings that travel with the DAG repository).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONFIG_NAME = "overlay.yaml"
+
+
+class ConfigError(ValueError):
+    """overlay.yaml is malformed: the message says where."""
+
+
+@dataclass(frozen=True)
+class ConnectionSpec:
+    """Where a conn_id's tables live: enough to turn a table name into an asset key."""
+
+    conn_id: str
+    dialect: str | None = None
+    database: str | None = None
+    schema: str | None = None
+    namespace: str | None = None
+    source: str = "overlay.yaml"  # overlay.yaml | env | airflow-db | operator
+
+
+@dataclass(frozen=True)
+class OwnershipRule:
+    match: str
+    owners: tuple[str, ...] = ()
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class FreshnessRule:
+    match: str
+    max_lag: str
+
+
+@dataclass
+class Settings:
+    connections: dict[str, ConnectionSpec] = field(default_factory=dict)
+    ownership: list[OwnershipRule] = field(default_factory=list)
+    freshness: list[FreshnessRule] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    variables: dict[str, Any] = field(default_factory=dict)  # Airflow Variables stand-ins for templates
+    path: str | None = None
+
+    def fingerprint(self) -> str:
+        """Changes whenever a setting that affects scan results changes."""
+        data = {"connections": {k: asdict(v) for k, v in sorted(self.connections.items())},
+                "ignore": self.ignore, "variables": self.variables}
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def find_config(explicit: str | None, folders: list[str] | None = None) -> Path | None:
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {explicit}")
+        return path
+    local = Path(CONFIG_NAME)
+    if local.is_file():
+        return local
+    for folder in folders or []:
+        candidate = Path(folder) / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(explicit: str | None = None, folders: list[str] | None = None) -> Settings:
+    path = find_config(explicit, folders)
+    if path is None:
+        return Settings()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: invalid YAML: {e}") from e
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return parse_settings(raw, str(path))
+
+
+def parse_settings(raw: dict[str, Any], where: str = CONFIG_NAME) -> Settings:
+    return Settings(
+        connections=_connections(raw.get("connections") or {}, where),
+        ownership=[_ownership(r, where, i) for i, r in enumerate(_list(raw, "ownership", where))],
+        freshness=[_freshness(r, where, i) for i, r in enumerate(_list(raw, "freshness", where))],
+        ignore=[str(x) for x in _list(raw, "ignore", where)],
+        variables=dict(raw.get("variables") or {}),
+        path=where,
+    )
+
+
+def _list(raw: dict[str, Any], key: str, where: str) -> list[Any]:
+    value = raw.get(key) or []
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: `{key}` must be a list")
+    return value
+
+
+def _connections(raw: Any, where: str) -> dict[str, ConnectionSpec]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: `connections` must map conn_id to settings")
+    result = {}
+    for conn_id, spec in raw.items():
+        if not isinstance(spec, dict):
+            raise ConfigError(f"{where}: connection {conn_id!r} must be a mapping")
+        unknown = set(spec) - {"dialect", "database", "schema", "namespace", "project", "dataset"}
+        if unknown:
+            raise ConfigError(f"{where}: connection {conn_id!r}: unknown keys {sorted(unknown)}")
+        result[str(conn_id)] = ConnectionSpec(
+            conn_id=str(conn_id),
+            dialect=_opt(spec.get("dialect")),
+            database=_opt(spec.get("database") or spec.get("project")),
+            schema=_opt(spec.get("schema") or spec.get("dataset")),
+            namespace=_opt(spec.get("namespace")),
+        )
+    return result
+
+
+def _ownership(rule: Any, where: str, index: int) -> OwnershipRule:
+    if not isinstance(rule, dict) or "match" not in rule:
+        raise ConfigError(f"{where}: ownership[{index}] needs `match` and `owners` or `team`")
+    owners = rule.get("owners") or []
+    if isinstance(owners, str):
+        owners = [owners]
+    return OwnershipRule(match=str(rule["match"]), owners=tuple(str(o) for o in owners), team=_opt(rule.get("team")))
+
+
+def _freshness(rule: Any, where: str, index: int) -> FreshnessRule:
+    if not isinstance(rule, dict) or "match" not in rule or "max_lag" not in rule:
+        raise ConfigError(f"{where}: freshness[{index}] needs `match` and `max_lag`")
+    return FreshnessRule(match=str(rule["match"]), max_lag=str(rule["max_lag"]))
+
+
+def _opt(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)

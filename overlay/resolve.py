@@ -1,0 +1,138 @@
+"""Resolve one task: its SQL and direct table references -> asset keys, edges and a status.
+
+Pure apart from the connection lookup: the lineage engine parses each SQL text with the dialect
+and default database/schema of the task's connection, names become ``namespace:name`` keys, and
+the task's status says how much of its data access is known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from overlay.config import ConnectionSpec
+from overlay.connections import ConnectionResolver
+from overlay.lineage import analyze_sql
+from overlay.lineage.names import NameContext, name_from_text
+from overlay.model import AssetRef, DirectAccess, ResolvedTask, SqlSource, TaskAccess, TaskSpec
+
+
+@dataclass
+class _Accumulator:
+    reads: list[str] = field(default_factory=list)
+    writes: list[str] = field(default_factory=list)
+    edges: list[list[str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    columns: dict[str, list[str]] = field(default_factory=dict)
+    assets: dict[str, AssetRef] = field(default_factory=dict)
+
+    def add(self, items: list[str], key: str) -> None:
+        if key not in items:
+            items.append(key)
+
+    def edge(self, source: str, target: str) -> None:
+        if source != target and [source, target] not in self.edges:
+            self.edges.append([source, target])
+
+    def asset(self, spec: ConnectionSpec, name: str) -> str:
+        ref = AssetRef(namespace=spec.namespace or spec.conn_id or "default", name=name)
+        self.assets[ref.key] = ref
+        return ref.key
+
+
+def resolve_task(task: TaskSpec, access: TaskAccess, connections: ConnectionResolver) -> tuple[ResolvedTask, list[AssetRef]]:
+    acc = _Accumulator()
+    default_conn = _task_conn_id(task)
+    for source in access.sql:
+        _resolve_sql(source, default_conn, connections, acc, task)
+    _resolve_direct(access.direct, default_conn, connections, acc)
+    status = _status(access, acc)
+    resolved = ResolvedTask(
+        dag_id=task.dag_id,
+        task_id=task.task_id,
+        operator=task.operator,
+        file=task.file,
+        line=task.line,
+        owner=task.owner,
+        status=status,
+        reads=acc.reads,
+        writes=acc.writes,
+        edges=acc.edges,
+        errors=[*access.unresolved, *acc.errors],
+        sql=[s.sql for s in access.sql],
+        sql_files=sorted({s.file for s in access.sql if s.file}),
+        columns=acc.columns,
+        upstream=list(task.upstream),
+    )
+    return resolved, list(acc.assets.values())
+
+
+def _task_conn_id(task: TaskSpec) -> str | None:
+    for key in ("conn_id", "postgres_conn_id", "snowflake_conn_id", "gcp_conn_id", "redshift_conn_id",
+                "mysql_conn_id", "mssql_conn_id", "trino_conn_id", "databricks_conn_id", "oracle_conn_id"):
+        value = task.args.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _context(spec: ConnectionSpec, database: str | None, schema: str | None) -> NameContext:
+    return NameContext(dialect=spec.dialect, default_db=database or spec.database, default_schema=schema or spec.schema)
+
+
+def _resolve_sql(source: SqlSource, default_conn: str | None, connections: ConnectionResolver,
+                 acc: _Accumulator, task: TaskSpec) -> None:
+    spec = connections.resolve(source.conn_id or default_conn, source.dialect)
+    ctx = _context(spec, source.database, source.schema)
+    result = analyze_sql(source.sql, dialect=ctx.dialect, default_db=ctx.default_db, default_schema=ctx.default_schema)
+    keys = {name: acc.asset(spec, name) for name in {*result.reads, *result.writes, *(n for e in result.edges for n in e)}}
+    for name in result.reads:
+        acc.add(acc.reads, keys[name])
+    for name in result.writes:
+        acc.add(acc.writes, keys[name])
+    for a, b in result.edges:
+        acc.edge(keys[a], keys[b])
+    for table, cols in result.columns.items():
+        acc.columns[keys[table]] = cols
+    where = source.file or task.file
+    base_line = (source.line or 1) if source.file else (task.line or 1)
+    for error in result.errors:
+        line = base_line + error.line - 1 if source.file else base_line
+        acc.errors.append(f"{where}:{line}: SQL statement {error.statement + 1} does not parse: {error.message}")
+
+
+def _resolve_direct(direct: list[DirectAccess], default_conn: str | None, connections: ConnectionResolver,
+                    acc: _Accumulator) -> None:
+    groups: dict[str | None, tuple[list[str], list[str]]] = {}
+    for item in direct:
+        spec = connections.resolve(item.conn_id or default_conn, item.dialect)
+        name = name_from_text(item.table, _context(spec, None, None))
+        if not name:
+            acc.errors.append(f"{item.origin}: cannot read table name {item.table!r}")
+            continue
+        key = acc.asset(spec, name)
+        reads, writes = groups.setdefault(item.group, ([], []))
+        if item.mode == "write":
+            acc.add(acc.writes, key)
+            writes.append(key)
+        else:
+            acc.add(acc.reads, key)
+            reads.append(key)
+    for group, (reads, writes) in groups.items():
+        sources = reads if group is not None else [r for r in acc.reads if r not in writes]
+        for target in writes:
+            for source in sources:
+                acc.edge(source, target)
+
+
+def _status(access: TaskAccess, acc: _Accumulator) -> str:
+    found = bool(acc.reads or acc.writes)
+    problems = bool(access.unresolved or acc.errors)
+    if found and problems:
+        return "partial"
+    if found:
+        return "resolved"
+    if problems:
+        return "unresolved"
+    if access.sql:  # SQL that touches no table (SELECT 1, SET ...)
+        return "no_data"
+    return "no_data" if access.no_data or not access.direct else "unresolved"
