@@ -1,0 +1,76 @@
+"""Ownership: overlay.yaml rules, then CODEOWNERS, then DAG metadata; conflicts and provenance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from overlay.config import parse_settings
+from overlay.model import DagSpec, ResolvedTask
+from overlay.ownership import OwnershipResolver, find_codeowners
+
+
+def _task(dag_id: str, task_id: str, file: str, owner: str | None = None, sql_files: list[str] | None = None) -> ResolvedTask:
+    return ResolvedTask(dag_id, task_id, "SQLExecuteQueryOperator", file, 1, owner, "resolved", sql_files=sql_files or [])
+
+
+def _repo(tmp_path: Path) -> Path:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "CODEOWNERS").write_text(
+        "# default\n*  @tempo/platform\n/dags/finance/ @tempo/finance-data\n/dags/sql/okr_*.sql  okr-team@tempo.fm\n"
+    )
+    for sub in ("dags/finance", "dags/growth", "dags/sql"):
+        (tmp_path / sub).mkdir(parents=True, exist_ok=True)
+    return tmp_path
+
+
+def test_codeowners_last_match_wins_and_sql_files_come_first(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    codeowners = find_codeowners(root / "dags")
+    assert codeowners is not None and codeowners.root == root
+    resolver = OwnershipResolver(parse_settings({}), codeowners)
+    finance = _task("revenue", "build", str(root / "dags/finance/revenue.py"))
+    growth = _task("trials", "build", str(root / "dags/growth/trials.py"))
+    okr = _task("okr", "build", str(root / "dags/finance/okr.py"), sql_files=[str(root / "dags/sql/okr_daily.sql")])
+    assert [c.owner for c in resolver.task_claims(finance, None)] == ["@tempo/finance-data"]
+    assert [c.owner for c in resolver.task_claims(growth, None)] == ["@tempo/platform"]
+    claim = resolver.task_claims(okr, None)[0]
+    assert claim.owner == "okr-team@tempo.fm" and claim.rule == "CODEOWNERS" and claim.source.endswith("CODEOWNERS:4")
+
+
+def test_overlay_yaml_rules_win_over_everything(tmp_path: Path) -> None:
+    settings = parse_settings({"ownership": [{"match": "warehouse:tempo.finance.*", "owners": ["cfo-office"], "team": "finance"}]})
+    resolver = OwnershipResolver(settings, find_codeowners(_repo(tmp_path) / "dags"))
+    producer = _task("revenue", "build", str(tmp_path / "dags/finance/revenue.py"))
+    result = resolver.asset("warehouse:tempo.finance.revenue", "tempo.finance.revenue", [(producer, None)])
+    assert result.owner_names == ["cfo-office"] and result.owners[0].rule == "overlay.yaml"
+    assert result.owners[0].source.endswith("#ownership[0]") and result.owners[0].team == "finance"
+
+
+def test_dag_metadata_ignores_airflow_default_and_reads_tags(tmp_path: Path) -> None:
+    resolver = OwnershipResolver(parse_settings({}), None)
+    dag = DagSpec("trials", "dags/trials.py", owners=["airflow"], tags=["team:growth"])
+    result = resolver.asset("wh:t", "t", [(_task("trials", "a", "dags/trials.py", owner="airflow"), dag)])
+    assert result.owner_names == ["growth"] and result.owners[0].rule == "tag"
+    dag = DagSpec("trials", "dags/trials.py", owners=["maria"], tags=["team:growth"])
+    result = resolver.asset("wh:t", "t", [(_task("trials", "a", "dags/trials.py", owner="maria"), dag)])
+    assert result.owner_names == ["maria"] and result.owners[0].rule == "dag owner" and result.owners[0].team == "growth"
+    result = resolver.asset("wh:t", "t", [(_task("trials", "a", "dags/trials.py", owner="lee"), dag)])
+    assert result.owner_names == ["lee"] and result.owners[0].rule == "task owner"
+
+
+def test_conflict_when_producers_have_different_owners() -> None:
+    resolver = OwnershipResolver(parse_settings({}), None)
+    a = (_task("d1", "t", "a.py", owner="ana"), DagSpec("d1", "a.py", owners=["ana"]))
+    b = (_task("d2", "t", "b.py", owner="bo"), DagSpec("d2", "b.py", owners=["bo"]))
+    result = resolver.asset("wh:orders", "orders", [a, b])
+    assert result.conflict and result.owner_names == ["ana", "bo"]
+    assert result.by_task == {"d1.t": ["ana"], "d2.t": ["bo"]}
+    assert not resolver.asset("wh:orders", "orders", [a]).conflict
+
+
+def test_unowned_asset() -> None:
+    resolver = OwnershipResolver(parse_settings({}), None)
+    dag = DagSpec("d", "a.py", owners=["airflow"])
+    result = resolver.asset("wh:x", "x", [(_task("d", "t", "a.py", owner="airflow"), dag)])
+    assert result.owners == [] and not result.conflict
