@@ -1,0 +1,232 @@
+"""Reading the catalog: assets, DAGs, tasks, owners and the graph, as plain dicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+from sqlalchemy import Engine, String, and_, cast, func, or_, select
+
+from overlay.catalog.schema import Asset, AssetEdge, Dag, Materialization, Scan, ScanError, Task, TaskIO
+from overlay.graph import build_graph
+
+
+class UnknownKey(LookupError):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"no asset matches {key!r}")
+        self.key = key
+
+
+class AmbiguousKey(LookupError):
+    def __init__(self, key: str, candidates: list[str]) -> None:
+        super().__init__(f"{key!r} matches {len(candidates)} assets: {', '.join(candidates)}")
+        self.key = key
+        self.candidates = candidates
+
+
+class NotFound(LookupError):
+    """An unknown DAG or task."""
+
+
+class CatalogQueries:
+    engine: Engine
+
+    # --- assets -------------------------------------------------------------------------
+    def resolve_key(self, text: str) -> str:
+        """A full key, or any unambiguous dotted suffix of an asset's name (`daily_revenue`, `mart.daily_revenue`)."""
+        text = text.strip()
+        last = text.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
+        with self.engine.connect() as conn:
+            if conn.execute(select(Asset.key).where(Asset.key == text)).first():
+                return text
+            rows = conn.execute(select(Asset.key, Asset.name).where(
+                or_(Asset.short_name == last, Asset.short_name == last.lower()))).all()
+        lowered = text.lower()
+        candidates = sorted({key for key, name in rows if _suffix_match(key, name, text) or _suffix_match(key, name.lower(), lowered)})
+        if not candidates:
+            raise UnknownKey(text)
+        if len(candidates) > 1:
+            raise AmbiguousKey(text, candidates)
+        return candidates[0]
+
+    def assets(self, search: str | None = None, owner: str | None = None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+        conditions = []
+        if search:
+            conditions.append(Asset.key.ilike(f"%{_escape_like(search)}%", escape="\\"))
+        if owner:
+            conditions.append(cast(Asset.owners, String).ilike(f"%{_escape_like(owner)}%", escape="\\"))
+        where = and_(*conditions) if conditions else None
+        with self.engine.connect() as conn:
+            count_query = select(func.count()).select_from(Asset)
+            page_query = select(Asset).order_by(Asset.key).limit(limit).offset(offset)
+            if where is not None:
+                count_query, page_query = count_query.where(where), page_query.where(where)
+            total = conn.execute(count_query).scalar_one()
+            rows = conn.execute(page_query).mappings().all()
+            io = _io_counts(conn, [r["id"] for r in rows])
+        items = [
+            {"key": r["key"], "namespace": r["namespace"], "name": r["name"], "owners": _owner_names(r["owners"]),
+             "owner_conflict": r["owner_conflict"], "producers": io.get((r["id"], "write"), 0), "consumers": io.get((r["id"], "read"), 0)}
+            for r in rows
+        ]
+        return {"total": total, "limit": limit, "offset": offset, "items": items}
+
+    def asset(self, key: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(Asset).where(Asset.key == key)).mappings().first()
+            if row is None:
+                raise UnknownKey(key)
+            tasks = conn.execute(
+                select(TaskIO.mode, Task.dag_id, Task.task_id, Task.operator, Task.file, Task.line, Task.status, Task.owner)
+                .select_from(TaskIO).join(Task, Task.id == TaskIO.task_pk).where(TaskIO.asset_id == row["id"]).order_by(Task.dag_id, Task.task_id)
+            ).mappings().all()
+            upstream = _neighbours(conn, row["id"], upstream=True)
+            downstream = _neighbours(conn, row["id"], upstream=False)
+            last = conn.execute(select(Materialization).where(Materialization.asset_id == row["id"])
+                                .order_by(Materialization.end_date.desc()).limit(1)).mappings().first()
+
+        def task_ref(t: Any) -> dict[str, Any]:
+            return {"task": f"{t['dag_id']}.{t['task_id']}", "dag_id": t["dag_id"], "task_id": t["task_id"], "operator": t["operator"],
+                    "file": t["file"], "line": t["line"], "status": t["status"], "owner": t["owner"]}
+
+        producers = [task_ref(t) for t in tasks if t["mode"] == "write"]
+        consumers = [task_ref(t) for t in tasks if t["mode"] == "read"]
+        return {
+            "key": row["key"], "namespace": row["namespace"], "name": row["name"],
+            "owners": _owner_names(row["owners"]), "ownership": row["owners"], "owner_conflict": row["owner_conflict"],
+            "columns": row["columns"], "producers": producers, "consumers": consumers,
+            "consumer_tasks": len(consumers), "consumer_dags": len({c["dag_id"] for c in consumers}),
+            "upstream": upstream, "downstream": downstream,
+            "last_materialization": _materialization(last), "freshness": None, "cost": None,
+        }
+
+    def owners(self, key: str | None = None) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            query = select(Asset.key, Asset.owners, Asset.owner_conflict).order_by(Asset.key)
+            if key:
+                query = query.where(Asset.key == key)
+            rows = conn.execute(query).all()
+            producers = _producers_by_asset(conn)
+        items = [{"key": k, "owners": _owner_names(o), "ownership": o, "conflict": c, "producers": producers.get(k, [])} for k, o, c in rows]
+        return {
+            "assets": items,
+            "conflicts": [i["key"] for i in items if i["conflict"]],
+            "unowned": [i["key"] for i in items if not i["owners"] and i["producers"]],
+        }
+
+    # --- DAGs and tasks -------------------------------------------------------------------
+    def dags(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            counts = dict(conn.execute(select(Task.dag_id, func.count()).group_by(Task.dag_id)).all())
+            rows = conn.execute(select(Dag).order_by(Dag.dag_id)).mappings().all()
+        return [_dag_dict(r) | {"tasks": counts.get(r["dag_id"], 0)} for r in rows]
+
+    def dag(self, dag_id: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(Dag).where(Dag.dag_id == dag_id)).mappings().first()
+            if row is None:
+                raise NotFound(f"no DAG {dag_id!r} in the catalog")
+            task_rows = conn.execute(select(Task).where(Task.dag_id == dag_id).order_by(Task.task_id)).mappings().all()
+            io = _task_io(conn, [t["id"] for t in task_rows])
+        return _dag_dict(row) | {"tasks": [_task_dict(t, io) for t in task_rows]}
+
+    def task(self, dag_id: str, task_id: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(Task).where(Task.dag_id == dag_id, Task.task_id == task_id)).mappings().first()
+            if row is None:
+                raise NotFound(f"no task {dag_id}.{task_id} in the catalog")
+            io = _task_io(conn, [row["id"]])
+        return _task_dict(row, io) | {"sql": row["sql"], "sql_files": row["sql_files"], "columns": row["columns"]}
+
+    def tasks(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(Task).order_by(Task.dag_id, Task.task_id)).mappings().all()
+            io = _task_io(conn, None)
+        return [_task_dict(t, io) for t in rows]
+
+    # --- graph and history ----------------------------------------------------------------
+    def load_graph(self) -> nx.MultiDiGraph:
+        with self.engine.connect() as conn:
+            assets = conn.execute(select(Asset.id, Asset.key, Asset.namespace, Asset.name)).all()
+            edges = conn.execute(select(AssetEdge.from_asset, AssetEdge.to_asset, Task.dag_id, Task.task_id)
+                                 .select_from(AssetEdge).join(Task, Task.id == AssetEdge.task_pk)).all()
+        by_id = {a.id: a for a in assets}
+        return build_graph(
+            [(a.key, a.namespace, a.name) for a in assets],
+            [(by_id[e.from_asset].key, by_id[e.to_asset].key, f"{e.dag_id}.{e.task_id}") for e in edges],
+        )
+
+    def scans(self, limit: int = 20) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(Scan).order_by(Scan.id.desc()).limit(limit)).mappings().all()
+        return [dict(r) for r in rows]
+
+    def scan_errors(self, scan_id: int) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(ScanError).where(ScanError.scan_id == scan_id).order_by(ScanError.file)).mappings().all()
+        return [{"file": r["file"], "line": r["line"], "stage": r["stage"], "error": r["error"]} for r in rows]
+
+
+def _suffix_match(key: str, name: str, text: str) -> bool:
+    return name == text or name.endswith("." + text) or key.endswith(":" + text)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _owner_names(claims: list[dict[str, Any]] | None) -> list[str]:
+    return sorted({c["owner"] for c in claims or []})
+
+
+def _io_counts(conn: Any, asset_ids: list[int]) -> dict[tuple[int, str], int]:
+    if not asset_ids:
+        return {}
+    rows = conn.execute(select(TaskIO.asset_id, TaskIO.mode, func.count()).where(TaskIO.asset_id.in_(asset_ids))
+                        .group_by(TaskIO.asset_id, TaskIO.mode)).all()
+    return {(a, m): n for a, m, n in rows}
+
+
+def _neighbours(conn: Any, asset_id: int, upstream: bool) -> list[dict[str, str]]:
+    this, other = (AssetEdge.to_asset, AssetEdge.from_asset) if upstream else (AssetEdge.from_asset, AssetEdge.to_asset)
+    rows = conn.execute(select(Asset.key, Task.dag_id, Task.task_id).select_from(AssetEdge).join(Asset, Asset.id == other)
+                        .join(Task, Task.id == AssetEdge.task_pk).where(this == asset_id).order_by(Asset.key)).all()
+    return [{"key": k, "via": f"{d}.{t}"} for k, d, t in rows]
+
+
+def _producers_by_asset(conn: Any) -> dict[str, list[str]]:
+    rows = conn.execute(select(Asset.key, Task.dag_id, Task.task_id).select_from(Asset).join(TaskIO, TaskIO.asset_id == Asset.id)
+                        .join(Task, Task.id == TaskIO.task_pk).where(TaskIO.mode == "write")).all()
+    result: dict[str, list[str]] = {}
+    for key, dag_id, task_id in rows:
+        result.setdefault(key, []).append(f"{dag_id}.{task_id}")
+    return result
+
+
+def _task_io(conn: Any, task_pks: list[int] | None) -> dict[int, dict[str, list[str]]]:
+    query = select(TaskIO.task_pk, TaskIO.mode, Asset.key).select_from(TaskIO).join(Asset, Asset.id == TaskIO.asset_id).order_by(Asset.key)
+    if task_pks is not None:
+        query = query.where(TaskIO.task_pk.in_(task_pks))
+    io: dict[int, dict[str, list[str]]] = {}
+    for pk, mode, key in conn.execute(query).all():
+        io.setdefault(pk, {"read": [], "write": []})[mode].append(key)
+    return io
+
+
+def _dag_dict(row: Any) -> dict[str, Any]:
+    return {"dag_id": row["dag_id"], "file": row["file"], "line": row["line"], "mode": row["mode"], "owners": row["owners"],
+            "owner_links": row["owner_links"], "tags": row["tags"], "schedule": row["schedule"]}
+
+
+def _task_dict(row: Any, io: dict[int, dict[str, list[str]]]) -> dict[str, Any]:
+    rw = io.get(row["id"], {"read": [], "write": []})
+    return {"dag_id": row["dag_id"], "task_id": row["task_id"], "operator": row["operator"], "file": row["file"], "line": row["line"],
+            "owner": row["owner"], "reads": rw["read"], "writes": rw["write"], "status": row["status"], "errors": row["errors"],
+            "upstream": row["upstream"]}
+
+
+def _materialization(row: Any) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {"dag_id": row["dag_id"], "task_id": row["task_id"], "run_id": row["run_id"], "try_number": row["try_number"],
+            "start_date": row["start_date"], "end_date": row["end_date"], "state": row["state"], "source": row["source"]}

@@ -1,0 +1,133 @@
+"""The catalog's tables, as typed SQLAlchemy 2 models.
+
+Schema changes go through Alembic migrations in ``migrations/versions``: a change here needs a
+new revision there (the test suite checks that the migrated schema matches these models).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Scan(Base):
+    __tablename__ = "scans"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    folders: Mapped[list[Any]] = mapped_column(JSON)
+    mode: Mapped[str] = mapped_column(String(16))
+    git_commit: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    overlay_version: Mapped[str] = mapped_column(String(32))
+
+
+class SourceFile(Base):
+    __tablename__ = "files"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(String(1024), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
+
+
+class Dag(Base):
+    __tablename__ = "dags"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dag_id: Mapped[str] = mapped_column(String(250), unique=True)
+    file: Mapped[str] = mapped_column(String(1024))
+    line: Mapped[int | None] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(16))
+    owners: Mapped[list[Any]] = mapped_column(JSON)
+    owner_links: Mapped[dict[str, Any]] = mapped_column(JSON)
+    tags: Mapped[list[Any]] = mapped_column(JSON)
+    schedule: Mapped[str | None] = mapped_column(String(250))
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("dag_id", "task_id", name="uq_tasks_dag_task"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dag_id: Mapped[str] = mapped_column(String(250), index=True)
+    task_id: Mapped[str] = mapped_column(String(250))
+    operator: Mapped[str] = mapped_column(String(250))
+    file: Mapped[str] = mapped_column(String(1024))
+    line: Mapped[int | None] = mapped_column(Integer)
+    owner: Mapped[str | None] = mapped_column(String(250))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    errors: Mapped[list[Any]] = mapped_column(JSON)
+    sql: Mapped[list[Any]] = mapped_column(JSON)
+    sql_files: Mapped[list[Any]] = mapped_column(JSON)
+    columns: Mapped[dict[str, Any]] = mapped_column(JSON)
+    upstream: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class Asset(Base):
+    __tablename__ = "assets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(1024), unique=True)
+    namespace: Mapped[str] = mapped_column(String(512), index=True)
+    name: Mapped[str] = mapped_column(String(1024), index=True)
+    short_name: Mapped[str] = mapped_column(String(512), index=True)  # last dotted part, for suffix lookups
+    owners: Mapped[list[Any]] = mapped_column(JSON)  # [{"owner", "rule", "source", "team"}]
+    owner_conflict: Mapped[bool] = mapped_column(Boolean, default=False)
+    columns: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class TaskIO(Base):
+    __tablename__ = "task_io"
+    __table_args__ = (UniqueConstraint("task_pk", "asset_id", "mode", name="uq_task_io"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_pk: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    mode: Mapped[str] = mapped_column(String(8))
+
+
+class AssetEdge(Base):
+    __tablename__ = "asset_edges"
+    __table_args__ = (UniqueConstraint("from_asset", "to_asset", "task_pk", name="uq_asset_edges"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    from_asset: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    to_asset: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    task_pk: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+
+
+class ScanError(Base):
+    __tablename__ = "scan_errors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"), index=True)
+    file: Mapped[str] = mapped_column(String(1024))
+    line: Mapped[int | None] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str] = mapped_column(Text)
+
+
+class Materialization(Base):
+    """One finished task run that wrote an asset (from the Airflow listener or `runs sync`)."""
+
+    __tablename__ = "materializations"
+    __table_args__ = (
+        UniqueConstraint("asset_id", "dag_id", "task_id", "run_id", "try_number", name="uq_materializations"),
+        Index("ix_materializations_asset_end", "asset_id", "end_date"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    dag_id: Mapped[str] = mapped_column(String(250))
+    task_id: Mapped[str] = mapped_column(String(250))
+    run_id: Mapped[str] = mapped_column(String(250))
+    try_number: Mapped[int] = mapped_column(Integer, default=1)
+    start_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

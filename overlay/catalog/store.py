@@ -1,0 +1,144 @@
+"""Writing the catalog: one scan stored in one transaction, in place, with stable ids."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Engine, insert, select
+
+from overlay import __version__
+from overlay.catalog.engine import make_engine, migrate, resolve_db_url
+from overlay.catalog.queries import CatalogQueries
+from overlay.catalog.schema import Asset, AssetEdge, Dag, Materialization, Scan, ScanError, SourceFile, Task, TaskIO
+from overlay.catalog.sync import sync_links, sync_rows
+from overlay.model import ScanResult
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Catalog", "CatalogError", "ScanSummary", "resolve_db_url"]
+
+
+class CatalogError(RuntimeError):
+    """The catalog database cannot be opened or written."""
+
+
+@dataclass
+class ScanSummary:
+    scan_id: int
+    dags: int
+    tasks: int
+    assets: int
+    edges: int
+    unresolved: int
+    errors: int
+    files: int
+    reused_files: int
+
+    def to_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+class Catalog(CatalogQueries):
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Catalog:
+        url = resolve_db_url(url)
+        try:
+            engine = make_engine(url)
+            migrate(engine)
+        except Exception as e:
+            raise CatalogError(f"cannot open catalog {url}: {type(e).__name__}: {e}") from e
+        return cls(engine, url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def cached_payloads(self) -> dict[str, dict[str, Any]]:
+        """path -> what the last scan found in that file, to skip unchanged files."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(SourceFile.path, SourceFile.payload)).all()
+        return {path: payload for path, payload in rows if payload}
+
+    def store_scan(self, result: ScanResult, mode: str = "auto", started_at: datetime | None = None,
+                   ownership: dict[str, dict[str, Any]] | None = None) -> ScanSummary:
+        """Replace the catalog's content with ``result`` in one transaction; a failure changes nothing."""
+        started_at = started_at or datetime.now(timezone.utc)
+        try:
+            with self.engine.begin() as conn:
+                return _store(conn, result, mode, started_at, ownership or {})
+        except Exception as e:
+            self._record_failed_scan(result, mode, started_at, e)
+            raise CatalogError(f"scan not stored, the catalog is unchanged: {type(e).__name__}: {e}") from e
+
+    def _record_failed_scan(self, result: ScanResult, mode: str, started_at: datetime, error: Exception) -> None:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(Scan.__table__).values(
+                    started_at=started_at, finished_at=datetime.now(timezone.utc), folders=result.folders, mode=mode,
+                    git_commit=result.git_commit, status="failed", counts={"error": f"{type(error).__name__}: {error}"},
+                    overlay_version=__version__))
+        except Exception:  # the database itself is gone: nothing more to record
+            log.exception("could not record the failed scan")
+
+
+def _store(conn: Any, result: ScanResult, mode: str, started_at: datetime, ownership: dict[str, dict[str, Any]]) -> ScanSummary:
+    scan_id = conn.execute(insert(Scan.__table__).values(
+        started_at=started_at, finished_at=None, folders=result.folders, mode=mode, git_commit=result.git_commit,
+        status="running", counts={}, overlay_version=__version__)).inserted_primary_key[0]
+
+    sync_rows(conn, SourceFile.__table__, ["path"], [
+        {"path": f.path, "content_hash": f.content_hash, "mode": f.mode, "error": f.error, "payload": f.payload, "scan_id": scan_id}
+        for f in result.files])
+    sync_rows(conn, Dag.__table__, ["dag_id"], [
+        {"dag_id": d.dag_id, "file": d.file, "line": d.line, "mode": d.mode, "owners": list(d.owners),
+         "owner_links": dict(d.owner_links), "tags": list(d.tags), "schedule": d.schedule}
+        for d in result.dags])
+    task_ids = sync_rows(conn, Task.__table__, ["dag_id", "task_id"], [
+        {"dag_id": t.dag_id, "task_id": t.task_id, "operator": t.operator, "file": t.file, "line": t.line, "owner": t.owner,
+         "status": t.status, "errors": list(t.errors), "sql": list(t.sql), "sql_files": list(t.sql_files),
+         "columns": dict(t.columns), "upstream": list(t.upstream)}
+        for t in result.tasks])
+
+    columns = _asset_columns(result)
+    materialized = {(k,) for (k,) in conn.execute(
+        select(Asset.key).join(Materialization, Materialization.asset_id == Asset.id).distinct()).all()}
+    asset_ids = sync_rows(conn, Asset.__table__, ["key"], [
+        {"key": a.key, "namespace": a.namespace, "name": a.name, "short_name": a.name.rsplit(".", 1)[-1],
+         "owners": ownership.get(a.key, {}).get("owners", []), "owner_conflict": bool(ownership.get(a.key, {}).get("conflict")),
+         "columns": columns.get(a.key, [])}
+        for a in result.assets], keep=materialized)
+
+    io, edges = set(), set()
+    for task in result.tasks:
+        pk = task_ids[(task.dag_id, task.task_id)]
+        io.update((pk, asset_ids[(key,)], "read") for key in task.reads)
+        io.update((pk, asset_ids[(key,)], "write") for key in task.writes)
+        edges.update((asset_ids[(a,)], asset_ids[(b,)], pk) for a, b in task.edges)
+    sync_links(conn, TaskIO.__table__, ["task_pk", "asset_id", "mode"], io)
+    sync_links(conn, AssetEdge.__table__, ["from_asset", "to_asset", "task_pk"], edges)
+
+    if result.errors:
+        conn.execute(insert(ScanError.__table__), [
+            {"scan_id": scan_id, "file": e.file, "line": e.line, "stage": e.stage, "error": e.error} for e in result.errors])
+    summary = ScanSummary(
+        scan_id=scan_id, dags=len(result.dags), tasks=len(result.tasks), assets=len(result.assets), edges=len(edges),
+        unresolved=sum(1 for t in result.tasks if t.status == "unresolved"), errors=len(result.errors),
+        files=len(result.files), reused_files=sum(1 for f in result.files if f.mode == "cached"))
+    conn.execute(Scan.__table__.update().where(Scan.__table__.c.id == scan_id).values(
+        status="ok", finished_at=datetime.now(timezone.utc), counts=summary.to_dict()))
+    return summary
+
+
+def _asset_columns(result: ScanResult) -> dict[str, list[str]]:
+    columns: dict[str, list[str]] = {}
+    for task in result.tasks:
+        for key, cols in task.columns.items():
+            if cols:
+                columns[key] = list(cols)
+    return columns

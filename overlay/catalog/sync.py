@@ -1,0 +1,61 @@
+"""Diff-and-apply writes: rows keyed by a natural key keep their ids across rescans."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, tuple_, update
+
+CHUNK = 500
+
+
+def sync_rows(
+    conn: Connection,
+    table: Table,
+    key_columns: Sequence[str],
+    rows: list[dict[str, Any]],
+    keep: set[tuple[Any, ...]] | None = None,
+) -> dict[tuple[Any, ...], int]:
+    """Make ``table`` hold exactly ``rows`` (plus rows whose key is in ``keep``); return key -> id."""
+    existing = {tuple(r[c] for c in key_columns): dict(r) for r in conn.execute(select(table)).mappings()}
+    inserts, updates = [], []
+    for row in rows:
+        key = tuple(row[c] for c in key_columns)
+        old = existing.pop(key, None)
+        if old is None:
+            inserts.append(row)
+        elif any(old.get(c) != v for c, v in row.items()):
+            updates.append({"b_id": old["id"], **{f"b_{c}": v for c, v in row.items()}})
+    if inserts:
+        conn.execute(insert(table), inserts)
+    if updates:
+        columns = [c for c in rows[0] if c != "id"]
+        statement = update(table).where(table.c.id == bindparam("b_id")).values({c: bindparam(f"b_{c}") for c in columns})
+        conn.execute(statement, updates)
+    stale = [old["id"] for key, old in existing.items() if not keep or key not in keep]
+    delete_ids(conn, table, stale)
+    return {tuple(r[c] for c in key_columns): r["id"] for r in conn.execute(select(table.c.id, *[table.c[c] for c in key_columns])).mappings()}
+
+
+def sync_links(conn: Connection, table: Table, columns: Sequence[str], wanted: Iterable[tuple[Any, ...]]) -> None:
+    """Make a link table (no payload beyond its key columns) hold exactly ``wanted``."""
+    wanted_set = set(wanted)
+    rows = conn.execute(select(table.c.id, *[table.c[c] for c in columns])).all()
+    existing = {tuple(r[1:]): r[0] for r in rows}
+    missing = [dict(zip(columns, key)) for key in wanted_set - existing.keys()]
+    if missing:
+        conn.execute(insert(table), missing)
+    delete_ids(conn, table, [i for key, i in existing.items() if key not in wanted_set])
+
+
+def delete_ids(conn: Connection, table: Table, ids: list[int]) -> None:
+    for start in range(0, len(ids), CHUNK):
+        conn.execute(delete(table).where(table.c.id.in_(ids[start : start + CHUNK])))
+
+
+def keys_present(conn: Connection, table: Table, columns: Sequence[str]) -> set[tuple[Any, ...]]:
+    return {tuple(r) for r in conn.execute(select(*[table.c[c] for c in columns]).distinct()).all()}
+
+
+__all__ = ["sync_rows", "sync_links", "delete_ids", "keys_present", "tuple_"]
