@@ -1,0 +1,76 @@
+"""Discovery: which DAGs and tasks a DAG folder declares.
+
+``--mode import`` uses Airflow's DagBag (exact, runs DAG code); ``--mode static`` reads the AST
+and never executes anything; ``--mode auto`` imports and falls back to static for files that
+fail to import, reporting both.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from overlay.discover.files import DagFile, list_dag_files
+from overlay.discover.static import scan_source
+from overlay.model import DagSpec, FileError
+
+log = logging.getLogger(__name__)
+Mode = Literal["auto", "import", "static"]
+
+
+@dataclass
+class FileDiscovery:
+    path: str
+    content_hash: str
+    mode_used: str  # import | static
+    dags: list[DagSpec] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    skipped: bool = False  # unchanged since the cached scan: not parsed again
+
+
+def discover_folder(folder: str | Path, mode: Mode = "auto", cached: dict[str, str] | None = None) -> list[FileDiscovery]:
+    if mode not in ("auto", "import", "static"):
+        raise ValueError(f"unknown mode {mode!r}: use auto, import or static")
+    cached = cached or {}
+    files = list_dag_files(folder)
+    loader = None
+    results = []
+    for dag_file in files:
+        if cached.get(dag_file.path) == dag_file.content_hash:
+            results.append(FileDiscovery(dag_file.path, dag_file.content_hash, mode, skipped=True))
+            continue
+        if mode != "static" and loader is None:
+            loader = _import_loader(folder, mode)
+        results.append(discover_file(dag_file, mode if loader is not None else "static", loader))
+    return results
+
+
+def discover_file(dag_file: DagFile, mode: Mode, loader: object | None) -> FileDiscovery:
+    if mode == "static" or loader is None:
+        dags, errors = scan_source(dag_file.path, dag_file.source)
+        return FileDiscovery(dag_file.path, dag_file.content_hash, "static", dags, errors)
+    dags, errors = loader.load(dag_file.path, dag_file.source)  # type: ignore[attr-defined]
+    if not errors or mode == "import":
+        return FileDiscovery(dag_file.path, dag_file.content_hash, "import", dags, errors)
+    static_dags, static_errors = scan_source(dag_file.path, dag_file.source)
+    imported = {d.dag_id for d in dags}
+    merged = dags + [d for d in static_dags if d.dag_id not in imported]
+    note = [FileError(dag_file.path, "import failed; DAGs below were found by static analysis", None, stage="import")] if static_dags else []
+    return FileDiscovery(dag_file.path, dag_file.content_hash, "static" if static_dags else "import", merged, errors + note + static_errors)
+
+
+def _import_loader(folder: str | Path, mode: Mode) -> object | None:
+    try:
+        from overlay.discover.imported import DagBagLoader
+
+        return DagBagLoader(folder)
+    except ImportError as e:
+        if mode == "import":
+            raise RuntimeError(f"--mode import needs Apache Airflow installed (pip install 'overlay[airflow]'): {e}") from e
+        log.warning("Airflow is not importable (%s): scanning statically", e)
+        return None
+
+
+__all__ = ["FileDiscovery", "Mode", "discover_folder", "discover_file", "list_dag_files"]

@@ -1,0 +1,174 @@
+"""Import discovery: Airflow's own DagBag parses the file (exact for dynamic DAGs; runs DAG code)."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from overlay.model import DagSpec, FileError, TaskSpec
+
+log = logging.getLogger(__name__)
+
+# operator attributes worth keeping besides template fields
+KNOWN_ARGS = (
+    "conn_id", "postgres_conn_id", "snowflake_conn_id", "gcp_conn_id", "redshift_conn_id", "aws_conn_id", "mysql_conn_id",
+    "mssql_conn_id", "trino_conn_id", "databricks_conn_id", "oracle_conn_id", "sqlite_conn_id", "source_conn_id",
+    "destination_conn_id", "database", "schema", "table", "params", "parameters", "hook_params", "split_statements",
+    "destination_project_dataset_table", "source_project_dataset_table", "source_project_dataset_tables", "select_query",
+    "s3_bucket", "s3_key", "bucket", "source_objects", "destination_cloud_storage_uris", "destination_table",
+    "destination_dataset_table", "project_id", "configuration", "sql", "bash_command", "op_kwargs", "op_args",
+    "templates_dict", "use_legacy_sql", "preoperator", "query", "filename", "external_dag_id", "trigger_dag_id",
+)
+DECORATED = {"_PythonDecoratedOperator": "@task", "_SQLDecoratedOperator": "@task.sql", "_BashDecoratedOperator": "@task.bash",
+             "_PythonVirtualenvDecoratedOperator": "@task.virtualenv", "_BranchPythonDecoratedOperator": "@task.branch",
+             "_ShortCircuitDecoratedOperator": "@task.short_circuit", "_PythonExternalDecoratedOperator": "@task.external_python",
+             "_DockerDecoratedOperator": "@task.docker", "_KubernetesDecoratedOperator": "@task.kubernetes"}
+_TRACEBACK_LINE = re.compile(r'File "([^"]+)", line (\d+)')
+
+
+class DagBagLoader:
+    """One DagBag for a folder; files are imported one at a time so each gets its own errors."""
+
+    def __init__(self, folder: str | Path) -> None:
+        from airflow.models.dagbag import DagBag  # imported only in import mode
+
+        self.folder = str(Path(folder).resolve())
+        if self.folder not in sys.path:
+            sys.path.insert(0, self.folder)  # as Airflow does with the DAG folder
+        self.bag = DagBag(dag_folder=self.folder, collect_dags=False, load_op_links=False)
+
+    def load(self, path: str, source: str) -> tuple[list[DagSpec], list[FileError]]:
+        self.bag.import_errors.clear()
+        try:
+            dags = self.bag.process_file(path, only_if_updated=False, safe_mode=False)
+        except BaseException as e:  # SystemExit or a timeout raised by DAG code
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            return [], [FileError(path, f"import failed: {type(e).__name__}: {e}", stage="import")]
+        errors = [_import_error(path, message) for message in self.bag.import_errors.values()]
+        task_lines = _task_lines(source)
+        specs = []
+        for dag in dags:
+            try:
+                specs.append(dag_spec(dag, path, task_lines))
+            except Exception as e:
+                errors.append(FileError(path, f"cannot read DAG {getattr(dag, 'dag_id', '?')}: {type(e).__name__}: {e}", stage="import"))
+        return specs, errors
+
+
+def _import_error(path: str, message: str) -> FileError:
+    line = None
+    for file, number in _TRACEBACK_LINE.findall(message):
+        if Path(file).resolve() == Path(path).resolve():
+            line = int(number)
+    last = [m for m in message.strip().splitlines() if m.strip()]
+    return FileError(path, last[-1].strip() if last else message, line, stage="import")
+
+
+def _task_lines(source: str) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    for number, text in enumerate(source.splitlines(), start=1):
+        for match in re.finditer(r"task_id\s*=\s*[\"']([^\"']+)[\"']", text):
+            lines.setdefault(match.group(1), number)
+        for match in re.finditer(r"^\s*def\s+(\w+)\s*\(", text):
+            lines.setdefault(match.group(1), number)
+    return lines
+
+
+def dag_spec(dag: Any, path: str, task_lines: dict[str, int]) -> DagSpec:
+    default_args = _jsonable(dict(getattr(dag, "default_args", None) or {}))
+    owners = [o.strip() for o in str(default_args.get("owner", "")).split(",") if o.strip()]
+    params = getattr(dag, "params", None)
+    params_dict = params.dump() if hasattr(params, "dump") else dict(params or {})
+    searchpath = getattr(dag, "template_searchpath", None) or []
+    searchpath = [searchpath] if isinstance(searchpath, str) else list(searchpath)
+    base = Path(path).parent
+    spec = DagSpec(
+        dag_id=dag.dag_id, file=path, line=_dag_line(dag, path), mode="import", owners=owners,
+        owner_links=dict(getattr(dag, "owner_links", None) or {}), tags=sorted(str(t) for t in (getattr(dag, "tags", None) or [])),
+        schedule=_schedule(dag), default_args=default_args, params=_jsonable(params_dict),
+        template_searchpath=[str((base / p).resolve()) for p in searchpath],
+        user_defined_macros=_jsonable(dict(getattr(dag, "user_defined_macros", None) or {})),
+    )
+    for task in dag.tasks:
+        spec.tasks.append(task_spec(task, spec, task_lines))
+    return spec
+
+
+def task_spec(task: Any, dag: DagSpec, task_lines: dict[str, int]) -> TaskSpec:
+    operator = DECORATED.get(type(task).__name__, type(task).__name__)
+    args: dict[str, Any] = {}
+    unknown: list[str] = []
+    names = dict.fromkeys([*KNOWN_ARGS, *getattr(task, "template_fields", ())])
+    for name in names:
+        if not hasattr(task, name):
+            continue
+        try:
+            value = getattr(task, name)
+        except Exception:
+            continue
+        if value is None or callable(value):
+            continue
+        plain = _jsonable(value)
+        if plain is _NOT_JSON:
+            unknown.append(name)
+        else:
+            args[name] = plain
+    callable_obj = getattr(task, "python_callable", None)
+    source, name = None, None
+    if callable_obj is not None:
+        name = getattr(callable_obj, "__name__", None)
+        try:
+            source = inspect.getsource(callable_obj)
+        except (OSError, TypeError):
+            source = None
+    owner = getattr(task, "owner", None)
+    return TaskSpec(
+        dag_id=dag.dag_id, task_id=task.task_id, operator=operator, file=dag.file,
+        line=task_lines.get(task.task_id) or task_lines.get(name or "") or dag.line,
+        owner=str(owner) if owner else None, args=args, callable_source=source, callable_name=name,
+        unknown_args=unknown, upstream=sorted(task.upstream_task_ids),
+    )
+
+
+def _dag_line(dag: Any, path: str) -> int | None:
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if dag.dag_id in line and ("DAG(" in line or "dag_id" in line or "@dag" in line):
+            return number
+    return None
+
+
+def _schedule(dag: Any) -> str | None:
+    timetable = getattr(dag, "timetable", None)
+    summary = getattr(timetable, "summary", None)
+    return str(summary) if summary is not None else None
+
+
+_NOT_JSON = object()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_jsonable(v) for v in value]
+        return _NOT_JSON if any(i is _NOT_JSON for i in items) else items
+    if isinstance(value, dict):
+        items = {str(k): _jsonable(v) for k, v in value.items()}
+        return {k: v for k, v in items.items() if v is not _NOT_JSON}
+    if hasattr(value, "value") and type(value).__name__ == "Param":
+        return _jsonable(value.value)
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return _NOT_JSON if not hasattr(value, "isoformat") else value.isoformat()
+    return value
