@@ -40,14 +40,25 @@ class ConnectionResolver:
     _cache: dict[str, ConnectionSpec | None] = field(default_factory=dict)
     _airflow_rows: dict[str, ConnectionSpec] | None = None
 
-    def resolve(self, conn_id: str | None, implied_dialect: str | None = None) -> ConnectionSpec:
+    def resolve(self, conn_id: str | None, implied_dialect: str | None = None, database: str | None = None) -> ConnectionSpec:
         known = self.lookup(conn_id) if conn_id else None
         if known is not None:
             dialect = known.dialect or implied_dialect
             schema = known.schema or (DEFAULT_SCHEMAS.get(dialect or "") if known.database else None)
             return ConnectionSpec(known.conn_id, dialect, known.database, schema, known.namespace, known.source)
+        if conn_id is None and implied_dialect:
+            shared = self._only_warehouse_of(implied_dialect, database)
+            if shared is not None:
+                return self.resolve(shared.conn_id, implied_dialect)
         namespace = conn_id or implied_dialect or "default"
         return ConnectionSpec(conn_id or "", implied_dialect, None, None, namespace, "operator")
+
+    def _only_warehouse_of(self, dialect: str, database: str | None) -> ConnectionSpec | None:
+        """SQL run without a conn_id (psql, dbt) on the one configured warehouse of its kind."""
+        matches = [c for c in self.settings.connections.values() if c.dialect == dialect
+                   and (database is None or (c.database or "").lower() == database.lower())]
+        namespaces = {c.namespace or c.conn_id for c in matches}
+        return matches[0] if len(namespaces) == 1 else None
 
     def lookup(self, conn_id: str) -> ConnectionSpec | None:
         if conn_id in self._cache:

@@ -124,6 +124,7 @@ class TaskAccess(Record):
     direct: list[DirectAccess] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)  # reasons some data access could not be determined
     no_data: bool = False  # the operator is known to touch no table (EmptyOperator, sensors on files, ...)
+    files: list[str] = field(default_factory=list)  # other files the result depends on (dbt manifests)
 
     _nested = {"sql": SqlSource, "direct": DirectAccess}
 

@@ -81,7 +81,7 @@ def _context(spec: ConnectionSpec, database: str | None, schema: str | None) -> 
 
 def _resolve_sql(source: SqlSource, default_conn: str | None, connections: ConnectionResolver,
                  acc: _Accumulator, task: TaskSpec) -> None:
-    spec = connections.resolve(source.conn_id or default_conn, source.dialect)
+    spec = connections.resolve(source.conn_id or default_conn, source.dialect, source.database)
     ctx = _context(spec, source.database, source.schema)
     result = analyze_sql(source.sql, dialect=ctx.dialect, default_db=ctx.default_db, default_schema=ctx.default_schema)
     keys = {name: acc.asset(spec, name) for name in {*result.reads, *result.writes, *(n for e in result.edges for n in e)}}

@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from overlay.cli.scan_cmd import scan_command
 from overlay.cli.sql_cmd import sql_command
 
 app = typer.Typer(
@@ -14,6 +15,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.command("scan")(scan_command)
 app.command("sql")(sql_command)
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import io
 import json
 import logging
 import re
 import sys
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,17 +39,22 @@ class DagBagLoader:
     """One DagBag for a folder; files are imported one at a time so each gets its own errors."""
 
     def __init__(self, folder: str | Path) -> None:
-        from airflow.models.dagbag import DagBag  # imported only in import mode
+        with _quiet():
+            try:
+                from airflow.dag_processing.dagbag import DagBag  # imported only in import mode
+            except ImportError:  # Airflow 3.0
+                from airflow.models.dagbag import DagBag
 
-        self.folder = str(Path(folder).resolve())
-        if self.folder not in sys.path:
-            sys.path.insert(0, self.folder)  # as Airflow does with the DAG folder
-        self.bag = DagBag(dag_folder=self.folder, collect_dags=False, load_op_links=False)
+            self.folder = str(Path(folder).resolve())
+            if self.folder not in sys.path:
+                sys.path.insert(0, self.folder)  # as Airflow does with the DAG folder
+            self.bag = DagBag(dag_folder=self.folder, collect_dags=False, load_op_links=False)
 
     def load(self, path: str, source: str) -> tuple[list[DagSpec], list[FileError]]:
         self.bag.import_errors.clear()
         try:
-            dags = self.bag.process_file(path, only_if_updated=False, safe_mode=False)
+            with _quiet():
+                dags = self.bag.process_file(path, only_if_updated=False, safe_mode=False)
         except BaseException as e:  # SystemExit or a timeout raised by DAG code
             if isinstance(e, KeyboardInterrupt):
                 raise
@@ -59,6 +68,20 @@ class DagBagLoader:
             except Exception as e:
                 errors.append(FileError(path, f"cannot read DAG {getattr(dag, 'dag_id', '?')}: {type(e).__name__}: {e}", stage="import"))
         return specs, errors
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Airflow logs import failures to stdout; overlay reports them itself, so keep stdout clean."""
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        previous = logging.root.manager.disable
+        logging.disable(logging.CRITICAL)
+        try:
+            yield
+        finally:
+            logging.disable(previous)
 
 
 def _import_error(path: str, message: str) -> FileError:

@@ -1,0 +1,70 @@
+"""``overlay scan`` and ``overlay export``: build the catalog from DAG folders, and get the graph out."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from overlay.catalog import Catalog, CatalogError
+from overlay.cli.output import console, err_console, fail, print_json
+from overlay.config import ConfigError, load_settings
+from overlay.pipeline import build_catalog
+
+
+def scan_command(
+    folders: Annotated[list[Path], typer.Argument(help="DAG folders to scan.")],
+    mode: Annotated[str, typer.Option("--mode", help="auto (import, static fallback) | import | static (never runs DAG code)")] = "auto",
+    db: Annotated[Optional[str], typer.Option("--db", help="Catalog URL (default $OVERLAY_DB, else sqlite:///overlay.db).")] = None,
+    config: Annotated[Optional[str], typer.Option("--config", help="Settings file (default ./overlay.yaml, else DAG_FOLDER/overlay.yaml).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Find every DAG and task, infer what each reads and writes, and store the asset graph."""
+    if mode not in ("auto", "import", "static"):
+        fail(f"unknown --mode {mode!r}: use auto, import or static", 2)
+    missing = [str(f) for f in folders if not f.is_dir()]
+    if missing:
+        fail(f"DAG folder not found: {', '.join(missing)}", 2)
+    try:
+        settings = load_settings(config, [str(f) for f in folders])
+        catalog = Catalog.open(db)
+    except (ConfigError, CatalogError) as e:
+        fail(str(e), 2)
+    started = time.perf_counter()
+    try:
+        outcome = build_catalog(catalog, [str(f) for f in folders], mode, settings, datetime.now(timezone.utc))
+    except CatalogError as e:
+        fail(str(e), 1)
+    elapsed = time.perf_counter() - started
+    if as_json:
+        print_json(outcome.to_dict() | {"seconds": round(elapsed, 3), "db": catalog.url})
+        return
+    _print_summary(outcome, elapsed, catalog.url)
+
+
+def _print_summary(outcome, elapsed: float, url: str) -> None:  # noqa: ANN001 - ScanOutcome
+    s = outcome.summary
+    console.print(f"[bold]Scanned[/] {', '.join(outcome.result.folders)} in {elapsed:.2f}s → {url}")
+    console.print(f"  files {s.files} ({s.reused_files} unchanged, not parsed again) · DAGs {s.dags} · tasks {s.tasks} · "
+                  f"assets {s.assets} · edges {s.edges} · unresolved tasks {s.unresolved} · errors {s.errors}")
+    statuses = outcome.status_counts()
+    console.print("  task status: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
+    unresolved = [t for t in outcome.result.tasks if t.status in ("unresolved", "partial")]
+    if unresolved:
+        table = Table(title="Tasks overlay could not fully resolve", title_justify="left")
+        for column in ("task", "status", "file:line", "reason"):
+            table.add_column(column, overflow="fold")
+        for task in unresolved[:50]:
+            table.add_row(f"{task.dag_id}.{task.task_id}", task.status, f"{task.file}:{task.line}", "; ".join(task.errors)[:300])
+        console.print(table)
+    if outcome.result.errors:
+        table = Table(title="Files with problems", title_justify="left")
+        for column in ("file:line", "stage", "error"):
+            table.add_column(column, overflow="fold")
+        for error in outcome.result.errors[:50]:
+            table.add_row(f"{error.file}:{error.line or ''}", error.stage, error.error[:300])
+        err_console.print(table)

@@ -1,0 +1,59 @@
+"""The main job end to end: scan folders, work out ownership, store the catalog in one transaction."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from overlay.catalog import Catalog
+from overlay.catalog.store import ScanSummary
+from overlay.config import Settings
+from overlay.model import ScanResult
+from overlay.ownership import OwnershipResolver, find_codeowners
+from overlay.scan import scan_folders
+
+
+@dataclass
+class ScanOutcome:
+    result: ScanResult
+    summary: ScanSummary
+    ownership: dict[str, dict[str, Any]]
+
+    def status_counts(self) -> dict[str, int]:
+        return dict(Counter(t.status for t in self.result.tasks))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.summary.to_dict(),
+            "status": self.status_counts(),
+            "unresolved_tasks": [
+                {"task": f"{t.dag_id}.{t.task_id}", "status": t.status, "file": t.file, "line": t.line, "errors": t.errors}
+                for t in self.result.tasks if t.status in ("unresolved", "partial")
+            ],
+            "errors": [e.to_dict() for e in self.result.errors],
+            "conflicts": sorted(k for k, v in self.ownership.items() if v["conflict"]),
+        }
+
+
+def compute_ownership(result: ScanResult, settings: Settings) -> dict[str, dict[str, Any]]:
+    codeowners = find_codeowners(result.folders[0]) if result.folders else None
+    resolver = OwnershipResolver(settings, codeowners)
+    dags = {d.dag_id: d for d in result.dags}
+    producers: dict[str, list] = {}
+    for task in result.tasks:
+        for key in task.writes:
+            producers.setdefault(key, []).append((task, dags.get(task.dag_id)))
+    ownership = {}
+    for asset in result.assets:
+        answer = resolver.asset(asset.key, asset.name, producers.get(asset.key, []))
+        ownership[asset.key] = {"owners": [c.__dict__ for c in answer.owners], "conflict": answer.conflict}
+    return ownership
+
+
+def build_catalog(catalog: Catalog, folders: list[str], mode: str, settings: Settings, started_at: datetime) -> ScanOutcome:
+    result = scan_folders(folders, mode=mode, settings=settings, cache=catalog.cached_payloads())
+    ownership = compute_ownership(result, settings)
+    summary = catalog.store_scan(result, mode=mode, started_at=started_at, ownership=ownership)
+    return ScanOutcome(result, summary, ownership)

@@ -1,0 +1,186 @@
+"""``overlay scan``: DAG folders -> ScanResult, reusing cached results of unchanged files.
+
+discover (files, DAGs, tasks) -> extract (each task's SQL) -> resolve (assets) -> ScanResult.
+A file is reused from the previous scan when its content, the settings and every ``.sql`` file
+its tasks read are unchanged. Nothing here writes to the catalog: the caller stores the result
+in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pathspec
+
+from overlay.config import Settings
+from overlay.connections import ConnectionResolver
+from overlay.discover import FileDiscovery, discover_folder
+from overlay.extract import ExtractContext, extract_task
+from overlay.model import AssetRef, DagSpec, FileError, FileRecord, ResolvedTask, ScanResult
+from overlay.resolve import resolve_task
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FileOutcome:
+    dags: list[DagSpec] = field(default_factory=list)
+    tasks: list[ResolvedTask] = field(default_factory=list)
+    assets: list[AssetRef] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    deps: dict[str, str] = field(default_factory=dict)
+
+
+def scan_folders(
+    folders: list[str],
+    mode: str = "auto",
+    settings: Settings | None = None,
+    cache: dict[str, dict[str, Any]] | None = None,
+    resolver: ConnectionResolver | None = None,
+) -> ScanResult:
+    settings = settings or Settings()
+    resolver = resolver or ConnectionResolver(settings)
+    cache = cache or {}
+    result = ScanResult(folders=[str(Path(f).resolve()) for f in folders])
+    assets: dict[str, AssetRef] = {}
+    seen_dags: dict[str, str] = {}
+    for folder in folders:
+        root = Path(folder).resolve()
+        if not root.is_dir():
+            result.errors.append(FileError(str(folder), "DAG folder not found", stage="discover"))
+            continue
+        ctx = ExtractContext(dag_folder=str(root), variables=dict(settings.variables))
+        ignored = _ignore_spec(settings.ignore)
+        reusable = _reusable(cache, settings.fingerprint())
+        for found in discover_folder(root, mode=mode, cached=reusable):
+            if ignored and ignored.match_file(os.path.relpath(found.path, root)):
+                continue
+            outcome = _reuse(cache[found.path]) if found.skipped else _process(found, ctx, resolver)
+            _dedupe_dags(outcome, seen_dags, result.errors)
+            result.dags.extend(outcome.dags)
+            result.tasks.extend(outcome.tasks)
+            result.errors.extend(outcome.errors)
+            for ref in outcome.assets:
+                assets.setdefault(ref.key, ref)
+            result.files.append(_file_record(found, outcome, settings.fingerprint()))
+    result.assets = sorted(assets.values(), key=lambda a: a.key)
+    result.git_commit = git_commit(folders[0]) if folders else None
+    return result
+
+
+def _process(found: FileDiscovery, ctx: ExtractContext, resolver: ConnectionResolver) -> FileOutcome:
+    outcome = FileOutcome(dags=[_display(d) for d in found.dags], errors=[_display_error(e) for e in found.errors])
+    for dag in found.dags:
+        for task in dag.tasks:
+            access = extract_task(task, dag, ctx)
+            resolved, refs = resolve_task(task, access, resolver)
+            resolved.file = display_path(resolved.file)
+            outcome.tasks.append(resolved)
+            outcome.assets.extend(refs)
+            for sql_file in access_files(access):
+                outcome.deps[sql_file] = file_hash(sql_file)
+    return outcome
+
+
+def access_files(access: Any) -> set[str]:
+    files = {s.file for s in access.sql if s.file}
+    files.update(getattr(access, "files", None) or [])
+    return {f for f in files if f and os.path.isfile(f)}
+
+
+def _reuse(payload: dict[str, Any]) -> FileOutcome:
+    return FileOutcome(
+        dags=[DagSpec.from_dict(d) for d in payload.get("dags", [])],
+        tasks=[ResolvedTask.from_dict(t) for t in payload.get("tasks", [])],
+        assets=[AssetRef.from_dict(a) for a in payload.get("assets", [])],
+        errors=[FileError.from_dict(e) for e in payload.get("errors", [])],
+        deps=dict(payload.get("deps", {})),
+    )
+
+
+def _reusable(cache: dict[str, dict[str, Any]], settings_fingerprint: str) -> dict[str, str]:
+    """path -> content hash for cached files whose settings and .sql dependencies are unchanged."""
+    reusable = {}
+    for path, payload in cache.items():
+        if payload.get("settings") != settings_fingerprint or "content_hash" not in payload:
+            continue
+        if all(os.path.isfile(dep) and file_hash(dep) == digest for dep, digest in payload.get("deps", {}).items()):
+            reusable[path] = payload["content_hash"]
+    return reusable
+
+
+def _file_record(found: FileDiscovery, outcome: FileOutcome, settings_fingerprint: str) -> FileRecord:
+    payload = {
+        "content_hash": found.content_hash,
+        "settings": settings_fingerprint,
+        "dags": [d.to_dict() for d in outcome.dags],
+        "tasks": [t.to_dict() for t in outcome.tasks],
+        "assets": [a.to_dict() for a in outcome.assets],
+        "errors": [e.to_dict() for e in outcome.errors],
+        "deps": outcome.deps,
+    }
+    error = "; ".join(e.error for e in outcome.errors) or None
+    return FileRecord(
+        path=found.path,
+        content_hash=found.content_hash,
+        mode="cached" if found.skipped else found.mode_used,
+        dag_ids=[d.dag_id for d in outcome.dags],
+        error=error,
+        payload=payload,
+    )
+
+
+def _dedupe_dags(outcome: FileOutcome, seen: dict[str, str], errors: list[FileError]) -> None:
+    kept = []
+    for dag in outcome.dags:
+        if dag.dag_id in seen and seen[dag.dag_id] != dag.file:
+            errors.append(FileError(dag.file, f"DAG id {dag.dag_id!r} is already defined in {seen[dag.dag_id]}", dag.line))
+            outcome.tasks = [t for t in outcome.tasks if not (t.dag_id == dag.dag_id and t.file == dag.file)]
+            continue
+        seen[dag.dag_id] = dag.file
+        kept.append(dag)
+    outcome.dags = kept
+
+
+def _display(dag: DagSpec) -> DagSpec:
+    dag.file = display_path(dag.file)
+    for task in dag.tasks:
+        task.file = display_path(task.file)
+    return dag
+
+
+def _display_error(error: FileError) -> FileError:
+    error.file = display_path(error.file)
+    return error
+
+
+def display_path(path: str) -> str:
+    """Paths under the working folder are shown relative to it, others absolute."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def _ignore_spec(patterns: list[str]) -> pathspec.PathSpec | None:
+    return pathspec.PathSpec.from_lines("gitwildmatch", patterns) if patterns else None
+
+
+def file_hash(path: str) -> str:
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def git_commit(folder: str) -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
