@@ -57,6 +57,7 @@ class TaskSpec(Record):
     args: dict[str, Any] = field(default_factory=dict)
     callable_source: str | None = None
     callable_name: str | None = None
+    callable_scope: dict[str, Any] = field(default_factory=dict)  # module constants the callable refers to
     unknown_args: list[str] = field(default_factory=list)  # kwargs present but not evaluable (static mode)
     upstream: list[str] = field(default_factory=list)  # task_ids
 

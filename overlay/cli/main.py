@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from overlay.cli.scan_cmd import scan_command
+from overlay.cli.scan_cmd import export_command, scan_command
 from overlay.cli.sql_cmd import sql_command
 
 app = typer.Typer(
@@ -16,6 +16,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("scan")(scan_command)
+app.command("export")(export_command)
 app.command("sql")(sql_command)
 
 

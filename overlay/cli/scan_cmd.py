@@ -68,3 +68,19 @@ def _print_summary(outcome, elapsed: float, url: str) -> None:  # noqa: ANN001 -
         for error in outcome.result.errors[:50]:
             table.add_row(f"{error.file}:{error.line or ''}", error.stage, error.error[:300])
         err_console.print(table)
+
+
+def export_command(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json | mermaid | dot | openlineage (one RunEvent per line)")] = "json",
+    db: Annotated[Optional[str], typer.Option("--db", help="Catalog URL.")] = None,
+) -> None:
+    """Write the asset graph to standard output."""
+    from overlay.export import FORMATS, render
+
+    if fmt not in FORMATS:
+        fail(f"unknown --format {fmt!r}: use one of {', '.join(FORMATS)}", 2)
+    try:
+        catalog = Catalog.open(db)
+    except CatalogError as e:
+        fail(str(e), 2)
+    typer.echo(render(catalog, fmt), nl=False)

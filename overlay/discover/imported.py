@@ -151,12 +151,35 @@ def task_spec(task: Any, dag: DagSpec, task_lines: dict[str, int]) -> TaskSpec:
         except (OSError, TypeError):
             source = None
     owner = getattr(task, "owner", None)
+    scope = _callable_constants(callable_obj, source)
     return TaskSpec(
         dag_id=dag.dag_id, task_id=task.task_id, operator=operator, file=dag.file,
         line=task_lines.get(task.task_id) or task_lines.get(name or "") or dag.line,
         owner=str(owner) if owner else None, args=args, callable_source=source, callable_name=name,
-        unknown_args=unknown, upstream=sorted(task.upstream_task_ids),
+        unknown_args=unknown, upstream=sorted(task.upstream_task_ids), callable_scope=scope,
     )
+
+
+def _callable_constants(fn: Any, source: str | None) -> dict[str, Any]:
+    """Module constants the callable's source names, read from its globals (JSON-ready ones only)."""
+    if fn is None or not source:
+        return {}
+    import ast
+    import textwrap
+
+    try:
+        names = {n.id for n in ast.walk(ast.parse(textwrap.dedent(source))) if isinstance(n, ast.Name)}
+    except SyntaxError:
+        return {}
+    module_globals = getattr(fn, "__globals__", {}) or {}
+    scope = {}
+    for name in names:
+        value = module_globals.get(name)
+        if isinstance(value, (str, int, float, bool, list, dict, tuple)):
+            plain = _jsonable(value)
+            if plain is not _NOT_JSON:
+                scope[name] = plain
+    return scope
 
 
 def _dag_line(dag: Any, path: str) -> int | None:

@@ -324,8 +324,9 @@ class StaticScanner:
         task.task_id = task_id
         callable_node = next((k.value for k in node.keywords if k.arg == "python_callable"), None)
         if isinstance(callable_node, ast.Name) and isinstance(scope.get(callable_node.id), FunctionRef):
-            fn = scope[callable_node.id].node
-            task.callable_name, task.callable_source = fn.name, ast.get_source_segment(self.source, fn)
+            ref = scope[callable_node.id]
+            task.callable_name, task.callable_source = ref.node.name, ast.get_source_segment(self.source, ref.node)
+            task.callable_scope = constants_used(ref.node, ref.scope)
         task.owner = str(task.args.get("owner")) if task.args.get("owner") else None
         if dag is None:
             self.errors.append(FileError(self.path, f"task {task_id!r} at line {node.lineno} belongs to no DAG found statically", node.lineno, stage="static"))
@@ -361,6 +362,7 @@ class StaticScanner:
         task.args = dict(dag.default_args) if dag else {}
         task.args.update({k: plain(v) for k, v in fn.decorator_kwargs.items() if is_known(v) and k != "task_id"})
         task.callable_name, task.callable_source = fn.node.name, ast.get_source_segment(self.source, fn.node)
+        task.callable_scope = constants_used(fn.node, fn.scope)
         bound = self.bind_arguments(fn.node, node, scope)
         upstream = [v for v in bound.values() if isinstance(v, TaskRef)]
         task.args["op_kwargs"] = {k: plain(v) for k, v in bound.items() if is_known(v) and not isinstance(v, (TaskRef, DagRef))}
@@ -395,6 +397,13 @@ class StaticScanner:
                 if isinstance(value, DagRef):
                     return value.spec
         return self.dag_stack[-1] if self.dag_stack else None
+
+
+def constants_used(fn: ast.FunctionDef, scope: dict[str, Any]) -> dict[str, Any]:
+    """Module-level constants a function refers to (in its body or its defaults), JSON-ready."""
+    names = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
+    return {name: plain(scope[name]) for name in sorted(names)
+            if name in scope and is_known(scope[name]) and isinstance(scope[name], (str, int, float, bool, list, dict, tuple))}
 
 
 def _is_class_call(func: ast.Attribute, ev: Evaluator) -> bool:

@@ -59,6 +59,7 @@ def extract_task(task: TaskSpec, dag: DagSpec, ctx: ExtractContext) -> TaskAcces
 
 def _extract(t: _Task) -> None:
     op = t.spec.operator
+    _decorated_body(t)
     if op in NO_DATA_OPERATORS:
         t.access.no_data = True
         return
@@ -75,6 +76,21 @@ def _extract(t: _Task) -> None:
         t.access.unresolved.append(f"unknown operator {op}: its data access is not known to overlay")
     if not (t.access.sql or t.access.direct or t.access.unresolved or t.access.no_data):
         t.access.no_data = op in BASH_OPERATORS or op in PYTHON_OPERATORS
+
+
+def _decorated_body(t: _Task) -> None:
+    """``@task.sql``/``@task.bash``: the SQL or command is what the function returns."""
+    key = {"@task.sql": "sql", "@task.bash": "bash_command"}.get(t.spec.operator)
+    if key is None or isinstance(t.args.get(key), str) or not t.spec.callable_source:
+        return
+    op_kwargs = t.args.get("op_kwargs") if isinstance(t.args.get("op_kwargs"), dict) else {}
+    text = python.returned_text(t.spec.callable_source, op_kwargs, t.spec.callable_scope)
+    if text is not None:
+        t.args[key] = text
+        if key in t.spec.unknown_args:
+            t.spec.unknown_args.remove(key)
+    elif key not in t.spec.unknown_args:
+        t.spec.unknown_args.append(key)
 
 
 def _operator(t: _Task, rule: Any) -> None:
@@ -244,7 +260,7 @@ def _python(t: _Task) -> None:
     op_kwargs = t.args.get("op_kwargs")
     if isinstance(op_kwargs, dict):
         kwargs.update(op_kwargs)
-    found = python.analyze_callable(t.spec.callable_source, kwargs, first_line=t.spec.line or 1)
+    found = python.analyze_callable(t.spec.callable_source, kwargs, t.spec.callable_scope, first_line=t.spec.line or 1)
     default_conn = t.conn()
     for item in found.sql:
         t.access.sql.append(SqlSource(item.sql, f"hook:{item.method}", item.conn_id or default_conn, item.dialect, line=item.line))

@@ -89,18 +89,27 @@ def resolve_dbt(argv: list[str], cwd: str | None, default_project: str | None = 
         node = manifest.nodes[uid]
         if not node.get("relation_name") or (node.get("config") or {}).get("materialized") == "ephemeral":
             continue
-        reads = [r for r in (_relation(manifest, p) for p in (node.get("depends_on") or {}).get("nodes", [])) if r]
+        reads = _parent_relations(manifest, uid)
         models.append(DbtModelIO(uid, node["relation_name"], reads))
     return DbtInvocation(manifest_path, ADAPTER_DIALECTS.get(manifest.adapter or ""), models)
 
 
-def _relation(manifest: Manifest, uid: str) -> str | None:
-    node = manifest.nodes.get(uid) or manifest.sources.get(uid)
-    if not node:
-        return None
-    if (node.get("config") or {}).get("materialized") == "ephemeral":
-        return None
-    return node.get("relation_name")
+def _parent_relations(manifest: Manifest, uid: str, seen: set[str] | None = None) -> list[str]:
+    """Relations a model reads: its parents', looking through ephemeral models (they are CTEs)."""
+    seen = seen if seen is not None else set()
+    relations: list[str] = []
+    for parent in (manifest.nodes.get(uid) or {}).get("depends_on", {}).get("nodes", []):
+        if parent in seen:
+            continue
+        seen.add(parent)
+        node = manifest.nodes.get(parent) or manifest.sources.get(parent)
+        if not node:
+            continue
+        if (node.get("config") or {}).get("materialized") == "ephemeral":
+            relations.extend(r for r in _parent_relations(manifest, parent, seen) if r not in relations)
+        elif node.get("relation_name") and node["relation_name"] not in relations:
+            relations.append(node["relation_name"])
+    return relations
 
 
 def _options(argv: list[str]) -> dict[str, str]:

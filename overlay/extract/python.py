@@ -72,10 +72,7 @@ def analyze_callable(source: str, op_kwargs: dict[str, Any] | None = None, modul
         access.unresolved.append(f"callable source does not parse: {e.msg} (line {e.lineno})")
         return access
     fn = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
-    scope: dict[str, Any] = dict(module_scope or {})
-    if fn is not None:
-        for arg in fn.args.args + fn.args.kwonlyargs:
-            scope[arg.arg] = (op_kwargs or {}).get(arg.arg, UNKNOWN)
+    scope = bind_parameters(fn, op_kwargs, module_scope)
     hooks: dict[str, _Hook] = {}
     ev = Evaluator(scope, "", {})
     body = fn.body if fn is not None else tree.body
@@ -93,6 +90,46 @@ def analyze_callable(source: str, op_kwargs: dict[str, Any] | None = None, modul
         for call in [n for n in ast.walk(node) if isinstance(n, ast.Call)] if not isinstance(node, ast.FunctionDef) else []:
             _call(call, ev, hooks, access, first_line)
     return _dedupe(access)
+
+
+def bind_parameters(fn: ast.FunctionDef | ast.AsyncFunctionDef | None, op_kwargs: dict[str, Any] | None,
+                    module_scope: dict[str, Any] | None) -> dict[str, Any]:
+    """The callable's scope: module constants, then parameters from op_kwargs or their defaults."""
+    scope: dict[str, Any] = dict(module_scope or {})
+    if fn is None:
+        return scope
+    module_ev = Evaluator(dict(module_scope or {}), "", {})
+    positional = fn.args.posonlyargs + fn.args.args
+    defaults = dict(zip([a.arg for a in positional[len(positional) - len(fn.args.defaults):]], fn.args.defaults))
+    defaults.update({a.arg: d for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults) if d is not None})
+    for arg in positional + fn.args.kwonlyargs:
+        if op_kwargs and arg.arg in op_kwargs:
+            scope[arg.arg] = op_kwargs[arg.arg]
+        elif arg.arg in defaults:
+            scope[arg.arg] = module_ev.eval(defaults[arg.arg])
+        else:
+            scope[arg.arg] = UNKNOWN
+    return scope
+
+
+def returned_text(source: str, op_kwargs: dict[str, Any] | None, module_scope: dict[str, Any] | None) -> str | None:
+    """The string a ``@task.sql``/``@task.bash`` function returns, when it is computable statically."""
+    try:
+        tree = ast.parse(textwrap.dedent(source))
+    except SyntaxError:
+        return None
+    fn = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    if fn is None:
+        return None
+    scope = bind_parameters(fn, op_kwargs, module_scope)
+    ev = Evaluator(scope, "", {})
+    for stmt in fn.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            scope[stmt.targets[0].id] = ev.eval(stmt.value)
+        elif isinstance(stmt, ast.Return):
+            value = ev.eval(stmt.value)
+            return value if isinstance(value, str) else None
+    return None
 
 
 def _statements_in_order(body: list[ast.stmt]) -> list[ast.stmt]:
