@@ -170,7 +170,7 @@ def display_path(path: str) -> str:
 
 
 def _ignore_spec(patterns: list[str]) -> pathspec.PathSpec | None:
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns) if patterns else None
+    return pathspec.PathSpec.from_lines("gitignore", patterns) if patterns else None
 
 
 def file_hash(path: str) -> str:

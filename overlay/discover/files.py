@@ -59,7 +59,7 @@ def _ignore_matcher(text: str, syntax: str) -> object:
     lines = [line.split("#", 1)[0].strip() if syntax == "regexp" else line for line in text.splitlines()]
     if syntax == "regexp":
         return [re.compile(line) for line in lines if line]
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    return pathspec.PathSpec.from_lines("gitignore", lines)
 
 
 def _ignored(path: Path, matchers: list[tuple[Path, object]], is_dir: bool) -> bool:
