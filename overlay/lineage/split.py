@@ -132,6 +132,12 @@ def _parse_chunk(
             return [(e, piece[0].line, None) for piece in pieces for e in _parse(d, piece, sql)]
         except Exception:
             pass
+    simplified = _without_compound_assignments(chunk)
+    if len(simplified) < len(chunk):
+        try:
+            return [(e, line, None) for e in _parse(d, simplified, sql)]
+        except Exception:
+            pass
     text = sql[chunk[0].start : chunk[-1].end + 1]
     for other in fallback_chain(dialect):
         try:
@@ -144,6 +150,22 @@ def _parse_chunk(
 def _parse(d: Dialect, tokens: list[Token], sql: str) -> list[exp.Expression]:
     parser = d.parser(error_level=ErrorLevel.RAISE)
     return [e for e in parser.parse(tokens, sql) if e is not None]
+
+
+_COMPOUND_OPERATORS = frozenset({TokenType.PLUS, TokenType.DASH, TokenType.STAR, TokenType.SLASH, TokenType.MOD,
+                                 TokenType.AMP, TokenType.PIPE, TokenType.CARET})
+
+
+def _without_compound_assignments(chunk: list[Token]) -> list[Token]:
+    """T-SQL `SET x += 1` as `SET x = 1`: same tables and columns, and sqlglot can parse it."""
+    kept: list[Token] = []
+    for i, token in enumerate(chunk):
+        following = chunk[i + 1] if i + 1 < len(chunk) else None
+        if (token.token_type in _COMPOUND_OPERATORS and following is not None
+                and following.token_type == TokenType.EQ and following.start == token.end + 1):
+            continue
+        kept.append(token)
+    return kept
 
 
 def _split_on_statement_keywords(chunk: list[Token]) -> list[list[Token]]:
