@@ -21,6 +21,7 @@ from overlay.model import DagSpec
 
 LOGICAL_DATE = dt.datetime(2024, 1, 15, tzinfo=dt.timezone.utc)
 _PLACEHOLDER = re.compile(r"[^0-9A-Za-z_]")
+_SANDBOX_MARKERS = frozenset({"unsafe_callable", "alters_data"})  # attributes Jinja's sandbox probes
 
 
 class TemplateError(ValueError):
@@ -63,7 +64,7 @@ class _Placeholder:
         self._name, self._values = name, values or {}
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
+        if name.startswith("_") or name in _SANDBOX_MARKERS:
             raise AttributeError(name)
         if name in self._values:
             return self._values[name]

@@ -1,0 +1,127 @@
+"""The catalog on real SQLite and PostgreSQL: migrations, in-place rescans, transactions, key lookup, graph."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect, text
+
+from overlay.catalog import Catalog, CatalogError
+from overlay.catalog.queries import AmbiguousKey, NotFound, UnknownKey
+from overlay.catalog.schema import Base
+from overlay.graph import impact, lineage
+from overlay.model import AssetRef, DagSpec, FileRecord, ResolvedTask, ScanResult
+
+
+def _task(dag: str, task: str, reads: list[str], writes: list[str], owner: str = "ana") -> ResolvedTask:
+    return ResolvedTask(dag, task, "SQLExecuteQueryOperator", f"dags/{dag}.py", 3, owner, "resolved", reads=reads, writes=writes,
+                        edges=[[r, w] for r in reads for w in writes])
+
+
+def _result(*tasks: ResolvedTask) -> ScanResult:
+    keys = sorted({k for t in tasks for k in t.reads + t.writes})
+    dags = sorted({t.dag_id for t in tasks})
+    return ScanResult(
+        folders=["dags"], dags=[DagSpec(d, f"dags/{d}.py", owners=["ana"]) for d in dags], tasks=list(tasks),
+        assets=[AssetRef(*k.split(":", 1)) for k in keys],
+        files=[FileRecord(f"/abs/dags/{d}.py", f"hash-{d}", "static", [d], payload={"content_hash": f"hash-{d}"}) for d in dags],
+    )
+
+
+BASE = _result(
+    _task("ingest", "load", ["wh:raw.src"], ["wh:raw.orders"]),
+    _task("mart", "build", ["wh:raw.orders", "wh:raw.users"], ["wh:mart.daily_revenue"]),
+    _task("report", "okr", ["wh:mart.daily_revenue"], ["wh:finance.okr"]),
+)
+
+
+def test_migrations_create_exactly_the_modelled_schema(db_url: str) -> None:
+    catalog = Catalog.open(db_url)
+    inspector = inspect(catalog.engine)
+    assert set(inspector.get_table_names()) == set(Base.metadata.tables) | {"alembic_version"}
+    for name, table in Base.metadata.tables.items():
+        assert {c["name"] for c in inspector.get_columns(name)} == set(table.columns.keys()), name
+    Catalog.open(db_url)  # a second open on a current schema is a no-op
+    catalog.close()
+
+
+def test_rescan_updates_in_place_with_stable_ids(db_url: str) -> None:
+    catalog = Catalog.open(db_url)
+    catalog.store_scan(BASE)
+    with catalog.engine.connect() as conn:
+        before = dict(conn.execute(text("SELECT key, id FROM assets")).all())
+        task_ids = dict(conn.execute(text("SELECT task_id, id FROM tasks")).all())
+    changed = _result(
+        _task("ingest", "load", ["wh:raw.src"], ["wh:raw.orders"]),
+        _task("mart", "build", ["wh:raw.orders"], ["wh:mart.daily_revenue"]),  # no longer reads raw.users
+    )
+    summary = catalog.store_scan(changed)
+    with catalog.engine.connect() as conn:
+        after = dict(conn.execute(text("SELECT key, id FROM assets")).all())
+        task_after = dict(conn.execute(text("SELECT task_id, id FROM tasks")).all())
+    assert summary.tasks == 2 and set(after) == {"wh:raw.src", "wh:raw.orders", "wh:mart.daily_revenue"}
+    assert all(after[k] == before[k] for k in after)
+    assert task_after == {k: v for k, v in task_ids.items() if k in task_after} and "okr" not in task_after
+    assert catalog.asset("wh:mart.daily_revenue")["upstream"] == [{"key": "wh:raw.orders", "via": "mart.build"}]
+    assert [s["status"] for s in catalog.scans()] == ["ok", "ok"]
+    catalog.close()
+
+
+def test_a_failed_store_leaves_the_previous_catalog(db_url: str) -> None:
+    catalog = Catalog.open(db_url)
+    catalog.store_scan(BASE)
+    broken = _result(_task("ingest", "load", ["wh:raw.src"], ["wh:raw.orders"]))
+    broken.tasks[0].reads.append("wh:not.an.asset")  # refers to an asset the result does not define
+    with pytest.raises(CatalogError, match="catalog is unchanged"):
+        catalog.store_scan(broken)
+    assert catalog.assets()["total"] == 5 and len(catalog.tasks()) == 3
+    assert [s["status"] for s in catalog.scans()] == ["failed", "ok"]
+    catalog.close()
+
+
+def test_key_lookup_by_suffix(db_url: str) -> None:
+    catalog = Catalog.open(db_url)
+    result = _result(_task("a", "t", ["wh:raw.orders"], ["wh:mart.orders"]), _task("b", "t", [], ["bq:mart.daily_revenue"]))
+    catalog.store_scan(result)
+    assert catalog.resolve_key("daily_revenue") == "bq:mart.daily_revenue"
+    assert catalog.resolve_key("mart.daily_revenue") == "bq:mart.daily_revenue"
+    assert catalog.resolve_key("wh:raw.orders") == "wh:raw.orders"
+    assert catalog.resolve_key("RAW.ORDERS") == "wh:raw.orders"
+    with pytest.raises(AmbiguousKey) as error:
+        catalog.resolve_key("orders")
+    assert error.value.candidates == ["wh:mart.orders", "wh:raw.orders"]
+    with pytest.raises(UnknownKey):
+        catalog.resolve_key("rders")
+    with pytest.raises(NotFound):
+        catalog.dag("nope")
+    catalog.close()
+
+
+def test_search_owner_filter_and_pagination(db_url: str) -> None:
+    catalog = Catalog.open(db_url)
+    catalog.store_scan(BASE, ownership={"wh:finance.okr": {"owners": [{"owner": "cfo", "rule": "overlay.yaml", "source": "x", "team": None}], "conflict": False}})
+    page = catalog.assets(limit=2, offset=0)
+    assert page["total"] == 5 and [a["key"] for a in page["items"]] == ["wh:finance.okr", "wh:mart.daily_revenue"]
+    assert [a["key"] for a in catalog.assets(limit=2, offset=4)["items"]] == ["wh:raw.users"]
+    assert [a["key"] for a in catalog.assets(search="orders")["items"]] == ["wh:raw.orders"]
+    assert [a["key"] for a in catalog.assets(search="_")["items"]] == ["wh:mart.daily_revenue"]  # LIKE wildcards are escaped
+    assert [a["key"] for a in catalog.assets(owner="cfo")["items"]] == ["wh:finance.okr"]
+    catalog.close()
+
+
+def test_graph_lineage_and_impact(tmp_path) -> None:  # noqa: ANN001
+    catalog = Catalog.open(f"sqlite:///{tmp_path / 'g.db'}")
+    cyclic = _result(*BASE.tasks, _task("loop", "back", ["wh:finance.okr"], ["wh:raw.src"]))
+    catalog.store_scan(cyclic)
+    graph = catalog.load_graph()
+    up = lineage(graph, "wh:mart.daily_revenue", "upstream", depth=1)
+    assert sorted(n["key"] for n in up["nodes"]) == ["wh:mart.daily_revenue", "wh:raw.orders", "wh:raw.users"]
+    full = lineage(graph, "wh:mart.daily_revenue", "downstream", depth=None)  # cycle: terminates
+    assert {n["key"] for n in full["nodes"]} == {"wh:mart.daily_revenue", "wh:finance.okr", "wh:raw.src", "wh:raw.orders"}
+    hit = impact(graph, "wh:raw.orders")
+    assert "wh:finance.okr" in hit["assets"] and "report.okr" in hit["tasks"]
+    catalog.close()
+
+
+def test_unreachable_database_is_a_clear_error() -> None:
+    with pytest.raises(CatalogError, match="cannot open catalog"):
+        Catalog.open("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")

@@ -1,0 +1,86 @@
+"""The `overlay` command as a user runs it: real processes, real files, real catalogs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+OVERLAY = [sys.executable, "-m", "overlay.cli.main"]
+
+
+def run(*args: str, cwd: Path, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*OVERLAY, *args], cwd=cwd, input=stdin, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **(env or {}), "COLUMNS": "200"})
+
+
+def test_sql_json_text_file_and_stdin(tmp_path: Path) -> None:
+    result = run("sql", "INSERT INTO mart.x SELECT * FROM y", "--dialect", "snowflake", "--default-db", "ANALYTICS",
+                 "--default-schema", "RAW", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["reads"] == ["analytics.raw.y"] and data["writes"] == ["analytics.mart.x"]
+    assert data["statements"][0]["kind"] == "insert" and data["errors"] == []
+    (tmp_path / "q.sql").write_text("CREATE TABLE a AS SELECT * FROM b;")
+    assert json.loads(run("sql", "q.sql", "--json", cwd=tmp_path).stdout)["writes"] == ["a"]
+    piped = run("sql", "-", "--dialect", "postgres", "--json", cwd=tmp_path, stdin="DELETE FROM t USING s WHERE t.id = s.id")
+    assert json.loads(piped.stdout)["reads"] == ["s"]
+
+
+def test_sql_bad_input_reports_and_exits_nonzero(tmp_path: Path) -> None:
+    result = run("sql", "INSERT INTO a SELECT 1;\nSELECT FROM WHERE;", "--dialect", "postgres", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "statement 2 (line 2)" in result.stderr and "a" in result.stdout
+    missing = run("sql", "missing.sql", cwd=tmp_path)
+    assert missing.returncode == 2 and "no such SQL file" in missing.stderr
+
+
+def test_scan_sample_dags_then_export_every_format(sample_dags: Path, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'catalog.db'}"
+    result = run("scan", str(sample_dags), "--db", db, "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["dags"] == 13 and summary["tasks"] == 39 and summary["status"]["unresolved"] == 1
+    assert any(e["file"].endswith("broken_syntax.py") and e["line"] == 7 for e in summary["errors"])
+    human = run("scan", str(sample_dags), "--db", db, cwd=tmp_path)
+    assert human.returncode == 0 and "13 unchanged" in human.stdout and "export_segment" in human.stdout
+
+    doc = json.loads(run("export", "--format", "json", "--db", db, cwd=tmp_path).stdout)
+    assert set(doc) >= {"assets", "tasks", "edges", "dags", "errors"}
+    asset = next(a for a in doc["assets"] if a["key"] == "warehouse:tempo.finance.okr_dashboard")
+    assert asset["namespace"] == "warehouse" and asset["name"] == "tempo.finance.okr_dashboard"
+    assert asset["producers"] == ["finance_revenue.build_okr_dashboard"] and asset["owners"] == ["finance-data@tempo.fm"]
+    task = next(t for t in doc["tasks"] if t["task_id"] == "build_okr_dashboard")
+    assert set(task) >= {"dag_id", "task_id", "operator", "file", "line", "reads", "writes", "status", "errors"}
+    assert {"from": "warehouse:tempo.growth.trial_metrics_weekly", "to": "warehouse:tempo.finance.okr_dashboard",
+            "via": "finance_revenue.build_okr_dashboard"} in doc["edges"]
+
+    mermaid = run("export", "--format", "mermaid", "--db", db, cwd=tmp_path).stdout
+    assert mermaid.startswith("flowchart LR") and '-->|"finance_revenue.build_okr_dashboard"|' in mermaid
+    dot = run("export", "--format", "dot", "--db", db, cwd=tmp_path).stdout
+    assert dot.startswith("digraph overlay {") and dot.rstrip().endswith("}")
+    events = [json.loads(line) for line in run("export", "--format", "openlineage", "--db", db, cwd=tmp_path).stdout.splitlines()]
+    okr = next(e for e in events if e["job"]["name"] == "finance_revenue.build_okr_dashboard")
+    assert okr["eventType"] == "COMPLETE" and okr["outputs"] == [{"namespace": "warehouse", "name": "tempo.finance.okr_dashboard"}]
+
+
+def test_scan_uses_overlay_db_env_and_reports_bad_arguments(sample_dags: Path, tmp_path: Path) -> None:
+    env_db = tmp_path / "env.db"
+    result = run("scan", str(sample_dags), "--mode", "static", cwd=tmp_path, env={"OVERLAY_DB": f"sqlite:///{env_db}"})
+    assert result.returncode == 0 and env_db.exists()
+    assert run("scan", str(tmp_path / "nope"), cwd=tmp_path).returncode == 2
+    assert run("scan", str(sample_dags), "--mode", "sideways", cwd=tmp_path).returncode == 2
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("connections: [1, 2]\n")
+    result = run("scan", str(sample_dags), "--config", str(bad), cwd=tmp_path)
+    assert result.returncode == 2 and "connections" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["yaml"])
+def test_export_rejects_unknown_format(tmp_path: Path, fmt: str) -> None:
+    result = run("export", "--format", fmt, "--db", f"sqlite:///{tmp_path / 'x.db'}", cwd=tmp_path)
+    assert result.returncode == 2 and "unknown --format" in result.stderr
