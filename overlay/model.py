@@ -12,6 +12,7 @@ catalog can cache per-file results and skip unchanged files on rescans.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from functools import lru_cache
 from typing import Any, Literal
 
 TaskStatus = Literal["resolved", "partial", "unresolved", "no_data"]
@@ -28,15 +29,20 @@ class Record:
     def from_dict(cls, data: dict[str, Any]):  # noqa: ANN206
         kwargs = {}
         nested = getattr(cls, "_nested", {})
-        for f in fields(cls):  # type: ignore[arg-type]
-            if f.name not in data:
+        for name in _field_names(cls):
+            if name not in data:
                 continue
-            value = data[f.name]
-            sub = nested.get(f.name)
+            value = data[name]
+            sub = nested.get(name)
             if sub is not None and value is not None:
                 value = [sub.from_dict(v) for v in value]
-            kwargs[f.name] = value
+            kwargs[name] = value
         return cls(**kwargs)
+
+
+@lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 @dataclass
@@ -169,6 +175,7 @@ class FileRecord(Record):
     # what a rescan needs to reuse this file's results without parsing it again:
     # {"dags": [...], "tasks": [...], "errors": [...], "deps": {path: hash}, "settings": hash}
     payload: dict[str, Any] | None = None
+    payload_digest: str | None = None
 
 
 @dataclass

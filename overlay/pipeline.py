@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from overlay.catalog import Catalog
-from overlay.catalog.store import ScanSummary
+from overlay.catalog.store import ScanSummary, scan_fingerprint
 from overlay.config import Settings
 from overlay.model import ScanResult
 from overlay.ownership import OwnershipResolver, find_codeowners
@@ -19,7 +21,7 @@ from overlay.scan import scan_folders
 class ScanOutcome:
     result: ScanResult
     summary: ScanSummary
-    ownership: dict[str, dict[str, Any]]
+    conflicts: list[str]  # assets written by tasks of different owners
 
     def status_counts(self) -> dict[str, int]:
         return dict(Counter(t.status for t in self.result.tasks))
@@ -33,7 +35,7 @@ class ScanOutcome:
                 for t in self.result.tasks if t.status in ("unresolved", "partial")
             ],
             "errors": [e.to_dict() for e in self.result.errors],
-            "conflicts": sorted(k for k, v in self.ownership.items() if v["conflict"]),
+            "conflicts": self.conflicts,
         }
 
 
@@ -52,8 +54,22 @@ def compute_ownership(result: ScanResult, settings: Settings) -> dict[str, dict[
     return ownership
 
 
+def ownership_inputs(result: ScanResult, settings: Settings) -> str:
+    """Everything ownership depends on besides the scanned files: the rules and the CODEOWNERS file."""
+    codeowners = find_codeowners(result.folders[0]) if result.folders else None
+    text = codeowners.path.read_text(encoding="utf-8", errors="replace") if codeowners else ""
+    rules = [r.__dict__ for r in settings.ownership]
+    return json.dumps({"rules": rules, "codeowners": str(codeowners.path) if codeowners else None,
+                       "codeowners_text": hashlib.sha256(text.encode()).hexdigest()}, sort_keys=True, default=list)
+
+
 def build_catalog(catalog: Catalog, folders: list[str], mode: str, settings: Settings, started_at: datetime) -> ScanOutcome:
     result = scan_folders(folders, mode=mode, settings=settings, cache=catalog.cached_payloads())
+    fingerprint = scan_fingerprint(result, ownership_inputs(result, settings))
+    if catalog.last_fingerprint() == fingerprint:
+        summary = catalog.record_unchanged_scan(result, mode, started_at, fingerprint)
+        if summary is not None:
+            return ScanOutcome(result, summary, catalog.conflicts())
     ownership = compute_ownership(result, settings)
-    summary = catalog.store_scan(result, mode=mode, started_at=started_at, ownership=ownership)
-    return ScanOutcome(result, summary, ownership)
+    summary = catalog.store_scan(result, mode=mode, started_at=started_at, ownership=ownership, fingerprint=fingerprint)
+    return ScanOutcome(result, summary, sorted(k for k, v in ownership.items() if v["conflict"]))

@@ -9,6 +9,7 @@ in one transaction.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import subprocess
@@ -21,9 +22,7 @@ import pathspec
 from overlay.config import Settings
 from overlay.connections import ConnectionResolver
 from overlay.discover import FileDiscovery, discover_folder
-from overlay.extract import ExtractContext, extract_task
 from overlay.model import AssetRef, DagSpec, FileError, FileRecord, ResolvedTask, ScanResult
-from overlay.resolve import resolve_task
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +34,7 @@ class FileOutcome:
     assets: list[AssetRef] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     deps: dict[str, str] = field(default_factory=dict)
+    cached: dict[str, Any] | None = None  # the previous scan's payload, reused as it is
 
 
 def scan_folders(
@@ -47,6 +47,7 @@ def scan_folders(
     settings = settings or Settings()
     resolver = resolver or ConnectionResolver(settings)
     cache = cache or {}
+    fingerprint = settings.fingerprint()
     result = ScanResult(folders=[str(Path(f).resolve()) for f in folders])
     assets: dict[str, AssetRef] = {}
     seen_dags: dict[str, str] = {}
@@ -55,9 +56,9 @@ def scan_folders(
         if not root.is_dir():
             result.errors.append(FileError(str(folder), "DAG folder not found", stage="discover"))
             continue
-        ctx = ExtractContext(dag_folder=str(root), variables=dict(settings.variables))
+        ctx = _ExtractState(str(root), dict(settings.variables))
         ignored = _ignore_spec(settings.ignore)
-        reusable = _reusable(cache, settings.fingerprint())
+        reusable = _reusable(cache, fingerprint)
         for found in discover_folder(root, mode=mode, cached=reusable):
             if ignored and ignored.match_file(os.path.relpath(found.path, root)):
                 continue
@@ -68,13 +69,33 @@ def scan_folders(
             result.errors.extend(outcome.errors)
             for ref in outcome.assets:
                 assets.setdefault(ref.key, ref)
-            result.files.append(_file_record(found, outcome, settings.fingerprint()))
+            result.files.append(_file_record(found, outcome, fingerprint))
     result.assets = sorted(assets.values(), key=lambda a: a.key)
     result.git_commit = git_commit(folders[0]) if folders else None
     return result
 
 
-def _process(found: FileDiscovery, ctx: ExtractContext, resolver: ConnectionResolver) -> FileOutcome:
+@dataclass
+class _ExtractState:
+    """Extraction context, built on first use: an unchanged rescan never loads the extract and lineage stages."""
+
+    dag_folder: str
+    variables: dict[str, Any]
+    _context: Any = None
+
+    def get(self) -> Any:
+        if self._context is None:
+            from overlay.extract import ExtractContext
+
+            self._context = ExtractContext(dag_folder=self.dag_folder, variables=self.variables)
+        return self._context
+
+
+def _process(found: FileDiscovery, state: _ExtractState, resolver: ConnectionResolver) -> FileOutcome:
+    from overlay.extract import extract_task
+    from overlay.resolve import resolve_task
+
+    ctx = state.get()
     outcome = FileOutcome(dags=[_display(d) for d in found.dags], errors=[_display_error(e) for e in found.errors])
     for dag in found.dags:
         for task in dag.tasks:
@@ -101,6 +122,7 @@ def _reuse(payload: dict[str, Any]) -> FileOutcome:
         assets=[AssetRef.from_dict(a) for a in payload.get("assets", [])],
         errors=[FileError.from_dict(e) for e in payload.get("errors", [])],
         deps=dict(payload.get("deps", {})),
+        cached=payload,
     )
 
 
@@ -108,7 +130,7 @@ def _reusable(cache: dict[str, dict[str, Any]], settings_fingerprint: str) -> di
     """path -> content hash for cached files whose settings and .sql dependencies are unchanged."""
     reusable = {}
     for path, payload in cache.items():
-        if payload.get("settings") != settings_fingerprint or "content_hash" not in payload:
+        if payload.get("settings") != settings_fingerprint or "content_hash" not in payload or not payload.get("digest"):
             continue
         if all(os.path.isfile(dep) and file_hash(dep) == digest for dep, digest in payload.get("deps", {}).items()):
             reusable[path] = payload["content_hash"]
@@ -116,6 +138,24 @@ def _reusable(cache: dict[str, dict[str, Any]], settings_fingerprint: str) -> di
 
 
 def _file_record(found: FileDiscovery, outcome: FileOutcome, settings_fingerprint: str) -> FileRecord:
+    if outcome.cached is not None:
+        payload = {k: v for k, v in outcome.cached.items() if k != "digest"}
+        digest = outcome.cached["digest"]
+    else:
+        payload, digest = _payload(found, outcome, settings_fingerprint)
+    error = "; ".join(e.error for e in outcome.errors) or None
+    return FileRecord(
+        path=found.path,
+        content_hash=found.content_hash,
+        mode="cached" if found.skipped else found.mode_used,
+        dag_ids=[d.dag_id for d in outcome.dags],
+        error=error,
+        payload=payload,
+        payload_digest=digest,
+    )
+
+
+def _payload(found: FileDiscovery, outcome: FileOutcome, settings_fingerprint: str) -> tuple[dict[str, Any], str]:
     payload = {
         "content_hash": found.content_hash,
         "settings": settings_fingerprint,
@@ -125,15 +165,7 @@ def _file_record(found: FileDiscovery, outcome: FileOutcome, settings_fingerprin
         "errors": [e.to_dict() for e in outcome.errors],
         "deps": outcome.deps,
     }
-    error = "; ".join(e.error for e in outcome.errors) or None
-    return FileRecord(
-        path=found.path,
-        content_hash=found.content_hash,
-        mode="cached" if found.skipped else found.mode_used,
-        dag_ids=[d.dag_id for d in outcome.dags],
-        error=error,
-        payload=payload,
-    )
+    return payload, hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _dedupe_dags(outcome: FileOutcome, seen: dict[str, str], errors: list[FileError]) -> None:

@@ -125,3 +125,30 @@ def test_graph_lineage_and_impact(tmp_path) -> None:  # noqa: ANN001
 def test_unreachable_database_is_a_clear_error() -> None:
     with pytest.raises(CatalogError, match="cannot open catalog"):
         Catalog.open("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+
+
+def test_head_revision_convention_matches_alembic() -> None:
+    from alembic.script import ScriptDirectory
+
+    from overlay.catalog.engine import alembic_config, head_revision
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_upgrade_from_the_first_revision_keeps_data(tmp_path) -> None:  # noqa: ANN001
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from overlay.catalog.engine import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(text("INSERT INTO files (path, content_hash, mode) VALUES ('a.py', 'h', 'static')"))
+    catalog = Catalog.open(url)  # migrates 0001 -> head
+    with catalog.engine.connect() as conn:
+        assert conn.execute(text("SELECT path, payload_digest FROM files")).all() == [("a.py", None)]
+    catalog.close()

@@ -5,11 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 
 DEFAULT_DB_URL = "sqlite:///overlay.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -40,19 +36,33 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API
     cursor.close()
 
 
-def alembic_config() -> Config:
+def alembic_config():  # noqa: ANN201 - alembic.config.Config, imported lazily
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
-def migrate(engine: Engine) -> None:
-    """Upgrade the catalog to the latest schema (a no-op when it is current)."""
-    config = alembic_config()
-    head = ScriptDirectory.from_config(config).get_current_head()
+def head_revision() -> str:
+    """Latest migration: revision files are named ``NNNN_description.py`` after their revision id."""
+    return max(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+
+
+def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
-        if MigrationContext.configure(connection).get_current_revision() == head:
-            return
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the catalog to the latest schema; a current catalog is checked without loading Alembic."""
+    if current_revision(engine) == head_revision():
+        return
+    from alembic import command
+
+    config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

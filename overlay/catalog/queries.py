@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 from sqlalchemy import Engine, String, and_, cast, func, or_, select
 
 from overlay.catalog.schema import Asset, AssetEdge, Dag, Materialization, Scan, ScanError, Task, TaskIO
-from overlay.graph import build_graph
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 class UnknownKey(LookupError):
@@ -114,6 +115,10 @@ class CatalogQueries:
             "unowned": [i["key"] for i in items if not i["owners"] and i["producers"]],
         }
 
+    def conflicts(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(Asset.key).where(Asset.owner_conflict.is_(True)).order_by(Asset.key)).scalars())
+
     # --- DAGs and tasks -------------------------------------------------------------------
     def dags(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -146,6 +151,8 @@ class CatalogQueries:
 
     # --- graph and history ----------------------------------------------------------------
     def load_graph(self) -> nx.MultiDiGraph:
+        from overlay.graph import build_graph  # networkx only where the graph is walked
+
         with self.engine.connect() as conn:
             assets = conn.execute(select(Asset.id, Asset.key, Asset.namespace, Asset.name)).all()
             edges = conn.execute(select(AssetEdge.from_asset, AssetEdge.to_asset, Task.dag_id, Task.task_id)

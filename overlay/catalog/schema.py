@@ -38,6 +38,7 @@ class SourceFile(Base):
     mode: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    payload_digest: Mapped[str | None] = mapped_column(String(64))
     scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
 
 

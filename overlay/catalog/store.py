@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -60,18 +62,33 @@ class Catalog(CatalogQueries):
         self.engine.dispose()
 
     def cached_payloads(self) -> dict[str, dict[str, Any]]:
-        """path -> what the last scan found in that file, to skip unchanged files."""
+        """path -> what the last scan found in that file (with its ``digest``), to skip unchanged files."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(SourceFile.path, SourceFile.payload)).all()
-        return {path: payload for path, payload in rows if payload}
+            rows = conn.execute(select(SourceFile.path, SourceFile.payload, SourceFile.payload_digest)).all()
+        return {path: {**payload, "digest": digest} for path, payload, digest in rows if payload and digest}
+
+    def last_fingerprint(self) -> str | None:
+        """Fingerprint of the inputs of the last successful scan (see ``scan_fingerprint``)."""
+        with self.engine.connect() as conn:
+            counts = conn.execute(select(Scan.counts).where(Scan.status == "ok").order_by(Scan.id.desc()).limit(1)).scalar()
+        return (counts or {}).get("fingerprint")
+
+    def record_unchanged_scan(self, result: ScanResult, mode: str, started_at: datetime, fingerprint: str) -> ScanSummary | None:
+        """Record a scan whose inputs equal the last one's, leaving the catalog as it is (None if they differ)."""
+        with self.engine.begin() as conn:
+            return _unchanged_since_last_scan(conn, result, mode, started_at, fingerprint)
 
     def store_scan(self, result: ScanResult, mode: str = "auto", started_at: datetime | None = None,
-                   ownership: dict[str, dict[str, Any]] | None = None) -> ScanSummary:
+                   ownership: dict[str, dict[str, Any]] | None = None, fingerprint: str | None = None) -> ScanSummary:
         """Replace the catalog's content with ``result`` in one transaction; a failure changes nothing."""
         started_at = started_at or datetime.now(timezone.utc)
+        fingerprint = fingerprint or scan_fingerprint(result, json.dumps(ownership or {}, sort_keys=True, default=str))
         try:
             with self.engine.begin() as conn:
-                return _store(conn, result, mode, started_at, ownership or {})
+                unchanged = _unchanged_since_last_scan(conn, result, mode, started_at, fingerprint)
+                if unchanged is not None:
+                    return unchanged
+                return _store(conn, result, mode, started_at, ownership or {}, fingerprint)
         except Exception as e:
             self._record_failed_scan(result, mode, started_at, e)
             raise CatalogError(f"scan not stored, the catalog is unchanged: {type(e).__name__}: {e}") from e
@@ -87,14 +104,42 @@ class Catalog(CatalogQueries):
             log.exception("could not record the failed scan")
 
 
-def _store(conn: Any, result: ScanResult, mode: str, started_at: datetime, ownership: dict[str, dict[str, Any]]) -> ScanSummary:
+def scan_fingerprint(result: ScanResult, ownership_inputs: str) -> str:
+    """Changes whenever what a scan would store may change: file payloads, folders, errors, ownership inputs."""
+    digest = hashlib.sha256()
+    for record in sorted(result.files, key=lambda f: f.path):
+        digest.update(f"{record.path}\0{record.payload_digest}\0".encode())
+    digest.update(json.dumps([result.folders, [e.to_dict() for e in result.errors]], sort_keys=True, default=str).encode())
+    digest.update(ownership_inputs.encode())
+    return digest.hexdigest()
+
+
+def _unchanged_since_last_scan(conn: Any, result: ScanResult, mode: str, started_at: datetime, fingerprint: str) -> ScanSummary | None:
+    """When nothing a scan would store has changed, record the scan and leave the catalog as it is."""
+    last = conn.execute(select(Scan.counts).where(Scan.status == "ok").order_by(Scan.id.desc()).limit(1)).scalar()
+    if not last or last.get("fingerprint") != fingerprint:
+        return None
+    counts = {k: v for k, v in last.items() if k in ScanSummary.__dataclass_fields__}
+    counts["reused_files"] = sum(1 for f in result.files if f.mode == "cached")
+    scan_id = conn.execute(insert(Scan.__table__).values(
+        started_at=started_at, finished_at=datetime.now(timezone.utc), folders=result.folders, mode=mode, git_commit=result.git_commit,
+        status="ok", counts={**counts, "fingerprint": fingerprint, "unchanged": True}, overlay_version=__version__)).inserted_primary_key[0]
+    if result.errors:
+        conn.execute(insert(ScanError.__table__), [
+            {"scan_id": scan_id, "file": e.file, "line": e.line, "stage": e.stage, "error": e.error} for e in result.errors])
+    return ScanSummary(**{**counts, "scan_id": scan_id})
+
+
+def _store(conn: Any, result: ScanResult, mode: str, started_at: datetime, ownership: dict[str, dict[str, Any]],
+           fingerprint: str) -> ScanSummary:
     scan_id = conn.execute(insert(Scan.__table__).values(
         started_at=started_at, finished_at=None, folders=result.folders, mode=mode, git_commit=result.git_commit,
         status="running", counts={}, overlay_version=__version__)).inserted_primary_key[0]
 
     sync_rows(conn, SourceFile.__table__, ["path"], [
-        {"path": f.path, "content_hash": f.content_hash, "mode": f.mode, "error": f.error, "payload": f.payload, "scan_id": scan_id}
-        for f in result.files])
+        {"path": f.path, "content_hash": f.content_hash, "mode": f.mode, "error": f.error, "payload": f.payload,
+         "payload_digest": f.payload_digest, "scan_id": scan_id}
+        for f in result.files], compare=["content_hash", "error", "payload_digest"])
     sync_rows(conn, Dag.__table__, ["dag_id"], [
         {"dag_id": d.dag_id, "file": d.file, "line": d.line, "mode": d.mode, "owners": list(d.owners),
          "owner_links": dict(d.owner_links), "tags": list(d.tags), "schedule": d.schedule}
@@ -131,7 +176,7 @@ def _store(conn: Any, result: ScanResult, mode: str, started_at: datetime, owner
         unresolved=sum(1 for t in result.tasks if t.status == "unresolved"), errors=len(result.errors),
         files=len(result.files), reused_files=sum(1 for f in result.files if f.mode == "cached"))
     conn.execute(Scan.__table__.update().where(Scan.__table__.c.id == scan_id).values(
-        status="ok", finished_at=datetime.now(timezone.utc), counts=summary.to_dict()))
+        status="ok", finished_at=datetime.now(timezone.utc), counts={**summary.to_dict(), "fingerprint": fingerprint}))
     return summary
 
 

@@ -16,16 +16,24 @@ def sync_rows(
     key_columns: Sequence[str],
     rows: list[dict[str, Any]],
     keep: set[tuple[Any, ...]] | None = None,
+    compare: Sequence[str] | None = None,
 ) -> dict[tuple[Any, ...], int]:
-    """Make ``table`` hold exactly ``rows`` (plus rows whose key is in ``keep``); return key -> id."""
-    existing = {tuple(r[c] for c in key_columns): dict(r) for r in conn.execute(select(table)).mappings()}
+    """Make ``table`` hold exactly ``rows`` (plus rows whose key is in ``keep``); return key -> id.
+
+    ``compare`` names the columns that decide whether a row changed (default: all it sets); only
+    those are read back, so large payload columns need not be loaded to find that nothing changed.
+    """
+    compared = list(compare) if compare is not None else (list(rows[0]) if rows else [])
+    columns = dict.fromkeys(["id", *key_columns, *compared])
+    existing = {tuple(r[c] for c in key_columns): dict(r)
+                for r in conn.execute(select(*[table.c[c] for c in columns])).mappings()}
     inserts, updates = [], []
     for row in rows:
         key = tuple(row[c] for c in key_columns)
         old = existing.pop(key, None)
         if old is None:
             inserts.append(row)
-        elif any(old.get(c) != v for c, v in row.items()):
+        elif any(old.get(c) != row.get(c) for c in compared):
             updates.append({"b_id": old["id"], **{f"b_{c}": v for c, v in row.items()}})
     if inserts:
         conn.execute(insert(table), inserts)

@@ -21,6 +21,9 @@ from overlay.model import DagSpec
 
 LOGICAL_DATE = dt.datetime(2024, 1, 15, tzinfo=dt.timezone.utc)
 _PLACEHOLDER = re.compile(r"[^0-9A-Za-z_]")
+# text with `{{ ... }}` expressions only: no statements, comments or whitespace control
+_EXPRESSION_ONLY = re.compile(r"(?:[^{]|\{(?![{%#]))*(?:\{\{(?!-)[^{}]*?(?<!-)\}\}(?:[^{]|\{(?![{%#]))*)*", re.S)
+_EXPRESSION = re.compile(r"((?:[^{]|\{(?!\{))*)(?:\{\{(.*?)\}\}|$)", re.S)
 _SANDBOX_MARKERS = frozenset({"unsafe_callable", "alters_data"})  # attributes Jinja's sandbox probes
 
 
@@ -100,6 +103,7 @@ class Renderer:
             keep_trailing_newline=True,
             extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
         )
+        self._expressions: dict[str, Any] = {}
         self.env.filters.update({"ds": lambda d: d.strftime("%Y-%m-%d") if hasattr(d, "strftime") else str(d),
                                  "ts": lambda d: d.isoformat() if hasattr(d, "isoformat") else str(d)})
 
@@ -124,6 +128,8 @@ class Renderer:
         if "{{" not in text and "{%" not in text and "{#" not in text:
             return text
         try:
+            if _EXPRESSION_ONLY.fullmatch(text):
+                return self._render_expressions(text, self.context(params))
             return self.env.from_string(text).render(self.context(params))
         except jinja2.TemplateSyntaxError as e:
             raise TemplateError(f"Jinja syntax error: {e.message}", e.filename, e.lineno) from e
@@ -131,6 +137,19 @@ class Renderer:
             raise TemplateError(f"template not found: {e.name}") from e
         except Exception as e:
             raise TemplateError(f"template does not render: {type(e).__name__}: {e}") from e
+
+    def _render_expressions(self, text: str, context: dict[str, Any]) -> str:
+        """A template made only of ``{{ expr }}`` parts: each expression is compiled once and reused."""
+        out = []
+        for literal, expression in _EXPRESSION.findall(text):
+            out.append(literal)
+            if expression:
+                compiled = self._expressions.get(expression)
+                if compiled is None:
+                    compiled = self._expressions[expression] = self.env.compile_expression(expression, undefined_to_none=False)
+                value = compiled(**context)
+                out.append(self.env.finalize(value) if self.env.finalize else str(value))
+        return "".join(out)
 
     def find_file(self, name: str) -> str | None:
         """Path of a template file, looked up like Airflow's loader (searchpath, then DAG folder)."""
