@@ -11,7 +11,7 @@ catalog can cache per-file results and skip unchanged files on rescans.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -23,7 +23,8 @@ class Record:
     """Mixin: dict round-trip for nested dataclasses (used for caching and JSON output)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)  # type: ignore[call-overload]
+        """Plain dict of the record (nested records too); values are JSON data, so nothing is deep-copied."""
+        return {name: _plain(getattr(self, name)) for name in _field_names(type(self))}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]):  # noqa: ANN206
@@ -43,6 +44,18 @@ class Record:
 @lru_cache(maxsize=None)
 def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Record):
+        return value.to_dict()
+    if isinstance(value, list):
+        return [_plain(v) for v in value] if value and isinstance(value[0], (Record, list, tuple)) else list(value)
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return dict(value)
+    return value
 
 
 @dataclass

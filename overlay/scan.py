@@ -194,11 +194,8 @@ def _display_error(error: FileError) -> FileError:
 
 def display_path(path: str) -> str:
     """Paths under the working folder are shown relative to it, others absolute."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
+    prefix = os.getcwd() + os.sep
+    return path[len(prefix):] if path.startswith(prefix) else path
 
 
 def _ignore_spec(patterns: list[str]) -> pathspec.PathSpec | None:

@@ -124,9 +124,7 @@ def _unchanged_since_last_scan(conn: Any, result: ScanResult, mode: str, started
     scan_id = conn.execute(insert(Scan.__table__).values(
         started_at=started_at, finished_at=datetime.now(timezone.utc), folders=result.folders, mode=mode, git_commit=result.git_commit,
         status="ok", counts={**counts, "fingerprint": fingerprint, "unchanged": True}, overlay_version=__version__)).inserted_primary_key[0]
-    if result.errors:
-        conn.execute(insert(ScanError.__table__), [
-            {"scan_id": scan_id, "file": e.file, "line": e.line, "stage": e.stage, "error": e.error} for e in result.errors])
+    _record_errors(conn, scan_id, result)
     return ScanSummary(**{**counts, "scan_id": scan_id})
 
 
@@ -168,9 +166,7 @@ def _store(conn: Any, result: ScanResult, mode: str, started_at: datetime, owner
     sync_links(conn, TaskIO.__table__, ["task_pk", "asset_id", "mode"], io)
     sync_links(conn, AssetEdge.__table__, ["from_asset", "to_asset", "task_pk"], edges)
 
-    if result.errors:
-        conn.execute(insert(ScanError.__table__), [
-            {"scan_id": scan_id, "file": e.file, "line": e.line, "stage": e.stage, "error": e.error} for e in result.errors])
+    _record_errors(conn, scan_id, result)
     summary = ScanSummary(
         scan_id=scan_id, dags=len(result.dags), tasks=len(result.tasks), assets=len(result.assets), edges=len(edges),
         unresolved=sum(1 for t in result.tasks if t.status == "unresolved"), errors=len(result.errors),
@@ -178,6 +174,12 @@ def _store(conn: Any, result: ScanResult, mode: str, started_at: datetime, owner
     conn.execute(Scan.__table__.update().where(Scan.__table__.c.id == scan_id).values(
         status="ok", finished_at=datetime.now(timezone.utc), counts={**summary.to_dict(), "fingerprint": fingerprint}))
     return summary
+
+
+def _record_errors(conn: Any, scan_id: int, result: ScanResult) -> None:
+    if result.errors:
+        conn.execute(insert(ScanError.__table__), [
+            {"scan_id": scan_id, "file": e.file, "line": e.line, "stage": e.stage, "error": e.error} for e in result.errors])
 
 
 def _asset_columns(result: ScanResult) -> dict[str, list[str]]:

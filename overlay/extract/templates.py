@@ -12,6 +12,7 @@ import os
 import re
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import jinja2
@@ -103,9 +104,7 @@ class Renderer:
             keep_trailing_newline=True,
             extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
         )
-        self._expressions: dict[str, Any] = {}
-        self.env.filters.update({"ds": lambda d: d.strftime("%Y-%m-%d") if hasattr(d, "strftime") else str(d),
-                                 "ts": lambda d: d.isoformat() if hasattr(d, "isoformat") else str(d)})
+        self.env.filters.update(_EXTRA_FILTERS)
 
     def context(self, params: dict[str, Any] | None = None) -> dict[str, Any]:
         merged = {**_unwrap(self.dag.params), **_unwrap(params or {})}
@@ -139,16 +138,12 @@ class Renderer:
             raise TemplateError(f"template does not render: {type(e).__name__}: {e}") from e
 
     def _render_expressions(self, text: str, context: dict[str, Any]) -> str:
-        """A template made only of ``{{ expr }}`` parts: each expression is compiled once and reused."""
+        """A template made only of ``{{ expr }}`` parts: each expression is compiled once per process."""
         out = []
         for literal, expression in _EXPRESSION.findall(text):
             out.append(literal)
             if expression:
-                compiled = self._expressions.get(expression)
-                if compiled is None:
-                    compiled = self._expressions[expression] = self.env.compile_expression(expression, undefined_to_none=False)
-                value = compiled(**context)
-                out.append(self.env.finalize(value) if self.env.finalize else str(value))
+                out.append(str(_compiled_expression(expression)(**context)))
         return "".join(out)
 
     def find_file(self, name: str) -> str | None:
@@ -168,6 +163,23 @@ class Renderer:
             return self.render(text, params)
         except TemplateError as e:
             raise TemplateError(str(e), path, e.line) from e
+
+
+_EXTRA_FILTERS = {"ds": lambda d: d.strftime("%Y-%m-%d") if hasattr(d, "strftime") else str(d),
+                  "ts": lambda d: d.isoformat() if hasattr(d, "isoformat") else str(d)}
+
+
+@lru_cache(maxsize=4096)
+def _compiled_expression(expression: str) -> Any:
+    """Expressions do not use the loader, so one sandboxed environment compiles them for every DAG."""
+    return _expression_env().compile_expression(expression, undefined_to_none=False)
+
+
+@lru_cache(maxsize=1)
+def _expression_env() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(undefined=LenientUndefined)
+    env.filters.update(_EXTRA_FILTERS)
+    return env
 
 
 def _unwrap(params: dict[str, Any]) -> dict[str, Any]:

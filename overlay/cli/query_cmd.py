@@ -1,0 +1,135 @@
+"""``overlay assets | asset | lineage | owners``: questions answered from the catalog."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from overlay.catalog import Catalog, CatalogError
+from overlay.catalog.queries import AmbiguousKey, UnknownKey
+from overlay.cli.output import console, err_console, fail, print_json
+
+DbOption = Annotated[Optional[str], typer.Option("--db", help="Catalog URL (default $OVERLAY_DB, else sqlite:///overlay.db).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _open(db: str | None) -> Catalog:
+    try:
+        return Catalog.open(db)
+    except CatalogError as e:
+        fail(str(e), 2)
+        raise  # unreachable: fail exits
+
+
+def _resolve(catalog: Catalog, key: str) -> str:
+    try:
+        return catalog.resolve_key(key)
+    except AmbiguousKey as e:
+        err_console.print(f"[bold red]error:[/] {key!r} matches several assets; use one of:")
+        for candidate in e.candidates:
+            err_console.print(f"  {candidate}")
+        raise typer.Exit(1) from e
+    except UnknownKey as e:
+        fail(f"no asset matches {key!r} (try `overlay assets --search {key}`)", 1)
+        raise typer.Exit(1) from e
+
+
+def assets_command(
+    search: Annotated[Optional[str], typer.Option("--search", "-s", help="Substring of the asset key.")] = None,
+    owner: Annotated[Optional[str], typer.Option("--owner", help="Only assets this owner (or team) owns.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=100_000)] = 200,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The catalog's assets, searchable."""
+    page = _open(db).assets(search=search, owner=owner, limit=limit)
+    if as_json:
+        print_json(page)
+        return
+    table = Table(title=f"{page['total']} assets" + (f" matching {search!r}" if search else ""), title_justify="left")
+    for column in ("asset", "owners", "producers", "consumers"):
+        table.add_column(column, overflow="fold")
+    for a in page["items"]:
+        owners = ", ".join(a["owners"]) or "[dim]unowned[/]"
+        table.add_row(a["key"], owners + (" [red](conflict)[/]" if a["owner_conflict"] else ""), str(a["producers"]), str(a["consumers"]))
+    console.print(table)
+    if page["total"] > len(page["items"]):
+        console.print(f"[dim]showing {len(page['items'])} of {page['total']}; use --limit or --search[/]")
+
+
+def asset_command(key: Annotated[str, typer.Argument(help="Asset key or an unambiguous suffix (`daily_revenue`).")],
+                  db: DbOption = None, as_json: JsonOption = False) -> None:
+    """One asset: producers and consumers with file and line, owners with provenance, columns, last run."""
+    catalog = _open(db)
+    detail = catalog.asset(_resolve(catalog, key))
+    if as_json:
+        print_json(detail)
+        return
+    console.print(f"[bold]{detail['key']}[/]  (namespace {detail['namespace']})")
+    if detail["ownership"]:
+        for claim in detail["ownership"]:
+            console.print(f"  owner [bold]{claim['owner']}[/] — {claim['rule']} ({claim['source']})")
+    else:
+        console.print("  [yellow]no owner found[/] (no overlay.yaml rule, CODEOWNERS entry or DAG owner)")
+    if detail["owner_conflict"]:
+        console.print("  [red]conflict:[/] written by tasks with different owners")
+    for title, refs in (("produced by", detail["producers"]), ("consumed by", detail["consumers"])):
+        console.print(f"  {title}: " + ("" if refs else "[dim]nothing in the scanned DAGs[/]"))
+        for ref in refs:
+            console.print(f"    {ref['task']}  [dim]{ref['operator']} · {ref['file']}:{ref['line']}[/]")
+    console.print(f"  used by {detail['consumer_tasks']} tasks in {detail['consumer_dags']} DAGs")
+    if detail["columns"]:
+        console.print(f"  columns: {', '.join(detail['columns'])}")
+    last = detail["last_materialization"]
+    console.print(f"  last materialization: {last['end_date']} by {last['dag_id']}.{last['task_id']} ({last['state']})" if last
+                  else "  last materialization: [dim]none recorded[/]")
+
+
+def lineage_command(
+    key: Annotated[str, typer.Argument(help="Asset key or an unambiguous suffix.")],
+    upstream: Annotated[bool, typer.Option("--upstream", help="Only what it comes from.")] = False,
+    downstream: Annotated[bool, typer.Option("--downstream", help="Only what depends on it.")] = False,
+    depth: Annotated[int, typer.Option("--depth", min=1, max=100)] = 3,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The asset graph around one asset."""
+    from overlay.graph import lineage
+
+    if upstream and downstream:
+        fail("--upstream and --downstream exclude each other (give neither for both)", 2)
+    catalog = _open(db)
+    resolved = _resolve(catalog, key)
+    direction = "upstream" if upstream else "downstream" if downstream else "both"
+    result = lineage(catalog.load_graph(), resolved, direction, depth)
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"[bold]{resolved}[/] — {direction}, depth {depth}")
+    for node in result["nodes"][1:]:
+        console.print(f"  {'  ' * (node['distance'] - 1)}{node['key']}  [dim](distance {node['distance']})[/]")
+    for edge in result["edges"]:
+        console.print(f"  [dim]{edge['from']} → {edge['to']} via {edge['via']}[/]")
+
+
+def owners_command(key: Annotated[Optional[str], typer.Argument(help="One asset (key or suffix); all when left out.")] = None,
+                   db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Who owns what, conflicts (written by tasks of different owners) and unowned assets."""
+    catalog = _open(db)
+    report = catalog.owners(_resolve(catalog, key) if key else None)
+    if as_json:
+        print_json(report)
+        return
+    table = Table(title="Ownership", title_justify="left")
+    for column in ("asset", "owners", "why", "producers"):
+        table.add_column(column, overflow="fold")
+    for item in report["assets"]:
+        if not item["producers"] and not item["owners"]:
+            continue  # sources nobody in these DAGs writes
+        why = "; ".join(sorted({f"{c['rule']} ({c['source']})" for c in item["ownership"]}))
+        owners = ", ".join(item["owners"]) or "[yellow]unowned[/]"
+        table.add_row(item["key"], owners + (" [red](conflict)[/]" if item["conflict"] else ""), why, ", ".join(item["producers"]))
+    console.print(table)
+    console.print(f"conflicts: {len(report['conflicts'])} · unowned: {len(report['unowned'])}")
