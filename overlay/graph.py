@@ -54,26 +54,6 @@ def walk(graph: nx.MultiDiGraph, key: str, direction: Direction = "both", depth:
     return distances
 
 
-def lineage(graph: nx.MultiDiGraph, key: str, direction: Direction = "both", depth: int | None = 3) -> dict[str, Any]:
-    """The subgraph around one asset, as JSON-ready nodes and edges."""
-    if direction == "both":
-        up = walk(graph, key, "upstream", depth)
-        down = walk(graph, key, "downstream", depth)
-        nodes = {**up, **down}
-        kept = {(a, b) for a, b in graph.edges() if (a in up and b in up) or (a in down and b in down)}
-    else:
-        nodes = walk(graph, key, direction, depth)
-        kept = {(a, b) for a, b in graph.edges() if a in nodes and b in nodes}
-    edges = [{"from": a, "to": b, "via": data["via"]} for a, b, data in graph.edges(data=True) if (a, b) in kept]
-    return {
-        "root": key,
-        "direction": direction,
-        "depth": depth,
-        "nodes": [{"key": n, "distance": d, **graph.nodes[n]} for n, d in sorted(nodes.items(), key=lambda x: (x[1], x[0]))],
-        "edges": sorted(edges, key=lambda e: (e["from"], e["to"], e["via"])),
-    }
-
-
 def impact(graph: nx.MultiDiGraph, key: str) -> dict[str, Any]:
     """Everything downstream of an asset, and the tasks that would run on changed input."""
     downstream = walk(graph, key, "downstream")

@@ -8,7 +8,7 @@ from sqlalchemy import inspect, text
 from overlay.catalog import Catalog, CatalogError
 from overlay.catalog.queries import AmbiguousKey, NotFound, UnknownKey
 from overlay.catalog.schema import Base
-from overlay.graph import impact, lineage
+from overlay.graph import impact
 from overlay.model import AssetRef, DagSpec, FileRecord, ResolvedTask, ScanResult
 
 
@@ -113,10 +113,12 @@ def test_graph_lineage_and_impact(tmp_path) -> None:  # noqa: ANN001
     cyclic = _result(*BASE.tasks, _task("loop", "back", ["wh:finance.okr"], ["wh:raw.src"]))
     catalog.store_scan(cyclic)
     graph = catalog.load_graph()
-    up = lineage(graph, "wh:mart.daily_revenue", "upstream", depth=1)
+    up = catalog.lineage("wh:mart.daily_revenue", "upstream", depth=1)
     assert sorted(n["key"] for n in up["nodes"]) == ["wh:mart.daily_revenue", "wh:raw.orders", "wh:raw.users"]
-    full = lineage(graph, "wh:mart.daily_revenue", "downstream", depth=None)  # cycle: terminates
-    assert {n["key"] for n in full["nodes"]} == {"wh:mart.daily_revenue", "wh:finance.okr", "wh:raw.src", "wh:raw.orders"}
+    assert {e["via"] for e in up["edges"]} == {"mart.build"}
+    full = catalog.lineage("wh:mart.daily_revenue", "downstream", depth=20)  # cycle: terminates
+    assert {n["key"]: n["distance"] for n in full["nodes"]} == {
+        "wh:mart.daily_revenue": 0, "wh:finance.okr": 1, "wh:raw.src": 2, "wh:raw.orders": 3}
     hit = impact(graph, "wh:raw.orders")
     assert "wh:finance.okr" in hit["assets"] and "report.okr" in hit["tasks"]
     catalog.close()

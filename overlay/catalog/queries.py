@@ -163,6 +163,50 @@ class CatalogQueries:
             [(by_id[e.from_asset].key, by_id[e.to_asset].key, f"{e.dag_id}.{e.task_id}") for e in edges],
         )
 
+    def lineage(self, key: str, direction: str = "both", depth: int = 3) -> dict[str, Any]:
+        """The subgraph around one asset, walked breadth-first in SQL (one query per level and direction)."""
+        with self.engine.connect() as conn:
+            root = conn.execute(select(Asset.id, Asset.key, Asset.namespace, Asset.name).where(Asset.key == key)).first()
+            if root is None:
+                raise UnknownKey(key)
+            nodes = {root.id: (root, 0)}
+            edges: dict[tuple[int, int, str], None] = {}
+            for walk_up in ([True] if direction == "upstream" else [False] if direction == "downstream" else [True, False]):
+                frontier, level = {root.id}, 0
+                while frontier and level < depth:
+                    level += 1
+                    near, far = (AssetEdge.to_asset, AssetEdge.from_asset) if walk_up else (AssetEdge.from_asset, AssetEdge.to_asset)
+                    rows = conn.execute(select(AssetEdge.from_asset, AssetEdge.to_asset, Task.dag_id, Task.task_id)
+                                        .select_from(AssetEdge).join(Task, Task.id == AssetEdge.task_pk)
+                                        .where(near.in_(list(frontier)))).all()
+                    found = set()
+                    for a, b, dag_id, task_id in rows:
+                        edges[(a, b, f"{dag_id}.{task_id}")] = None
+                        other = a if walk_up else b
+                        if other not in nodes:
+                            found.add(other)
+                    if found:
+                        for row in conn.execute(select(Asset.id, Asset.key, Asset.namespace, Asset.name).where(Asset.id.in_(list(found)))):
+                            nodes[row.id] = (row, level)
+                    frontier = found
+        keys = {i: row.key for i, (row, _) in nodes.items()}
+        return {
+            "root": key, "direction": direction, "depth": depth,
+            "nodes": [{"key": row.key, "distance": d, "namespace": row.namespace, "name": row.name}
+                      for row, d in sorted(nodes.values(), key=lambda x: (x[1], x[0].key))],
+            "edges": sorted(({"from": keys[a], "to": keys[b], "via": via} for a, b, via in edges if a in keys and b in keys),
+                            key=lambda e: (e["from"], e["to"], e["via"])),
+        }
+
+    def materializations(self, key: str, limit: int = 100) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            asset_id = conn.execute(select(Asset.id).where(Asset.key == key)).scalar()
+            if asset_id is None:
+                raise UnknownKey(key)
+            rows = conn.execute(select(Materialization).where(Materialization.asset_id == asset_id)
+                                .order_by(Materialization.end_date.desc()).limit(limit)).mappings().all()
+        return [_materialization(r) for r in rows]
+
     def scans(self, limit: int = 20) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(Scan).order_by(Scan.id.desc()).limit(limit)).mappings().all()

@@ -96,14 +96,12 @@ def lineage_command(
     as_json: JsonOption = False,
 ) -> None:
     """The asset graph around one asset."""
-    from overlay.graph import lineage
-
     if upstream and downstream:
         fail("--upstream and --downstream exclude each other (give neither for both)", 2)
     catalog = _open(db)
     resolved = _resolve(catalog, key)
     direction = "upstream" if upstream else "downstream" if downstream else "both"
-    result = lineage(catalog.load_graph(), resolved, direction, depth)
+    result = catalog.lineage(resolved, direction, depth)
     if as_json:
         print_json(result)
         return
@@ -133,3 +131,25 @@ def owners_command(key: Annotated[Optional[str], typer.Argument(help="One asset 
         table.add_row(item["key"], owners + (" [red](conflict)[/]" if item["conflict"] else ""), why, ", ".join(item["producers"]))
     console.print(table)
     console.print(f"conflicts: {len(report['conflicts'])} · unowned: {len(report['unowned'])}")
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def serve_command(
+    host: Annotated[str, typer.Option("--host", help="Address to bind. Anything but loopback needs OVERLAY_API_TOKEN.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8765,
+    db: DbOption = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /openapi.json) outside Airflow."""
+    import os
+
+    import uvicorn
+
+    from overlay.api import create_app
+
+    if host not in LOOPBACK and not os.environ.get("OVERLAY_API_TOKEN"):
+        fail(f"refusing to bind {host} without OVERLAY_API_TOKEN: set a token, or serve on 127.0.0.1", 2)
+    catalog = _open(db)
+    console.print(f"overlay API on http://{host}:{port}/api/v1 (catalog {catalog.url}); docs at /docs")
+    uvicorn.run(create_app(catalog), host=host, port=port, log_level="warning")

@@ -1,0 +1,114 @@
+"""The HTTP API over real HTTP: routes of INTERFACE.md, errors, pagination, auth, and schemathesis fuzzing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+
+from api_server import running
+from overlay.api import create_app
+from overlay.catalog import Catalog
+from overlay.config import load_settings
+from overlay.pipeline import build_catalog
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_dags"
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog]:
+    catalog = Catalog.open(f"sqlite:///{tmp_path_factory.mktemp('api') / 'catalog.db'}")
+    build_catalog(catalog, [str(SAMPLE)], "static", load_settings(None, [str(SAMPLE)]), datetime.now(timezone.utc))
+    yield catalog
+    catalog.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(catalog: Catalog) -> Iterator[str]:
+    with running(create_app(catalog, token="")) as url:
+        yield url
+
+
+def get(base_url: str, path: str, **params: object) -> requests.Response:
+    return requests.get(base_url + path, params=params, timeout=10)
+
+
+def test_assets_search_and_pagination(base_url: str) -> None:
+    page = get(base_url, "/api/v1/assets", search="orders", limit=2).json()
+    assert page["total"] == 4 and len(page["items"]) == 2 and page["items"][0]["key"] == "warehouse:tempo.dbt_staging.stg_orders"
+    rest = get(base_url, "/api/v1/assets", search="orders", limit=2, offset=2).json()
+    assert [a["key"] for a in rest["items"]] == ["warehouse:tempo.raw.orders", "warehouse:tempo.staging.orders_import"]
+    assert [a["key"] for a in get(base_url, "/api/v1/assets", owner="finance-data@tempo.fm").json()["items"]] == [
+        "warehouse:tempo.finance.daily_revenue", "warehouse:tempo.finance.okr_dashboard"]
+
+
+def test_asset_by_suffix_and_errors(base_url: str) -> None:
+    asset = get(base_url, "/api/v1/assets/okr_dashboard").json()
+    assert asset["key"] == "warehouse:tempo.finance.okr_dashboard"
+    assert asset["producers"][0]["task"] == "finance_revenue.build_okr_dashboard" and asset["producers"][0]["line"]
+    full = get(base_url, "/api/v1/assets/warehouse:tempo.finance.okr_dashboard")
+    assert full.status_code == 200 and full.json()["owners"] == ["finance-data@tempo.fm"]
+    missing = get(base_url, "/api/v1/assets/no_such_table")
+    assert missing.status_code == 404 and "no asset matches" in missing.json()["error"]
+    ambiguous = get(base_url, "/api/v1/assets/orders")
+    assert ambiguous.status_code == 409 and ambiguous.json()["candidates"] == ["warehouse:tempo.legacy.orders", "warehouse:tempo.raw.orders"]
+    bad = get(base_url, "/api/v1/assets", limit=0)
+    assert bad.status_code == 400 and bad.json()["status"] == 400
+
+
+def test_lineage_answers_where_trial_metrics_come_from(base_url: str) -> None:
+    up = get(base_url, "/api/v1/assets/trial_metrics_weekly/lineage", direction="upstream", depth=2).json()
+    assert {n["key"] for n in up["nodes"]} == {
+        "warehouse:tempo.growth.trial_metrics_weekly", "warehouse:tempo.growth.trial_starts", "warehouse:tempo.raw.plays",
+        "warehouse:tempo.raw.subscriptions", "warehouse:tempo.raw.users", "warehouse:tempo.staging.plays_import"}
+    assert get(base_url, "/api/v1/assets/raw.plays/lineage").status_code == 409  # raw.plays exists in Postgres and BigQuery
+    down = get(base_url, "/api/v1/assets/warehouse:tempo.raw.plays/lineage", direction="downstream", depth=1).json()
+    assert {e["via"] for e in down["edges"]} >= {"growth_trial_metrics.build_trial_metrics_weekly", "platform_ingest_core.rollup_sessions"}
+    assert get(base_url, "/api/v1/assets/raw.plays/lineage", direction="sideways").status_code == 400
+
+
+def test_dags_tasks_owners_graph(base_url: str) -> None:
+    dags = get(base_url, "/api/v1/dags").json()
+    assert dags["total"] == 13
+    dag = get(base_url, "/api/v1/dags/growth_lead_scoring").json()
+    assert {t["task_id"]: t["status"] for t in dag["tasks"]} == {
+        "extract_features": "resolved", "score_leads": "resolved", "export_segment": "unresolved"}
+    task = get(base_url, "/api/v1/tasks/growth_lead_scoring/export_segment").json()
+    assert "built at run time" in task["errors"][0]
+    assert get(base_url, "/api/v1/tasks/growth_lead_scoring/nope").status_code == 404
+    owners = get(base_url, "/api/v1/owners").json()
+    assert "warehouse:tempo.finance.daily_revenue" in {a["key"] for a in owners["assets"]}
+    graph = get(base_url, "/api/v1/graph").json()
+    assert set(graph) >= {"assets", "tasks", "edges", "dags", "errors"}
+    assert get(base_url, "/openapi.json").json()["info"]["title"] == "overlay"
+
+
+def test_bearer_token(catalog: Catalog) -> None:
+    with running(create_app(catalog, token="s3cret")) as url:
+        assert requests.get(f"{url}/api/v1/dags", timeout=10).status_code == 401
+        assert requests.get(f"{url}/api/v1/dags", headers={"Authorization": "Bearer wrong"}, timeout=10).status_code == 401
+        assert requests.get(f"{url}/api/v1/dags", headers={"Authorization": "Bearer s3cret"}, timeout=10).status_code == 200
+        assert requests.get(f"{url}/health", timeout=10).status_code == 200
+
+
+def test_no_generated_request_gets_a_server_error(base_url: str) -> None:
+    """schemathesis generates requests for every operation of the OpenAPI spec; none may get a 5xx."""
+    schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 10
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        def no_server_error(case) -> None:  # noqa: ANN001
+            response = case.call()
+            assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text}"
+            content_type = response.headers.get("content-type") or [""]
+            assert (content_type[0] if isinstance(content_type, list) else content_type).startswith("application/json")
+
+        no_server_error()
