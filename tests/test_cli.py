@@ -84,3 +84,39 @@ def test_scan_uses_overlay_db_env_and_reports_bad_arguments(sample_dags: Path, t
 def test_export_rejects_unknown_format(tmp_path: Path, fmt: str) -> None:
     result = run("export", "--format", fmt, "--db", f"sqlite:///{tmp_path / 'x.db'}", cwd=tmp_path)
     assert result.returncode == 2 and "unknown --format" in result.stderr
+
+
+def test_query_commands_answer_the_catalog_questions(sample_dags: Path, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'catalog.db'}"
+    assert run("scan", str(sample_dags), "--mode", "static", "--db", db, cwd=tmp_path).returncode == 0
+
+    which = run("asset", "orders", "--db", db, cwd=tmp_path)  # "Which orders table should I be using?"
+    assert which.returncode == 1 and "warehouse:tempo.raw.orders" in which.stderr and "warehouse:tempo.legacy.orders" in which.stderr
+    raw = json.loads(run("asset", "raw.orders", "--db", db, "--json", cwd=tmp_path).stdout)
+    legacy = json.loads(run("asset", "legacy.orders", "--db", db, "--json", cwd=tmp_path).stdout)
+    assert raw["producers"] and raw["consumer_dags"] == 2 and raw["owners"] and not legacy["producers"] and not legacy["owners"]
+    assert run("asset", "no_such_table", "--db", db, cwd=tmp_path).returncode == 1
+
+    who = json.loads(run("asset", "lead_scores", "--db", db, "--json", cwd=tmp_path).stdout)  # lead scoring pipeline
+    assert who["owners"] == ["@tempo/growth-data"] and who["ownership"][0]["rule"] == "CODEOWNERS"
+    assert who["producers"][0]["file"].endswith("growth/lead_scoring.py")
+
+    up = json.loads(run("lineage", "trial_metrics_weekly", "--upstream", "--depth", "1", "--db", db, "--json", cwd=tmp_path).stdout)
+    assert {n["key"] for n in up["nodes"][1:]} == {"warehouse:tempo.growth.trial_starts", "warehouse:tempo.raw.plays"}
+    down = json.loads(run("lineage", "warehouse:tempo.growth.lead_scores", "--downstream", "--db", db, "--json", cwd=tmp_path).stdout)
+    assert "warehouse:tempo.growth.campaign_performance" in {n["key"] for n in down["nodes"]}  # the marketing dashboard
+    assert run("lineage", "lead_scores", "--upstream", "--downstream", "--db", db, cwd=tmp_path).returncode == 2
+
+    owners = json.loads(run("owners", "--db", db, "--json", cwd=tmp_path).stdout)
+    assert owners["conflicts"] == [] and "warehouse:tempo.finance.okr_dashboard" in {a["key"] for a in owners["assets"]}
+    listed = json.loads(run("assets", "--search", "finance", "--owner", "finance-data", "--db", db, "--json", cwd=tmp_path).stdout)
+    assert [a["key"] for a in listed["items"]] == [  # the overlay.yaml rule, and CODEOWNERS' @tempo/finance-data for Snowflake
+        "snowflake:analytics.finance.revenue_raw", "snowflake:analytics.finance.revenue_report",
+        "warehouse:tempo.finance.daily_revenue", "warehouse:tempo.finance.okr_dashboard"]
+    human = run("owners", "--db", db, cwd=tmp_path)
+    assert human.returncode == 0 and "finance-data@tempo.fm" in human.stdout
+
+
+def test_serve_refuses_to_expose_without_a_token(tmp_path: Path) -> None:
+    result = run("serve", "--host", "0.0.0.0", "--db", f"sqlite:///{tmp_path / 'x.db'}", cwd=tmp_path, env={"OVERLAY_API_TOKEN": ""})
+    assert result.returncode == 2 and "OVERLAY_API_TOKEN" in result.stderr

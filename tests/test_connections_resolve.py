@@ -100,3 +100,30 @@ def test_malformed_settings_are_reported_with_where() -> None:
         parse_settings({"connections": {"x": {"dialect": "postgres", "hostname": "h"}}}, "overlay.yaml")
     with pytest.raises(ConfigError, match=r"freshness\[0\]"):
         parse_settings({"freshness": [{"match": "*"}]})
+
+
+def test_connections_from_airflows_metadata_database(tmp_path) -> None:  # noqa: ANN001
+    """Airflow's own Connection model writes the table; overlay reads its non-secret columns."""
+    pytest.importorskip("airflow")
+    from airflow.models.connection import Connection
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from overlay.connections import load_airflow_db_connections
+
+    url = f"sqlite:///{tmp_path / 'airflow.db'}"
+    engine = create_engine(url)
+    Connection.__table__.create(engine)
+    with Session(engine) as session:
+        session.add(Connection(conn_id="dwh", conn_type="postgres", host="dwh.internal", port=5432, schema="tempo", login="etl", password="secret"))
+        session.add(Connection(conn_id="sf", conn_type="snowflake", extra='{"account": "acme", "database": "ANALYTICS", "schema": "RAW"}'))
+        session.commit()
+    found = load_airflow_db_connections(url)
+    assert (found["dwh"].dialect, found["dwh"].database, found["dwh"].schema, found["dwh"].namespace) == (
+        "postgres", "tempo", "public", "postgres://dwh.internal:5432/tempo")
+    assert (found["sf"].database, found["sf"].schema, found["sf"].source) == ("ANALYTICS", "RAW", "airflow-db")
+    resolver = ConnectionResolver(parse_settings({}), environ={}, airflow_db_url=url)
+    resolved, _ = resolve_task(TaskSpec("d", "t", "SQLExecuteQueryOperator", "x.py", 1, args={"conn_id": "dwh"}),
+                               TaskAccess(sql=[SqlSource("INSERT INTO mart.a SELECT * FROM b", "sql")]), resolver)
+    assert resolved.writes == ["postgres://dwh.internal:5432/tempo:tempo.mart.a"]
+    assert load_airflow_db_connections("postgresql+psycopg://nobody@127.0.0.1:1/none") == {}  # unreachable: none, no crash
