@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from overlay import __version__
+from overlay.graph import cross_dag_edges
 
 PRODUCER = f"https://github.com/overlay-dev/overlay/tree/v{__version__}"
 OPENLINEAGE_SCHEMA = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
@@ -36,6 +37,7 @@ def export_document(catalog: Any) -> dict[str, Any]:
         "tasks": tasks,
         "edges": [{"from": a, "to": b, "via": data["via"]} for a, b, data in sorted(graph.edges(data=True), key=lambda e: (e[0], e[1], e[2]["via"]))],
         "dags": [{k: d[k] for k in ("dag_id", "file", "owners", "tags", "schedule", "mode")} for d in catalog.dags()],
+        "cross_dag": cross_dag_edges(graph),
         "errors": [{"file": e["file"], "error": e["error"], "line": e["line"], "stage": e["stage"]}
                    for e in (catalog.scan_errors(last_scan["id"]) if last_scan else [])],
     }
