@@ -202,3 +202,17 @@ class ScanResult(Record):
     git_commit: str | None = None
 
     _nested = {"dags": DagSpec, "tasks": ResolvedTask, "assets": AssetRef, "errors": FileError, "files": FileRecord}
+
+
+@dataclass
+class TaskRun(Record):
+    """One finished (or failed) try of one task instance, from Airflow's listener or REST API."""
+
+    dag_id: str
+    task_id: str
+    run_id: str
+    try_number: int
+    state: str  # success | failed | upstream_failed | skipped ...
+    start_date: str | None = None  # ISO 8601
+    end_date: str | None = None
+    source: str = "airflow"

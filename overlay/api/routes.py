@@ -80,6 +80,17 @@ def owners(request: Request, key: Annotated[str | None, Query(max_length=1000)] 
     return catalog.owners(catalog.resolve_key(key) if key else None)
 
 
+@router.get("/api/v1/stale", tags=["freshness"])
+def stale(request: Request) -> dict[str, Any]:
+    from overlay.config import load_settings
+    from overlay.freshness import stale_assets
+
+    catalog = _catalog(request)
+    settings = load_settings(None, catalog.scanned_folders())
+    return {"stale": [s.to_dict() for s in stale_assets(catalog.freshness_states(), settings.freshness)],
+            "rules": len(settings.freshness)}
+
+
 @router.get("/api/v1/graph", tags=["graph"])
 async def graph(request: Request) -> dict[str, Any]:
     from overlay.export import export_document

@@ -207,6 +207,12 @@ class CatalogQueries:
                                 .order_by(Materialization.end_date.desc()).limit(limit)).mappings().all()
         return [_materialization(r) for r in rows]
 
+    def scanned_folders(self) -> list[str]:
+        """Folders of the last successful scan (their overlay.yaml holds the settings the catalog was built with)."""
+        with self.engine.connect() as conn:
+            folders = conn.execute(select(Scan.folders).where(Scan.status == "ok").order_by(Scan.id.desc()).limit(1)).scalar()
+        return list(folders or [])
+
     def scans(self, limit: int = 20) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(Scan).order_by(Scan.id.desc()).limit(limit)).mappings().all()

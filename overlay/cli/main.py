@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from overlay.cli.query_cmd import asset_command, assets_command, lineage_command, owners_command, serve_command
+from overlay.cli.query_cmd import asset_command, assets_command, lineage_command, owners_command, serve_command, stale_command
 from overlay.cli.scan_cmd import export_command, scan_command
 from overlay.cli.sql_cmd import sql_command
 
@@ -23,6 +23,7 @@ app.command("asset")(asset_command)
 app.command("lineage")(lineage_command)
 app.command("owners")(owners_command)
 app.command("serve")(serve_command)
+app.command("stale")(stale_command)
 app.command("sql")(sql_command)
 
 

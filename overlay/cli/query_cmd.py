@@ -153,3 +153,33 @@ def serve_command(
     catalog = _open(db)
     console.print(f"overlay API on http://{host}:{port}/api/v1 (catalog {catalog.url}); docs at /docs")
     uvicorn.run(create_app(catalog), host=host, port=port, log_level="warning")
+
+
+def stale_command(
+    config: Annotated[Optional[str], typer.Option("--config", help="Settings file with the freshness rules.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Assets later than their freshness rule, with the reason walked up the graph."""
+    from overlay.config import ConfigError, load_settings
+    from overlay.freshness import stale_assets
+
+    catalog = _open(db)
+    try:
+        settings = load_settings(config, catalog.scanned_folders())
+        late = stale_assets(catalog.freshness_states(), settings.freshness)
+    except (ConfigError, ValueError) as e:
+        fail(str(e), 2)
+        return
+    if as_json:
+        print_json({"stale": [s.to_dict() for s in late], "rules": len(settings.freshness)})
+        return
+    if not settings.freshness:
+        console.print("[yellow]no freshness rules[/]: add `freshness: [{match: GLOB, max_lag: 26h}]` to overlay.yaml")
+    for item in late:
+        console.print(f"[bold red]late[/] {item.key}  (rule {item.rule}: {item.max_lag}; last success "
+                      f"{item.last_success.isoformat(timespec='minutes') if item.last_success else 'never'})")
+        for reason in item.reasons:
+            console.print(f"    because {reason}")
+    if not late and settings.freshness:
+        console.print("[green]every asset with a freshness rule is on time[/]")
