@@ -100,10 +100,13 @@ def explain(key: str, states: dict[str, AssetState], now: datetime, max_lag: tim
             if upstream in seen or upstream not in states:
                 continue
             up = states[upstream]
+            if up.last_success is None and not up.last_runs:
+                continue  # no history at all (an external source): nothing to blame it for
             if up.last_success is None or now - up.last_success > max_lag:
                 cause = explain(upstream, states, now, max_lag, depth + 1, seen)
                 reasons.append(f"upstream {upstream} is late: " + "; ".join(cause))
-    return reasons or [f"last success {_when(state.last_success)} is older than the allowed lag"]
+    failures_first = sorted(reasons, key=lambda r: " failed " not in r and " upstream_failed " not in r)
+    return failures_first or [f"last success {_when(state.last_success)} is older than the allowed lag"]
 
 
 def _when(value: datetime | None) -> str:
