@@ -7,6 +7,7 @@ import logging
 import typer
 
 from overlay.cli.query_cmd import asset_command, assets_command, lineage_command, owners_command, serve_command, stale_command
+from overlay.cli.runs_cmd import runs_app
 from overlay.cli.scan_cmd import export_command, scan_command
 from overlay.cli.sql_cmd import sql_command
 
@@ -24,6 +25,7 @@ app.command("lineage")(lineage_command)
 app.command("owners")(owners_command)
 app.command("serve")(serve_command)
 app.command("stale")(stale_command)
+app.add_typer(runs_app, name="runs")
 app.command("sql")(sql_command)
 
 

@@ -1,0 +1,38 @@
+"""``overlay runs sync``: run history from a live Airflow."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from overlay.cli.output import console, fail, print_json
+from overlay.cli.query_cmd import DbOption, JsonOption, _open
+
+runs_app = typer.Typer(help="Run history from Airflow: task instances recorded as materializations.", no_args_is_help=True)
+
+
+@runs_app.command("sync")
+def sync_command(
+    airflow_url: Annotated[str, typer.Option("--airflow-url", help="Airflow's base URL, e.g. http://localhost:8080")],
+    user: Annotated[Optional[str], typer.Option("--user", envvar="AIRFLOW_USER")] = None,
+    password: Annotated[Optional[str], typer.Option("--password", envvar="AIRFLOW_PASSWORD")] = None,
+    token: Annotated[Optional[str], typer.Option("--token", envvar="AIRFLOW_TOKEN", help="A JWT instead of user and password.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Pull DAG runs' task instances since the last sync and record what they materialized."""
+    from overlay.runs import AirflowAPIError, AirflowClient, sync_runs
+
+    catalog = _open(db)
+    try:
+        result = sync_runs(catalog, AirflowClient(airflow_url, user, password, token))
+    except AirflowAPIError as e:
+        fail(str(e), 1)
+        return
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"synced {result['runs']} finished task instances from {airflow_url} "
+                  f"({'since ' + result['since'] if result['since'] else 'full history'}): "
+                  f"{result['materializations']} new materializations, {result['unknown_tasks']} runs of tasks not in the catalog")
