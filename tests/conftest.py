@@ -83,3 +83,81 @@ def sample_dags(tmp_path: Path) -> Path:
     target = tmp_path / "sample_dags"
     shutil.copytree(SAMPLE_DAGS, target)
     return target
+
+
+LIVE_DAG = """
+import pendulum
+from airflow.sdk import DAG
+from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+
+with DAG(dag_id="demo_mart", start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), schedule="@daily", catchup=False,
+         default_args={"owner": "demo"}):
+    stage = SQLExecuteQueryOperator(task_id="stage", conn_id="warehouse",
+        sql="CREATE SCHEMA IF NOT EXISTS raw; CREATE TABLE IF NOT EXISTS raw.events AS SELECT 1 AS id, 'a' AS kind")
+    build = SQLExecuteQueryOperator(task_id="build", conn_id="warehouse",
+        sql="CREATE SCHEMA IF NOT EXISTS mart; DROP TABLE IF EXISTS mart.daily; "
+            "CREATE TABLE mart.daily AS SELECT kind, count(*) AS n FROM raw.events GROUP BY kind")
+    stage >> build
+"""
+
+
+@pytest.fixture(scope="session")
+def live_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """A real Airflow 3 with overlay's plugin: migrated metadata DB, a catalog scanned from its DAG folder,
+    one DAG run (`airflow dags test`) whose SQL runs on a real PostgreSQL warehouse, and `airflow api-server`."""
+    import json
+    import sys
+    import time
+
+    import requests
+
+    pytest.importorskip("airflow")
+    problem = _ensure_pg_running()
+    if problem:
+        pytest.skip(problem)
+    from api_server import free_port
+
+    airflow = str(Path(sys.executable).parent / "airflow")
+    home = tmp_path_factory.mktemp("airflow_live")
+    (home / "dags").mkdir()
+    (home / "dags" / "demo.py").write_text(LIVE_DAG)
+    (home / "passwords.json").write_text(json.dumps({"admin": "s3cret"}))
+    warehouse = f"overlay_wh_{uuid.uuid4().hex[:8]}"
+    (home / "overlay.yaml").write_text(
+        f"connections:\n  warehouse: {{dialect: postgres, database: {warehouse}, schema: public, namespace: warehouse}}\n")
+    with _pg_connect(PG_ADMIN_URL) as conn:
+        conn.execute(f'CREATE DATABASE "{warehouse}"')
+    catalog = f"sqlite:///{home / 'overlay.db'}"
+    env = {**os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
+           "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+           "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+           "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
+           "AIRFLOW_CONN_WAREHOUSE": f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{warehouse}", "OVERLAY_DB": catalog}
+    env.pop("OVERLAY_API_TOKEN", None)
+    subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
+    subprocess.run([sys.executable, "-m", "overlay.cli.main", "scan", str(home / "dags"), "--config", str(home / "overlay.yaml")],
+                   env=env, check=True, capture_output=True, timeout=300)
+    test_run = subprocess.run([airflow, "dags", "test", "demo_mart", "2026-11-20"], env=env, capture_output=True, text=True, timeout=300)
+    assert test_run.returncode == 0, test_run.stdout[-3000:] + test_run.stderr[-3000:]
+    port = free_port()
+    server = subprocess.Popen([airflow, "api-server", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if requests.get(f"{url}/api/v2/monitor/health", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                pytest.fail("airflow api-server did not start")
+            time.sleep(0.5)
+        yield {"url": url, "home": home, "warehouse": warehouse, "catalog": catalog, "env": env, "airflow": airflow,
+               "dags_test_log": test_run.stdout + test_run.stderr}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        with _pg_connect(PG_ADMIN_URL) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{warehouse}" WITH (FORCE)')
+        shutil.rmtree(home, ignore_errors=True)

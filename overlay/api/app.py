@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import os
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,22 +23,55 @@ from overlay.catalog import Catalog
 from overlay.catalog.queries import AmbiguousKey, NotFound, UnknownKey
 
 OPEN_PATHS = frozenset({"/health"})
+# checks a request; returns None when it may proceed, else the reason it may not
+Authenticator = Callable[[Request], Awaitable[str | None]]
 
 
-def create_app(catalog: Catalog, token: str | None = None, root_path: str = "") -> FastAPI:
+def create_app(catalog: Catalog | Callable[[], Catalog], token: str | None = None,
+               authenticate: Authenticator | None = None) -> FastAPI:
+    """The API over one catalog (or a function that opens it on first use, as the Airflow plugin does)."""
     token = token if token is not None else os.environ.get("OVERLAY_API_TOKEN") or None
     app = FastAPI(
         title="overlay",
         version=__version__,
-        description="The asset graph of your Airflow DAGs: assets, lineage, owners, DAGs and tasks.",
-        root_path=root_path,
+        description="The asset graph of your Airflow DAGs: assets, lineage, owners, DAGs, tasks and freshness.",
     )
-    app.state.catalog = catalog
+    app.state.get_catalog = _provider(catalog)
     app.include_router(router)
     _errors(app)
-    if token:
-        _require_token(app, token)
+    if authenticate is None and token:
+        authenticate = token_authenticator(token)
+    if authenticate is not None:
+        _require(app, authenticate)
     return app
+
+
+def _provider(catalog: Catalog | Callable[[], Catalog]) -> Callable[[], Catalog]:
+    if isinstance(catalog, Catalog):
+        return lambda: catalog
+    opened: list[Catalog] = []
+
+    def get() -> Catalog:
+        if not opened:
+            opened.append(catalog())
+        return opened[0]
+
+    return get
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    return header[7:].strip() if header[:7].lower() == "bearer " else None
+
+
+def token_authenticator(token: str) -> Authenticator:
+    async def check(request: Request) -> str | None:
+        given = bearer(request) or ""
+        if hmac.compare_digest(given.encode(), token.encode()):
+            return None
+        return "missing or wrong bearer token (Authorization: Bearer <OVERLAY_API_TOKEN>)"
+
+    return check
 
 
 def error(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -71,14 +105,12 @@ def _errors(app: FastAPI) -> None:
         return error(500, f"internal error: {type(exc).__name__}")
 
 
-def _require_token(app: FastAPI, token: str) -> None:
-    expected = f"Bearer {token}".encode()
-
+def _require(app: FastAPI, authenticate: Authenticator) -> None:
     @app.middleware("http")
-    async def check_token(request: Request, call_next):  # noqa: ANN001, ANN202
+    async def check(request: Request, call_next):  # noqa: ANN001, ANN202
         if request.url.path.removeprefix(request.scope.get("root_path", "")) in OPEN_PATHS:
             return await call_next(request)
-        given = request.headers.get("authorization", "").encode()
-        if not hmac.compare_digest(given, expected):
-            return error(401, "missing or wrong bearer token (Authorization: Bearer <OVERLAY_API_TOKEN>)")
+        problem = await authenticate(request)
+        if problem is not None:
+            return error(401, problem)
         return await call_next(request)

@@ -14,7 +14,7 @@ Key = Annotated[str, Path(description="Asset key (`namespace:name`) or an unambi
 
 
 def _catalog(request: Request) -> Catalog:
-    return request.app.state.catalog
+    return request.app.state.get_catalog()
 
 
 @router.get("/health", tags=["meta"])

@@ -1,0 +1,74 @@
+"""Records a materialization for every finished task whose written assets the catalog knows.
+
+It must never fail or slow a task: the work runs in a daemon thread that the hook waits for at
+most ``OVERLAY_LISTENER_TIMEOUT`` seconds (default 2), and every error is logged, never raised.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from datetime import datetime, timezone
+from typing import Any
+
+from airflow.listeners import hookimpl
+
+log = logging.getLogger(__name__)
+
+
+def _timeout() -> float:
+    try:
+        return float(os.environ.get("OVERLAY_LISTENER_TIMEOUT", "2"))
+    except ValueError:
+        return 2.0
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if hasattr(value, "isoformat") else (str(value) if value else None)
+
+
+def task_run_of(task_instance: Any, state: str) -> Any:
+    from overlay.model import TaskRun
+
+    end = getattr(task_instance, "end_date", None) or datetime.now(timezone.utc)
+    return TaskRun(dag_id=task_instance.dag_id, task_id=task_instance.task_id, run_id=task_instance.run_id,
+                   try_number=int(getattr(task_instance, "try_number", 1) or 1), state=state,
+                   start_date=_iso(getattr(task_instance, "start_date", None)), end_date=_iso(end), source="airflow-listener")
+
+
+def _record(run: Any) -> None:
+    try:
+        from airflow_plugin.settings import catalog_url
+        from overlay.catalog import Catalog
+
+        catalog = Catalog.open(catalog_url())
+        try:
+            counts = catalog.record_runs([run])
+        finally:
+            catalog.close()
+        log.info("overlay recorded %s materializations for %s.%s", counts["materializations"], run.dag_id, run.task_id)
+    except Exception:
+        log.warning("overlay could not record the run of %s.%s; the task is not affected", run.dag_id, run.task_id, exc_info=True)
+
+
+def record_in_background(task_instance: Any, state: str) -> None:
+    try:
+        run = task_run_of(task_instance, state)
+        worker = threading.Thread(target=_record, args=(run,), name="overlay-listener", daemon=True)
+        worker.start()
+        worker.join(_timeout())
+        if worker.is_alive():
+            log.warning("overlay gave up waiting for the catalog after %ss; the task is not affected", _timeout())
+    except Exception:
+        log.warning("overlay listener failed; the task is not affected", exc_info=True)
+
+
+@hookimpl
+def on_task_instance_success(previous_state: Any, task_instance: Any) -> None:
+    record_in_background(task_instance, "success")
+
+
+@hookimpl
+def on_task_instance_failed(previous_state: Any, task_instance: Any, error: Any = None) -> None:
+    record_in_background(task_instance, "failed")

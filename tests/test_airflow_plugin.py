@@ -1,0 +1,54 @@
+"""The plugin inside a real Airflow 3: the listener during a real DAG run, and the API mounted in the API server."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+import requests
+
+from overlay.catalog import Catalog
+
+
+def test_listener_recorded_each_task_of_the_dag_run(live_airflow: dict) -> None:
+    catalog = Catalog.open(live_airflow["catalog"])
+    for key, task in ((f"warehouse:{live_airflow['warehouse']}.raw.events", "stage"), (f"warehouse:{live_airflow['warehouse']}.mart.daily", "build")):
+        (run,) = catalog.materializations(key)
+        assert (run["dag_id"], run["task_id"], run["state"], run["source"]) == ("demo_mart", task, "success", "airflow-listener")
+    catalog.close()
+    assert "overlay recorded 1 materializations for demo_mart.build" in live_airflow["dags_test_log"]
+
+
+def test_a_catalog_that_is_down_never_fails_the_task(live_airflow: dict) -> None:
+    env = {**live_airflow["env"], "OVERLAY_DB": "postgresql+psycopg://nobody@127.0.0.1:1/overlay?connect_timeout=1"}
+    result = subprocess.run([live_airflow["airflow"], "dags", "test", "demo_mart", "2026-11-21"], env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0
+    log = result.stdout + result.stderr
+    assert "overlay could not record the run of demo_mart.build; the task is not affected" in log
+    assert "DagRun Finished: dag_id=demo_mart" in log and "state=success" in log
+
+
+def test_api_is_mounted_under_overlay_and_checks_airflows_jwt(live_airflow: dict) -> None:
+    url = live_airflow["url"]
+    assert requests.get(f"{url}/overlay/api/v1/dags", timeout=10).status_code == 401
+    assert requests.get(f"{url}/overlay/api/v1/dags", headers={"Authorization": "Bearer forged.jwt.token"}, timeout=10).status_code == 401
+    token = requests.post(f"{url}/auth/token", json={"username": "admin", "password": "s3cret"}, timeout=10).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    dags = requests.get(f"{url}/overlay/api/v1/dags", headers=headers, timeout=10)
+    assert dags.status_code == 200 and [d["dag_id"] for d in dags.json()["items"]] == ["demo_mart"]
+    asset = requests.get(f"{url}/overlay/api/v1/assets/mart.daily", headers=headers, timeout=10).json()
+    assert asset["last_materialization"]["source"] == "airflow-listener"
+    history = requests.get(f"{url}/overlay/api/v1/assets/mart.daily/materializations", headers=headers, timeout=10).json()
+    assert history["materializations"][0]["task_id"] == "build"
+    cookie = requests.get(f"{url}/overlay/api/v1/dags", cookies={"_token": token}, timeout=10)
+    assert cookie.status_code == 200  # the Airflow UI's session cookie works too
+
+
+def test_plugin_is_registered_through_the_entry_point() -> None:
+    from importlib.metadata import entry_points
+
+    (entry,) = [e for e in entry_points(group="airflow.plugins") if e.name == "overlay"]
+    plugin = entry.load()
+    assert plugin.name == "overlay" and plugin.fastapi_apps[0]["url_prefix"] == "/overlay"
+    assert plugin.external_views[0]["href"] == "/overlay/docs"
