@@ -146,14 +146,21 @@ def _extras(extra: Any) -> dict[str, Any]:
     return {}
 
 
+def _airflow_configured_db() -> str | None:
+    """Airflow's metadata DB from its own configuration, when overlay runs inside an Airflow installation."""
+    from overlay.airflow_config import airflow_setting
+
+    return airflow_setting("database", "sql_alchemy_conn")
+
+
 def load_airflow_db_connections(url: str | None = None) -> dict[str, ConnectionSpec]:
     """Connections from Airflow's metadata database, when one is configured and reachable.
 
     Only non-secret columns are read; an unreachable database yields no connections.
     """
-    url = url or os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
-    if not url:
-        return {}
+    url = url or _airflow_configured_db()
+    if not url or (url.startswith("sqlite:///") and not os.path.isfile(url[len("sqlite:///"):])):
+        return {}  # no Airflow database here (and never create an empty one by connecting)
     try:
         from sqlalchemy import create_engine, text
 

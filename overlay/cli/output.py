@@ -19,5 +19,7 @@ def print_json(data: Any) -> None:
 def fail(message: str, code: int = 1) -> None:
     import typer
 
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    from rich.markup import escape
+
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from overlay.catalog import Catalog, CatalogError
@@ -27,7 +28,7 @@ def _resolve(catalog: Catalog, key: str) -> str:
     try:
         return catalog.resolve_key(key)
     except AmbiguousKey as e:
-        err_console.print(f"[bold red]error:[/] {key!r} matches several assets; use one of:")
+        err_console.print(f"[bold red]error:[/] {escape(repr(key))} matches several assets; use one of:")
         for candidate in e.candidates:
             err_console.print(f"  {candidate}")
         raise typer.Exit(1) from e

@@ -17,7 +17,7 @@ from overlay.pipeline import build_catalog
 
 
 def scan_command(
-    folders: Annotated[list[Path], typer.Argument(help="DAG folders to scan.")],
+    folders: Annotated[Optional[list[Path]], typer.Argument(help="DAG folders to scan (default: Airflow's configured dags_folder).")] = None,
     mode: Annotated[str, typer.Option("--mode", help="auto (import, static fallback) | import | static (never runs DAG code)")] = "auto",
     db: Annotated[Optional[str], typer.Option("--db", help="Catalog URL (default $OVERLAY_DB, else sqlite:///overlay.db).")] = None,
     config: Annotated[Optional[str], typer.Option("--config", help="Settings file (default ./overlay.yaml, else DAG_FOLDER/overlay.yaml).")] = None,
@@ -26,6 +26,7 @@ def scan_command(
     """Find every DAG and task, infer what each reads and writes, and store the asset graph."""
     if mode not in ("auto", "import", "static"):
         fail(f"unknown --mode {mode!r}: use auto, import or static", 2)
+    folders = folders or _airflow_dags_folder()
     missing = [str(f) for f in folders if not f.is_dir()]
     if missing:
         fail(f"DAG folder not found: {', '.join(missing)}", 2)
@@ -44,6 +45,16 @@ def scan_command(
         print_json(outcome.to_dict() | {"seconds": round(elapsed, 3), "db": catalog.url})
         return
     _print_summary(outcome, elapsed, catalog.url)
+
+
+def _airflow_dags_folder() -> list[Path]:
+    """Inside an Airflow installation, the DAG folder Airflow itself parses."""
+    from overlay.airflow_config import airflow_setting
+
+    folder = airflow_setting("core", "dags_folder")
+    if not folder:
+        fail("give a DAG folder to scan (no Airflow installation here to take [core] dags_folder from)", 2)
+    return [Path(folder or ".")]
 
 
 def _print_summary(outcome, elapsed: float, url: str) -> None:  # noqa: ANN001 - ScanOutcome

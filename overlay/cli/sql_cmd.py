@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from overlay.cli.output import console, err_console, fail, print_json
@@ -59,7 +60,7 @@ def _print_human(result: SqlLineage) -> None:
             str(stmt.line),
             stmt.kind,
             "\n".join(stmt.reads) or "-",
-            "\n".join(stmt.writes) or ("[red]" + (stmt.error or "") + "[/]" if stmt.error else "-"),
+            "\n".join(stmt.writes) or ("[red]" + escape(stmt.error or "") + "[/]" if stmt.error else "-"),
         )
     console.print(table)
     console.print(f"[bold]reads:[/]  {', '.join(result.reads) or '-'}")
@@ -67,4 +68,4 @@ def _print_human(result: SqlLineage) -> None:
     for source, target in result.edges:
         console.print(f"  {source} → {target}")
     for error in result.errors:
-        err_console.print(f"[bold red]error:[/] {error}")
+        err_console.print(f"[bold red]error:[/] {escape(str(error))}")
