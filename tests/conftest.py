@@ -121,24 +121,33 @@ def live_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     home = tmp_path_factory.mktemp("airflow_live")
     (home / "dags").mkdir()
     (home / "dags" / "demo.py").write_text(LIVE_DAG)
+    for sample in ("platform/raw_tables_loop.py", "content/catalog_sync.py"):  # sample DAGs whose SQL really runs
+        shutil.copy(SAMPLE_DAGS / sample, home / "dags" / Path(sample).name)
     (home / "passwords.json").write_text(json.dumps({"admin": "s3cret"}))
     warehouse = f"overlay_wh_{uuid.uuid4().hex[:8]}"
     (home / "overlay.yaml").write_text(
-        f"connections:\n  warehouse: {{dialect: postgres, database: {warehouse}, schema: public, namespace: warehouse}}\n")
+        f"connections:\n  warehouse: {{dialect: postgres, database: {warehouse}, schema: public, namespace: warehouse}}\n"
+        f"  warehouse_etl: {{dialect: postgres, database: {warehouse}, schema: public, namespace: warehouse}}\n")
     with _pg_connect(PG_ADMIN_URL) as conn:
         conn.execute(f'CREATE DATABASE "{warehouse}"')
+    warehouse_url = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{warehouse}"
+    with _pg_connect(warehouse_url) as conn:
+        conn.execute((SAMPLE_DAGS / "sql" / "setup" / "warehouse_schema.sql").read_text())
     catalog = f"sqlite:///{home / 'overlay.db'}"
     env = {**os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
            "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
-           "AIRFLOW_CONN_WAREHOUSE": f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{warehouse}", "OVERLAY_DB": catalog}
+           "AIRFLOW_CONN_WAREHOUSE": warehouse_url, "AIRFLOW_CONN_WAREHOUSE_ETL": warehouse_url, "OVERLAY_DB": catalog}
     env.pop("OVERLAY_API_TOKEN", None)
     subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
     subprocess.run([sys.executable, "-m", "overlay.cli.main", "scan", str(home / "dags"), "--config", str(home / "overlay.yaml")],
                    env=env, check=True, capture_output=True, timeout=300)
-    test_run = subprocess.run([airflow, "dags", "test", "demo_mart", "2026-11-20"], env=env, capture_output=True, text=True, timeout=300)
-    assert test_run.returncode == 0, test_run.stdout[-3000:] + test_run.stderr[-3000:]
+    logs = []
+    for dag_id, day in (("demo_mart", "2026-11-20"), ("platform_raw_commerce", "2024-01-15"), ("content_sync_artists", "2024-01-15")):
+        test_run = subprocess.run([airflow, "dags", "test", dag_id, day], env=env, capture_output=True, text=True, timeout=300)
+        assert test_run.returncode == 0, test_run.stdout[-3000:] + test_run.stderr[-3000:]
+        logs.append(test_run.stdout + test_run.stderr)
     port = free_port()
     server = subprocess.Popen([airflow, "api-server", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -153,8 +162,8 @@ def live_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             if time.monotonic() > deadline or server.poll() is not None:
                 pytest.fail("airflow api-server did not start")
             time.sleep(0.5)
-        yield {"url": url, "home": home, "warehouse": warehouse, "catalog": catalog, "env": env, "airflow": airflow,
-               "dags_test_log": test_run.stdout + test_run.stderr}
+        yield {"url": url, "home": home, "warehouse": warehouse, "warehouse_url": warehouse_url, "catalog": catalog, "env": env,
+               "airflow": airflow, "dags_test_log": "\n".join(logs)}
     finally:
         server.terminate()
         server.wait(timeout=30)

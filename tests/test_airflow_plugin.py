@@ -19,6 +19,24 @@ def test_listener_recorded_each_task_of_the_dag_run(live_airflow: dict) -> None:
     assert "overlay recorded 1 materializations for demo_mart.build" in live_airflow["dags_test_log"]
 
 
+def test_sample_dags_ran_their_sql_on_postgres_and_materialized_their_assets(live_airflow: dict) -> None:
+    import psycopg
+
+    with psycopg.connect(live_airflow["warehouse_url"]) as conn:
+        orders = conn.execute("SELECT order_id FROM raw.orders ORDER BY order_id").fetchall()
+        artists = conn.execute("SELECT id, name FROM content.artists ORDER BY id").fetchall()
+    assert orders == [(1,), (2,)]  # only the rows loaded on the run's day
+    assert artists == [(1, "Nova Lines"), (2, "The Quiet Tapes")]  # MERGE updated one, inserted one
+    catalog = Catalog.open(live_airflow["catalog"])
+    warehouse = live_airflow["warehouse"]
+    for table, task in (("raw.orders", "copy_orders"), ("raw.payments", "copy_payments"), ("raw.refunds", "copy_refunds"),
+                        ("content.artists", "merge_artists")):
+        (run,) = catalog.materializations(f"warehouse:{warehouse}.{table}")
+        assert (run["task_id"], run["state"]) == (task, "success")
+    assert catalog.materializations(f"warehouse:{warehouse}.staging.orders_import") == []  # read, not written
+    catalog.close()
+
+
 def test_a_catalog_that_is_down_never_fails_the_task(live_airflow: dict) -> None:
     env = {**live_airflow["env"], "OVERLAY_DB": "postgresql+psycopg://nobody@127.0.0.1:1/overlay?connect_timeout=1"}
     result = subprocess.run([live_airflow["airflow"], "dags", "test", "demo_mart", "2026-11-21"], env=env, capture_output=True,
@@ -36,7 +54,8 @@ def test_api_is_mounted_under_overlay_and_checks_airflows_jwt(live_airflow: dict
     token = requests.post(f"{url}/auth/token", json={"username": "admin", "password": "s3cret"}, timeout=10).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     dags = requests.get(f"{url}/overlay/api/v1/dags", headers=headers, timeout=10)
-    assert dags.status_code == 200 and [d["dag_id"] for d in dags.json()["items"]] == ["demo_mart"]
+    assert dags.status_code == 200
+    assert [d["dag_id"] for d in dags.json()["items"]] == ["content_sync_artists", "content_sync_tracks", "demo_mart", "platform_raw_commerce"]
     asset = requests.get(f"{url}/overlay/api/v1/assets/mart.daily", headers=headers, timeout=10).json()
     assert asset["last_materialization"]["source"] == "airflow-listener"
     history = requests.get(f"{url}/overlay/api/v1/assets/mart.daily/materializations", headers=headers, timeout=10).json()
