@@ -53,6 +53,7 @@ class Settings:
     freshness: list[FreshnessRule] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     variables: dict[str, Any] = field(default_factory=dict)  # Airflow Variables stand-ins for templates
+    cost: dict[str, float] = field(default_factory=dict)  # prices: snowflake_credit, bigquery_tib, postgres_hour
     path: str | None = None
 
     def fingerprint(self) -> str:
@@ -98,6 +99,7 @@ def parse_settings(raw: dict[str, Any], where: str = CONFIG_NAME) -> Settings:
         freshness=[_freshness(r, where, i) for i, r in enumerate(_list(raw, "freshness", where))],
         ignore=[str(x) for x in _list(raw, "ignore", where)],
         variables=dict(raw.get("variables") or {}),
+        cost=_cost(raw.get("cost") or {}, where),
         path=where,
     )
 
@@ -142,6 +144,16 @@ def _freshness(rule: Any, where: str, index: int) -> FreshnessRule:
     if not isinstance(rule, dict) or "match" not in rule or "max_lag" not in rule:
         raise ConfigError(f"{where}: freshness[{index}] needs `match` and `max_lag`")
     return FreshnessRule(match=str(rule["match"]), max_lag=str(rule["max_lag"]))
+
+
+def _cost(raw: Any, where: str) -> dict[str, float]:
+    known = {"snowflake_credit", "bigquery_tib", "postgres_hour"}
+    if not isinstance(raw, dict) or set(raw) - known:
+        raise ConfigError(f"{where}: `cost` maps prices in USD: {', '.join(sorted(known))}")
+    try:
+        return {k: float(v) for k, v in raw.items()}
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"{where}: `cost` prices must be numbers: {e}") from e
 
 
 def _opt(value: Any) -> str | None:

@@ -91,6 +91,24 @@ def stale(request: Request) -> dict[str, Any]:
             "rules": len(settings.freshness)}
 
 
+@router.get("/api/v1/cost", tags=["cost"])
+def cost(
+    request: Request,
+    by: Literal["asset", "owner", "dag", "task"] = "asset",
+    since: Annotated[str | None, Query(max_length=40, description="Start day, e.g. 2026-11-01")] = None,
+    until: Annotated[str | None, Query(max_length=40, description="End day (exclusive)")] = None,
+    compare: Literal["previous"] | None = None,
+) -> dict[str, Any]:
+    from fastapi import HTTPException
+
+    from overlay.catalog.costs import parse_day
+
+    try:
+        return _catalog(request).cost_report(by, parse_day(since), parse_day(until), compare == "previous")
+    except ValueError as e:
+        raise HTTPException(status_code=400, detail=str(e)) from e
+
+
 @router.get("/api/v1/graph", tags=["graph"])
 async def graph(request: Request) -> dict[str, Any]:
     from overlay.export import export_document

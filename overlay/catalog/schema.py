@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -132,3 +132,24 @@ class Materialization(Base):
     state: Mapped[str] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(32))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Query(Base):
+    """One warehouse query from the query history, attributed (or not) and priced."""
+
+    __tablename__ = "queries"
+    __table_args__ = (UniqueConstraint("source", "query_id", name="uq_queries_source_id"), Index("ix_queries_started", "started_at"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    query_id: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    duration_ms: Mapped[float | None] = mapped_column(Float)
+    bytes_billed: Mapped[int | None] = mapped_column(BigInteger)
+    credits: Mapped[float | None] = mapped_column(Float)
+    cost: Mapped[float] = mapped_column(Float)
+    fingerprint: Mapped[str | None] = mapped_column(String(32))
+    dag_id: Mapped[str | None] = mapped_column(String(250))
+    task_id: Mapped[str | None] = mapped_column(String(250))
+    asset_key: Mapped[str | None] = mapped_column(String(1024))
+    owner: Mapped[str | None] = mapped_column(String(250))
+    method: Mapped[str] = mapped_column(String(16))  # tag | fingerprint | tables | unattributed

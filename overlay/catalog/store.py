@@ -14,6 +14,7 @@ from sqlalchemy import Engine, insert, select
 from overlay import __version__
 from overlay.catalog.engine import make_engine, migrate, resolve_db_url
 from overlay.catalog.queries import CatalogQueries
+from overlay.catalog.costs import CostQueries
 from overlay.catalog.runs import RunQueries
 from overlay.catalog.schema import Asset, AssetEdge, Dag, Materialization, Scan, ScanError, SourceFile, Task, TaskIO
 from overlay.catalog.sync import sync_links, sync_rows
@@ -44,7 +45,7 @@ class ScanSummary:
         return dict(self.__dict__)
 
 
-class Catalog(CatalogQueries, RunQueries):
+class Catalog(CatalogQueries, RunQueries, CostQueries):
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url

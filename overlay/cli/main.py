@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from overlay.cli.cost_cmd import attribute_command, cost_command
 from overlay.cli.query_cmd import asset_command, assets_command, lineage_command, owners_command, serve_command, stale_command
 from overlay.cli.runs_cmd import runs_app
 from overlay.cli.scan_cmd import export_command, scan_command
@@ -26,6 +27,8 @@ app.command("owners")(owners_command)
 app.command("serve")(serve_command)
 app.command("stale")(stale_command)
 app.add_typer(runs_app, name="runs")
+app.command("attribute")(attribute_command)
+app.command("cost")(cost_command)
 app.command("sql")(sql_command)
 
 
