@@ -1,34 +1,193 @@
 """The asset graph: tables as nodes, tasks as the edges' code (networkx).
 
-Pure functions over a ``MultiDiGraph`` built from (key, namespace, name) nodes and
-(from, to, via) edges. Walks around one asset run in SQL (``Catalog.lineage``); whole-graph
-questions live here.
+Pure functions over a ``MultiDiGraph``. Nodes are asset keys with ``namespace``, ``name``,
+``producers`` and ``consumers`` (task refs ``dag_id.task_id``, sorted) and ``writers`` /
+``readers`` (the same tasks as ``(dag_id, task_id)`` pairs). Edges go asset -> asset, keyed and labelled by the task that moves the data
+(``via``), with its ``dag_id`` and ``task_id`` (dag and task ids may both contain dots, so the
+ref is never split) and ``cross_dag``: True when the source asset is written by another DAG.
+
+Built from a ``ScanResult`` (``graph_from_scan``) or from the catalog's rows
+(``Catalog.load_graph``). Walks are breadth-first and safe on cycles.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
+from typing import Any, Literal
 
 import networkx as nx
 
+from overlay.model import ScanResult
+from overlay.ownership import metadata_claims
 
-def build_graph(assets: Iterable[tuple[str, str, str]], edges: Iterable[tuple[str, str, str]]) -> nx.MultiDiGraph:
+Direction = Literal["upstream", "downstream", "both"]
+AssetRow = tuple[str, str, str]  # key, namespace, name
+EdgeRow = tuple[str, str, str, str]  # from key, to key, dag_id, task_id
+IORow = tuple[str, str, str, str]  # asset key, dag_id, task_id, mode ("read" | "write")
+
+
+def task_ref(dag_id: str, task_id: str) -> str:
+    return f"{dag_id}.{task_id}"
+
+
+def build_graph(assets: Iterable[AssetRow], edges: Iterable[EdgeRow], io: Iterable[IORow] = ()) -> nx.MultiDiGraph:
+    """The graph from plain rows; ``io`` (which task reads or writes which asset) fills producers and consumers."""
     graph = nx.MultiDiGraph()
     for key, namespace, name in assets:
-        graph.add_node(key, namespace=namespace, name=name)
-    for source, target, via in edges:
+        graph.add_node(key, **_node(key, namespace, name))
+    for key, dag_id, task_id, mode in io:
+        if key not in graph:
+            graph.add_node(key, **_node(key, *_split_key(key)))
+        graph.nodes[key]["writers" if mode == "write" else "readers"].add((dag_id, task_id))
+    for source, target, dag_id, task_id in edges:
+        via = task_ref(dag_id, task_id)
+        for key in (source, target):
+            if key not in graph:
+                graph.add_node(key, **_node(key, *_split_key(key)))
         if not graph.has_edge(source, target, key=via):
-            graph.add_edge(source, target, key=via, via=via)
+            graph.add_edge(source, target, key=via, via=via, dag_id=dag_id, task_id=task_id)
+    for node, data in graph.nodes(data=True):
+        if not data["writers"]:  # rows without io: writers and readers are known from the edges
+            data["writers"].update((e["dag_id"], e["task_id"]) for _, _, e in graph.in_edges(node, data=True))
+        if not data["readers"]:
+            data["readers"].update((e["dag_id"], e["task_id"]) for _, _, e in graph.out_edges(node, data=True))
+        data["writers"], data["readers"] = sorted(data["writers"]), sorted(data["readers"])
+        data["producers"] = sorted(task_ref(*t) for t in data["writers"])
+        data["consumers"] = sorted(task_ref(*t) for t in data["readers"])
+    for source, _, edge in graph.edges(data=True):
+        edge["cross_dag"] = any(dag != edge["dag_id"] for dag, _ in graph.nodes[source]["writers"])
     return graph
 
 
-def cross_dag_edges(graph: nx.MultiDiGraph) -> list[dict[str, str]]:
-    """Assets written by one DAG and read by another: where one team's pipeline feeds another's."""
-    result = []
-    for node in graph.nodes:
-        writers = {data["via"].split(".", 1)[0] for _, _, data in graph.in_edges(node, data=True)}
-        for _, target, data in graph.out_edges(node, data=True):
-            reader = data["via"].split(".", 1)[0]
-            for writer in sorted(writers - {reader}):
-                result.append({"asset": node, "from_dag": writer, "to_dag": reader, "via": data["via"], "feeds": target})
-    return sorted(result, key=lambda e: (e["asset"], e["from_dag"], e["via"], e["feeds"]))
+def _node(key: str, namespace: str, name: str) -> dict[str, Any]:
+    return {"key": key, "namespace": namespace, "name": name, "writers": set(), "readers": set()}
+
+
+def _split_key(key: str) -> tuple[str, str]:
+    namespace, _, name = key.partition(":")
+    return (namespace, name) if name else ("", key)
+
+
+def graph_from_scan(result: ScanResult) -> nx.MultiDiGraph:
+    return build_graph(
+        ((a.key, a.namespace, a.name) for a in result.assets),
+        ((a, b, t.dag_id, t.task_id) for t in result.tasks for a, b in t.edges),
+        [(k, t.dag_id, t.task_id, "read") for t in result.tasks for k in t.reads]
+        + [(k, t.dag_id, t.task_id, "write") for t in result.tasks for k in t.writes],
+    )
+
+
+def producers(graph: nx.MultiDiGraph, key: str) -> list[str]:
+    """Tasks (``dag_id.task_id``) that write the asset."""
+    return list(graph.nodes[key]["producers"])
+
+
+def consumers(graph: nx.MultiDiGraph, key: str) -> list[str]:
+    """Tasks (``dag_id.task_id``) that read the asset."""
+    return list(graph.nodes[key]["consumers"])
+
+
+def walk(graph: nx.MultiDiGraph, key: str, direction: Direction = "both", depth: int | None = None) -> dict[str, int]:
+    """Assets reachable from ``key`` within ``depth`` hops -> their distance (the root is 0)."""
+    if key not in graph:
+        raise KeyError(key)
+    if direction not in ("upstream", "downstream", "both"):
+        raise ValueError(f"direction must be upstream, downstream or both, not {direction!r}")
+    distances = {key: 0}
+    queue: deque[str] = deque([key])
+    while queue:
+        node = queue.popleft()
+        if depth is not None and distances[node] >= depth:
+            continue
+        neighbours: list[str] = []
+        if direction != "downstream":
+            neighbours.extend(graph.predecessors(node))
+        if direction != "upstream":
+            neighbours.extend(graph.successors(node))
+        for other in neighbours:
+            if other not in distances:
+                distances[other] = distances[node] + 1
+                queue.append(other)
+    return distances
+
+
+def upstream(graph: nx.MultiDiGraph, key: str, depth: int | None = None) -> dict[str, int]:
+    return walk(graph, key, "upstream", depth)
+
+
+def downstream(graph: nx.MultiDiGraph, key: str, depth: int | None = None) -> dict[str, int]:
+    return walk(graph, key, "downstream", depth)
+
+
+def subgraph(graph: nx.MultiDiGraph, key: str, direction: Direction = "both", depth: int | None = None) -> dict[str, Any]:
+    """The lineage around one asset: nodes with their distance, and the edges among them on the walked side(s)."""
+    nodes = walk(graph, key, direction, depth)
+    up = walk(graph, key, "upstream", depth) if direction != "downstream" else {}
+    down = walk(graph, key, "downstream", depth) if direction != "upstream" else {}
+    edges = [
+        {"from": a, "to": b, "via": data["via"]}
+        for a, b, data in graph.edges(data=True)
+        if (a in up and b in up) or (a in down and b in down)
+    ]
+    return {
+        "root": key, "direction": direction, "depth": depth,
+        "nodes": [{"key": k, "distance": d, "namespace": graph.nodes[k]["namespace"], "name": graph.nodes[k]["name"]}
+                  for k, d in sorted(nodes.items(), key=lambda item: (item[1], item[0]))],
+        "edges": sorted(edges, key=lambda e: (e["from"], e["to"], e["via"])),
+    }
+
+
+def impact(graph: nx.MultiDiGraph, key: str, depth: int | None = None) -> dict[str, Any]:
+    """What a change to ``key`` reaches: downstream assets (with distance), the tasks reading changed input, their DAGs.
+
+    With a depth, tasks count when they read the root or an asset closer than ``depth``: the
+    tasks whose outputs are the assets listed.
+    """
+    reached = downstream(graph, key, depth)
+    changed = [k for k, d in reached.items() if depth is None or d < depth]
+    tasks = sorted({t for k in changed for t in graph.nodes[k]["consumers"]})
+    dags = sorted({dag for k in changed for dag, _ in graph.nodes[k]["readers"]})
+    assets = [{"key": k, "distance": d} for k, d in sorted(reached.items(), key=lambda item: (item[1], item[0])) if k != key]
+    return {"root": key, "assets": assets, "tasks": tasks, "dags": dags}
+
+
+def cross_dag_links(graph: nx.MultiDiGraph) -> list[dict[str, Any]]:
+    """Assets written by one DAG and read by another: where one team's pipeline feeds another's.
+
+    One entry per (asset, writing DAG, reading DAG), with the tasks on each side; readers count
+    whether or not they write anything themselves.
+    """
+    links = []
+    for key, data in graph.nodes(data=True):
+        for writer in sorted({dag for dag, _ in data["writers"]}):
+            for reader in sorted({dag for dag, _ in data["readers"]} - {writer}):
+                links.append({
+                    "asset": key, "from_dag": writer, "to_dag": reader,
+                    "producers": [task_ref(d, t) for d, t in data["writers"] if d == writer],
+                    "consumers": [task_ref(d, t) for d, t in data["readers"] if d == reader],
+                })
+    return sorted(links, key=lambda link: (link["asset"], link["from_dag"], link["to_dag"]))
+
+
+def task_owners(result: ScanResult) -> dict[str, list[str]]:
+    """``dag_id.task_id`` -> owners: the task's owner, else its DAG's owners (Airflow's default ``airflow`` means nobody)."""
+    dags = {d.dag_id: d for d in result.dags}
+    return {task_ref(t.dag_id, t.task_id): sorted({c.owner for c in metadata_claims(t, dags.get(t.dag_id))})
+            for t in result.tasks}
+
+
+def asset_owners(graph: nx.MultiDiGraph, owners_by_task: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Asset key -> the owners of the tasks that write it (empty: unowned)."""
+    return {key: sorted({o for t in data["producers"] for o in owners_by_task.get(t, [])})
+            for key, data in graph.nodes(data=True)}
+
+
+def owner_conflicts(graph: nx.MultiDiGraph, owners_by_task: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
+    """Assets written by tasks with different owners -> {task: its owners}; tasks without an owner do not conflict."""
+    conflicts = {}
+    for key, data in graph.nodes(data=True):
+        claims = {t: owners_by_task[t] for t in data["producers"] if owners_by_task.get(t)}
+        if len({frozenset(o) for o in claims.values()}) > 1:
+            conflicts[key] = claims
+    return conflicts

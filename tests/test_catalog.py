@@ -8,7 +8,7 @@ from sqlalchemy import inspect, text
 from overlay.catalog import Catalog, CatalogError
 from overlay.catalog.queries import AmbiguousKey, NotFound, UnknownKey
 from overlay.catalog.schema import Base
-from overlay.graph import cross_dag_edges
+from overlay.graph import cross_dag_links
 from overlay.model import AssetRef, DagSpec, FileRecord, ResolvedTask, ScanResult
 
 
@@ -119,8 +119,9 @@ def test_graph_lineage_and_impact(tmp_path) -> None:  # noqa: ANN001
     full = catalog.lineage("wh:mart.daily_revenue", "downstream", depth=20)  # cycle: terminates
     assert {n["key"]: n["distance"] for n in full["nodes"]} == {
         "wh:mart.daily_revenue": 0, "wh:finance.okr": 1, "wh:raw.src": 2, "wh:raw.orders": 3}
-    links = cross_dag_edges(graph)
-    assert {"asset": "wh:raw.orders", "from_dag": "ingest", "to_dag": "mart", "via": "mart.build", "feeds": "wh:mart.daily_revenue"} in links
+    links = cross_dag_links(graph)
+    assert {"asset": "wh:raw.orders", "from_dag": "ingest", "to_dag": "mart", "producers": ["ingest.load"], "consumers": ["mart.build"]} in links
+    assert graph.nodes["wh:raw.orders"]["producers"] == ["ingest.load"] and graph.nodes["wh:raw.users"]["consumers"] == ["mart.build"]
     assert all(link["from_dag"] != link["to_dag"] for link in links)
     catalog.close()
 

@@ -4,6 +4,7 @@
 ``store.py`` writes scans in one transaction with stable ids; ``queries.py`` reads.
 """
 
-from overlay.catalog.store import Catalog, CatalogError, resolve_db_url
+from overlay.catalog.queries import AmbiguousKey, NotFound, UnknownKey
+from overlay.catalog.store import Catalog, CatalogError, ScanSummary, resolve_db_url
 
-__all__ = ["Catalog", "CatalogError", "resolve_db_url"]
+__all__ = ["AmbiguousKey", "Catalog", "CatalogError", "NotFound", "ScanSummary", "UnknownKey", "resolve_db_url"]

@@ -151,16 +151,20 @@ class CatalogQueries:
 
     # --- graph and history ----------------------------------------------------------------
     def load_graph(self) -> nx.MultiDiGraph:
+        """The whole asset graph (see ``overlay.graph``), with each asset's producing and consuming tasks."""
         from overlay.graph import build_graph  # networkx only where the graph is walked
 
         with self.engine.connect() as conn:
             assets = conn.execute(select(Asset.id, Asset.key, Asset.namespace, Asset.name)).all()
             edges = conn.execute(select(AssetEdge.from_asset, AssetEdge.to_asset, Task.dag_id, Task.task_id)
                                  .select_from(AssetEdge).join(Task, Task.id == AssetEdge.task_pk)).all()
-        by_id = {a.id: a for a in assets}
+            io = conn.execute(select(TaskIO.asset_id, Task.dag_id, Task.task_id, TaskIO.mode)
+                              .select_from(TaskIO).join(Task, Task.id == TaskIO.task_pk)).all()
+        keys = {a.id: a.key for a in assets}
         return build_graph(
             [(a.key, a.namespace, a.name) for a in assets],
-            [(by_id[e.from_asset].key, by_id[e.to_asset].key, f"{e.dag_id}.{e.task_id}") for e in edges],
+            [(keys[e.from_asset], keys[e.to_asset], e.dag_id, e.task_id) for e in edges],
+            [(keys[r.asset_id], r.dag_id, r.task_id, r.mode) for r in io],
         )
 
     def lineage(self, key: str, direction: str = "both", depth: int = 3) -> dict[str, Any]:

@@ -63,6 +63,16 @@ class Catalog(CatalogQueries, RunQueries, CostQueries):
     def close(self) -> None:
         self.engine.dispose()
 
+    def cached_files(self) -> dict[str, str]:
+        """path -> content hash of every file the catalog holds results for."""
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(SourceFile.path, SourceFile.content_hash)).all())
+
+    def cached_payload(self, path: str) -> dict[str, Any] | None:
+        """What the last scan found in one file (its DagSpecs, ResolvedTasks and errors), or None."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(SourceFile.payload).where(SourceFile.path == path)).scalar()
+
     def cached_payloads(self) -> dict[str, dict[str, Any]]:
         """path -> what the last scan found in that file (with its ``digest``), to skip unchanged files."""
         with self.engine.connect() as conn:
