@@ -89,23 +89,29 @@ def consumers(graph: nx.MultiDiGraph, key: str) -> list[str]:
 
 
 def walk(graph: nx.MultiDiGraph, key: str, direction: Direction = "both", depth: int | None = None) -> dict[str, int]:
-    """Assets reachable from ``key`` within ``depth`` hops -> their distance (the root is 0)."""
+    """Assets reachable from ``key`` within ``depth`` hops -> their distance (the root is 0).
+
+    ``both`` is the union of the upstream and the downstream walk (never sideways to siblings),
+    each asset at its shorter distance.
+    """
     if key not in graph:
         raise KeyError(key)
-    if direction not in ("upstream", "downstream", "both"):
+    if direction == "both":
+        up, down = _bfs(graph.predecessors, key, depth), _bfs(graph.successors, key, depth)
+        return {k: min(up.get(k, d), d) for k, d in down.items()} | {k: d for k, d in up.items() if k not in down}
+    if direction not in ("upstream", "downstream"):
         raise ValueError(f"direction must be upstream, downstream or both, not {direction!r}")
+    return _bfs(graph.predecessors if direction == "upstream" else graph.successors, key, depth)
+
+
+def _bfs(neighbours: Any, key: str, depth: int | None) -> dict[str, int]:
     distances = {key: 0}
     queue: deque[str] = deque([key])
     while queue:
         node = queue.popleft()
         if depth is not None and distances[node] >= depth:
             continue
-        neighbours: list[str] = []
-        if direction != "downstream":
-            neighbours.extend(graph.predecessors(node))
-        if direction != "upstream":
-            neighbours.extend(graph.successors(node))
-        for other in neighbours:
+        for other in neighbours(node):
             if other not in distances:
                 distances[other] = distances[node] + 1
                 queue.append(other)
@@ -121,20 +127,25 @@ def downstream(graph: nx.MultiDiGraph, key: str, depth: int | None = None) -> di
 
 
 def subgraph(graph: nx.MultiDiGraph, key: str, direction: Direction = "both", depth: int | None = None) -> dict[str, Any]:
-    """The lineage around one asset: nodes with their distance, and the edges among them on the walked side(s)."""
+    """The lineage around one asset: nodes with their distance, and the edges the walk followed.
+
+    Same answer as ``Catalog.lineage``: an edge counts when the walk stood on its near end
+    (closer than ``depth``) and reached its far end.
+    """
     nodes = walk(graph, key, direction, depth)
-    up = walk(graph, key, "upstream", depth) if direction != "downstream" else {}
-    down = walk(graph, key, "downstream", depth) if direction != "upstream" else {}
-    edges = [
-        {"from": a, "to": b, "via": data["via"]}
-        for a, b, data in graph.edges(data=True)
-        if (a in up and b in up) or (a in down and b in down)
-    ]
+    edges: set[tuple[str, str, str]] = set()
+    for walk_up in ([True] if direction == "upstream" else [False] if direction == "downstream" else [True, False]):
+        reached = walk(graph, key, "upstream" if walk_up else "downstream", depth)
+        for near, distance in reached.items():
+            if depth is not None and distance >= depth:
+                continue
+            around = graph.in_edges(near, data="via") if walk_up else graph.out_edges(near, data="via")
+            edges.update((a, b, via) for a, b, via in around if (a if walk_up else b) in reached)
     return {
         "root": key, "direction": direction, "depth": depth,
         "nodes": [{"key": k, "distance": d, "namespace": graph.nodes[k]["namespace"], "name": graph.nodes[k]["name"]}
                   for k, d in sorted(nodes.items(), key=lambda item: (item[1], item[0]))],
-        "edges": sorted(edges, key=lambda e: (e["from"], e["to"], e["via"])),
+        "edges": [{"from": a, "to": b, "via": via} for a, b, via in sorted(edges)],
     }
 
 

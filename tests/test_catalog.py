@@ -156,3 +156,98 @@ def test_upgrade_from_the_first_revision_keeps_data(tmp_path) -> None:  # noqa: 
     with catalog.engine.connect() as conn:
         assert conn.execute(text("SELECT path, payload_digest FROM files")).all() == [("a.py", None)]
     catalog.close()
+
+
+def test_cached_files_and_payloads(db_url: str) -> None:
+    catalog = Catalog.open(db_url)
+    assert catalog.cached_files() == {} and catalog.cached_payload("/abs/dags/ingest.py") is None
+    catalog.store_scan(BASE)
+    assert catalog.cached_files() == {"/abs/dags/ingest.py": "hash-ingest", "/abs/dags/mart.py": "hash-mart",
+                                      "/abs/dags/report.py": "hash-report"}
+    assert catalog.cached_payload("/abs/dags/mart.py") == {"content_hash": "hash-mart"}
+    catalog.close()
+
+
+def test_a_failure_injected_mid_store_rolls_everything_back(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import overlay.catalog.store as store
+
+    catalog = Catalog.open(db_url)
+    catalog.store_scan(BASE)
+    with catalog.engine.connect() as conn:
+        before = {t: conn.execute(text(f"SELECT * FROM {t} ORDER BY id")).all() for t in ("files", "dags", "tasks", "assets", "task_io", "asset_edges")}
+    real_sync_rows = store.sync_rows
+
+    def failing_sync_rows(conn, table, *args, **kwargs):  # noqa: ANN001, ANN202 - files, dags and tasks already written
+        if table.name == "assets":
+            raise RuntimeError("disk full")
+        return real_sync_rows(conn, table, *args, **kwargs)
+
+    monkeypatch.setattr(store, "sync_rows", failing_sync_rows)
+    changed = _result(_task("ingest", "load", ["wh:raw.src"], ["wh:raw.orders2"]), _task("new", "t", [], ["wh:x.y"]))
+    changed.files[0].content_hash = "hash-changed"
+    with pytest.raises(CatalogError, match="disk full"):
+        catalog.store_scan(changed)
+    with catalog.engine.connect() as conn:
+        after = {t: conn.execute(text(f"SELECT * FROM {t} ORDER BY id")).all() for t in before}
+    assert after == before
+    assert [s["status"] for s in catalog.scans()] == ["failed", "ok"]
+    monkeypatch.undo()
+    assert catalog.store_scan(changed).tasks == 2  # and the next store works
+    catalog.close()
+
+
+def test_vanished_dags_and_orphan_assets_go_unless_materialized(db_url: str) -> None:
+    from overlay.model import TaskRun
+
+    catalog = Catalog.open(db_url)
+    catalog.store_scan(BASE)
+    catalog.record_runs([TaskRun("report", "okr", "manual__1", 1, "success", "2026-01-01T00:00:00+00:00", "2026-01-01T00:05:00+00:00")])
+    with catalog.engine.connect() as conn:
+        okr_id = conn.execute(text("SELECT id FROM assets WHERE key = 'wh:finance.okr'")).scalar()
+    catalog.store_scan(_result(*BASE.tasks[:2]))  # the report DAG is gone
+    assert [d["dag_id"] for d in catalog.dags()] == ["ingest", "mart"]
+    assert {f"{t['dag_id']}.{t['task_id']}" for t in catalog.tasks()} == {"ingest.load", "mart.build"}
+    keys = {a["key"] for a in catalog.assets()["items"]}
+    assert "wh:finance.okr" in keys  # kept: it has run history
+    okr = catalog.asset("wh:finance.okr")
+    assert okr["producers"] == [] and okr["last_materialization"]["run_id"] == "manual__1"
+    with catalog.engine.connect() as conn:
+        assert conn.execute(text("SELECT id FROM assets WHERE key = 'wh:finance.okr'")).scalar() == okr_id
+    catalog.store_scan(_result(*BASE.tasks[:2], _task("report", "okr", ["wh:mart.daily_revenue"], ["wh:finance.okr"])))
+    assert catalog.asset("wh:finance.okr")["producers"][0]["task"] == "report.okr"  # back, same id, history attached
+    with catalog.engine.connect() as conn:
+        assert conn.execute(text("SELECT id FROM assets WHERE key = 'wh:finance.okr'")).scalar() == okr_id
+    catalog.close()
+
+
+def test_catalog_graph_and_lineage_match_the_scan_graph(db_url: str) -> None:
+    from overlay.graph import graph_from_scan, subgraph
+
+    cyclic = _result(*BASE.tasks, _task("loop", "back", ["wh:finance.okr"], ["wh:raw.src"]), _task("audit", "check", ["wh:raw.orders"], []))
+    catalog = Catalog.open(db_url)
+    catalog.store_scan(cyclic)
+    stored, scanned = catalog.load_graph(), graph_from_scan(cyclic)
+    assert dict(stored.nodes(data=True)) == dict(scanned.nodes(data=True))
+    assert sorted(stored.edges(keys=True, data=True)) == sorted(scanned.edges(keys=True, data=True))
+    for direction in ("upstream", "downstream", "both"):
+        for depth in (1, 2, 10):
+            assert catalog.lineage("wh:mart.daily_revenue", direction, depth) == subgraph(scanned, "wh:mart.daily_revenue", direction, depth)
+    catalog.close()
+
+
+def test_resolve_db_url_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
+    from overlay.catalog import resolve_db_url
+
+    monkeypatch.delenv("OVERLAY_DB", raising=False)
+    assert resolve_db_url(None) == "sqlite:///overlay.db"
+    monkeypatch.setenv("OVERLAY_DB", "sqlite:////tmp/env.db")
+    assert resolve_db_url(None) == "sqlite:////tmp/env.db"
+    assert resolve_db_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_suffix_lookup_uses_the_short_name_index(tmp_path) -> None:  # noqa: ANN001
+    catalog = Catalog.open(f"sqlite:///{tmp_path / 'plan.db'}")
+    with catalog.engine.connect() as conn:
+        plan = " ".join(str(r[-1]) for r in conn.execute(text("EXPLAIN QUERY PLAN SELECT key, name FROM assets WHERE short_name = 'x'")))
+    assert "USING INDEX" in plan and "short_name" in plan
+    catalog.close()

@@ -168,37 +168,37 @@ class CatalogQueries:
         )
 
     def lineage(self, key: str, direction: str = "both", depth: int = 3) -> dict[str, Any]:
-        """The subgraph around one asset, walked breadth-first in SQL (one query per level and direction)."""
+        """The subgraph around one asset, walked breadth-first in SQL (one query per level and direction).
+
+        ``both`` is the union of the upstream and the downstream walk, each node at its shorter distance.
+        """
         with self.engine.connect() as conn:
             root = conn.execute(select(Asset.id, Asset.key, Asset.namespace, Asset.name).where(Asset.key == key)).first()
             if root is None:
                 raise UnknownKey(key)
-            nodes = {root.id: (root, 0)}
-            edges: dict[tuple[int, int, str], None] = {}
+            distances = {root.id: 0}
+            edges: set[tuple[int, int, str]] = set()
             for walk_up in ([True] if direction == "upstream" else [False] if direction == "downstream" else [True, False]):
-                frontier, level = {root.id}, 0
+                near, far = (AssetEdge.to_asset, AssetEdge.from_asset) if walk_up else (AssetEdge.from_asset, AssetEdge.to_asset)
+                seen, frontier, level = {root.id}, {root.id}, 0
                 while frontier and level < depth:
                     level += 1
-                    near, far = (AssetEdge.to_asset, AssetEdge.from_asset) if walk_up else (AssetEdge.from_asset, AssetEdge.to_asset)
-                    rows = conn.execute(select(AssetEdge.from_asset, AssetEdge.to_asset, Task.dag_id, Task.task_id)
-                                        .select_from(AssetEdge).join(Task, Task.id == AssetEdge.task_pk)
-                                        .where(near.in_(list(frontier)))).all()
-                    found = set()
-                    for a, b, dag_id, task_id in rows:
-                        edges[(a, b, f"{dag_id}.{task_id}")] = None
-                        other = a if walk_up else b
-                        if other not in nodes:
-                            found.add(other)
-                    if found:
-                        for row in conn.execute(select(Asset.id, Asset.key, Asset.namespace, Asset.name).where(Asset.id.in_(list(found)))):
-                            nodes[row.id] = (row, level)
-                    frontier = found
-        keys = {i: row.key for i, (row, _) in nodes.items()}
+                    rows = conn.execute(select(near, far, Task.dag_id, Task.task_id).select_from(AssetEdge)
+                                        .join(Task, Task.id == AssetEdge.task_pk).where(near.in_(list(frontier)))).all()
+                    frontier = {other for _, other, _, _ in rows} - seen
+                    seen |= frontier
+                    for this, other, dag_id, task_id in rows:
+                        edges.add((other, this, f"{dag_id}.{task_id}") if walk_up else (this, other, f"{dag_id}.{task_id}"))
+                    for asset_id in frontier:
+                        distances[asset_id] = min(distances.get(asset_id, level), level)
+            assets = {row.id: row for row in conn.execute(
+                select(Asset.id, Asset.key, Asset.namespace, Asset.name).where(Asset.id.in_(list(distances))))}
+        keys = {i: row.key for i, row in assets.items()}
         return {
             "root": key, "direction": direction, "depth": depth,
-            "nodes": [{"key": row.key, "distance": d, "namespace": row.namespace, "name": row.name}
-                      for row, d in sorted(nodes.values(), key=lambda x: (x[1], x[0].key))],
-            "edges": sorted(({"from": keys[a], "to": keys[b], "via": via} for a, b, via in edges if a in keys and b in keys),
+            "nodes": [{"key": assets[i].key, "distance": d, "namespace": assets[i].namespace, "name": assets[i].name}
+                      for i, d in sorted(distances.items(), key=lambda item: (item[1], keys[item[0]]))],
+            "edges": sorted(({"from": keys[a], "to": keys[b], "via": via} for a, b, via in edges),
                             key=lambda e: (e["from"], e["to"], e["via"])),
         }
 
