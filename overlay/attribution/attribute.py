@@ -89,11 +89,13 @@ class Attributor:
         self._by_text: dict[str, tuple[str | None, tuple[str, str] | None, str]] = {}
 
     def attribute(self, record: QueryRecord) -> Attribution:
-        tagged = (record.tags.get("dag_id"), record.tags.get("task_id"))
-        key = quick_key(record.text)
-        fp, found, method = self._by_text.get(key) or self._statement(key, record)
-        if tagged[0] and tagged[1]:
-            found, method = (tagged[0], tagged[1]), "tag"
+        tags = record.tags
+        if tags and tags.get("dag_id") and tags.get("task_id"):
+            # the query says where it comes from: no text analysis needed (fingerprints serve matching only)
+            found, method, fp = (tags["dag_id"], tags["task_id"]), "tag", None
+        else:
+            key = quick_key(record.text)
+            fp, found, method = self._by_text.get(key) or self._statement(key, record)
         if found is None:
             return Attribution(None, None, None, None, "unattributed", fp)
         facts = self.tasks.get(found)

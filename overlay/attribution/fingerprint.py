@@ -14,17 +14,14 @@ from functools import lru_cache
 import sqlglot
 from sqlglot import exp
 
-_STRINGS = re.compile(r"'(?:[^']|'')*'")
-_NUMBERS = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")
+_LITERALS = re.compile(r"'(?:[^']|'')*'|(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")
 _COMMENTS = re.compile(r"/\*.*?\*/|--[^\n]*", re.S)
-_SPACES = re.compile(r"\s+")
 
 
 def quick_key(sql: str) -> str:
-    text = _COMMENTS.sub(" ", sql)
-    text = _STRINGS.sub("?", text)
-    text = _NUMBERS.sub("?", text)
-    return _SPACES.sub(" ", text).strip().lower()
+    """Literals, comments and spacing removed: a cache key, not a fingerprint."""
+    text = _COMMENTS.sub(" ", sql) if ("/*" in sql or "--" in sql) else sql
+    return " ".join(_LITERALS.sub("?", text).split()).lower()
 
 
 @lru_cache(maxsize=200_000)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,9 +33,7 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
                  "started_at": ("captured_at", "stats_since")},
 }
 csv.field_size_limit(sys.maxsize)
-_UTC = re.compile(r"\s*(?:UTC|Z)$")
-_OFFSET = re.compile(r"\s+([+-]\d{2}):?(\d{2})$")
-_DATE_SPACE = re.compile(r"^\d{4}-\d{2}-\d{2} \d")
+
 
 
 @dataclass
@@ -68,12 +65,15 @@ def read_history(path: str | Path, source: str, mapping: dict[str, str] | None =
         first = f.read(1)
         f.seek(0)
         rows = _json_lines(f) if first in "{[" else _csv_rows(f)
+        headers: dict[frozenset[str], dict[str, tuple[str, ...]]] = {}
         for line, row in rows:
             if isinstance(row, Malformed):
                 yield row
                 continue
+            shape = frozenset(row)
+            resolved = headers.get(shape) or headers.setdefault(shape, _resolve_columns(row, columns))
             try:
-                yield record_from_row(row, source, columns)
+                yield record_from_row(row, source, resolved, exact=True)
             except (KeyError, ValueError, TypeError) as e:
                 yield Malformed(line, f"{type(e).__name__}: {e}")
 
@@ -99,13 +99,21 @@ def _json_lines(f: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | Malfor
         yield number, row if isinstance(row, dict) else Malformed(number, "a JSON line must be an object")
 
 
-def record_from_row(row: dict[str, Any], source: str, columns: dict[str, tuple[str, ...]]) -> QueryRecord:
-    lowered = {str(k).lower(): v for k, v in row.items()}
+def _resolve_columns(row: dict[str, Any], columns: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Field -> the row's own header names for it (headers are matched case-insensitively, once per file)."""
+    by_lower = {str(k).lower(): k for k in row}
+    return {name: tuple(by_lower[c.lower()] for c in names if c.lower() in by_lower) for name, names in columns.items()}
+
+
+def record_from_row(row: dict[str, Any], source: str, columns: dict[str, tuple[str, ...]], exact: bool = False) -> QueryRecord:
+    """A QueryRecord from one row; ``exact`` when ``columns`` already holds the row's own header names."""
+    if not exact:
+        columns = _resolve_columns(row, columns)
 
     def get(name: str) -> Any:
         for column in columns.get(name, ()):
-            value = lowered.get(column.lower())
-            if value not in (None, ""):
+            value = row[column]
+            if value is not None and value != "":
                 return value
         return None
 
@@ -117,11 +125,16 @@ def record_from_row(row: dict[str, Any], source: str, columns: dict[str, tuple[s
         query_id = f"{query_id}:{get('calls') or ''}"  # a cumulative pg_stat_statements row, as of its call count
     query_id = str(query_id) if query_id is not None else "sha1:" + hashlib.sha1(f"{text}|{get('started_at')}".encode()).hexdigest()
     tags = parse_sqlcommenter(text)
-    tags = {**tags, **parse_query_tag(get("tag")), **parse_labels(get("labels"))}
+    tag, labels = get("tag"), get("labels")
+    if tag:
+        tags.update(parse_query_tag(tag))
+    if labels:
+        tags.update(parse_labels(labels))
+    bytes_billed = get("bytes_billed")
     return QueryRecord(
         source=source, query_id=query_id, text=text, started_at=_time(get("started_at")), duration_ms=_number(get("duration_ms")),
-        bytes_billed=int(_number(get("bytes_billed")) or 0) if get("bytes_billed") is not None else None,
-        credits=_number(get("credits")), warehouse_size=(get("warehouse_size") or None), tags=tags,
+        bytes_billed=int(_number(bytes_billed) or 0) if bytes_billed is not None else None,
+        credits=_number(get("credits")), warehouse_size=get("warehouse_size"), tags=tags,
     )
 
 
@@ -139,10 +152,15 @@ def _time(value: Any) -> datetime | None:
         return None
     if isinstance(value, (int, float)):
         return datetime.fromtimestamp(value, tz=timezone.utc)
-    text = _UTC.sub("+00:00", str(value).strip())
-    text = _OFFSET.sub(r"\1:\2", text)  # Snowflake's "2026-10-05 04:12:01.120 +0000"
-    if _DATE_SPACE.match(text):
-        text = text.replace(" ", "T", 1)
+    text = str(value).strip()
+    if text.endswith("UTC"):
+        text = text[:-3].rstrip() + "+00:00"
+    elif text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    if len(text) > 6 and text[-6] == " " and text[-5] in "+-" and text[-4:].isdigit():
+        text = f"{text[:-6]}{text[-5:-2]}:{text[-2:]}"  # Snowflake's "2026-10-05 04:12:01.120 +0000"
+    if len(text) > 11 and text[10] == " " and text[4] == "-":
+        text = f"{text[:10]}T{text[11:]}"
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, String, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, Engine, String, and_, cast, exists, func, or_, select
 
 from overlay.catalog.schema import Asset, AssetEdge, Dag, Materialization, Scan, ScanError, Task, TaskIO
 
@@ -55,7 +55,7 @@ class CatalogQueries:
         if search:
             conditions.append(Asset.key.ilike(f"%{_escape_like(search)}%", escape="\\"))
         if owner:
-            conditions.append(cast(Asset.owners, String).ilike(f"%{_escape_like(owner)}%", escape="\\"))
+            conditions.append(_owned_by(self.engine.dialect.name, owner))
         where = and_(*conditions) if conditions else None
         with self.engine.connect() as conn:
             count_query = select(func.count()).select_from(Asset)
@@ -230,6 +230,20 @@ class CatalogQueries:
 
 def _suffix_match(key: str, name: str, text: str) -> bool:
     return name == text or name.endswith("." + text) or key.endswith(":" + text)
+
+
+def _owned_by(dialect: str, owner: str) -> ColumnElement[bool]:
+    """Assets with an ownership claim whose owner or team contains ``owner`` (any case); provenance fields never match."""
+    pattern = f"%{_escape_like(owner.lower())}%"
+    if dialect == "postgresql":
+        claim = func.json_array_elements(Asset.owners).table_valued("value").alias("claim")
+        fields = [claim.c.value.op("->>")(name) for name in ("owner", "team")]
+    elif dialect == "sqlite":
+        claim = func.json_each(Asset.owners).table_valued("value").alias("claim")
+        fields = [func.json_extract(claim.c.value, f"$.{name}") for name in ("owner", "team")]
+    else:  # other databases: a text match over the claims
+        return cast(Asset.owners, String).ilike(pattern, escape="\\")
+    return exists(select(1).select_from(claim).where(or_(*(func.lower(f).like(pattern, escape="\\") for f in fields))))
 
 
 def _escape_like(text: str) -> str:
