@@ -98,13 +98,20 @@ def test_key_lookup_by_suffix(db_url: str) -> None:
 
 def test_search_owner_filter_and_pagination(db_url: str) -> None:
     catalog = Catalog.open(db_url)
-    catalog.store_scan(BASE, ownership={"wh:finance.okr": {"owners": [{"owner": "cfo", "rule": "overlay.yaml", "source": "x", "team": None}], "conflict": False}})
+    catalog.store_scan(BASE, ownership={
+        "wh:finance.okr": {"owners": [{"owner": "cfo", "rule": "overlay.yaml", "source": "x", "team": None}], "conflict": False},
+        "wh:raw.orders": {"owners": [{"owner": "@org/ingest", "rule": "CODEOWNERS", "source": "CODEOWNERS:3", "team": "platform"}], "conflict": False}})
     page = catalog.assets(limit=2, offset=0)
     assert page["total"] == 5 and [a["key"] for a in page["items"]] == ["wh:finance.okr", "wh:mart.daily_revenue"]
     assert [a["key"] for a in catalog.assets(limit=2, offset=4)["items"]] == ["wh:raw.users"]
     assert [a["key"] for a in catalog.assets(search="orders")["items"]] == ["wh:raw.orders"]
     assert [a["key"] for a in catalog.assets(search="_")["items"]] == ["wh:mart.daily_revenue"]  # LIKE wildcards are escaped
     assert [a["key"] for a in catalog.assets(owner="cfo")["items"]] == ["wh:finance.okr"]
+    assert [a["key"] for a in catalog.assets(owner="CF")["items"]] == ["wh:finance.okr"]  # part of a name, any case
+    assert [a["key"] for a in catalog.assets(owner="platform")["items"]] == ["wh:raw.orders"]  # the team counts
+    assert catalog.assets(owner="yaml")["total"] == 0 and catalog.assets(owner="codeowners")["total"] == 0  # provenance does not
+    assert catalog.assets(owner="%")["total"] == 0
+    assert [a["key"] for a in catalog.assets(search="RAW.", owner="ingest")["items"]] == ["wh:raw.orders"]
     catalog.close()
 
 
@@ -251,3 +258,22 @@ def test_suffix_lookup_uses_the_short_name_index(tmp_path) -> None:  # noqa: ANN
         plan = " ".join(str(r[-1]) for r in conn.execute(text("EXPLAIN QUERY PLAN SELECT key, name FROM assets WHERE short_name = 'x'")))
     assert "USING INDEX" in plan and "short_name" in plan
     catalog.close()
+
+
+def test_migrations_by_url_and_no_drift_from_the_models(db_url: str) -> None:
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from overlay.catalog.engine import alembic_config, current_revision, head_revision, make_engine
+
+    config = alembic_config()
+    config.set_main_option("sqlalchemy.url", db_url)
+    command.upgrade(config, "head")  # as an operator would, without overlay's connection
+    engine = make_engine(db_url)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    engine.dispose()
+    assert diff == []
+    Catalog.open(db_url).close()  # already at head: nothing to do
