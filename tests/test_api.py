@@ -112,3 +112,15 @@ def test_no_generated_request_gets_a_server_error(base_url: str) -> None:
             assert (content_type[0] if isinstance(content_type, list) else content_type).startswith("application/json")
 
         no_server_error()
+
+
+def test_cost_route(base_url: str, catalog: Catalog) -> None:
+    from overlay.attribution.attribute import CostModel
+    from overlay.attribution.history import read_history
+
+    catalog.ingest_queries(read_history(Path(__file__).parent / "fixtures" / "history" / "bigquery_jobs.jsonl", "bigquery"), CostModel())
+    report = get(base_url, "/api/v1/cost", by="task").json()
+    assert report["groups"][0]["group"] == "content_artist_stats.build_artist_daily_stats"
+    assert get(base_url, "/api/v1/cost", by="task", compare="previous").status_code == 400  # needs since and until
+    assert get(base_url, "/api/v1/cost", by="galaxy").status_code == 400
+    assert get(base_url, "/api/v1/cost", since="yesterday-ish").status_code < 500

@@ -120,3 +120,20 @@ def test_query_commands_answer_the_catalog_questions(sample_dags: Path, tmp_path
 def test_serve_refuses_to_expose_without_a_token(tmp_path: Path) -> None:
     result = run("serve", "--host", "0.0.0.0", "--db", f"sqlite:///{tmp_path / 'x.db'}", cwd=tmp_path, env={"OVERLAY_API_TOKEN": ""})
     assert result.returncode == 2 and "OVERLAY_API_TOKEN" in result.stderr
+
+
+def test_attribute_and_cost_commands(sample_dags: Path, tmp_path: Path) -> None:
+    """"The warehouse bill is 2x last month: what happened?" from a recorded Snowflake history."""
+    db = f"sqlite:///{tmp_path / 'catalog.db'}"
+    assert run("scan", str(sample_dags), "--mode", "static", "--db", db, cwd=tmp_path).returncode == 0
+    history = Path(__file__).parent / "fixtures" / "history" / "snowflake_query_history.csv"
+    ingested = json.loads(run("attribute", str(history), "--source", "snowflake", "--db", db, "--json", cwd=tmp_path).stdout)
+    assert ingested["inserted"] == 6 and ingested["malformed"] == 1
+    report = json.loads(run("cost", "--by", "dag", "--since", "2026-11-01", "--until", "2026-12-01", "--compare", "previous",
+                            "--db", db, "--json", cwd=tmp_path).stdout)
+    assert report["previous"]["since"].startswith("2026-10-02") and report["movers"][0]["group"] == "finance_snowflake_reporting"
+    human = run("cost", "--by", "owner", "--db", db, cwd=tmp_path)
+    assert human.returncode == 0 and "@tempo/finance-data" in human.stdout
+    assert run("cost", "--by", "planet", "--db", db, cwd=tmp_path).returncode == 2
+    assert run("attribute", str(history), "--source", "oracle", "--db", db, cwd=tmp_path).returncode == 2
+    assert run("attribute", "--source", "snowflake", "--conn", "sf", "--db", db, cwd=tmp_path).returncode == 2
