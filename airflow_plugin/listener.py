@@ -65,10 +65,31 @@ def record_in_background(task_instance: Any, state: str) -> None:
 
 
 @hookimpl
+def on_task_instance_running(previous_state: Any, task_instance: Any) -> None:
+    try:
+        from airflow_plugin import tagging
+
+        tagging.start(task_instance)
+    except Exception:
+        log.warning("overlay query tagging not started; the task is not affected", exc_info=True)
+
+
+@hookimpl
 def on_task_instance_success(previous_state: Any, task_instance: Any) -> None:
+    _stop_tagging()
     record_in_background(task_instance, "success")
 
 
 @hookimpl
 def on_task_instance_failed(previous_state: Any, task_instance: Any, error: Any = None) -> None:
+    _stop_tagging()
     record_in_background(task_instance, "failed")
+
+
+def _stop_tagging() -> None:
+    try:
+        from airflow_plugin import tagging
+
+        tagging.stop()
+    except Exception:
+        log.debug("overlay query tagging not stopped", exc_info=True)

@@ -130,6 +130,7 @@ def live_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         f"  warehouse_etl: {{dialect: postgres, database: {warehouse}, schema: public, namespace: warehouse}}\n")
     with _pg_connect(PG_ADMIN_URL) as conn:
         conn.execute(f'CREATE DATABASE "{warehouse}"')
+        conn.execute(f'ALTER DATABASE "{warehouse}" SET log_statement = \'all\'')  # this database's statements reach the server log
     warehouse_url = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{warehouse}"
     with _pg_connect(warehouse_url) as conn:
         conn.execute((SAMPLE_DAGS / "sql" / "setup" / "warehouse_schema.sql").read_text())

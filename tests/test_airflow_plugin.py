@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+from pathlib import Path
 
 import pytest
 import requests
@@ -71,3 +73,20 @@ def test_plugin_is_registered_through_the_entry_point() -> None:
     plugin = entry.load()
     assert plugin.name == "overlay" and plugin.fastapi_apps[0]["url_prefix"] == "/overlay"
     assert plugin.external_views[0]["href"] == "/overlay/docs"
+
+
+def test_queries_carry_sqlcommenter_tags_read_back_from_the_server_log(live_airflow: dict) -> None:
+    """Every statement the sample DAG sent to PostgreSQL names its task, with no change to the DAG."""
+    import glob
+
+    from overlay.attribution.tags import parse_sqlcommenter
+
+    logs = [p for p in glob.glob("/var/log/postgresql/postgresql-*-main.log") if os.access(p, os.R_OK)]
+    if not logs:
+        pytest.skip("the PostgreSQL server log is not readable here")
+    text = "".join(Path(p).read_text(errors="replace") for p in logs)
+    statement = next(line for line in text.splitlines() if "INSERT INTO raw.orders SELECT * FROM staging.orders_import" in line
+                     and "/*dag_id=" in line)
+    tags = parse_sqlcommenter(statement)
+    assert (tags["dag_id"], tags["task_id"], tags["try_number"]) == ("platform_raw_commerce", "copy_orders", "1")
+    assert tags["run_id"].startswith("manual__")
