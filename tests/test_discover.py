@@ -159,3 +159,23 @@ def test_cached_files_are_skipped(tmp_path: Path) -> None:
     first = discover_folder(tmp_path, mode="static")
     second = discover_folder(tmp_path, mode="static", cached={first[0].path: first[0].content_hash})
     assert second[0].skipped and second[0].dags == []
+
+
+def test_references_to_functions_and_tasks_never_become_argument_values() -> None:
+    found = _static('''
+        from airflow.sdk import DAG, task
+        from airflow.providers.standard.operators.python import PythonOperator
+        def notify(context):
+            pass
+        @task
+        def produce():
+            return 1
+        with DAG(dag_id="refs", default_args={"on_failure_callback": notify, "owner": "ana"}):
+            value = produce()
+            PythonOperator(task_id="use", python_callable=notify, op_args=[value], on_success_callback=notify, weight=notify)
+    ''')
+    import json
+
+    task = {t.task_id: t for t in found["dags"]["refs"].tasks}["use"]
+    json.dumps(task.to_dict())  # everything kept is plain data
+    assert {"op_args", "weight"} <= set(task.unknown_args) and task.owner == "ana"

@@ -103,7 +103,8 @@ class Catalog(CatalogQueries, RunQueries, CostQueries):
                 return _store(conn, result, mode, started_at, ownership or {}, fingerprint)
         except Exception as e:
             self._record_failed_scan(result, mode, started_at, e)
-            raise CatalogError(f"scan not stored, the catalog is unchanged: {type(e).__name__}: {e}") from e
+            first_line = (str(e).strip().splitlines() or [""])[0][:500]
+            raise CatalogError(f"scan not stored, the catalog is unchanged: {type(e).__name__}: {first_line}") from e
 
     def _record_failed_scan(self, result: ScanResult, mode: str, started_at: datetime, error: Exception) -> None:
         try:

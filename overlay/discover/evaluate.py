@@ -170,6 +170,17 @@ class Evaluator:
         return UNKNOWN
 
 
+def is_data(value: Any) -> bool:
+    """JSON data (after ``plain``): what may be stored as an argument value."""
+    if value is None or isinstance(value, (str, int, float, bool, PurePosixPath)):
+        return True
+    if isinstance(value, (list, tuple, set)):
+        return all(is_data(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, (str, int, float, bool)) and is_data(v) for k, v in value.items())
+    return False
+
+
 def plain(value: Any) -> Any:
     """JSON-friendly copy of an evaluated value (paths to strings, tuples to lists)."""
     if isinstance(value, PurePosixPath):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from overlay.discover.evaluate import UNKNOWN, Evaluator, is_known, plain
+from overlay.discover.evaluate import UNKNOWN, Evaluator, is_data, is_known, plain
 from overlay.model import DagSpec, FileError, TaskSpec
 
 DAG_CLASSES = {"DAG", "airflow.DAG", "airflow.models.DAG", "airflow.models.dag.DAG", "airflow.sdk.DAG", "airflow.sdk.definitions.dag.DAG"}
@@ -290,7 +290,7 @@ class StaticScanner:
 
     def new_dag(self, dag_id: str, line: int, kwargs: dict[str, Any], ev: Evaluator) -> DagSpec:
         default_args = kwargs.get("default_args")
-        default_args = {k: v for k, v in default_args.items() if is_known(v)} if isinstance(default_args, dict) else {}
+        default_args = {k: v for k, v in default_args.items() if is_known(v) and is_data(v)} if isinstance(default_args, dict) else {}
         schedule = kwargs.get("schedule", kwargs.get("schedule_interval"))
         searchpath = kwargs.get("template_searchpath") or []
         searchpath = [searchpath] if isinstance(searchpath, str) else [s for s in searchpath if isinstance(s, str)] if isinstance(searchpath, (list, tuple)) else []
@@ -302,9 +302,9 @@ class StaticScanner:
             tags=[t for t in (kwargs.get("tags") or []) if isinstance(t, str)] if isinstance(kwargs.get("tags"), (list, tuple, set)) else [],
             schedule=str(schedule) if is_known(schedule) and schedule is not None else None,
             default_args=plain(default_args),
-            params=plain({k: v for k, v in (kwargs.get("params") or {}).items() if is_known(v)}) if isinstance(kwargs.get("params"), dict) else {},
+            params=plain({k: v for k, v in (kwargs.get("params") or {}).items() if is_known(v) and is_data(v)}) if isinstance(kwargs.get("params"), dict) else {},
             template_searchpath=[str((base / p).resolve()) for p in searchpath],
-            user_defined_macros=plain({k: v for k, v in (kwargs.get("user_defined_macros") or {}).items() if is_known(v)})
+            user_defined_macros=plain({k: v for k, v in (kwargs.get("user_defined_macros") or {}).items() if is_known(v) and is_data(v)})
             if isinstance(kwargs.get("user_defined_macros"), dict) else {},
         )
         self.dags.append(spec)
@@ -339,14 +339,14 @@ class StaticScanner:
             if kw.arg is None:
                 spread = ev.eval(kw.value)
                 if isinstance(spread, dict):
-                    task.args.update({k: plain(v) for k, v in spread.items() if is_known(v)})
+                    task.args.update({k: plain(v) for k, v in spread.items() if is_known(v) and is_data(v)})
                 continue
             if kw.arg in ("dag", "python_callable", "on_failure_callback", "on_success_callback", "sla_miss_callback"):
                 continue
             value = ev.eval(kw.value)
             if kw.arg == "default_args" and isinstance(value, dict):
-                task.args.update({k: plain(v) for k, v in value.items() if is_known(v) and k not in task.args})
-            elif is_known(value):
+                task.args.update({k: plain(v) for k, v in value.items() if is_known(v) and is_data(v) and k not in task.args})
+            elif is_known(value) and is_data(value):
                 task.args[kw.arg] = plain(value)
             elif kw.arg not in task.unknown_args:
                 task.unknown_args.append(kw.arg)
@@ -360,12 +360,12 @@ class StaticScanner:
         task_id = base_id if count == 0 else f"{base_id}__{count}"
         task = TaskSpec(dag_id=dag.dag_id if dag else "", task_id=task_id, operator=fn.decorator_name, file=self.path, line=fn.node.lineno)
         task.args = dict(dag.default_args) if dag else {}
-        task.args.update({k: plain(v) for k, v in fn.decorator_kwargs.items() if is_known(v) and k != "task_id"})
+        task.args.update({k: plain(v) for k, v in fn.decorator_kwargs.items() if is_known(v) and is_data(v) and k != "task_id"})
         task.callable_name, task.callable_source = fn.node.name, ast.get_source_segment(self.source, fn.node)
         task.callable_scope = constants_used(fn.node, fn.scope)
         bound = self.bind_arguments(fn.node, node, scope)
         upstream = [v for v in bound.values() if isinstance(v, TaskRef)]
-        task.args["op_kwargs"] = {k: plain(v) for k, v in bound.items() if is_known(v) and not isinstance(v, (TaskRef, DagRef))}
+        task.args["op_kwargs"] = {k: plain(v) for k, v in bound.items() if is_known(v) and is_data(v)}
         if fn.decorator_name in ("@task.sql", "@task.bash"):
             returned = self.returned_value(fn, bound)
             key = "sql" if fn.decorator_name == "@task.sql" else "bash_command"
@@ -402,8 +402,7 @@ class StaticScanner:
 def constants_used(fn: ast.FunctionDef, scope: dict[str, Any]) -> dict[str, Any]:
     """Module-level constants a function refers to (in its body or its defaults), JSON-ready."""
     names = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
-    return {name: plain(scope[name]) for name in sorted(names)
-            if name in scope and is_known(scope[name]) and isinstance(scope[name], (str, int, float, bool, list, dict, tuple))}
+    return {name: plain(scope[name]) for name in sorted(names) if name in scope and is_known(scope[name]) and is_data(scope[name])}
 
 
 def _is_class_call(func: ast.Attribute, ev: Evaluator) -> bool:
