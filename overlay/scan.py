@@ -169,14 +169,24 @@ def _payload(found: FileDiscovery, outcome: FileOutcome, settings_fingerprint: s
 
 
 def _dedupe_dags(outcome: FileOutcome, seen: dict[str, str], errors: list[FileError]) -> None:
-    kept = []
+    """One DAG per dag_id, as Airflow keeps it: the first definition wins, later ones are reported."""
+    kept, dropped = [], set()
     for dag in outcome.dags:
-        if dag.dag_id in seen and seen[dag.dag_id] != dag.file:
-            errors.append(FileError(dag.file, f"DAG id {dag.dag_id!r} is already defined in {seen[dag.dag_id]}", dag.line))
-            outcome.tasks = [t for t in outcome.tasks if not (t.dag_id == dag.dag_id and t.file == dag.file)]
+        if dag.dag_id in seen:
+            where = "earlier in this file" if seen[dag.dag_id] == dag.file else seen[dag.dag_id]
+            errors.append(FileError(dag.file, f"DAG id {dag.dag_id!r} is already defined {('in ' + where) if where != 'earlier in this file' else where}",
+                                    dag.line))
+            dropped.add(id(dag))
             continue
         seen[dag.dag_id] = dag.file
         kept.append(dag)
+    if dropped:
+        tasks, unique = [], set()
+        for task in outcome.tasks:  # tasks of a dropped duplicate share (dag_id, task_id) with the kept DAG's
+            if (task.dag_id, task.task_id) not in unique:
+                unique.add((task.dag_id, task.task_id))
+                tasks.append(task)
+        outcome.tasks = tasks
     outcome.dags = kept
 
 

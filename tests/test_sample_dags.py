@@ -116,3 +116,16 @@ def _asset_ids(catalog: Catalog) -> dict[str, int]:
 
     with catalog.engine.connect() as conn:
         return dict(conn.execute(text("SELECT key, id FROM assets")).all())
+
+
+def test_a_dag_id_defined_twice_is_reported_and_kept_once(tmp_path: Path) -> None:
+    (tmp_path / "twice.py").write_text(
+        "from airflow.sdk import DAG\nfrom airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator\n"
+        "for _ in range(1):\n    pass\n"
+        "with DAG(dag_id='same'):\n    SQLExecuteQueryOperator(task_id='t', sql='INSERT INTO a SELECT 1')\n"
+        "with DAG(dag_id='same'):\n    SQLExecuteQueryOperator(task_id='t', sql='INSERT INTO b SELECT 1')\n")
+    (tmp_path / "again.py").write_text("from airflow.sdk import DAG\nwith DAG(dag_id='same'):\n    pass\n")
+    result = scan_folders([str(tmp_path)], mode="static")
+    assert [d.dag_id for d in result.dags] == ["same"] and len(result.tasks) == 1
+    messages = sorted(e.error for e in result.errors)
+    assert messages[0].startswith("DAG id 'same' is already defined") and len(messages) == 2

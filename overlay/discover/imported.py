@@ -62,6 +62,7 @@ class DagBagLoader:
         errors = [_import_error(path, message) for message in self.bag.import_errors.values()]
         task_lines = _task_lines(source)
         specs = []
+        dags = list({dag.dag_id: dag for dag in dags}.values())  # the bag holds one DAG per id; process_file may list it twice
         for dag in dags:
             try:
                 specs.append(dag_spec(dag, path, task_lines))
