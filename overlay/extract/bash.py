@@ -1,188 +1,296 @@
-"""SQL run from shell commands: psql, bq, snowsql, mysql, sqlcmd (dbt is in ``dbt.py``).
+"""Database clients in shell commands: psql, bq, snowsql, mysql, sqlcmd, trino, hive... and dbt calls.
 
-The command (already rendered) is cut into simple commands at ``&&``, ``||``, ``;``, ``|`` and
-newlines; each one is tokenized with ``shlex`` and matched against the database clients it
-knows. Heredocs (``psql <<EOF ... EOF``) feed their body as SQL.
+The (already rendered) command is read by ``shell.py``; each simple command is matched against
+``CLIENTS`` (a table: program -> dialect and the options that carry SQL, SQL files, database and
+schema), ``bq`` and ``dbt``. SQL comes from options, positional words, heredocs, here-strings,
+``< file`` and ``echo ... |``. Scripts it calls (``bash x.sh``, ``./x.sh``) are listed for the
+caller to read. Pure: no file is read here.
 """
 
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass, field
 
-_HEREDOC = re.compile(r"<<-?\s*['\"]?(\w+)['\"]?[^\n]*\n(.*?)\n\s*\1\s*(?:\n|$)", re.S)
-_SEPARATORS = re.compile(r"\s*(?:&&|\|\||;|\||\n)\s*")
+from overlay.extract.bqnames import bq_table
+from overlay.extract.shell import Command, Word, split_script
+
+_MAX_DEPTH = 3
+_WHOLE_EXPANSION = re.compile(r"^\$(\{[^}]*\}|\([^)]*\)|\w+)$")
+
+
+@dataclass(frozen=True)
+class Client:
+    dialect: str | None
+    sql: tuple[str, ...] = ()
+    file: tuple[str, ...] = ()
+    database: tuple[str, ...] = ()
+    schema: tuple[str, ...] = ()
+    valued: tuple[str, ...] = ()  # other options that take a value (skipped)
+    positional: tuple[str, ...] = ()  # meaning of positional words in order: database | sql | skip
+    env_database: tuple[str, ...] = ()
+    env_schema: tuple[str, ...] = ()
+
+
+CLIENTS: dict[str, Client] = {
+    "psql": Client("postgres", ("-c", "--command"), ("-f", "--file"), ("-d", "--dbname"),
+                   valued=("-h", "--host", "-p", "--port", "-U", "--username", "-v", "--set", "--variable", "-o", "--output",
+                           "-P", "--pset", "-F", "--field-separator", "-R", "--record-separator", "-L", "--log-file", "-T"),
+                   positional=("database", "skip"), env_database=("PGDATABASE",)),
+    "snowsql": Client("snowflake", ("-q", "--query"), ("-f", "--filename"), ("-d", "--dbname"), ("-s", "--schemaname"),
+                      valued=("-a", "--accountname", "-u", "--username", "-w", "--warehouse", "-r", "--rolename", "-c",
+                              "--connection", "-o", "--option", "-D", "--variable", "--config", "-h", "--host", "-p", "--port",
+                              "--region", "--authenticator", "--private-key-path"),
+                      env_database=("SNOWSQL_DATABASE",), env_schema=("SNOWSQL_SCHEMA",)),
+    "mysql": Client("mysql", ("-e", "--execute"), (), ("-D", "--database"),
+                    valued=("-h", "--host", "-u", "--user", "-P", "--port", "-S", "--socket", "--defaults-file",
+                            "--defaults-extra-file", "--default-character-set", "--login-path"),
+                    positional=("database",)),
+    "sqlcmd": Client("tsql", ("-Q", "-q"), ("-i",), ("-d",),
+                     valued=("-S", "-U", "-P", "-o", "-s", "-w", "-h", "-H", "-l", "-t", "-v", "-f", "-a", "-c", "-L")),
+    "trino": Client("trino", ("--execute",), ("-f", "--file"), ("--catalog",), ("--schema",),
+                    valued=("--server", "--user", "--output-format", "--session", "--client-tags", "--source", "--resource-estimate")),
+    "presto": Client("presto", ("--execute",), ("-f", "--file"), ("--catalog",), ("--schema",),
+                     valued=("--server", "--user", "--output-format", "--session", "--client-tags", "--source")),
+    "hive": Client("hive", ("-e",), ("-f",), ("--database",), valued=("-i", "--hiveconf", "--hivevar", "-d", "--define")),
+    "beeline": Client("hive", ("-e",), ("-f",), (), valued=("-u", "-n", "-p", "-d", "-i", "--hiveconf", "--hivevar", "-w")),
+    "spark-sql": Client("spark", ("-e",), ("-f",), ("--database",),
+                        valued=("--master", "--conf", "--name", "--jars", "--packages", "--driver-memory", "--executor-memory",
+                                "-i", "--hiveconf", "--hivevar", "-d", "--define", "--deploy-mode", "--num-executors")),
+    "impala-shell": Client("hive", ("-q", "--query"), ("-f", "--query_file"), ("-d", "--database"), valued=("-i", "--impalad", "-u", "--user")),
+    "clickhouse-client": Client("clickhouse", ("-q", "--query"), ("--queries-file",), ("-d", "--database"),
+                                valued=("-h", "--host", "--port", "-u", "--user", "--password", "--format", "-f")),
+    "vsql": Client(None, ("-c", "--command"), ("-f", "--file"), ("-d", "--dbname"), valued=("-h", "-p", "-U", "-w"),
+                   positional=("database", "skip")),
+    "sqlite3": Client("sqlite", (), (), (), valued=("-cmd", "-separator", "-nullvalue"), positional=("skip", "sql")),
+    "duckdb": Client("duckdb", ("-c",), (), (), valued=("-cmd",), positional=("skip", "sql")),
+}
+CLIENTS["mariadb"] = CLIENTS["mysql"]
+CLIENTS["clickhouse"] = CLIENTS["clickhouse-client"]
+_KEYWORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "}", "time", "nohup", "exec", "command", "builtin"})
+_RUNNERS = {"uv": ("run",), "poetry": ("run",), "pipenv": ("run",), "pdm": ("run",), "conda": ("run",), "hatch": ("run",)}
+_WRAPPER_VALUED = {"sudo": ("-u", "-g", "-U", "-C", "-h", "-p"), "env": ("-u", "-C", "-S"), "timeout": ("-s", "-k", "--signal", "--kill-after"),
+                   "nice": ("-n",), "conda": ("-n", "-p", "--name", "--prefix"), "uv": ("--with", "--python", "--project", "--directory")}
+_BQ_VALUED = frozenset({"destination_table", "project_id", "dataset_id", "location", "format", "source_format", "destination_format",
+                        "parameter", "label", "max_rows", "n", "schema", "field_delimiter", "job_id", "api", "credential_file",
+                        "flagfile", "time_partitioning_field", "clustering_fields", "view", "materialized_view"})
 
 
 @dataclass
 class ShellSql:
-    client: str  # psql | bq | snowsql | mysql | sqlcmd
+    client: str
     sql: str | None = None
-    file: str | None = None  # a -f file to read
+    file: str | None = None  # a SQL file the client runs (-f, < file)
     dialect: str | None = None
-    database: str | None = None
+    database: str | None = None  # as the client names it (psql -d, mysql -D, trino --catalog)
     schema: str | None = None
-    destination: str | None = None  # bq --destination_table
-    loads: str | None = None  # bq load TABLE
-    extracts: str | None = None  # bq extract TABLE
+    destination: str | None = None  # bq query --destination_table
+    reads: list[str] = field(default_factory=list)  # tables known without SQL (bq extract, bq cp)
+    writes: list[str] = field(default_factory=list)  # (bq load, bq cp)
+    legacy_sql: bool = False  # bq: legacy SQL (`[project:dataset.table]` names)
+    cwd: str | None = None  # folder a relative file is relative to (from `cd`)
+
+
+@dataclass
+class DbtCall:
+    argv: list[str]
+    cwd: str | None
+    env: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
 class ShellCommands:
     sql: list[ShellSql] = field(default_factory=list)
-    dbt: list[tuple[list[str], str | None]] = field(default_factory=list)  # (argv, folder it runs in) per dbt command
-    other: list[str] = field(default_factory=list)  # programs run that are not database clients
+    dbt: list[DbtCall] = field(default_factory=list)
+    scripts: list[tuple[str, str | None]] = field(default_factory=list)  # (script path, cwd) it runs
+    other: list[str] = field(default_factory=list)  # programs that are not database clients
     errors: list[str] = field(default_factory=list)
 
 
-def parse_commands(command: str) -> ShellCommands:
+def parse_commands(command: str, env: dict[str, str] | None = None, cwd: str | None = None, depth: int = 0) -> ShellCommands:
     result = ShellCommands()
-    command = command.replace("\\\n", " ")
-    for match in _HEREDOC.finditer(command):
-        head = command[: match.start()].rsplit("\n", 1)[-1]
-        if "psql" in head or "snowsql" in head or "mysql" in head:
-            client = "psql" if "psql" in head else "snowsql" if "snowsql" in head else "mysql"
-            result.sql.append(ShellSql(client, sql=match.group(2), dialect=_DIALECTS[client]))
-    command = _HEREDOC.sub("\n", command)
-    cwd: str | None = None
-    for piece in _split(command):
-        try:
-            argv = shlex.split(piece, comments=True)
-        except ValueError as e:
-            result.errors.append(f"cannot split shell command {piece[:80]!r}: {e}")
+    try:
+        commands = split_script(command, env)
+    except Exception as e:  # an odd script must not stop the task's extraction
+        result.errors.append(f"cannot read shell command {command[:80]!r}: {type(e).__name__}: {e}")
+        return result
+    for cmd in commands:
+        argv = _unwrap(cmd.argv)
+        if not argv:
             continue
-        if argv[:1] == ["cd"] and len(argv) > 1:
-            cwd = argv[1]
-            continue
-        _classify(argv, result, cwd)
+        program = argv[0].text.rsplit("/", 1)[-1]
+        if program in ("cd", "pushd") and len(argv) > 1 and not argv[1].unknown:
+            cwd = argv[1].text if argv[1].text.startswith("/") or cwd is None else f"{cwd}/{argv[1].text}"
+        else:
+            _classify(program, argv, cmd, result, cwd, {**(env or {}), **cmd.assignments}, depth)
     return result
 
 
-def _split(command: str) -> list[str]:
-    """Cut at shell separators outside quotes."""
-    pieces, current, quote = [], [], None
+def _unwrap(argv: list[Word]) -> list[Word]:
+    """Drop shell keywords and wrappers (`sudo -u x`, `env A=1`, `time`, `uv run`) in front of the real program."""
     i = 0
-    while i < len(command):
-        ch = command[i]
-        if quote:
-            current.append(ch)
-            if ch == quote:
-                quote = None
-            elif ch == "\\" and quote == '"' and i + 1 < len(command):
-                current.append(command[i + 1])
-                i += 1
-        elif ch in "'\"":
-            quote = ch
-            current.append(ch)
+    while i < len(argv):
+        word = argv[i].text
+        name = word.rsplit("/", 1)[-1]
+        if word in _KEYWORDS:
+            i += 1
+        elif name in ("sudo", "env", "timeout", "nice", "xargs"):
+            i += 1
+            while i < len(argv) and (argv[i].text.startswith("-") or "=" in argv[i].text):
+                i += 2 if argv[i].text in _WRAPPER_VALUED.get(name, ()) else 1
+            if name == "timeout" and i < len(argv):
+                i += 1  # the duration
+        elif name in _RUNNERS and i + 1 < len(argv) and argv[i + 1].text in _RUNNERS[name]:
+            i += 2
+            while i < len(argv) and argv[i].text.startswith("-"):
+                i += 2 if argv[i].text in _WRAPPER_VALUED.get(name, ()) else 1
         else:
-            match = _SEPARATORS.match(command, i)
-            if match and match.end() > i and match.group(0).strip(" ") != "":
-                pieces.append("".join(current))
-                current = []
-                i = match.end()
-                continue
-            current.append(ch)
-        i += 1
-    pieces.append("".join(current))
-    return [p.strip() for p in pieces if p.strip()]
+            break
+    return argv[i:]
 
 
-_DIALECTS = {"psql": "postgres", "snowsql": "snowflake", "mysql": "mysql", "sqlcmd": "tsql", "bq": "bigquery"}
-
-
-def _classify(argv: list[str], result: ShellCommands, cwd: str | None = None) -> None:
-    while argv and ("=" in argv[0] and not argv[0].startswith("-")) or argv[:1] in (["env"], ["exec"], ["time"], ["sudo"]):
-        argv = argv[1:]
-    if not argv:
-        return
-    program = argv[0].rsplit("/", 1)[-1]
-    if program == "psql":
-        result.sql.extend(_psql(argv[1:]))
-    elif program == "snowsql":
-        result.sql.extend(_snowsql(argv[1:]))
+def _classify(program: str, argv: list[Word], cmd: Command, result: ShellCommands, cwd: str | None,
+              env: dict[str, str], depth: int) -> None:
+    if program in CLIENTS:
+        _client(program, CLIENTS[program], argv[1:], cmd, result, cwd, env)
     elif program == "bq":
-        result.sql.extend(_bq(argv[1:]))
-    elif program in ("mysql", "mariadb"):
-        result.sql.extend(_options(argv[1:], "mysql", sql=("-e", "--execute"), database=("-D", "--database")))
-    elif program == "sqlcmd":
-        result.sql.extend(_options(argv[1:], "sqlcmd", sql=("-Q", "-q"), database=("-d",), file=("-i",)))
+        _bq(argv[1:], result)
     elif program == "dbt":
-        result.dbt.append((argv, cwd))
+        result.dbt.append(DbtCall([w.text for w in argv], cwd, env))
+    elif program in ("bash", "sh", "zsh") and len(argv) > 2 and argv[1].text == "-c" and depth < _MAX_DEPTH:
+        inner = parse_commands(argv[2].text, env, cwd, depth + 1)
+        for name in ("sql", "dbt", "scripts", "other", "errors"):
+            getattr(result, name).extend(getattr(inner, name))
+    elif program in ("bash", "sh", "zsh", "source", ".") and len(argv) > 1 and not argv[1].text.startswith("-"):
+        result.scripts.append((argv[1].text, cwd))
+    elif program.endswith(".sh") or program.endswith(".bash"):
+        result.scripts.append((argv[0].text, cwd))
     else:
         result.other.append(program)
 
 
-def _options(args: list[str], client: str, sql: tuple[str, ...] = (), database: tuple[str, ...] = (),
-             file: tuple[str, ...] = (), schema: tuple[str, ...] = ()) -> list[ShellSql]:
+def _client(program: str, client: Client, args: list[Word], cmd: Command, result: ShellCommands, cwd: str | None,
+            env: dict[str, str]) -> None:
     found: list[ShellSql] = []
-    db = schema_value = None
-    positional_db = None
+    database = next((env[n] for n in client.env_database if env.get(n)), None)
+    schema = next((env[n] for n in client.env_schema if env.get(n)), None)
+    positional = iter(client.positional)
     i = 0
     while i < len(args):
-        arg = args[i]
-        name, _, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
-        value = inline or (args[i + 1] if i + 1 < len(args) else None)
-        step = 1 if inline else 2
-        if name in sql and value is not None:
-            found.append(ShellSql(client, sql=value, dialect=_DIALECTS[client]))
-        elif name in file and value is not None:
-            found.append(ShellSql(client, file=value, dialect=_DIALECTS[client]))
-        elif name in database and value is not None:
-            db = value
-        elif name in schema and value is not None:
-            schema_value = value
-        elif arg.startswith("-") and len(arg) > 2 and arg[1] != "-" and arg[:2] in sql:
-            found.append(ShellSql(client, sql=arg[2:], dialect=_DIALECTS[client]))
-            step = 1
-        elif not arg.startswith("-"):
-            positional_db = positional_db or arg
-            step = 1
-        else:  # another flag: a short one takes the next word as its value (psql -h host -U user)
-            step = 2 if len(arg) == 2 and arg.startswith("-") and value is not None and not value.startswith("-") else 1
-        i += step
+        option = _option(client, args, i)
+        if option is not None:
+            key, value, i = option
+            if value is None:
+                continue
+            if key in client.sql:
+                found.append(_sql_item(program, client, value, result))
+            elif key in client.file:
+                found.append(_file_item(program, client, value, cwd, result))
+            elif key in client.database:
+                database = value.text
+            else:
+                schema = value.text
+            continue
+        word = args[i]
+        i += 2 if word.text in client.valued else 1
+        if word.text.startswith("-"):
+            continue
+        role = next(positional, "skip")
+        if role == "database":
+            database = word.text
+        elif role == "sql":
+            found.append(_sql_item(program, client, word, result))
+    if not found and cmd.stdin_text is not None:
+        found.append(_sql_item(program, client, Word(cmd.stdin_text), result))
+    elif not found and cmd.stdin_file:
+        found.append(_file_item(program, client, Word(cmd.stdin_file), cwd, result))
     for item in found:
-        item.database = db or (positional_db if client in ("psql", "mysql") and not (positional_db or "").count("://") else None)
-        item.schema = schema_value
-    return found
+        item.database, item.schema = _database_name(database), schema
+    result.sql.extend(f for f in found if f.sql or f.file)
 
 
-def _psql(args: list[str]) -> list[ShellSql]:
-    found = _options(args, "psql", sql=("-c", "--command"), database=("-d", "--dbname"), file=("-f", "--file"))
-    for item in found:
-        if item.database and "://" in item.database:
-            item.database = item.database.rsplit("/", 1)[-1].split("?")[0] or None
-    return found
+def _option(client: Client, args: list[Word], i: int) -> tuple[str, Word | None, int] | None:
+    """(option, its value, next index) when ``args[i]`` is an option the client table knows
+    (``-c SQL``, ``--command=SQL``, ``-cSQL``); None otherwise."""
+    word = args[i]
+    takes = client.sql + client.file + client.database + client.schema
+    name, has_inline, inline = word.text.partition("=") if word.text.startswith("--") else (word.text, "", "")
+    if name in takes:
+        if has_inline:
+            return name, Word(inline, word.unknown), i + 1
+        return name, (args[i + 1] if i + 1 < len(args) else None), i + 2
+    short = word.text[:2]
+    if len(word.text) > 2 and word.text[0] == "-" and word.text[1] != "-" and short in takes:
+        return short, Word(word.text[2:], word.unknown), i + 1
+    return None
 
 
-def _snowsql(args: list[str]) -> list[ShellSql]:
-    return _options(args, "snowsql", sql=("-q", "--query"), database=("-d", "--dbname"), file=("-f", "--filename"), schema=("-s", "--schemaname"))
+def _sql_item(program: str, client: Client, word: Word, result: ShellCommands) -> ShellSql:
+    if word.unknown:
+        whole = _WHOLE_EXPANSION.match(word.text.strip())
+        result.errors.append(f"{program}: the SQL {'is' if whole else 'uses'} a shell expansion not known statically"
+                             f" ({word.text.strip()[:60]!r})")
+        if whole:
+            return ShellSql(program)
+    return ShellSql(program, sql=word.text, dialect=client.dialect)
 
 
-def _bq(args: list[str]) -> list[ShellSql]:
+def _file_item(program: str, client: Client, word: Word, cwd: str | None, result: ShellCommands) -> ShellSql:
+    if word.unknown:
+        result.errors.append(f"{program}: the SQL file {word.text!r} is a shell expansion not known statically")
+        return ShellSql(program)
+    return ShellSql(program, file=word.text, dialect=client.dialect, cwd=cwd)
+
+
+def _database_name(value: str | None) -> str | None:
+    """psql/vsql accept a URI or a conninfo string where a database name goes."""
+    if not value:
+        return None
+    if "://" in value:
+        path = value.split("://", 1)[1].split("?", 1)[0]
+        return path.split("/", 1)[1] or None if "/" in path else None
+    match = re.search(r"(?:^|\s)dbname=(\S+)", value)
+    if match:
+        return match.group(1)
+    return None if "=" in value else value
+
+
+def _bq(args: list[Word], result: ShellCommands) -> None:
     flags: dict[str, str] = {}
-    positional: list[str] = []
-    for arg in args:
-        if arg.startswith("--"):
-            name, _, value = arg[2:].partition("=")
-            flags[name] = value or "true"
-        elif not arg.startswith("-"):
-            positional.append(arg)
+    positional: list[Word] = []
+    i = 0
+    while i < len(args):
+        text = args[i].text
+        if text.startswith("-"):
+            name, has_value, value = text.lstrip("-").partition("=")
+            if not has_value and name in _BQ_VALUED and i + 1 < len(args):
+                value, i = args[i + 1].text, i + 1
+            flags[name] = value if has_value or name in _BQ_VALUED else "true"
+        else:
+            positional.append(args[i])
+        i += 1
     if not positional:
-        return []
-    verb, rest = positional[0], positional[1:]
-    project = flags.get("project_id")
-    if verb == "query" and rest:
-        legacy = flags.get("use_legacy_sql", "true").lower() not in ("false", "0")
-        return [ShellSql("bq", sql=rest[0], dialect="bigquery", database=project,
-                         destination=flags.get("destination_table"), schema=None if not legacy else None)]
-    if verb == "load" and rest:
-        return [ShellSql("bq", dialect="bigquery", loads=rest[0], database=project)]
-    if verb == "extract" and rest:
-        return [ShellSql("bq", dialect="bigquery", extracts=rest[0], database=project)]
-    return []
-
-
-def bq_table(name: str) -> str:
-    """``project:dataset.table`` (bq CLI style) -> ``project.dataset.table``."""
-    return name.replace(":", ".")
+        return
+    verb, rest = positional[0].text, positional[1:]
+    legacy = flags.get("use_legacy_sql", "false" if "nouse_legacy_sql" in flags else "true").lower() not in ("false", "0")
+    base = ShellSql("bq", dialect="bigquery", database=flags.get("project_id"), schema=flags.get("dataset_id"), legacy_sql=legacy)
+    if verb == "query":
+        text = " ".join(w.text for w in rest)
+        if any(w.unknown for w in rest):
+            result.errors.append(f"bq query: the SQL uses a shell expansion not known statically ({text[:60]!r})")
+        if text.strip():
+            base.sql, base.destination = text, flags.get("destination_table")
+            result.sql.append(base)
+    elif verb == "load" and rest:
+        base.writes = [rest[0].text]
+        result.sql.append(base)
+    elif verb == "extract" and rest:
+        base.reads = [rest[0].text]
+        result.sql.append(base)
+    elif verb == "cp" and len(rest) >= 2:
+        base.reads, base.writes = [t for w in rest[:-1] for t in w.text.split(",") if t], [rest[-1].text]
+        result.sql.append(base)
+    elif verb == "mk" and rest and (flags.get("view") or flags.get("materialized_view")):
+        kind = "VIEW" if flags.get("view") else "MATERIALIZED VIEW"
+        base.sql = f"CREATE {kind} `{bq_table(rest[-1].text)}` AS {flags.get('view') or flags.get('materialized_view')}"
+        result.sql.append(base)

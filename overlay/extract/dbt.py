@@ -1,28 +1,70 @@
-"""dbt commands: ``dbt run|build|seed|snapshot --select ...`` resolved through ``target/manifest.json``.
+"""dbt commands (``dbt run|build|seed|snapshot --select ...``) resolved through ``target/manifest.json``.
 
-Implements dbt's node selection for the common methods: names, ``path:``, ``tag:``, ``fqn``
-prefixes (``marts.finance``), ``+``/``n+`` graph operators, space = union, comma = intersection,
-``--exclude``. Each selected model writes its relation and reads its parents' relations.
+Each selected model, seed or snapshot writes its relation and reads its parents' relations
+(looking through ephemeral models, which are CTEs); sources are read. The manifest's
+``metadata.adapter_type`` gives the dialect. Selection itself is in ``dbt_select.py``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
+from overlay.extract.dbt_select import Graph, SelectionError, select
+
 RUNNABLE = {"run": {"model"}, "build": {"model", "seed", "snapshot"}, "seed": {"seed"}, "snapshot": {"snapshot"}}
+NOT_KNOWN = {"run-operation": "runs a macro; the tables it touches are not known",
+             "retry": "re-runs the nodes that failed in the previous invocation, which overlay cannot know",
+             "clone": "clones nodes selected by state, which overlay cannot know"}
+NO_TABLES = frozenset({"test", "compile", "docs", "deps", "debug", "parse", "clean", "ls", "list", "source", "init", "show"})
+COMMANDS = frozenset(RUNNABLE) | frozenset(NOT_KNOWN) | NO_TABLES
 ADAPTER_DIALECTS = {"postgres": "postgres", "snowflake": "snowflake", "bigquery": "bigquery", "redshift": "redshift",
                     "databricks": "databricks", "spark": "spark", "duckdb": "duckdb", "trino": "trino", "sqlserver": "tsql",
-                    "fabric": "tsql", "synapse": "tsql", "mysql": "mysql", "clickhouse": "clickhouse", "athena": "athena"}
-_SELECTOR = re.compile(r"^(?:(\d*)\+)?([^+]+?)(?:\+(\d*))?$")
+                    "fabric": "tsql", "synapse": "tsql", "mysql": "mysql", "clickhouse": "clickhouse", "athena": "athena",
+                    "oracle": "oracle", "teradata": "teradata", "exasol": "exasol", "materialize": "materialize",
+                    "glue": "spark", "starrocks": "starrocks", "doris": "doris", "sqlite": "sqlite"}
+_SELECT = {"s": "select", "select": "select", "m": "select", "models": "select", "model": "select", "exclude": "exclude"}
+_VALUED = frozenset({"project-dir", "profiles-dir", "target", "t", "vars", "threads", "target-path", "log-path", "state",
+                     "defer-state", "selector", "profile", "log-level", "log-format", "resource-type", "resource-types",
+                     "exclude-resource-type", "exclude-resource-types", "output", "o", "output-keys", "packages-install-path"})
 
 
 class DbtError(ValueError):
     pass
+
+
+@dataclass
+class Manifest:
+    path: str
+    graph: Graph
+    adapter: str | None
+
+
+class ManifestCache:
+    """Parsed manifests by path, reloaded when the file changes."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[float, Manifest]] = {}
+
+    def load(self, path: str) -> Manifest:
+        mtime = os.path.getmtime(path)
+        cached = self._items.get(path)
+        if cached is None or cached[0] != mtime:
+            cached = (mtime, _parse_manifest(path))
+            self._items[path] = cached
+        return cached[1]
+
+
+def _parse_manifest(path: str) -> Manifest:
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    nodes = {**(data.get("nodes") or {}), **(data.get("sources") or {})}
+    metadata = data.get("metadata") or {}
+    return Manifest(path, Graph.build(nodes, data.get("selectors") or {}), metadata.get("adapter_type"))
 
 
 @dataclass
@@ -40,147 +82,105 @@ class DbtInvocation:
 
 
 @dataclass
-class Manifest:
-    nodes: dict[str, dict[str, Any]]
-    sources: dict[str, dict[str, Any]]
-    adapter: str | None
-    children: dict[str, list[str]]
+class DbtArgs:
+    verb: str | None
+    options: dict[str, list[str]]
+
+    def first(self, name: str) -> str | None:
+        values = self.options.get(name)
+        return values[-1] if values else None
 
 
-@lru_cache(maxsize=16)
-def _load(path: str, mtime: float) -> Manifest:
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
-    nodes = {k: v for k, v in (data.get("nodes") or {}).items()}
-    children: dict[str, list[str]] = {}
-    for uid, node in nodes.items():
-        for parent in (node.get("depends_on") or {}).get("nodes", []):
-            children.setdefault(parent, []).append(uid)
-    return Manifest(nodes, data.get("sources") or {}, (data.get("metadata") or {}).get("adapter_type"), children)
+def parse_args(argv: list[str]) -> DbtArgs:
+    """dbt's command line: the subcommand and every option's values (``--select a b``, ``-s=a``, repeated)."""
+    verb: str | None = None
+    options: dict[str, list[str]] = {}
+    current: str | None = None
+    multi = False
+    for arg in argv[1:]:
+        if arg.startswith("-") and len(arg) > 1:
+            name, has_value, value = arg.lstrip("-").partition("=")
+            name = _SELECT.get(name, name)
+            multi = name in ("select", "exclude")
+            current = name if (multi or name in _VALUED) and not has_value else None
+            options.setdefault(name, [])
+            if has_value:
+                options[name].append(value)
+        elif current is not None:
+            options[current].append(arg)
+            current = current if multi else None
+        elif verb is None and arg in COMMANDS:
+            verb = arg
+    return DbtArgs(verb, options)
 
 
-def load_manifest(project_dir: str) -> tuple[str, Manifest]:
-    path = os.path.join(project_dir, "target", "manifest.json")
-    if not os.path.isfile(path):
-        raise DbtError(f"dbt manifest not found at {path} (run `dbt compile` or `dbt parse` to create it)")
+def resolve_dbt(argv: list[str], cwd: str | None, default_project: str | None = None,
+                cache: ManifestCache | None = None, env: dict[str, str] | None = None) -> DbtInvocation | None:
+    """The models a dbt command builds; None for commands that build nothing (test, docs, deps...)."""
+    args = parse_args(argv)
+    if args.verb in NOT_KNOWN:
+        raise DbtError(f"dbt {args.verb} {NOT_KNOWN[args.verb]}")
+    if args.verb not in RUNNABLE:
+        return None
+    env = env or {}
+    project = args.first("project-dir") or env.get("DBT_PROJECT_DIR") or cwd or default_project
+    if not project:
+        raise DbtError(f"dbt {args.verb} without --project-dir and no known working folder: its project is not known")
+    if cwd and not os.path.isabs(project):
+        project = os.path.join(cwd, project)
+    target = args.first("target-path") or env.get("DBT_TARGET_PATH") or "target"
+    manifest = load_manifest(os.path.normpath(os.path.join(project, target)), cache or ManifestCache())
     try:
-        return path, _load(path, os.path.getmtime(path))
+        chosen = select(manifest.graph, args.options.get("select", []), args.options.get("exclude", []), args.first("selector"))
+    except SelectionError as e:
+        raise DbtError(f"{e} (in {manifest.path})") from e
+    kinds = RUNNABLE[args.verb]
+    wanted = {t for v in args.options.get("resource-type", []) + args.options.get("resource-types", []) for t in v.split()}
+    kinds = kinds & wanted if wanted else kinds
+    models = [_model_io(manifest.graph, uid) for uid in sorted(chosen)
+              if manifest.graph.nodes[uid].get("resource_type") in kinds]
+    return DbtInvocation(manifest.path, ADAPTER_DIALECTS.get((manifest.adapter or "").lower()), [m for m in models if m])
+
+
+def load_manifest(target_dir: str, cache: ManifestCache) -> Manifest:
+    path = os.path.join(target_dir, "manifest.json")
+    if not os.path.isfile(path):
+        raise DbtError(f"dbt manifest not found at {path} (run `dbt parse` or `dbt compile` to create it)")
+    try:
+        return cache.load(path)
     except (OSError, ValueError) as e:
         raise DbtError(f"dbt manifest at {path} cannot be read: {e}") from e
 
 
-def resolve_dbt(argv: list[str], cwd: str | None, default_project: str | None = None) -> DbtInvocation | None:
-    """Models a dbt command runs; None for dbt commands that touch no tables (deps, docs, test...)."""
-    verb = next((a for a in argv[1:] if not a.startswith("-")), None)
-    if verb not in RUNNABLE:
+def _model_io(graph: Graph, uid: str) -> DbtModelIO | None:
+    node = graph.nodes[uid]
+    if _is_ephemeral(node):
         return None
-    options = _options(argv)
-    project = options.get("project-dir") or default_project or cwd
-    if not project:
-        raise DbtError("dbt command without --project-dir and no known working folder")
-    manifest_path, manifest = load_manifest(project)
-    resource_types = RUNNABLE[verb]
-    candidates = {uid for uid, n in manifest.nodes.items() if n.get("resource_type") in resource_types}
-    selected = _select(options.get("select", ""), manifest, candidates) if options.get("select") else set(candidates)
-    if options.get("exclude"):
-        selected -= _select(options["exclude"], manifest, candidates)
-    models = []
-    for uid in sorted(selected):
-        node = manifest.nodes[uid]
-        if not node.get("relation_name") or (node.get("config") or {}).get("materialized") == "ephemeral":
-            continue
-        reads = _parent_relations(manifest, uid)
-        models.append(DbtModelIO(uid, node["relation_name"], reads))
-    return DbtInvocation(manifest_path, ADAPTER_DIALECTS.get(manifest.adapter or ""), models)
+    relation = relation_of(node)
+    return DbtModelIO(uid, relation, _parent_relations(graph, uid, set())) if relation else None
 
 
-def _parent_relations(manifest: Manifest, uid: str, seen: set[str] | None = None) -> list[str]:
-    """Relations a model reads: its parents', looking through ephemeral models (they are CTEs)."""
-    seen = seen if seen is not None else set()
+def relation_of(node: dict[str, Any]) -> str | None:
+    """``relation_name`` as dbt rendered it, else database.schema.alias."""
+    if node.get("relation_name"):
+        return str(node["relation_name"])
+    parts = [node.get("database"), node.get("schema"), node.get("alias") or node.get("identifier") or node.get("name")]
+    return ".".join(str(p) for p in parts if p) if parts[-1] else None
+
+
+def _is_ephemeral(node: dict[str, Any]) -> bool:
+    return (node.get("config") or {}).get("materialized") == "ephemeral"
+
+
+def _parent_relations(graph: Graph, uid: str, seen: set[str]) -> list[str]:
     relations: list[str] = []
-    for parent in (manifest.nodes.get(uid) or {}).get("depends_on", {}).get("nodes", []):
+    for parent in graph.parents.get(uid, []):
         if parent in seen:
             continue
         seen.add(parent)
-        node = manifest.nodes.get(parent) or manifest.sources.get(parent)
-        if not node:
+        node = graph.nodes[parent]
+        if node.get("resource_type") in ("test", "operation", "analysis", "unit_test"):
             continue
-        if (node.get("config") or {}).get("materialized") == "ephemeral":
-            relations.extend(r for r in _parent_relations(manifest, parent, seen) if r not in relations)
-        elif node.get("relation_name") and node["relation_name"] not in relations:
-            relations.append(node["relation_name"])
+        found = _parent_relations(graph, parent, seen) if _is_ephemeral(node) else [relation_of(node)]
+        relations.extend(r for r in found if r and r not in relations)
     return relations
-
-
-def _options(argv: list[str]) -> dict[str, str]:
-    aliases = {"s": "select", "m": "select", "models": "select", "model": "select", "select": "select", "exclude": "exclude",
-               "project-dir": "project-dir", "target": "target", "selector": "selector"}
-    options: dict[str, list[str]] = {}
-    current: str | None = None
-    for arg in argv[1:]:
-        if arg.startswith("-"):
-            name, _, value = arg.lstrip("-").partition("=")
-            current = aliases.get(name)
-            if current and value:
-                options.setdefault(current, []).append(value)
-                current = None if current in ("project-dir", "target") else current
-        elif current:
-            options.setdefault(current, []).append(arg)
-            if current in ("project-dir", "target"):
-                current = None
-    return {k: " ".join(v) for k, v in options.items()}
-
-
-def _select(expression: str, manifest: Manifest, candidates: set[str]) -> set[str]:
-    selected: set[str] = set()
-    for union_part in expression.split():
-        parts = [_select_one(p, manifest, candidates) for p in union_part.split(",")]
-        selected |= set.intersection(*parts) if parts else set()
-    return selected
-
-
-def _select_one(selector: str, manifest: Manifest, candidates: set[str]) -> set[str]:
-    match = _SELECTOR.match(selector.strip())
-    if not match:
-        return set()
-    up, core, down = match.group(1), match.group(2), match.group(3)
-    found = {uid for uid in candidates if _matches(core, manifest.nodes[uid])}
-    result = set(found)
-    if up is not None:
-        result |= _walk(found, manifest, upstream=True, depth=int(up) if up else None) & candidates
-    if down is not None:
-        result |= _walk(found, manifest, upstream=False, depth=int(down) if down else None) & candidates
-    return result
-
-
-def _matches(selector: str, node: dict[str, Any]) -> bool:
-    method, _, value = selector.partition(":") if ":" in selector else ("", "", selector)
-    fqn = node.get("fqn") or []
-    if method == "tag":
-        return value in (node.get("tags") or [])
-    if method == "path":
-        return (node.get("original_file_path") or node.get("path") or "").startswith(value.rstrip("/"))
-    if method in ("config.materialized",):
-        return (node.get("config") or {}).get("materialized") == value
-    if method == "fqn" or not method:
-        parts = value.split(".")
-        return node.get("name") == value or fqn[1 : 1 + len(parts)] == parts or fqn[: len(parts)] == parts
-    return False
-
-
-def _walk(start: set[str], manifest: Manifest, upstream: bool, depth: int | None) -> set[str]:
-    seen: set[str] = set()
-    frontier = set(start)
-    level = 0
-    while frontier and (depth is None or level < depth):
-        nxt: set[str] = set()
-        for uid in frontier:
-            if upstream:
-                neighbours = (manifest.nodes.get(uid, {}).get("depends_on") or {}).get("nodes", [])
-            else:
-                neighbours = manifest.children.get(uid, [])
-            nxt.update(n for n in neighbours if n not in seen and n in manifest.nodes)
-        seen |= nxt
-        frontier = nxt
-        level += 1
-    return seen

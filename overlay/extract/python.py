@@ -1,40 +1,33 @@
-"""SQL that Python callables send through Airflow hooks, found in the callable's AST.
+"""SQL that Python callables send to databases, found in the callable's AST (nothing is run).
 
-Hooks bound to names (``hook = PostgresHook(postgres_conn_id="x")``) and the calls made on them
-(``run``, ``get_records``, ``get_pandas_df``, ``get_df``, ``get_first``, ``insert_rows``,
-``copy_expert``, ``bulk_load``), ``pd.read_sql(sql, con)``, ``df.to_sql("t", con, schema=...)``
-and ``cursor.execute(sql)``. SQL arguments must be computable from literals, module constants or
-the task's ``op_kwargs``; anything built at run time is reported as unresolved with its line.
+Database handles bound to names: Airflow hooks (``PostgresHook(postgres_conn_id=...)``,
+``BaseHook.get_hook(conn_id)``, ``get_connection(id).get_hook()``), their connections, cursors,
+engines and clients, and plain drivers (``psycopg2.connect``, ``create_engine``...). Calls on them
+(``run``, ``get_records``, ``get_pandas_df``, ``get_df``, ``get_first``, ``execute``,
+``copy_expert``, ``insert_rows``, ``bulk_load``, BigQuery's ``insert_job`` and client methods),
+``pd.read_sql(sql, con)``, ``df.to_sql(name, con, schema=...)`` and ``write_pandas``. Loops over
+known lists are unrolled; ``if`` on known values takes one branch. SQL that depends on run-time
+values is reported with its line.
 """
 
 from __future__ import annotations
 
 import ast
-import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
-from overlay.discover.evaluate import UNKNOWN, Evaluator, is_known
+from overlay.discover.evaluate import UNKNOWN, is_known
+from overlay.extract import hooks
+from overlay.extract.hooks import Handle
+from overlay.extract.python_eval import CallableEvaluator, bind_parameters, first_function, returned_text
 
-HOOK_DIALECTS = {
-    "PostgresHook": "postgres", "SnowflakeHook": "snowflake", "SnowflakeSqlApiHook": "snowflake", "BigQueryHook": "bigquery",
-    "MySqlHook": "mysql", "MsSqlHook": "tsql", "RedshiftSQLHook": "redshift", "TrinoHook": "trino", "PrestoHook": "presto",
-    "DatabricksSqlHook": "databricks", "OracleHook": "oracle", "SqliteHook": "sqlite", "VerticaHook": "vertica",
-    "JdbcHook": None, "OdbcHook": None, "DbApiHook": None, "HiveServer2Hook": "hive", "ExasolHook": "exasol",
-}
-HOOK_CONN_ARGS = ("postgres_conn_id", "snowflake_conn_id", "gcp_conn_id", "mysql_conn_id", "mssql_conn_id", "redshift_conn_id",
-                  "trino_conn_id", "databricks_conn_id", "oracle_conn_id", "sqlite_conn_id", "conn_id", "vertica_conn_id",
-                  "jdbc_conn_id", "odbc_conn_id", "hiveserver2_conn_id")
-READ_METHODS = {"get_records", "get_pandas_df", "get_df", "get_first", "get_pandas_df_by_chunks", "get_df_by_chunks"}
-RUN_METHODS = {"run", "execute", "copy_expert"} | READ_METHODS
-WRITE_TABLE_METHODS = {"insert_rows": 0, "bulk_load": 0, "bulk_dump": 0}
+_MAX_UNROLL = 50
 
 
 @dataclass
 class HookSql:
     sql: str
-    conn_id: str | None
-    dialect: str | None
+    handle: Handle
     line: int
     method: str
 
@@ -43,8 +36,7 @@ class HookSql:
 class HookTable:
     table: str
     mode: str
-    conn_id: str | None
-    dialect: str | None
+    handle: Handle
     line: int
     method: str
 
@@ -53,210 +45,170 @@ class HookTable:
 class CallableAccess:
     sql: list[HookSql] = field(default_factory=list)
     tables: list[HookTable] = field(default_factory=list)
+    jobs: list[tuple[dict[str, Any], Handle, int]] = field(default_factory=list)  # BigQuery job configurations
     unresolved: list[str] = field(default_factory=list)
-    touches_database: bool = False
+    opened: list[str] = field(default_factory=list)  # database handles created ("PostgresHook at line 3")
 
-
-@dataclass
-class _Hook:
-    conn_id: str | None
-    dialect: str | None
+    @property
+    def touches_database(self) -> bool:
+        return bool(self.sql or self.tables or self.jobs or self.unresolved or self.opened)
 
 
 def analyze_callable(source: str, op_kwargs: dict[str, Any] | None = None, module_scope: dict[str, Any] | None = None,
-                     first_line: int = 1) -> CallableAccess:
-    access = CallableAccess()
-    try:
-        tree = ast.parse(textwrap.dedent(source))
-    except SyntaxError as e:
-        access.unresolved.append(f"callable source does not parse: {e.msg} (line {e.lineno})")
-        return access
-    fn = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
-    scope = bind_parameters(fn, op_kwargs, module_scope)
-    hooks: dict[str, _Hook] = {}
-    ev = Evaluator(scope, "", {})
-    body = fn.body if fn is not None else tree.body
-    for node in _statements_in_order(body):
-        line = first_line + getattr(node, "lineno", 1) - 1
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            name = node.targets[0].id
-            hook = _hook_of(node.value, ev, hooks)
-            if hook is not None:
-                hooks[name] = hook
-                access.touches_database = True
+                     first_line: int = 1, op_args: list[Any] | None = None, context: dict[str, Any] | None = None,
+                     variables: dict[str, Any] | None = None) -> CallableAccess:
+    tree, fn, error = first_function(source)
+    if error is not None or tree is None:
+        return CallableAccess(unresolved=[error or "callable source does not parse"])
+    context = context or {}
+    scope = bind_parameters(fn, op_args or [], op_kwargs or {}, context, module_scope or {})
+    analyzer = _Analyzer(CallableEvaluator(scope, variables or {}, context), first_line)
+    analyzer.block(fn.body if fn is not None else tree.body, 0)
+    return analyzer.access
+
+
+class _Analyzer:
+    def __init__(self, ev: CallableEvaluator, first_line: int) -> None:
+        self.ev, self.scope, self.first_line = ev, ev.scope, first_line
+        self.handles: dict[str, Handle] = {}
+        self.access = CallableAccess()
+        self.seen: set[tuple[int, str]] = set()
+
+    def line(self, node: ast.AST) -> int:
+        return self.first_line + getattr(node, "lineno", 1) - 1
+
+    def block(self, body: list[ast.stmt], depth: int) -> None:
+        for stmt in body:
+            self.statement(stmt, depth)
+
+    def statement(self, stmt: ast.stmt, depth: int) -> None:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            saved = dict(self.scope)
+            self.scope.update({a.arg: UNKNOWN for a in stmt.args.posonlyargs + stmt.args.args + stmt.args.kwonlyargs})
+            self.block(stmt.body, depth + 1)
+            self.scope.clear()
+            self.scope.update(saved)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            self._for(stmt, depth)
+        elif isinstance(stmt, ast.If):
+            self.calls(stmt.test)
+            test = self.ev.eval(stmt.test)
+            if is_known(test):
+                self.block(stmt.body if test else stmt.orelse, depth)
             else:
-                value = ev.eval(node.value)
-                scope[name] = value
-        for call in [n for n in ast.walk(node) if isinstance(n, ast.Call)] if not isinstance(node, ast.FunctionDef) else []:
-            _call(call, ev, hooks, access, first_line)
-    return _dedupe(access)
+                self.block(stmt.body, depth)
+                self.block(stmt.orelse, depth)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                self.calls(item.context_expr)
+                if item.optional_vars is not None:
+                    self.assign(item.optional_vars, item.context_expr)
+            self.block(stmt.body, depth)
+        elif isinstance(stmt, (ast.While, ast.Try)):
+            if isinstance(stmt, ast.While):
+                self.calls(stmt.test)
+            handlers = [s for h in getattr(stmt, "handlers", []) for s in h.body]
+            for part in (stmt.body, handlers, stmt.orelse, getattr(stmt, "finalbody", [])):
+                self.block(part, depth)
+        elif not isinstance(stmt, ast.ClassDef):
+            self.calls(stmt)
+            if isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    self.assign(target, stmt.value)
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                self.assign(stmt.target, stmt.value)
+            elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+                combined = ast.BinOp(left=ast.Name(id=stmt.target.id, ctx=ast.Load()), op=stmt.op, right=stmt.value)
+                self.scope[stmt.target.id] = self.ev.eval(combined)
 
-
-def bind_parameters(fn: ast.FunctionDef | ast.AsyncFunctionDef | None, op_kwargs: dict[str, Any] | None,
-                    module_scope: dict[str, Any] | None) -> dict[str, Any]:
-    """The callable's scope: module constants, then parameters from op_kwargs or their defaults."""
-    scope: dict[str, Any] = dict(module_scope or {})
-    if fn is None:
-        return scope
-    module_ev = Evaluator(dict(module_scope or {}), "", {})
-    positional = fn.args.posonlyargs + fn.args.args
-    defaults = dict(zip([a.arg for a in positional[len(positional) - len(fn.args.defaults):]], fn.args.defaults))
-    defaults.update({a.arg: d for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults) if d is not None})
-    for arg in positional + fn.args.kwonlyargs:
-        if op_kwargs and arg.arg in op_kwargs:
-            scope[arg.arg] = op_kwargs[arg.arg]
-        elif arg.arg in defaults:
-            scope[arg.arg] = module_ev.eval(defaults[arg.arg])
+    def _for(self, stmt: ast.For | ast.AsyncFor, depth: int) -> None:
+        self.calls(stmt.iter)
+        values = self.ev.eval(stmt.iter)
+        if isinstance(values, dict):
+            values = list(values)
+        if isinstance(values, (list, tuple)) and is_known(values) and 0 < len(values) <= _MAX_UNROLL and depth < 3:
+            for value in values:
+                self.bind(stmt.target, value)
+                self.block(stmt.body, depth + 1)
         else:
-            scope[arg.arg] = UNKNOWN
-    return scope
+            self.bind(stmt.target, UNKNOWN)
+            self.block(stmt.body, depth + 1)
+        self.block(stmt.orelse, depth)
 
+    def bind(self, target: ast.expr, value: Any) -> None:
+        if isinstance(target, ast.Name):
+            self.scope[target.id] = value
+            self.handles.pop(target.id, None)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            known = isinstance(value, (list, tuple)) and len(value) == len(target.elts)
+            for i, element in enumerate(target.elts):
+                self.bind(element, value[i] if known else UNKNOWN)
 
-def returned_text(source: str, op_kwargs: dict[str, Any] | None, module_scope: dict[str, Any] | None) -> str | None:
-    """The string a ``@task.sql``/``@task.bash`` function returns, when it is computable statically."""
-    try:
-        tree = ast.parse(textwrap.dedent(source))
-    except SyntaxError:
-        return None
-    fn = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
-    if fn is None:
-        return None
-    scope = bind_parameters(fn, op_kwargs, module_scope)
-    ev = Evaluator(scope, "", {})
-    for stmt in fn.body:
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-            scope[stmt.targets[0].id] = ev.eval(stmt.value)
-        elif isinstance(stmt, ast.Return):
-            value = ev.eval(stmt.value)
-            return value if isinstance(value, str) else None
-    return None
-
-
-def _statements_in_order(body: list[ast.stmt]) -> list[ast.stmt]:
-    """Top-level statements of the function, with blocks (if/for/with/try) flattened in order."""
-    out: list[ast.stmt] = []
-    for stmt in body:
-        if isinstance(stmt, (ast.If, ast.For, ast.While, ast.With, ast.Try)):
-            out.append(stmt) if isinstance(stmt, ast.Assign) else None
-            for attr in ("body", "orelse", "finalbody", "handlers"):
-                inner = getattr(stmt, attr, [])
-                if attr == "handlers":
-                    inner = [s for h in inner for s in h.body]
-                out.extend(_statements_in_order(inner))
-            if isinstance(stmt, ast.With):
-                out.append(ast.Expr(value=ast.Tuple(elts=[i.context_expr for i in stmt.items], ctx=ast.Load()), lineno=stmt.lineno))
+    def assign(self, target: ast.expr, value: ast.expr) -> None:
+        handle = self.handle_of(value)
+        if handle is not None and isinstance(target, ast.Name):
+            self.handles[target.id] = handle
+            self.scope[target.id] = UNKNOWN
         else:
-            out.append(stmt)
-    return out
+            self.bind(target, self.ev.eval(value))
 
+    def handle_of(self, node: ast.expr | None) -> Handle | None:
+        return hooks.handle_of(node, self.ev, self.handles)
 
-def _hook_of(value: ast.expr, ev: Evaluator, hooks: dict[str, _Hook]) -> _Hook | None:
-    if isinstance(value, ast.Call):
-        name = _callee(value.func)
-        if name in HOOK_DIALECTS or name.endswith("Hook"):
-            kwargs = {k.arg: ev.eval(k.value) for k in value.keywords if k.arg}
-            conn = next((kwargs[a] for a in HOOK_CONN_ARGS if isinstance(kwargs.get(a), str)), None)
-            if conn is None and value.args:
-                first = ev.eval(value.args[0])
-                conn = first if isinstance(first, str) else None
-            return _Hook(conn, HOOK_DIALECTS.get(name))
-        if name in ("get_hook", "BaseHook.get_hook") and value.args:
-            conn = ev.eval(value.args[0])
-            return _Hook(conn if isinstance(conn, str) else None, None)
-        if isinstance(value.func, ast.Attribute) and value.func.attr in ("get_conn", "get_sqlalchemy_engine", "cursor", "connect"):
-            base = value.func.value
-            base_name = base.id if isinstance(base, ast.Name) else None
-            if base_name in hooks:
-                return hooks[base_name]
-            inner = _hook_of(base, ev, hooks)
-            if inner is not None:
-                return inner
-    return None
+    def calls(self, node: ast.AST) -> None:
+        for call in [n for n in ast.walk(node) if isinstance(n, ast.Call)]:
+            self.call(call)
 
-
-def _call(call: ast.Call, ev: Evaluator, hooks: dict[str, _Hook], access: CallableAccess, first_line: int) -> None:
-    func = call.func
-    line = first_line + call.lineno - 1
-    if not isinstance(func, ast.Attribute):
-        return
-    method = func.attr
-    owner = func.value
-    hook = hooks.get(owner.id) if isinstance(owner, ast.Name) else _hook_of(owner, ev, hooks)
-    if method == "to_sql":
-        _to_sql(call, ev, hooks, access, line)
-        return
-    if method in ("read_sql", "read_sql_query", "read_sql_table") and _callee(owner) in ("pd", "pandas"):
-        con = next((k.value for k in call.keywords if k.arg == "con"), call.args[1] if len(call.args) > 1 else None)
-        hook = _hook_of(con, ev, hooks) if isinstance(con, ast.Call) else (hooks.get(con.id) if isinstance(con, ast.Name) else None)
-        sql_node = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in ("sql", "table_name")), None)
-        if method == "read_sql_table":
-            _table(sql_node, "read", hook, access, ev, line, method)
+    def call(self, call: ast.Call) -> None:
+        func = call.func
+        method = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        line = self.line(call)
+        opened = hooks.opens(call, self.ev, self.handles)
+        if opened is not None and (line, "open") not in self.seen:
+            self.seen.add((line, "open"))
+            self.access.opened.append(f"{opened.kind} at line {line}")
+        spec = hooks.CALL_SPECS.get(method)
+        if spec is None or (line, method) in self.seen:
+            return
+        if spec.con is not None:
+            handle = self.handle_of(hooks.argument(call, spec.con[0], (spec.con[1],))) or hooks.Handle("unknown connection")
         else:
-            _sql(sql_node, hook, access, ev, line, method)
-        return
-    if hook is None:
-        return
-    access.touches_database = True
-    if method in RUN_METHODS:
-        sql_node = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in ("sql", "operation")), None)
-        _sql(sql_node, hook, access, ev, line, method)
-    elif method in WRITE_TABLE_METHODS:
-        table_node = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "table"), None)
-        _table(table_node, "write", hook, access, ev, line, method)
+            handle = self.handle_of(func.value) if isinstance(func, ast.Attribute) else None
+        if handle is None:
+            if method not in hooks.STRONG_SQL or not hooks.looks_like_sql(self.ev.eval(hooks.argument(call, spec.position, spec.keywords))):
+                return
+            handle = hooks.Handle("unknown connection")
+            self.access.unresolved.append(f"the connection {method} at line {line} runs SQL on is not known")
+        self.seen.add((line, method))
+        self.record(spec, call, handle, line, method)
+
+    def record(self, spec: hooks.CallSpec, call: ast.Call, handle: Handle, line: int, method: str) -> None:
+        if spec.kind == "job":
+            config = self.ev.eval(hooks.argument(call, spec.position, spec.keywords))
+            if isinstance(config, dict) and is_known(config):
+                self.access.jobs.append((config, handle, line))
+            else:
+                self.access.unresolved.append(f"job configuration passed to {method} at line {line} is built at run time")
+            return
+        value = self.ev.eval(hooks.argument(call, spec.position, spec.keywords))
+        if spec.kind == "sql":
+            if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+                value = ";\n".join(value)
+            if isinstance(value, str) and is_known(value):
+                self.access.sql.append(HookSql(value, handle, line, method))
+            else:
+                self.access.unresolved.append(f"SQL passed to {method} at line {line} is built at run time")
+            return
+        schema = self.ev.eval(hooks.argument(call, None, ("schema",)))
+        names = value if isinstance(value, (list, tuple)) and spec.many else [value]
+        for name in names:
+            if isinstance(name, dict):
+                name = ".".join(str(name[k]) for k in ("projectId", "datasetId", "tableId") if name.get(k))
+            if not isinstance(name, str) or not name or schema is UNKNOWN:
+                self.access.unresolved.append(f"table passed to {method} at line {line} is built at run time")
+                continue
+            table = f"{schema}.{name}" if isinstance(schema, str) and schema and "." not in name else name
+            self.access.tables.append(HookTable(table, spec.kind, handle, line, method))
 
 
-def _to_sql(call: ast.Call, ev: Evaluator, hooks: dict[str, _Hook], access: CallableAccess, line: int) -> None:
-    name = ev.eval(call.args[0]) if call.args else ev.eval(next((k.value for k in call.keywords if k.arg == "name"), None))
-    con = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "con"), None)
-    hook = None
-    if isinstance(con, ast.Name):
-        hook = hooks.get(con.id)
-    elif isinstance(con, ast.Call):
-        hook = _hook_of(con, ev, hooks)
-    schema = ev.eval(next((k.value for k in call.keywords if k.arg == "schema"), None))
-    access.touches_database = True
-    if not isinstance(name, str) or schema is UNKNOWN:
-        access.unresolved.append(f"DataFrame.to_sql at line {line}: table name is built at run time")
-        return
-    table = f"{schema}.{name}" if isinstance(schema, str) and schema else name
-    access.tables.append(HookTable(table, "write", hook.conn_id if hook else None, hook.dialect if hook else None, line, "to_sql"))
-
-
-def _sql(node: ast.expr | None, hook: _Hook | None, access: CallableAccess, ev: Evaluator, line: int, method: str) -> None:
-    access.touches_database = True
-    value = ev.eval(node)
-    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-        value = ";\n".join(value)
-    if not isinstance(value, str) or not is_known(value):
-        access.unresolved.append(f"SQL passed to {method} at line {line} is built at run time")
-        return
-    access.sql.append(HookSql(value, hook.conn_id if hook else None, hook.dialect if hook else None, line, method))
-
-
-def _table(node: ast.expr | None, mode: str, hook: _Hook | None, access: CallableAccess, ev: Evaluator, line: int, method: str) -> None:
-    value = ev.eval(node)
-    if not isinstance(value, str):
-        access.unresolved.append(f"table passed to {method} at line {line} is built at run time")
-        return
-    access.tables.append(HookTable(value, mode, hook.conn_id if hook else None, hook.dialect if hook else None, line, method))
-
-
-def _callee(func: ast.expr) -> str:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        base = _callee(func.value)
-        return f"{base}.{func.attr}" if base else func.attr
-    return ""
-
-
-def _dedupe(access: CallableAccess) -> CallableAccess:
-    seen: set[tuple[str, int]] = set()
-    unique = []
-    for item in access.sql:
-        if (item.sql, item.line) not in seen:
-            seen.add((item.sql, item.line))
-            unique.append(item)
-    access.sql = unique
-    access.unresolved = list(dict.fromkeys(access.unresolved))
-    return access
+__all__ = ["CallableAccess", "HookSql", "HookTable", "analyze_callable", "returned_text"]

@@ -1,0 +1,145 @@
+"""BashOperator, ``@task.bash``, BashSensor, SSHOperator: database clients and dbt in the rendered command.
+
+The command is rendered (a ``.sh``/``.bash`` value is a template file, as in Airflow), read by
+``bash.parse_commands`` with the operator's ``env`` and ``cwd``; scripts it calls are read too
+(a few levels deep). SQL files given to clients are found relative to the command's folder
+(``cd``, ``cwd=``), then like templates. A command that runs no database client touches no table.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from overlay.extract import dbt
+from overlay.extract.bash import ShellCommands, ShellSql, parse_commands
+from overlay.extract.bqnames import bq_table, legacy_to_standard
+from overlay.extract.context import TaskState
+from overlay.extract.rules import OperatorRule
+from overlay.extract.sources import Target, add_source, file_source, normalize_markers
+from overlay.extract.sql_operators import fill_from_body
+from overlay.model import SqlSource
+
+_MAX_SCRIPTS = 3
+
+
+def bash_operator(t: TaskState, rule: OperatorRule) -> None:
+    fill_from_body(t, rule)
+    arg = rule.sql_args[0]
+    command = _command(t, arg, rule.template_ext)
+    if command is None:
+        return
+    cwd = _folder(t, t.text("cwd"), None)
+    env = {k: str(v) for k, v in (t.value("env") or {}).items()} if isinstance(t.value("env"), dict) else {}
+    parsed = parse_commands(command, env, cwd)
+    _follow_scripts(t, parsed, env, cwd)
+    for reason in parsed.errors:
+        t.unresolved(f"{t.spec.file}:{t.spec.line}: {reason}")
+    for item in parsed.sql:
+        _shell_sql(t, item, cwd)
+    for call in parsed.dbt:
+        _dbt(t, call, cwd)
+    if not t.found_anything:
+        t.access.no_data = True
+
+
+def _command(t: TaskState, arg: str, template_ext: tuple[str, ...]) -> str | None:
+    value = t.value(arg)
+    if not isinstance(value, str):
+        reason = "computed at run time" if t.is_unknown(arg) else "missing"
+        t.unresolved(f"{arg} of {t.spec.task_id} is {reason} (line {t.spec.line})")
+        return None
+    name = value.strip()
+    if name.endswith(template_ext) and "\n" not in name and value == value.rstrip():
+        path = t.renderer.find_file(name)
+        if path is None:
+            t.unresolved(f"bash script {name!r} not found in template_searchpath or the DAG folder (line {t.spec.line})")
+            return None
+        source = file_source(t, path, f"bash_file:{name}")
+        return source.sql if source is not None else None
+    return t.render(value, arg)
+
+
+def _folder(t: TaskState, path: str | None, base: str | None) -> str | None:
+    """An absolute folder for ``path`` (relative to ``base``, else to the DAG file's folder)."""
+    if not path:
+        return base
+    if os.path.isabs(path):
+        return os.path.normpath(path)
+    for root in [base, t.renderer.folder, *t.ctx.roots]:
+        if root and os.path.isdir(os.path.join(root, path)):
+            return os.path.normpath(os.path.join(root, path))
+    return os.path.normpath(os.path.join(base or t.renderer.folder, path))
+
+
+def _follow_scripts(t: TaskState, parsed: ShellCommands, env: dict[str, str], cwd: str | None, depth: int = 0) -> None:
+    """Scripts the command runs (``bash load.sh``, ``./load.sh``) are read and parsed in place."""
+    scripts, parsed.scripts = parsed.scripts, []
+    for script, folder in scripts:
+        base = _folder(t, folder, cwd)
+        path = t.renderer.find_file(script, [base] if base else [])
+        if path is None or depth >= _MAX_SCRIPTS:
+            parsed.other.append(os.path.basename(script))
+            continue
+        t.access.files.append(path)
+        with open(path, encoding="utf-8", errors="replace") as f:
+            inner = parse_commands(f.read(), env, os.path.dirname(path))
+        _follow_scripts(t, inner, env, os.path.dirname(path), depth + 1)
+        for name in ("sql", "dbt", "other", "errors"):
+            getattr(parsed, name).extend(getattr(inner, name))
+
+
+def _shell_sql(t: TaskState, item: ShellSql, cwd: str | None) -> None:
+    origin = f"bash:{item.client}"
+    target = Target(None, item.dialect, item.database, item.schema)
+    if item.sql:
+        add_source(t, SqlSource(normalize_markers(item.sql), origin, line=t.spec.line), target, item.legacy_sql)
+    elif item.file:
+        folder = _folder(t, item.cwd, cwd)
+        path = t.renderer.find_file(item.file, [folder] if folder else [])
+        if path is None:
+            t.unresolved(f"{item.client}: SQL file {item.file!r} not found (line {t.spec.line})")
+        else:
+            source = file_source(t, path, f"{origin}:{os.path.basename(path)}")
+            if source is not None:
+                add_source(t, source, target)
+    if item.destination:
+        t.add_direct(_bq_name(item.destination, item.database), "write", origin, None, "bigquery")
+    for name in item.writes:
+        t.add_direct(_bq_name(name, item.database), "write", origin, None, item.dialect)
+    for name in item.reads:
+        t.add_direct(_bq_name(name, item.database), "read", origin, None, item.dialect)
+
+
+def _absolute_project_dir(t: TaskState, arg: str, folder: str | None) -> str:
+    if arg.startswith("--project-dir="):
+        return f"--project-dir={_folder(t, arg.split('=', 1)[1], folder)}"
+    return arg
+
+
+def _bq_name(name: str, project: str | None) -> str:
+    name = bq_table(legacy_to_standard(name))
+    return f"{project}.{name}" if project and name.count(".") == 1 else name
+
+
+def _dbt(t: TaskState, call: Any, cwd: str | None) -> None:
+    folder = _folder(t, call.cwd, cwd)
+    argv = [_absolute_project_dir(t, a, folder) for a in call.argv]
+    for i, arg in enumerate(argv[:-1]):
+        if arg == "--project-dir":
+            argv[i + 1] = _folder(t, argv[i + 1], folder) or argv[i + 1]
+    try:
+        invocation = dbt.resolve_dbt(argv, folder, cache=t.ctx.dbt_manifests, env=call.env)
+    except dbt.DbtError as e:
+        t.unresolved(str(e))
+        return
+    if invocation is None:
+        return
+    t.access.files.append(invocation.manifest_path)
+    for model in invocation.models:
+        origin = f"dbt:{model.unique_id}"
+        t.add_direct(model.writes, "write", origin, None, invocation.dialect, group=model.unique_id)
+        for parent in model.reads:
+            t.add_direct(parent, "read", origin, None, invocation.dialect, group=model.unique_id)
+    if not invocation.models:
+        t.unresolved(f"dbt selection `{' '.join(argv[1:])}` matches no model in {invocation.manifest_path}")

@@ -1,0 +1,115 @@
+"""What extraction knows besides one task: the DAG folders, Variables, caches; and one task's working state."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from overlay.extract.dbt import ManifestCache
+from overlay.extract.templates import Renderer, TemplateError
+from overlay.model import DagSpec, DirectAccess, SqlSource, TaskAccess, TaskSpec
+
+
+@dataclass
+class ExtractContext:
+    """Shared by every task of a scan.
+
+    ``dag_folders``: roots of the scanned DAG folders (a last resort for template files).
+    ``variables``: stand-ins for Airflow Variables (``var.value.x``, ``Variable.get("x")``).
+    ``dbt_manifests``: parsed ``manifest.json`` files, reloaded when they change.
+    ``dag_folder``: a single root, as ``overlay scan`` passes it; joined to ``dag_folders``.
+    """
+
+    dag_folders: list[str] = field(default_factory=list)
+    variables: dict[str, Any] = field(default_factory=dict)
+    dbt_manifests: ManifestCache = field(default_factory=ManifestCache)
+    dag_folder: str | None = None
+    _renderers: dict[str, Renderer] = field(default_factory=dict, repr=False)
+
+    @property
+    def roots(self) -> list[str]:
+        roots = [*self.dag_folders, *([self.dag_folder] if self.dag_folder else [])]
+        return [os.path.abspath(r) for r in dict.fromkeys(roots)]
+
+    def renderer(self, dag: DagSpec) -> Renderer:
+        key = f"{dag.file}::{dag.dag_id}"
+        if key not in self._renderers:
+            self._renderers[key] = Renderer(dag, self.roots, self.variables)
+        return self._renderers[key]
+
+
+@dataclass
+class TaskState:
+    """One task being extracted: its spec, its DAG, and the access found so far."""
+
+    spec: TaskSpec
+    dag: DagSpec
+    ctx: ExtractContext
+    access: TaskAccess = field(default_factory=TaskAccess)
+
+    @cached_property
+    def renderer(self) -> Renderer:
+        return self.ctx.renderer(self.dag)
+
+    @property
+    def args(self) -> dict[str, Any]:
+        return self.spec.args
+
+    @property
+    def operator(self) -> str:
+        return self.spec.operator
+
+    def is_unknown(self, name: str) -> bool:
+        """The argument is given but its value could not be evaluated statically."""
+        return name in self.spec.unknown_args and name not in self.args
+
+    def value(self, name: str) -> Any:
+        return self.args.get(name)
+
+    def params(self) -> dict[str, Any]:
+        params = self.args.get("params")
+        return params if isinstance(params, dict) else {}
+
+    def render(self, text: str, what: str) -> str | None:
+        """A templated string argument rendered; None (with the reason recorded) if it does not render."""
+        try:
+            return self.renderer.render(text, self.params())
+        except TemplateError as e:
+            self.unresolved(f"{e.file or self.spec.file}:{e.line or self.spec.line}: {what}: {e}")
+            return None
+
+    def text(self, name: str) -> str | None:
+        value = self.args.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip():
+            return None
+        rendered = self.render(value, f"argument {name}")
+        return rendered.strip() if rendered is not None else None
+
+    def conn(self, names: tuple[str, ...]) -> str | None:
+        for name in names:
+            value = self.text(name)
+            if value:
+                return value
+        return None
+
+    def unresolved(self, reason: str) -> None:
+        if reason not in self.access.unresolved:
+            self.access.unresolved.append(reason)
+
+    def add_sql(self, source: SqlSource) -> None:
+        if source.sql.strip():
+            self.access.sql.append(source)
+
+    def add_direct(self, table: str, mode: str, origin: str, conn_id: str | None, dialect: str | None,
+                   group: str | None = None) -> None:
+        item = DirectAccess(table, mode, origin, conn_id, dialect, group)  # type: ignore[arg-type]
+        if item not in self.access.direct:
+            self.access.direct.append(item)
+
+    @property
+    def found_anything(self) -> bool:
+        return bool(self.access.sql or self.access.direct or self.access.unresolved or self.access.no_data)

@@ -1,0 +1,192 @@
+"""Database handles in Python code, as data: hook classes, drivers, and the methods that run SQL or touch tables.
+
+A ``Handle`` is what a name in a callable stands for (a hook, its connection, cursor, engine or
+client): the Airflow connection, the dialect and the database/schema it was opened with.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from overlay.discover.evaluate import Evaluator
+from overlay.extract.sources import hook_scope
+
+HOOK_CLASSES: dict[str, str | None] = {
+    "PostgresHook": "postgres", "PgVectorHook": "postgres", "SnowflakeHook": "snowflake", "SnowflakeSqlApiHook": "snowflake",
+    "BigQueryHook": "bigquery", "MySqlHook": "mysql", "MsSqlHook": "tsql", "RedshiftSQLHook": "redshift",
+    "RedshiftDataHook": "redshift", "TrinoHook": "trino", "PrestoHook": "presto", "DatabricksSqlHook": "databricks",
+    "OracleHook": "oracle", "SqliteHook": "sqlite", "VerticaHook": None, "JdbcHook": None, "OdbcHook": None, "DbApiHook": None,
+    "HiveServer2Hook": "hive", "ImpalaHook": "hive", "ExasolHook": "exasol", "TeradataHook": "teradata",
+    "DruidDbApiHook": "druid", "AthenaSQLHook": "athena", "ClickHouseHook": "clickhouse", "DuckDBHook": "duckdb",
+}
+# hooks whose `run`/`execute` are not SQL (HTTP calls, jobs, shells)
+NOT_SQL_HOOKS = frozenset({"HttpHook", "DatabricksHook", "SSHHook", "DockerHook", "KubernetesHook", "HiveCliHook",
+                           "HiveMetastoreHook", "DbtCloudHook", "GlueJobHook", "GlueCatalogHook", "S3Hook", "GCSHook"})
+_SQLISH = re.compile(r"(?i)sql|db|warehouse|postgres|snowflake|redshift|bigquery|trino|presto|oracle|vertica|teradata|jdbc|odbc|exasol|clickhouse|duckdb")
+HOOK_CONN_ARGS = ("postgres_conn_id", "snowflake_conn_id", "gcp_conn_id", "bigquery_conn_id", "mysql_conn_id", "mssql_conn_id",
+                  "redshift_conn_id", "trino_conn_id", "presto_conn_id", "databricks_conn_id", "oracle_conn_id", "sqlite_conn_id",
+                  "vertica_conn_id", "jdbc_conn_id", "odbc_conn_id", "hiveserver2_conn_id", "exasol_conn_id", "teradata_conn_id",
+                  "conn_id", "conn_name_attr")
+DRIVERS: dict[str, str | None] = {
+    "psycopg2.connect": "postgres", "psycopg.connect": "postgres", "pg8000.connect": "postgres", "pymysql.connect": "mysql",
+    "MySQLdb.connect": "mysql", "mysql.connector.connect": "mysql", "snowflake.connector.connect": "snowflake",
+    "sqlite3.connect": "sqlite", "duckdb.connect": "duckdb", "pyodbc.connect": None, "oracledb.connect": "oracle",
+    "cx_Oracle.connect": "oracle", "redshift_connector.connect": "redshift", "trino.dbapi.connect": "trino",
+    "create_engine": None, "sqlalchemy.create_engine": None, "sa.create_engine": None,
+    "bigquery.Client": "bigquery", "google.cloud.bigquery.Client": "bigquery",
+}
+URL_DIALECTS = {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "mariadb": "mysql", "snowflake": "snowflake",
+                "bigquery": "bigquery", "mssql": "tsql", "sqlite": "sqlite", "redshift": "redshift", "trino": "trino",
+                "oracle": "oracle", "duckdb": "duckdb", "databricks": "databricks", "clickhouse": "clickhouse", "hive": "hive"}
+# methods returning another handle on the same database (connection, cursor, engine, client)
+HANDLE_METHODS = frozenset({"get_conn", "get_sqlalchemy_engine", "cursor", "connect", "get_cursor", "begin", "raw_connection",
+                            "get_client", "get_uri", "get_sqlalchemy_connection", "engine"})
+# methods that look like SQL on any object: recorded when their argument is SQL text
+STRONG_SQL = frozenset({"execute", "executemany", "get_records", "get_first", "get_pandas_df", "get_df", "copy_expert",
+                        "exec_driver_sql", "execute_string"})
+_LOOKS_LIKE_SQL = re.compile(r"^\s*\(?\s*(with|select|insert|update|delete|merge|create|drop|alter|truncate|copy|unload|call|"
+                             r"refresh|grant|vacuum|analyze|replace|upsert)\b", re.I)
+
+
+@dataclass
+class Handle:
+    kind: str  # what opened it, for messages: "PostgresHook", "psycopg2.connect"
+    conn_id: str | None = None
+    dialect: str | None = None
+    database: str | None = None
+    schema: str | None = None
+    record: bool = False  # an Airflow Connection record (get_connection): a handle once `.get_hook()` is called
+
+
+@dataclass(frozen=True)
+class CallSpec:
+    kind: str  # sql | read | write | job
+    position: int | None
+    keywords: tuple[str, ...]
+    con: tuple[int, str] | None = None  # the handle is an argument (pd.read_sql(sql, con)), not the receiver
+    many: bool = False  # the argument may be a list of tables
+
+
+_SQL = CallSpec("sql", 0, ("sql", "operation", "query", "statement", "sql_statement"))
+CALL_SPECS: dict[str, CallSpec] = {
+    **{m: _SQL for m in ("run", "get_records", "get_first", "get_pandas_df", "get_df", "get_pandas_df_by_chunks",
+                         "get_df_by_chunks", "execute", "executemany", "copy_expert", "query", "run_query", "execute_query",
+                         "execute_string", "exec_driver_sql")},
+    "insert_rows": CallSpec("write", 0, ("table",)), "bulk_load": CallSpec("write", 0, ("table",)),
+    "insert_rows_json": CallSpec("write", 0, ("table",)), "copy_from": CallSpec("write", 1, ("table",)),
+    "load_table_from_dataframe": CallSpec("write", 1, ("destination",)), "load_table_from_uri": CallSpec("write", 1, ("destination",)),
+    "load_table_from_file": CallSpec("write", 1, ("destination",)), "load_table_from_json": CallSpec("write", 1, ("destination",)),
+    "bulk_dump": CallSpec("read", 0, ("table",)), "copy_to": CallSpec("read", 1, ("table",)),
+    "extract_table": CallSpec("read", 0, ("source",), many=True), "list_rows": CallSpec("read", 0, ("table",)),
+    "insert_job": CallSpec("job", 0, ("configuration",)),
+    "read_sql": CallSpec("sql", 0, ("sql",), con=(1, "con")), "read_sql_query": CallSpec("sql", 0, ("sql",), con=(1, "con")),
+    "read_sql_table": CallSpec("read", 0, ("table_name",), con=(1, "con")),
+    "read_database": CallSpec("sql", 0, ("query",), con=(1, "connection")),
+    "to_sql": CallSpec("write", 0, ("name",), con=(1, "con")), "write_database": CallSpec("write", 0, ("table_name",), con=(1, "connection")),
+    "write_pandas": CallSpec("write", 2, ("table_name",), con=(0, "conn")),
+}
+
+
+def callee(func: ast.AST) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        base = callee(func.value)
+        return f"{base}.{func.attr}" if base else func.attr
+    if isinstance(func, ast.Call):
+        return callee(func.func)
+    return ""
+
+
+def is_hook_name(name: str) -> bool:
+    last = name.rsplit(".", 1)[-1]
+    if last in HOOK_CLASSES:
+        return True
+    return last.endswith("Hook") and last not in NOT_SQL_HOOKS and last != "BaseHook" and bool(_SQLISH.search(last))
+
+
+def looks_like_sql(value: Any) -> bool:
+    return isinstance(value, str) and bool(_LOOKS_LIKE_SQL.match(value))
+
+
+def argument(call: ast.Call, position: int | None, keywords: tuple[str, ...]) -> ast.expr | None:
+    for keyword in call.keywords:
+        if keyword.arg in keywords:
+            return keyword.value
+    if position is not None and position < len(call.args) and not isinstance(call.args[position], ast.Starred):
+        return call.args[position]
+    return None
+
+
+def opens(call: ast.Call, ev: Evaluator, handles: dict[str, Handle]) -> Handle | None:
+    """The handle a call creates (a hook, a driver connection, ``get_hook()``), not one it passes along."""
+    name = callee(call.func)
+    last = name.rsplit(".", 1)[-1]
+    if is_hook_name(name) or name in DRIVERS or last == "get_hook":
+        handle = handle_of(call, ev, handles)
+        return handle if handle is not None and not handle.record else None
+    return None
+
+
+def handle_of(node: ast.AST | None, ev: Evaluator, handles: dict[str, Handle]) -> Handle | None:
+    if isinstance(node, ast.Name):
+        return handles.get(node.id)
+    if not isinstance(node, ast.Call):
+        return None
+    name = callee(node.func)
+    last = name.rsplit(".", 1)[-1]
+    if is_hook_name(name) and not isinstance(node.func, ast.Call):
+        return _hook(node, last, ev)
+    if name in DRIVERS:
+        return _driver(node, name, ev, handles)
+    if last in ("get_connection", "get_connection_from_secrets"):
+        conn = _text(ev, argument(node, 0, ("conn_id",)))
+        return Handle(name, conn, record=True)
+    if last == "get_hook":
+        base = handle_of(node.func.value, ev, handles) if isinstance(node.func, ast.Attribute) else None
+        if base is not None:
+            return Handle(f"{base.conn_id} hook", base.conn_id, base.dialect, base.database, base.schema)
+        return Handle(name, _text(ev, argument(node, 0, ("conn_id",))))
+    if isinstance(node.func, ast.Attribute) and last in HANDLE_METHODS:
+        return handle_of(node.func.value, ev, handles)
+    return None
+
+
+def _hook(call: ast.Call, name: str, ev: Evaluator) -> Handle:
+    kwargs = {k.arg: ev.eval(k.value) for k in call.keywords if k.arg}
+    conn = next((kwargs[a] for a in HOOK_CONN_ARGS if isinstance(kwargs.get(a), str)), None)
+    if conn is None and call.args:
+        first = ev.eval(call.args[0])
+        conn = first if isinstance(first, str) else None
+    dialect = HOOK_CLASSES.get(name)
+    database = kwargs.get("database") if isinstance(kwargs.get("database"), str) else None
+    schema = kwargs.get("schema") if isinstance(kwargs.get("schema"), str) else None
+    database, schema = hook_scope(dialect, database, schema)
+    if dialect == "bigquery" and isinstance(kwargs.get("project_id"), str):
+        database = kwargs["project_id"]
+    return Handle(name, conn, dialect, database, schema)
+
+
+def _driver(call: ast.Call, name: str, ev: Evaluator, handles: dict[str, Handle]) -> Handle:
+    dialect = DRIVERS[name]
+    if name.endswith("create_engine"):
+        inner = handle_of(argument(call, 0, ("url",)), ev, handles)
+        if inner is not None:
+            return Handle(inner.kind, inner.conn_id, inner.dialect, inner.database, inner.schema)
+        url = _text(ev, argument(call, 0, ("url",))) or ""
+        scheme = url.split("://", 1)[0].split("+", 1)[0] if "://" in url else ""
+        path = url.split("://", 1)[1].split("?", 1)[0] if "://" in url else ""
+        database = path.split("/", 1)[1] if "/" in path and path.split("/", 1)[1] else None
+        return Handle(name, None, URL_DIALECTS.get(scheme), database)
+    kwargs = {k.arg: ev.eval(k.value) for k in call.keywords if k.arg}
+    database = next((kwargs[k] for k in ("dbname", "database", "db", "project") if isinstance(kwargs.get(k), str)), None)
+    schema = kwargs.get("schema") if isinstance(kwargs.get("schema"), str) else None
+    return Handle(name, None, dialect, database, schema)
+
+
+def _text(ev: Evaluator, node: ast.expr | None) -> str | None:
+    value = ev.eval(node) if node is not None else None
+    return value if isinstance(value, str) else None

@@ -1,0 +1,126 @@
+"""Values inside a Python callable: its parameters bound the way Airflow calls it, and expressions evaluated.
+
+Builds on discovery's ``Evaluator`` (literals, f-strings, ``%``/``.format``, containers, module
+constants) and adds what callables use: ``Variable.get`` (from the scan's Variables),
+``get_current_context()``, ``kwargs["templates_dict"]``, ``.format(**mapping)``, ``text()``,
+``dedent()``. Anything else stays ``UNKNOWN``.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from typing import Any
+
+from overlay.discover.evaluate import UNKNOWN, Evaluator, is_known
+
+_WRAPPERS = {"text", "sqlalchemy.text", "sa.text", "SQL", "sql.SQL", "psycopg2.sql.SQL", "str"}
+_DEDENT = {"dedent", "textwrap.dedent", "inspect.cleandoc", "cleandoc"}
+
+
+class CallableEvaluator(Evaluator):
+    def __init__(self, scope: dict[str, Any], variables: dict[str, Any], context: dict[str, Any]) -> None:
+        super().__init__(scope, "", {})
+        self.variables, self.context = variables, context
+
+    def _call(self, node: ast.Call) -> Any:
+        name = self.qualified(node.func)
+        if name in _WRAPPERS and len(node.args) == 1 and not node.keywords:
+            value = self.eval(node.args[0])
+            return value if isinstance(value, str) else UNKNOWN
+        if name in _DEDENT and node.args:
+            value = self.eval(node.args[0])
+            return textwrap.dedent(value) if isinstance(value, str) else UNKNOWN
+        if name.endswith("Variable.get") or name == "Variable.get":
+            return self._variable(node)
+        if name.endswith("get_current_context"):
+            return dict(self.context)
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "format" and any(k.arg is None for k in node.keywords):
+            return self._format(node)
+        return super()._call(node)
+
+    def _variable(self, node: ast.Call) -> Any:
+        key = self.eval(node.args[0]) if node.args else self.eval(next((k.value for k in node.keywords if k.arg == "key"), None))
+        if isinstance(key, str) and key in self.variables:
+            return self.variables[key]
+        default = next((k.value for k in node.keywords if k.arg in ("default_var", "default")), None)
+        if default is None and len(node.args) > 1:
+            default = node.args[1]
+        value = self.eval(default) if default is not None else UNKNOWN
+        return value if value is not None else UNKNOWN
+
+    def _format(self, node: ast.Call) -> Any:
+        base = self.eval(node.func.value)  # type: ignore[attr-defined]
+        args = [self.eval(a) for a in node.args]
+        kwargs: dict[str, Any] = {}
+        for keyword in node.keywords:
+            value = self.eval(keyword.value)
+            if keyword.arg is None and isinstance(value, dict):
+                kwargs.update(value)
+            elif keyword.arg is not None:
+                kwargs[keyword.arg] = value
+            else:
+                return UNKNOWN
+        if not (isinstance(base, str) and is_known(args) and is_known(kwargs)):
+            return UNKNOWN
+        try:
+            return base.format(*args, **kwargs)
+        except (KeyError, IndexError, ValueError):
+            return UNKNOWN
+
+
+def bind_parameters(fn: ast.FunctionDef | ast.AsyncFunctionDef | None, op_args: list[Any], op_kwargs: dict[str, Any],
+                    context: dict[str, Any], module_scope: dict[str, Any]) -> dict[str, Any]:
+    """The callable's scope as Airflow calls it: module constants, ``op_args`` in order, ``op_kwargs``,
+    context values for parameters named like them (``ds``, ``params``, ``templates_dict``...), defaults;
+    ``**kwargs`` is the whole context plus ``op_kwargs``."""
+    scope: dict[str, Any] = dict(module_scope or {})
+    if fn is None:
+        return scope
+    module_ev = Evaluator(dict(module_scope or {}), "", {})
+    positional = fn.args.posonlyargs + fn.args.args
+    defaults = dict(zip([a.arg for a in positional[len(positional) - len(fn.args.defaults):]], fn.args.defaults))
+    defaults.update({a.arg: d for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults) if d is not None})
+    for index, arg in enumerate(positional + fn.args.kwonlyargs):
+        if index < len(positional) and index < len(op_args):
+            scope[arg.arg] = op_args[index]
+        elif arg.arg in op_kwargs:
+            scope[arg.arg] = op_kwargs[arg.arg]
+        elif arg.arg in context:
+            scope[arg.arg] = context[arg.arg]
+        elif arg.arg in defaults:
+            scope[arg.arg] = module_ev.eval(defaults[arg.arg])
+        else:
+            scope[arg.arg] = UNKNOWN
+    if fn.args.vararg is not None:
+        scope[fn.args.vararg.arg] = list(op_args[len(positional):])
+    if fn.args.kwarg is not None:
+        named = {a.arg for a in positional + fn.args.kwonlyargs}
+        scope[fn.args.kwarg.arg] = {k: v for k, v in {**context, **op_kwargs}.items() if k not in named}
+    return scope
+
+
+def first_function(source: str) -> tuple[ast.Module | None, ast.FunctionDef | ast.AsyncFunctionDef | None, str | None]:
+    """(module, the callable's function, syntax error) of a callable's source."""
+    try:
+        tree = ast.parse(textwrap.dedent(source))
+    except SyntaxError as e:
+        return None, None, f"callable source does not parse: {e.msg} (line {e.lineno})"
+    fn = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    return tree, fn, None
+
+
+def returned_text(source: str, op_kwargs: dict[str, Any] | None, module_scope: dict[str, Any] | None) -> str | None:
+    """The string a ``@task.sql``/``@task.bash`` function returns, when it is computable statically."""
+    _, fn, _ = first_function(source)
+    if fn is None:
+        return None
+    scope = bind_parameters(fn, [], op_kwargs or {}, {}, module_scope or {})
+    ev = CallableEvaluator(scope, {}, {})
+    for stmt in fn.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            scope[stmt.targets[0].id] = ev.eval(stmt.value)
+        elif isinstance(stmt, ast.Return):
+            value = ev.eval(stmt.value)
+            return value if isinstance(value, str) else None
+    return None

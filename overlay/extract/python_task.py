@@ -1,0 +1,118 @@
+"""PythonOperator, ``@task`` and their variants: the callable's database calls (``python.py``) as task access.
+
+The callable is bound the way Airflow calls it: ``op_args``/``op_kwargs``/``templates_dict``
+rendered (they are template fields; ``templates_exts`` files are loaded), context values for
+parameters named like them. Lines in reasons are lines of the DAG file when the callable is in it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from overlay.extract.bigquery import add_job
+from overlay.extract.context import TaskState
+from overlay.extract.hooks import Handle
+from overlay.extract.python import analyze_callable
+from overlay.extract.rules import OperatorRule
+from overlay.extract.sources import Target, add_source, file_source, normalize_markers, scope
+from overlay.extract.transfers import compose
+from overlay.model import SqlSource
+
+_DATA = (str, int, float, bool, dt.date, dt.datetime, dt.timedelta, type(None))
+
+
+def python_operator(t: TaskState, rule: OperatorRule) -> None:
+    source = t.spec.callable_source
+    if not source:
+        t.unresolved(f"source of the python callable of {t.spec.task_id} is not available")
+        return
+    op_kwargs = _rendered(t, t.value("op_kwargs")) if isinstance(t.value("op_kwargs"), dict) else {}
+    op_args = _rendered(t, t.value("op_args")) if isinstance(t.value("op_args"), list) else []
+    context = _data_context(t)
+    found = analyze_callable(source, op_kwargs, t.spec.callable_scope, _first_line(t), op_args, context, t.ctx.variables)
+    for item in found.sql:
+        target = _target(item.handle)
+        add_source(t, SqlSource(normalize_markers(item.sql), f"hook:{item.method}", line=item.line), target)
+    for table in found.tables:
+        t.add_direct(_qualified(table.table, table.handle), table.mode, f"hook:{table.method}", table.handle.conn_id,
+                     table.handle.dialect)
+    for config, handle, _line in found.jobs:
+        add_job(t, config, Target(handle.conn_id, "bigquery", handle.database, None), "hook:insert_job")
+    for reason in found.unresolved:
+        t.unresolved(reason)
+    if t.found_anything:
+        return
+    if found.opened:
+        t.unresolved(f"the callable opens a database connection ({found.opened[0]}) but overlay found no SQL it runs")
+    else:
+        t.access.no_data = True
+
+
+def _target(handle: Handle) -> Target:
+    return Target(handle.conn_id, handle.dialect, handle.database, handle.schema)
+
+
+def _qualified(table: str, handle: Handle) -> str:
+    """A bare table name written through a handle opened on a database/schema gets them."""
+    if handle.dialect == "bigquery" or table.count(".") >= 2:
+        return table
+    database, schema = scope(handle.dialect, handle.database, handle.schema)
+    parts = table.split(".")
+    if len(parts) == 1:
+        return compose([database, schema, table]) if schema else table
+    return compose([database, table]) if database else table
+
+
+def _data_context(t: TaskState) -> dict[str, Any]:
+    """The template context's plain values (dates, ids, params, templates_dict) for the callable's parameters."""
+    full = t.renderer.context(t.params(), t.spec.task_id)
+    context = {k: v for k, v in full.items() if isinstance(v, _DATA)}
+    context["params"] = dict(full["params"])
+    templates = t.value("templates_dict")
+    if isinstance(templates, dict):
+        exts = tuple(e for e in (t.value("templates_exts") or []) if isinstance(e, str))
+        context["templates_dict"] = {k: _template_value(t, v, exts) for k, v in templates.items()}
+    return context
+
+
+def _template_value(t: TaskState, value: Any, exts: tuple[str, ...]) -> Any:
+    if isinstance(value, str) and exts and value.strip().endswith(exts):
+        path = t.renderer.find_file(value.strip())
+        source = file_source(t, path, f"templates_dict:{value.strip()}") if path else None
+        return source.sql if source is not None else value
+    return _rendered(t, value)
+
+
+def _rendered(t: TaskState, value: Any) -> Any:
+    """op_args/op_kwargs/templates_dict are template fields: their strings are rendered, recursively."""
+    if isinstance(value, str):
+        rendered = t.render(value, "python callable argument")
+        return rendered if rendered is not None else value
+    if isinstance(value, list):
+        return [_rendered(t, v) for v in value]
+    if isinstance(value, dict):
+        return {k: _rendered(t, v) for k, v in value.items()}
+    return value
+
+
+def _first_line(t: TaskState) -> int:
+    """Line of the DAG file where the callable's source starts (the task's line when it is elsewhere)."""
+    source = t.spec.callable_source or ""
+    try:
+        with open(t.spec.file, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return t.spec.line or 1
+    at = text.find(source) if source.strip() else -1
+    if at >= 0:
+        return text.count("\n", 0, at) + 1
+    name = t.spec.callable_name
+    if name:
+        for offset, line in enumerate(source.splitlines()):
+            if line.strip().startswith((f"def {name}(", f"async def {name}(")):
+                for number, file_line in enumerate(text.splitlines(), start=1):
+                    if file_line.strip() == line.strip():
+                        return number - offset
+    return t.spec.line or 1
+

@@ -1,0 +1,205 @@
+"""The operator registry, as data (like sqlglot's dialects): operator class name -> ``OperatorRule``.
+
+Keyed by class name only, so tasks found by import and by static analysis are treated alike and
+no provider is ever imported. Argument names follow the providers' signatures (legacy names too).
+"""
+
+from __future__ import annotations
+
+from overlay.extract.bash_task import bash_operator
+from overlay.extract.bigquery import insert_job
+from overlay.extract.context import TaskState
+from overlay.extract.python_task import python_operator
+from overlay.extract.rules import OperatorRule, SqlArg, TableArg
+from overlay.extract.sql_operators import decorated_sql, sql_and_tables
+
+SQL_EXT = (".sql", ".hql")
+_GCP = ("gcp_conn_id", "bigquery_conn_id")
+# connection arguments of unknown operators, most specific first
+CONN_ARGS = ("conn_id", "postgres_conn_id", "snowflake_conn_id", "gcp_conn_id", "bigquery_conn_id", "redshift_conn_id",
+             "mysql_conn_id", "mssql_conn_id", "trino_conn_id", "databricks_conn_id", "oracle_conn_id", "sqlite_conn_id",
+             "vertica_conn_id", "jdbc_conn_id", "exasol_conn_id", "teradata_conn_id", "presto_conn_id", "sql_conn_id",
+             "odbc_conn_id", "aws_conn_id")
+
+
+def _no_data(t: TaskState, rule: OperatorRule) -> None:
+    t.access.no_data = True
+
+
+def sql(dialect: str | None, conn: tuple[str, ...], *, args: tuple[str, ...] = ("sql",), database: tuple[str, ...] = ("database",),
+        schema: tuple[str, ...] = (), hook: str | None = "hook_params", ext: tuple[str, ...] = SQL_EXT,
+        tables: tuple[TableArg, ...] = (), extra: tuple[SqlArg, ...] = (), project: str | None = None,
+        legacy: str | None = None) -> OperatorRule:
+    return OperatorRule(sql_and_tables, args, conn, dialect, ext, database, schema, hook, tables, extra, project, legacy,
+                        legacy_sql_default=legacy is not None)
+
+
+def table_check(dialect: str | None, conn: tuple[str, ...], project: str | None = None) -> OperatorRule:
+    """Check operators given a ``table=``: they read it (the SQL they generate only selects from it)."""
+    return sql(dialect, conn, args=(), tables=(TableArg(("table",), "read"),), project=project)
+
+
+def transfer(dialect: str | None, conn: tuple[str, ...], *tables: TableArg, args: tuple[str, ...] = ("sql",),
+             extra: tuple[SqlArg, ...] = (), hook: str | None = None, project: str | None = None,
+             database: tuple[str, ...] = (), schema: tuple[str, ...] = ()) -> OperatorRule:
+    return sql(dialect, conn, args=args, database=database, schema=schema, hook=hook, tables=tables, extra=extra, project=project)
+
+
+def _mysql_target(source_dialect: str, source_conn: str, pre: tuple[str, ...] = ("mysql_preoperator",)) -> OperatorRule:
+    """X-to-MySQL transfers: SQL read on the source, ``mysql_table`` written, pre/post SQL on MySQL."""
+    return transfer(source_dialect, (source_conn,), TableArg(("mysql_table",), "write", ("mysql_conn_id",), "mysql"),
+                    extra=tuple(SqlArg(p, ("mysql_conn_id",), "mysql") for p in pre))
+
+
+def _to_hive(source_dialect: str | None, source_conn: str) -> OperatorRule:
+    return transfer(source_dialect, (source_conn,), TableArg(("hive_table",), "write", ("hive_cli_conn_id",), "hive"))
+
+
+def _bigquery_to_sql(dialect: str, conn: str) -> OperatorRule:
+    return transfer(None, (conn,), TableArg(("dataset_table",), "read", _GCP, "bigquery"),
+                    TableArg(("dataset_id", "table_id"), "read", _GCP, "bigquery"),
+                    TableArg(("target_table_name",), "write", (conn,), dialect), args=(), project="project_id")
+
+
+_PYTHON = OperatorRule(python_operator)
+_BASH = OperatorRule(bash_operator, sql_args=("bash_command",), template_ext=(".sh", ".bash"))
+_NO_DATA = OperatorRule(_no_data)
+
+SQL_OPERATORS: dict[str, OperatorRule] = {
+    "SQLExecuteQueryOperator": sql(None, ("conn_id",), ext=(".sql", ".json")),
+    "PostgresOperator": sql("postgres", ("postgres_conn_id", "conn_id"), ext=(".sql", ".json")),
+    "SnowflakeOperator": sql("snowflake", ("snowflake_conn_id", "conn_id"), schema=("schema",)),
+    "SnowflakeSqlApiOperator": sql("snowflake", ("snowflake_conn_id",), schema=("schema",)),
+    "MySqlOperator": sql("mysql", ("mysql_conn_id", "conn_id")),
+    "MsSqlOperator": sql("tsql", ("mssql_conn_id", "conn_id")),
+    "RedshiftSQLOperator": sql("redshift", ("redshift_conn_id", "conn_id")),
+    "RedshiftDataOperator": sql("redshift", (), hook=None),
+    "TrinoOperator": sql("trino", ("trino_conn_id", "conn_id")),
+    "DatabricksSqlOperator": sql("databricks", ("databricks_conn_id",), database=("catalog",), schema=("schema",)),
+    "OracleOperator": sql("oracle", ("oracle_conn_id", "conn_id")),
+    "SqliteOperator": sql("sqlite", ("sqlite_conn_id", "conn_id")),
+    "VerticaOperator": sql("vertica", ("vertica_conn_id", "conn_id")),
+    "JdbcOperator": sql(None, ("jdbc_conn_id", "conn_id")),
+    "ExasolOperator": sql("exasol", ("exasol_conn_id", "conn_id"), schema=("schema",)),
+    "TeradataOperator": sql("teradata", ("teradata_conn_id", "conn_id"), schema=("schema",)),
+    "AthenaOperator": sql("athena", ("aws_conn_id",), args=("query",), database=("catalog",), schema=("database",), hook=None),
+    "HiveOperator": sql("hive", ("hive_cli_conn_id",), args=("hql",), database=(), schema=("schema",), hook=None),
+    "SparkSqlOperator": sql("spark", ("conn_id",), database=(), hook=None),
+    "BigQueryExecuteQueryOperator": sql("bigquery", _GCP, database=(), hook=None, legacy="use_legacy_sql",
+                                        tables=(TableArg(("destination_dataset_table",), "write"),)),
+    "BigQueryInsertJobOperator": OperatorRule(insert_job, conn_args=_GCP, dialect="bigquery", template_ext=(".json", ".sql"),
+                                              project_arg="project_id"),
+    "@task.sql": OperatorRule(decorated_sql, ("sql",), ("conn_id",), None, (".sql", ".json"), ("database",), (), "hook_params",
+                              body_arg="sql"),
+}
+SQL_OPERATORS["_SQLDecoratedOperator"] = SQL_OPERATORS["@task.sql"]
+
+CHECK_OPERATORS: dict[str, OperatorRule] = {
+    "SQLCheckOperator": sql(None, ("conn_id",)), "CheckOperator": sql(None, ("conn_id",)),
+    "SQLValueCheckOperator": sql(None, ("conn_id",)), "ValueCheckOperator": sql(None, ("conn_id",)),
+    "SQLThresholdCheckOperator": sql(None, ("conn_id",), args=("sql", "min_threshold", "max_threshold")),
+    "SQLIntervalCheckOperator": table_check(None, ("conn_id",)), "IntervalCheckOperator": table_check(None, ("conn_id",)),
+    "SQLColumnCheckOperator": table_check(None, ("conn_id",)), "SQLTableCheckOperator": table_check(None, ("conn_id",)),
+    "BigQueryCheckOperator": sql("bigquery", _GCP, database=("project_id",), hook=None, legacy="use_legacy_sql"),
+    "BigQueryValueCheckOperator": sql("bigquery", _GCP, database=("project_id",), hook=None, legacy="use_legacy_sql"),
+    "BigQueryIntervalCheckOperator": table_check("bigquery", _GCP, "project_id"),
+    "BigQueryColumnCheckOperator": table_check("bigquery", _GCP, "project_id"),
+    "BigQueryTableCheckOperator": table_check("bigquery", _GCP, "project_id"),
+    "SnowflakeCheckOperator": sql("snowflake", ("snowflake_conn_id",), schema=("schema",)),
+    "SnowflakeValueCheckOperator": sql("snowflake", ("snowflake_conn_id",), schema=("schema",)),
+    "SnowflakeIntervalCheckOperator": table_check("snowflake", ("snowflake_conn_id",)),
+    "SqlSensor": sql(None, ("conn_id",), database=()),
+    "BranchSQLOperator": sql(None, ("conn_id",)),
+    "SQLInsertRowsOperator": sql(None, ("conn_id",), args=("preoperator", "postoperator"),
+                                 tables=(TableArg(("schema", "table_name"), "write"),)),
+    "SQLBulkLoadOperator": sql(None, ("conn_id",), args=("preoperator", "postoperator"), tables=(TableArg(("table",), "write"),)),
+}
+
+TRANSFER_OPERATORS: dict[str, OperatorRule] = {
+    "S3ToRedshiftOperator": transfer("redshift", ("redshift_conn_id",), TableArg(("schema", "table"), "write"), args=()),
+    "RedshiftToS3Operator": transfer("redshift", ("redshift_conn_id",), TableArg(("schema", "table"), "read", unless_sql=True),
+                                     args=("select_query",)),
+    "S3ToSnowflakeOperator": transfer("snowflake", ("snowflake_conn_id",), TableArg(("database", "schema", "table"), "write"), args=()),
+    "CopyFromExternalStageToSnowflakeOperator": transfer("snowflake", ("snowflake_conn_id",),
+                                                         TableArg(("database", "schema", "table"), "write"), args=()),
+    "SnowflakeToSlackOperator": transfer("snowflake", ("snowflake_conn_id",), database=("database",), schema=("schema",)),
+    "SqlToSlackOperator": transfer(None, ("sql_conn_id",), hook="sql_hook_params"),
+    "SqlToSlackWebhookOperator": transfer(None, ("sql_conn_id",), hook="sql_hook_params"),
+    "SqlToSlackApiFileOperator": transfer(None, ("sql_conn_id",), hook="sql_hook_params"),
+    "GCSToBigQueryOperator": transfer("bigquery", _GCP, TableArg(("destination_project_dataset_table",), "write"), args=(),
+                                      project="project_id"),
+    "BigQueryToGCSOperator": transfer("bigquery", _GCP, TableArg(("source_project_dataset_table",), "read"), args=(),
+                                      project="project_id"),
+    "BigQueryToBigQueryOperator": transfer("bigquery", _GCP, TableArg(("source_project_dataset_tables",), "read"),
+                                           TableArg(("destination_project_dataset_table",), "write"), args=(), project="project_id"),
+    "BigQueryGetDataOperator": transfer("bigquery", _GCP, TableArg(("project_id", "dataset_id", "table_id"), "read"), args=()),
+    "BigQueryToPostgresOperator": _bigquery_to_sql("postgres", "postgres_conn_id"),
+    "BigQueryToMySqlOperator": _bigquery_to_sql("mysql", "mysql_conn_id"),
+    "BigQueryToMsSqlOperator": _bigquery_to_sql("tsql", "mssql_conn_id"),
+    "PostgresToGCSOperator": transfer("postgres", ("postgres_conn_id",)),
+    "MySQLToGCSOperator": transfer("mysql", ("mysql_conn_id",)),
+    "MSSQLToGCSOperator": transfer("tsql", ("mssql_conn_id",)),
+    "OracleToGCSOperator": transfer("oracle", ("oracle_conn_id",)),
+    "TrinoToGCSOperator": transfer("trino", ("trino_conn_id",)),
+    "PrestoToGCSOperator": transfer("presto", ("presto_conn_id",)),
+    "SqlToS3Operator": transfer(None, ("sql_conn_id",), args=("query",), hook="sql_hook_params"),
+    "S3ToSqlOperator": transfer(None, ("sql_conn_id",), TableArg(("schema", "table"), "write"), args=(), hook="sql_hook_params"),
+    "S3ToMySqlOperator": transfer("mysql", ("mysql_conn_id",), TableArg(("mysql_table",), "write"), args=()),
+    "GenericTransfer": transfer(None, ("source_conn_id",), TableArg(("destination_table",), "write", ("destination_conn_id",)),
+                                extra=(SqlArg("preoperator", ("destination_conn_id",)),), hook="source_hook_params"),
+    "HiveToMySqlOperator": _mysql_target("hive", "hiveserver2_conn_id", ("mysql_preoperator", "mysql_postoperator")),
+    "PrestoToMySqlOperator": _mysql_target("presto", "presto_conn_id"),
+    "TrinoToMySqlOperator": _mysql_target("trino", "trino_conn_id"),
+    "VerticaToMySqlOperator": _mysql_target("vertica", "vertica_conn_id", ("mysql_preoperator", "mysql_postoperator")),
+    "MySqlToHiveOperator": _to_hive("mysql", "mysql_conn_id"),
+    "MsSqlToHiveOperator": _to_hive("tsql", "mssql_conn_id"),
+    "VerticaToHiveOperator": _to_hive("vertica", "vertica_conn_id"),
+    "S3ToHiveOperator": transfer("hive", ("hive_cli_conn_id",), TableArg(("hive_table",), "write"), args=()),
+    "DatabricksCopyIntoOperator": transfer("databricks", ("databricks_conn_id",), TableArg(("table_name",), "write"), args=()),
+}
+
+SHELL_OPERATORS: dict[str, OperatorRule] = {
+    "BashOperator": _BASH, "BashSensor": _BASH,
+    "@task.bash": OperatorRule(bash_operator, sql_args=("bash_command",), template_ext=(".sh", ".bash"), body_arg="bash_command"),
+    "SSHOperator": OperatorRule(bash_operator, sql_args=("command",), template_ext=(".sh", ".bash")),
+}
+SHELL_OPERATORS["_BashDecoratedOperator"] = SHELL_OPERATORS["@task.bash"]
+
+PYTHON_OPERATORS: dict[str, OperatorRule] = {name: _PYTHON for name in (
+    "PythonOperator", "BranchPythonOperator", "ShortCircuitOperator", "PythonVirtualenvOperator", "BranchPythonVirtualenvOperator",
+    "ExternalPythonOperator", "BranchExternalPythonOperator", "PythonSensor", "@task", "_PythonDecoratedOperator",
+    "_PythonVirtualenvDecoratedOperator", "_BranchPythonDecoratedOperator", "_ShortCircuitDecoratedOperator",
+    "_PythonExternalDecoratedOperator", "_BranchExternalPythonDecoratedOperator", "_BranchPythonVirtualenvDecoratedOperator",
+    "DecoratedSensorOperator", "_DockerDecoratedOperator", "_KubernetesDecoratedOperator")}
+
+NO_DATA_OPERATORS: dict[str, OperatorRule] = {name: _NO_DATA for name in (
+    "EmptyOperator", "DummyOperator", "ExternalTaskSensor", "ExternalTaskMarker", "S3KeySensor", "S3KeysUnchangedSensor",
+    "S3PrefixSensor", "FileSensor", "TimeDeltaSensor", "TimeDeltaSensorAsync", "DateTimeSensor", "DateTimeSensorAsync",
+    "TimeSensor", "TimeSensorAsync", "DayOfWeekSensor", "WaitSensor", "TriggerDagRunOperator", "EmailOperator",
+    "LatestOnlyOperator", "BranchDayOfWeekOperator", "BranchDateTimeOperator", "SlackWebhookOperator", "SlackAPIPostOperator",
+    "SlackAPIFileOperator", "HttpOperator", "SimpleHttpOperator", "HttpSensor", "GCSObjectExistenceSensor",
+    "GCSObjectsWithPrefixExistenceSensor", "SmoothOperator", "HITLOperator", "ApprovalOperator", "HITLBranchOperator",
+    "HITLEntryOperator", "LocalFilesystemToS3Operator", "LocalFilesystemToGCSOperator")}
+
+OPERATORS: dict[str, OperatorRule] = {**SQL_OPERATORS, **CHECK_OPERATORS, **TRANSFER_OPERATORS, **SHELL_OPERATORS,
+                                      **PYTHON_OPERATORS, **NO_DATA_OPERATORS}
+
+
+def rule_for(operator: str) -> OperatorRule | None:
+    """The rule of an operator class name (a dotted path works too; other ``@task.x`` flavours run Python)."""
+    name = operator.rsplit(".", 1)[-1] if "." in operator and not operator.startswith("@") else operator
+    if name in OPERATORS:
+        return OPERATORS[name]
+    return _PYTHON if name.startswith("@task") else None
+
+
+def fallback_rule(t: TaskState) -> OperatorRule | None:
+    """An operator the registry does not know, read by what it was given: SQL, a bash command, a callable."""
+    if "sql" in t.args or t.is_unknown("sql"):
+        conns = tuple(dict.fromkeys([*CONN_ARGS, *sorted(a for a in t.args if a.endswith("conn_id"))]))
+        return sql(None, conns)
+    if "bash_command" in t.args or t.is_unknown("bash_command"):
+        return _BASH
+    if t.spec.callable_source:
+        return _PYTHON
+    return None

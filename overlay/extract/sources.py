@@ -1,0 +1,119 @@
+"""SQL argument values -> ``SqlSource`` records: inline text or template files, rendered.
+
+A value may be a string, a list of strings, or a file name ending with one of the operator's
+``template_ext`` (found the way Airflow's loader finds it). DB-API parameter markers
+(``%s``, ``%(name)s``) become ``?``/``:name`` so every dialect's parser accepts them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from overlay.extract.bqnames import legacy_to_standard
+from overlay.extract.context import TaskState
+from overlay.extract.templates import TemplateError
+from overlay.model import SqlSource
+
+# dialects whose names have two levels: what Airflow calls the database is the schema level
+TWO_LEVEL = frozenset({"mysql", "hive", "spark", "spark2", "clickhouse", "doris", "starrocks"})
+# dialects whose hooks read ``schema`` as a schema; elsewhere (Postgres, MySQL, SQL Server...) the
+# connection's schema field, and a hook's ``schema=``, name the database
+SCHEMA_MEANS_SCHEMA = frozenset({"snowflake", "databricks", "trino", "presto", "bigquery", "exasol", "oracle", "teradata", "athena"})
+_SKIPPED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|--[^\n]*|/\*.*?\*/|(\$\w*\$).*?\1", re.S)
+_MARKER = re.compile(r"%\((\w+)\)s|%s(?!\w)|%%")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where SQL runs: connection, implied dialect, operator-level database and schema."""
+
+    conn_id: str | None = None
+    dialect: str | None = None
+    database: str | None = None
+    schema: str | None = None
+
+
+def scope(dialect: str | None, database: str | None, schema: str | None) -> tuple[str | None, str | None]:
+    """(database, schema) in the lineage engine's terms: two-level dialects have no database level."""
+    if dialect in TWO_LEVEL:
+        return None, schema or database
+    return database, schema
+
+
+def hook_scope(dialect: str | None, database: str | None, schema: str | None) -> tuple[str | None, str | None]:
+    """A hook's ``database=``/``schema=`` (or ``hook_params``) as (database, schema): ``schema`` alone is
+    the connection's schema field, which names the database except where ``SCHEMA_MEANS_SCHEMA``."""
+    if schema and not database and dialect not in SCHEMA_MEANS_SCHEMA:
+        return schema, None
+    return database, schema
+
+
+def add_sql_arg(t: TaskState, arg: str, target: Target, template_ext: tuple[str, ...], legacy_sql: bool = False) -> int:
+    """Add the SQL held by argument ``arg``; returns how many pieces were added."""
+    if t.is_unknown(arg):
+        t.unresolved(f"`{arg}` of {t.operator} is computed at run time (line {t.spec.line})")
+        return 0
+    value = t.value(arg)
+    items = value if isinstance(value, (list, tuple)) else [value]
+    added = 0
+    for item in items:
+        if isinstance(item, str) and item.strip():
+            source = sql_source(t, item, arg, template_ext)
+            if source is not None:
+                add_source(t, source, target, legacy_sql)
+                added += 1
+    return added
+
+
+def add_source(t: TaskState, source: SqlSource, target: Target, legacy_sql: bool = False) -> None:
+    source.conn_id, source.dialect = target.conn_id, target.dialect
+    source.database, source.schema = scope(target.dialect, target.database, target.schema)
+    if legacy_sql:
+        source.sql = legacy_to_standard(source.sql)
+    t.add_sql(source)
+
+
+def sql_source(t: TaskState, text: str, origin: str, template_ext: tuple[str, ...]) -> SqlSource | None:
+    """One SQL text or template file, rendered; None (with the reason recorded) when it cannot be."""
+    name = text.strip()
+    if template_ext and name.endswith(tuple(template_ext)) and "\n" not in name:
+        path = t.renderer.find_file(name)
+        if path is not None:
+            return file_source(t, path, f"sql_file:{name}")
+        if not re.search(r"\s", name):
+            t.unresolved(f"SQL file {name!r} not found in template_searchpath or the DAG folder "
+                         f"(searched {', '.join(t.renderer.searchpath) or 'nothing'})")
+            return None
+    rendered = t.render(text, f"SQL in `{origin}`")
+    if rendered is None:
+        return None
+    return SqlSource(normalize_markers(rendered), origin, line=t.spec.line)
+
+
+def file_source(t: TaskState, path: str, origin: str) -> SqlSource | None:
+    try:
+        text = t.renderer.render_file(path, t.params(), t.spec.task_id)
+    except TemplateError as e:
+        t.unresolved(f"{e.file or path}:{e.line or 1}: {e}")
+        return None
+    return SqlSource(normalize_markers(text), origin, file=path, line=1)
+
+
+def normalize_markers(sql: str) -> str:
+    """``%(name)s`` -> ``:name`` and ``%s`` -> ``?`` outside quotes and comments (DB-API pyformat markers)."""
+    if "%" not in sql:
+        return sql
+    out, last = [], 0
+    for skipped in _SKIPPED.finditer(sql):
+        out.append(_MARKER.sub(_marker, sql[last:skipped.start()]))
+        out.append(skipped.group(0))
+        last = skipped.end()
+    out.append(_MARKER.sub(_marker, sql[last:]))
+    return "".join(out)
+
+
+def _marker(match: re.Match[str]) -> str:
+    if match.group(0) == "%%":
+        return "%"
+    return f":{match.group(1)}" if match.group(1) else "?"
