@@ -53,7 +53,9 @@ def _command(t: TaskState, arg: str, template_ext: tuple[str, ...]) -> str | Non
     if name.endswith(template_ext) and "\n" not in name and value == value.rstrip():
         path = t.renderer.find_file(name)
         if path is None:
-            t.unresolved(f"bash script {name!r} not found in template_searchpath or the DAG folder (line {t.spec.line})")
+            hint = " (Airflow loads a bash_command ending in .sh as a template file; end it with a space to run it)" \
+                if " " in name else ""
+            t.unresolved(f"bash script {name!r} not found in template_searchpath or the DAG folder (line {t.spec.line}){hint}")
             return None
         source = file_source(t, path, f"bash_file:{name}")
         return source.sql if source is not None else None

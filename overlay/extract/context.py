@@ -75,9 +75,13 @@ class TaskState:
     def render(self, text: str, what: str) -> str | None:
         """A templated string argument rendered; None (with the reason recorded) if it does not render."""
         try:
-            return self.renderer.render(text, self.params())
+            return self.renderer.render(text, self.params(), self.spec.task_id)
         except TemplateError as e:
-            self.unresolved(f"{e.file or self.spec.file}:{e.line or self.spec.line}: {what}: {e}")
+            if e.file:
+                where = f"{e.file}:{e.line or 1}"
+            else:  # an inline template: its lines count from the task's line
+                where = f"{self.spec.file}:{(self.spec.line or 1) + (e.line or 1) - 1}"
+            self.unresolved(f"{where}: {what}: {e}")
             return None
 
     def text(self, name: str) -> str | None:

@@ -100,19 +100,14 @@ class Renderer:
         for _ in range(8):  # each round registers one filter/test the template uses and Airflow would have
             try:
                 return self.env.from_string(text).render(context)
-            except jinja2.TemplateAssertionError as e:
-                missing = _MISSING.search(e.message or "")
+            except (jinja2.TemplateAssertionError, jinja2.TemplateRuntimeError) as e:
+                missing = _MISSING.search(str(e))
                 if not missing:
-                    raise TemplateError(f"Jinja syntax error: {e.message}", e.filename, e.lineno) from e
+                    raise _error(e) from e
                 target = self.env.filters if missing.group(1) == "filter" else self.env.tests
                 target[missing.group(2)] = _passthrough if missing.group(1) == "filter" else _never
-            except jinja2.TemplateSyntaxError as e:
-                raise TemplateError(f"Jinja syntax error: {e.message}", e.filename, e.lineno) from e
-            except jinja2.TemplateNotFound as e:
-                raise TemplateError(f"template not found: {e.name} (searched {', '.join(self.searchpath)})",
-                                    None, _template_line(e)) from e
             except Exception as e:
-                raise TemplateError(f"template does not render: {type(e).__name__}: {e}", None, _template_line(e)) from e
+                raise _error(e) from e
         raise TemplateError("template uses too many unknown filters or tests")
 
     def find_file(self, name: str, first: list[str] | None = None) -> str | None:
@@ -136,6 +131,14 @@ class Renderer:
             return self.render(text, params, task_id)
         except TemplateError as e:
             raise TemplateError(str(e), e.file or path, e.line) from e
+
+
+def _error(e: Exception) -> TemplateError:
+    if isinstance(e, jinja2.TemplateSyntaxError):
+        return TemplateError(f"Jinja syntax error: {e.message}", e.filename, e.lineno)
+    if isinstance(e, jinja2.TemplateNotFound):
+        return TemplateError(f"template not found: {e.name}", None, _template_line(e))
+    return TemplateError(f"template does not render: {type(e).__name__}: {e}", None, _template_line(e))
 
 
 def _passthrough(value: Any, *args: Any, **kwargs: Any) -> Any:
