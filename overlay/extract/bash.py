@@ -211,7 +211,7 @@ def _client(program: str, client: Client, args: list[Word], cmd: Command, result
 
 def _option(client: Client, args: list[Word], i: int) -> tuple[str, Word | None, int] | None:
     """(option, its value, next index) when ``args[i]`` is an option the client table knows
-    (``-c SQL``, ``--command=SQL``, ``-cSQL``); None otherwise."""
+    (``-c SQL``, ``--command=SQL``, ``-cSQL``, clustered ``-tAc SQL``); None otherwise."""
     word = args[i]
     takes = client.sql + client.file + client.database + client.schema
     name, has_inline, inline = word.text.partition("=") if word.text.startswith("--") else (word.text, "", "")
@@ -219,9 +219,14 @@ def _option(client: Client, args: list[Word], i: int) -> tuple[str, Word | None,
         if has_inline:
             return name, Word(inline, word.unknown), i + 1
         return name, (args[i + 1] if i + 1 < len(args) else None), i + 2
-    short = word.text[:2]
-    if len(word.text) > 2 and word.text[0] == "-" and word.text[1] != "-" and short in takes:
-        return short, Word(word.text[2:], word.unknown), i + 1
+    if word.text.startswith("--") or len(word.text) <= 2 or word.text[0] != "-" or word.text in client.valued:
+        return None
+    for j, letter in enumerate(word.text[1:], start=2):
+        option, rest = f"-{letter}", word.text[j:]
+        if option in takes or option in client.valued:
+            value = Word(rest, word.unknown) if rest else (args[i + 1] if i + 1 < len(args) else None)
+            step = i + 1 if rest else i + 2
+            return (option, value, step) if option in takes else ("", None, step)
     return None
 
 

@@ -168,7 +168,7 @@ class _Analyzer:
             self.seen.add((line, "open"))
             self.access.opened.append(f"{opened.kind} at line {line}")
         spec = hooks.CALL_SPECS.get(method)
-        if spec is None or (line, method) in self.seen:
+        if spec is None:
             return
         if spec.con is not None:
             handle = self.handle_of(hooks.argument(call, spec.con[0], (spec.con[1],))) or hooks.Handle("unknown connection")
@@ -179,7 +179,6 @@ class _Analyzer:
                 return
             handle = hooks.Handle("unknown connection")
             self.access.unresolved.append(f"the connection {method} at line {line} runs SQL on is not known")
-        self.seen.add((line, method))
         self.record(spec, call, handle, line, method)
 
     def record(self, spec: hooks.CallSpec, call: ast.Call, handle: Handle, line: int, method: str) -> None:
@@ -195,7 +194,8 @@ class _Analyzer:
             if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
                 value = ";\n".join(value)
             if isinstance(value, str) and is_known(value):
-                self.access.sql.append(HookSql(value, handle, line, method))
+                if not any(s.sql == value and s.line == line for s in self.access.sql):
+                    self.access.sql.append(HookSql(value, handle, line, method))
             else:
                 self.access.unresolved.append(f"SQL passed to {method} at line {line} is built at run time")
             return

@@ -13,7 +13,7 @@ from typing import Any
 from overlay.extract.bigquery import add_job
 from overlay.extract.context import TaskState
 from overlay.extract.hooks import Handle
-from overlay.extract.python import analyze_callable
+from overlay.extract.python import HookSql, HookTable, analyze_callable
 from overlay.extract.rules import OperatorRule
 from overlay.extract.sources import Target, add_source, file_source, normalize_markers, scope
 from overlay.extract.transfers import compose
@@ -31,14 +31,16 @@ def python_operator(t: TaskState, rule: OperatorRule) -> None:
     op_args = _rendered(t, t.value("op_args")) if isinstance(t.value("op_args"), list) else []
     context = _data_context(t)
     found = analyze_callable(source, op_kwargs, t.spec.callable_scope, _first_line(t), op_args, context, t.ctx.variables)
-    for item in found.sql:
-        target = _target(item.handle)
-        add_source(t, SqlSource(normalize_markers(item.sql), f"hook:{item.method}", line=item.line), target)
-    for table in found.tables:
-        t.add_direct(_qualified(table.table, table.handle), table.mode, f"hook:{table.method}", table.handle.conn_id,
-                     table.handle.dialect)
-    for config, handle, _line in found.jobs:
-        add_job(t, config, Target(handle.conn_id, "bigquery", handle.database, None), "hook:insert_job")
+    events: list[tuple[int, Any]] = [(i.line, i) for i in found.sql] + [(i.line, i) for i in found.tables] + \
+        [(line, (config, handle)) for config, handle, line in found.jobs]
+    for _line, item in sorted(events, key=lambda e: e[0]):
+        if isinstance(item, HookSql):
+            add_source(t, SqlSource(normalize_markers(item.sql), f"hook:{item.method}", line=item.line), _target(item.handle))
+        elif isinstance(item, HookTable):
+            t.add_direct(_qualified(item.table, item.handle), item.mode, f"hook:{item.method}", item.handle.conn_id, item.handle.dialect)
+        else:
+            config, handle = item
+            add_job(t, config, Target(handle.conn_id, "bigquery", handle.database, None), "hook:insert_job")
     for reason in found.unresolved:
         t.unresolved(reason)
     if t.found_anything:

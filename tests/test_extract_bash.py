@@ -1,0 +1,154 @@
+"""Bash commands: the shell reader, database clients, SQL files, scripts, and what is not a database at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from overlay.extract import ExtractContext, extract_task
+from overlay.extract.bash import parse_commands
+from overlay.extract.shell import split_script
+from overlay.model import DagSpec, TaskAccess, TaskSpec
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extract"
+DAGS = FIXTURES / "dags"
+DAG = DagSpec("d", str(DAGS / "etl.py"), template_searchpath=[str(DAGS / "sql")])
+
+
+def _bash(command: str, operator: str = "BashOperator", arg: str = "bash_command", **args) -> TaskAccess:  # noqa: ANN003
+    task = TaskSpec("d", "t", operator, DAG.file, 50, args={arg: command, **args})
+    return extract_task(task, DAG, ExtractContext(dag_folders=[str(DAGS)]))
+
+
+def _sql(access: TaskAccess) -> list[tuple]:
+    return [(s.sql.strip(), s.dialect, s.database, s.schema) for s in access.sql]
+
+
+def test_shell_reader_quotes_variables_pipes_and_redirections() -> None:
+    script = (
+        'set -e\nSQL="SELECT * FROM raw.a"  # a comment\nexport DB=tempo\n'
+        'psql -d $DB -c "$SQL" 2>&1 | tee log && echo \'x # y\' \\\n  done\n'
+        'echo "DELETE FROM b" | psql; cat f.sql | psql -h h < g.sql; psql <<< "SELECT 2"\n'
+        'PGDATABASE=w psql -c "${Q:-SELECT 3}" "$UNSET"\n'
+    )
+    commands = split_script(script)
+    assert [c.words for c in commands] == [
+        ["set", "-e"], ["export", "DB=tempo"], ["psql", "-d", "tempo", "-c", "SELECT * FROM raw.a"], ["tee", "log"],
+        ["echo", "x # y", "done"], ["echo", "DELETE FROM b"], ["psql"], ["cat", "f.sql"], ["psql", "-h", "h"], ["psql"],
+        ["psql", "-c", "SELECT 3", "$UNSET"]]
+    assert [(c.stdin_text, c.stdin_file) for c in commands[6:10]] == [("DELETE FROM b", None), (None, None), (None, "g.sql"), ("SELECT 2", None)]
+    assert commands[-1].assignments == {"PGDATABASE": "w"} and commands[-1].argv[-1].unknown
+
+
+def test_heredocs_quoted_and_unquoted() -> None:
+    commands = split_script('T=raw.a\npsql -d x <<-EOF\n\tINSERT INTO $T SELECT 1;\n\tEOF\nbq query <<\'SQL\'\nSELECT $T\nSQL\necho end\n')
+    assert [(c.words, c.stdin_text) for c in commands] == [
+        (["psql", "-d", "x"], "\tINSERT INTO raw.a SELECT 1;"), (["bq", "query"], "SELECT $T"), (["echo", "end"], None)]
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ('psql -h db -U etl -d tempo -c "DELETE FROM t"', [("DELETE FROM t", "postgres", "tempo", None)]),
+    ("psql --dbname=tempo --command='SELECT 1'", [("SELECT 1", "postgres", "tempo", None)]),
+    ('psql "postgresql://u@host:5432/tempo?sslmode=require" -c "SELECT 1"', [("SELECT 1", "postgres", "tempo", None)]),
+    ('psql "dbname=tempo host=db" -X -v ON_ERROR_STOP=1 -c "SELECT 1"', [("SELECT 1", "postgres", "tempo", None)]),
+    ("PGDATABASE=tempo psql <<EOF\nINSERT INTO a SELECT * FROM b;\nEOF\n", [("INSERT INTO a SELECT * FROM b;", "postgres", "tempo", None)]),
+    ('echo "TRUNCATE a" | psql -d tempo', [("TRUNCATE a", "postgres", "tempo", None)]),
+    ("snowsql -d ANALYTICS -s RAW -q 'TRUNCATE x'", [("TRUNCATE x", "snowflake", "ANALYTICS", "RAW")]),
+    ("mysql -h h -u u -pSECRET shop -e 'SELECT 1'", [("SELECT 1", "mysql", None, "shop")]),
+    ("mysql -Dshop --execute='SELECT 1'", [("SELECT 1", "mysql", None, "shop")]),
+    ('sqlcmd -S srv -d dw -Q "SELECT 2"', [("SELECT 2", "tsql", "dw", None)]),
+    ("trino --server s --catalog hive --schema web --execute 'SELECT 3'", [("SELECT 3", "trino", "hive", "web")]),
+    ("beeline -u jdbc:hive2://h:10000 -e 'INSERT INTO t SELECT 1'", [("INSERT INTO t SELECT 1", "hive", None, None)]),
+    ("spark-sql --master yarn --database logs -e 'SELECT 1'", [("SELECT 1", "spark", None, "logs")]),
+    ("sqlite3 /data/app.db 'SELECT 4'", [("SELECT 4", "sqlite", None, None)]),
+    ("sudo -u postgres psql -c 'SELECT 5' && env A=1 psql -c 'SELECT 6'", [("SELECT 5", "postgres", None, None), ("SELECT 6", "postgres", None, None)]),
+    ("bash -c \"psql -d tempo -c 'SELECT 7'\"", [("SELECT 7", "postgres", "tempo", None)]),
+    ("if true; then psql -c 'SELECT 8'; fi", [("SELECT 8", "postgres", None, None)]),
+])
+def test_database_clients(command: str, expected: list) -> None:
+    access = _bash(command)
+    assert _sql(access) == expected and not access.unresolved
+    assert {s.origin.split(":")[0] for s in access.sql} == {"bash"}
+
+
+def test_bq_commands() -> None:
+    access = _bash("bq query --use_legacy_sql=false --destination_table=p:ds.out 'SELECT * FROM `p.ds.src`' && "
+                   "bq --project_id=proj load --source_format=CSV ds.raw gs://b/x.csv && bq extract p:ds.out gs://b/out && "
+                   "bq cp ds.a,ds.b ds.c && bq query 'SELECT * FROM [p:ds.legacy]' && bq mk --view='SELECT 1 FROM `p.ds.a`' ds.v")
+    assert _sql(access) == [("SELECT * FROM `p.ds.src`", "bigquery", None, None), ("SELECT * FROM `p.ds.legacy`", "bigquery", None, None),
+                            ("CREATE VIEW `ds.v` AS SELECT 1 FROM `p.ds.a`", "bigquery", None, None)]
+    assert [(d.table, d.mode) for d in access.direct] == [
+        ("p.ds.out", "write"), ("proj.ds.raw", "write"), ("p.ds.out", "read"), ("ds.c", "write"), ("ds.a", "read"), ("ds.b", "read")]
+
+
+def test_psql_files_relative_to_cd_and_cwd_then_like_templates() -> None:
+    by_cd = _bash("cd scripts && psql -d tempo -f export.sql")
+    by_cwd = _bash("psql -d tempo --file=export.sql", cwd="scripts")
+    by_redirect = _bash(f"psql -d tempo < {DAGS / 'scripts' / 'export.sql'}")
+    by_searchpath = _bash("psql -f daily.sql", params={"schema": "mart", "days": 1})
+    for access in (by_cd, by_cwd, by_redirect):
+        (source,) = access.sql
+        assert source.file == str(DAGS / "scripts" / "export.sql") and source.database == "tempo"
+        assert source.sql.startswith("COPY (SELECT * FROM mart.daily_revenue) TO STDOUT")
+    assert by_searchpath.sql[0].file == str(DAGS / "sql" / "daily.sql") and "INSERT INTO mart.daily_revenue" in by_searchpath.sql[0].sql
+    missing = _bash("psql -f nowhere.sql")
+    assert missing.sql == [] and missing.unresolved == ["psql: SQL file 'nowhere.sql' not found (line 50)"]
+
+
+def test_bash_command_template_file_and_scripts_it_runs() -> None:
+    template = _bash("scripts/templated.sh")  # Airflow loads it as a template: Jinja is rendered
+    assert _sql(template) == [("DELETE FROM mart.sessions WHERE day = '2024-01-15'", "postgres", "tempo", None)]
+    script = _bash("bash scripts/load.sh ")  # run by bash: variables expand, files are relative to the script
+    assert _sql(script) == [("INSERT INTO mart.sessions SELECT * FROM raw.sessions", "postgres", "tempo", None),
+                            ("COPY (SELECT * FROM mart.daily_revenue) TO STDOUT WITH CSV", "postgres", "tempo", None)]
+    assert str(DAGS / "scripts" / "load.sh") in script.files
+    gotcha = _bash("bash scripts/load.sh")
+    assert gotcha.unresolved[0].startswith("bash script 'bash scripts/load.sh' not found") and "end it with a space" in gotcha.unresolved[0]
+
+
+def test_jinja_in_the_command_and_env_argument() -> None:
+    access = _bash('psql -d "$DB" -c "DELETE FROM raw.events WHERE day = \'{{ ds }}\'"', env={"DB": "tempo"})
+    assert _sql(access) == [("DELETE FROM raw.events WHERE day = '2024-01-15'", "postgres", "tempo", None)]
+
+
+def test_sql_from_unknown_shell_values_is_unresolved() -> None:
+    access = _bash('psql -c "$1" && psql -c "DELETE FROM $TABLE WHERE x = 1" && psql -f "$(ls *.sql)"')
+    assert access.unresolved == [
+        f"{DAG.file}:50: psql: the SQL is a shell expansion not known statically ('$1')",
+        f"{DAG.file}:50: psql: the SQL uses a shell expansion not known statically ('DELETE FROM $TABLE WHERE x = 1')",
+        f"{DAG.file}:50: psql: the SQL file '$(ls *.sql)' is a shell expansion not known statically"]
+    assert _sql(access) == [("DELETE FROM $TABLE WHERE x = 1", "postgres", None, None)]
+
+
+@pytest.mark.parametrize("command", [
+    "python etl.py --day {{ ds }} && curl -X POST http://hook",
+    "aws s3 cp s3://b/k /tmp/k && gzip -d /tmp/k",
+    "echo 'SELECT * FROM nothing' > /tmp/q.sql",
+    "dbt deps --project-dir /nowhere && dbt test --project-dir /nowhere",
+])
+def test_commands_without_database_clients_touch_no_table(command: str) -> None:
+    access = _bash(command)
+    assert access.no_data and not access.sql and not access.unresolved
+
+
+def test_other_shell_operators() -> None:
+    ssh = _bash("psql -d tempo -c 'VACUUM raw.events'", operator="SSHOperator", arg="command")
+    assert _sql(ssh) == [("VACUUM raw.events", "postgres", "tempo", None)]
+    sensor = _bash("psql -tAc 'SELECT 1 FROM raw.ready'", operator="BashSensor")
+    assert _sql(sensor) == [("SELECT 1 FROM raw.ready", "postgres", None, None)]
+
+
+def test_task_bash_body_and_missing_command() -> None:
+    source = 'def run(day="{{ ds }}"):\n    return f"psql -d tempo -c \\"DELETE FROM raw.a WHERE d = \'{day}\'\\""\n'
+    task = TaskSpec("d", "t", "@task.bash", DAG.file, 60, args={}, callable_source=source)
+    assert _sql(extract_task(task, DAG, ExtractContext())) == [("DELETE FROM raw.a WHERE d = '2024-01-15'", "postgres", "tempo", None)]
+    unknown = TaskSpec("d", "t", "BashOperator", DAG.file, 61, unknown_args=["bash_command"])
+    assert extract_task(unknown, DAG, ExtractContext()).unresolved == ["bash_command of t is computed at run time (line 61)"]
+
+
+def test_parse_commands_is_pure_and_reports_cd() -> None:
+    parsed = parse_commands("cd /opt/dbt && uv run dbt run -s x; ./run.sh; psql -f rel.sql")
+    assert [(d.argv, d.cwd) for d in parsed.dbt] == [(["dbt", "run", "-s", "x"], "/opt/dbt")]
+    assert parsed.scripts == [("./run.sh", "/opt/dbt")]
+    assert [(s.file, s.cwd) for s in parsed.sql] == [("rel.sql", "/opt/dbt")]

@@ -1,0 +1,199 @@
+"""Python callables: database handles, the calls made on them, values Airflow passes in, and what stays unknown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from overlay.extract import ExtractContext, extract_task
+from overlay.model import DagSpec, TaskAccess, TaskSpec
+
+DAGS = Path(__file__).parent / "fixtures" / "extract" / "dags"
+DAG = DagSpec("d", str(DAGS / "etl.py"), template_searchpath=[str(DAGS / "sql")], params={"schema": "mart", "days": 1})
+
+
+def _run(source: str, args: dict | None = None, operator: str = "PythonOperator", variables: dict | None = None,
+         name: str | None = None, scope: dict | None = None) -> TaskAccess:
+    task = TaskSpec("d", "t", operator, DAG.file, 100, args=args or {}, callable_source=source, callable_name=name,
+                    callable_scope=scope or {})
+    return extract_task(task, DAG, ExtractContext(variables=variables or {}))
+
+
+def _sql(access: TaskAccess) -> list[tuple]:
+    return [(s.sql, s.origin, s.conn_id, s.dialect, s.database, s.schema) for s in access.sql]
+
+
+def _direct(access: TaskAccess) -> list[tuple]:
+    return [(d.table, d.mode, d.origin, d.conn_id, d.dialect) for d in access.direct]
+
+
+def test_hook_methods_and_handles_derived_from_hooks() -> None:
+    source = '''
+def load(ds):
+    hook = PostgresHook(postgres_conn_id="warehouse")
+    hook.run("TRUNCATE mart.a")
+    rows = hook.get_records(sql="SELECT * FROM raw.a WHERE d = %(d)s", parameters={"d": ds})
+    first = hook.get_first("SELECT max(d) FROM raw.b")
+    df = hook.get_pandas_df("SELECT * FROM raw.c")
+    hook.copy_expert("COPY mart.d FROM STDIN WITH CSV", "/tmp/d.csv")
+    hook.insert_rows(table="mart.e", rows=rows)
+    hook.bulk_load("mart.f", "/tmp/f.tsv")
+    hook.bulk_dump("raw.g", "/tmp/g.tsv")
+    with hook.get_conn() as conn:
+        with conn.cursor() as cur:
+            cur.execute("DELETE FROM mart.h")
+            cur.copy_from(open("/tmp/i"), "mart.i")
+    engine = hook.get_sqlalchemy_engine()
+    pd.read_sql("SELECT * FROM raw.j", engine)
+    pandas.read_sql_query(sql="SELECT * FROM raw.k", con=engine)
+    pd.read_sql_table("l", con=engine, schema="raw")
+    df.to_sql("m", engine, schema="mart", if_exists="replace")
+'''
+    access = _run(source)
+    assert [(s.sql, s.origin, s.conn_id, s.dialect) for s in access.sql] == [
+        ("TRUNCATE mart.a", "hook:run", "warehouse", "postgres"),
+        ("SELECT * FROM raw.a WHERE d = :d", "hook:get_records", "warehouse", "postgres"),
+        ("SELECT max(d) FROM raw.b", "hook:get_first", "warehouse", "postgres"),
+        ("SELECT * FROM raw.c", "hook:get_pandas_df", "warehouse", "postgres"),
+        ("COPY mart.d FROM STDIN WITH CSV", "hook:copy_expert", "warehouse", "postgres"),
+        ("DELETE FROM mart.h", "hook:execute", "warehouse", "postgres"),
+        ("SELECT * FROM raw.j", "hook:read_sql", "warehouse", "postgres"),
+        ("SELECT * FROM raw.k", "hook:read_sql_query", "warehouse", "postgres"),
+    ]
+    assert [(d.table, d.mode, d.origin) for d in access.direct] == [
+        ("mart.e", "write", "hook:insert_rows"), ("mart.f", "write", "hook:bulk_load"), ("raw.g", "read", "hook:bulk_dump"),
+        ("mart.i", "write", "hook:copy_from"), ("raw.l", "read", "hook:read_sql_table"), ("mart.m", "write", "hook:to_sql")]
+    assert {d.conn_id for d in access.direct} == {"warehouse"} and not access.unresolved
+
+
+@pytest.mark.parametrize(("opening", "expected"), [
+    ('SnowflakeHook(snowflake_conn_id="sf", database="ANALYTICS", schema="RAW")', ("sf", "snowflake", "ANALYTICS", "RAW")),
+    ('PostgresHook("warehouse", schema="tempo")', ("warehouse", "postgres", "tempo", None)),  # a Postgres hook's schema is the database
+    ('MySqlHook(mysql_conn_id="shop", schema="sales")', ("shop", "mysql", None, "sales")),
+    ('BaseHook.get_hook(conn_id="wh")', ("wh", None, None, None)),
+    ('BaseHook.get_connection("wh").get_hook()', ("wh", None, None, None)),
+    ('DbApiHook.get_hook("wh")', ("wh", None, None, None)),
+    ('create_engine(BaseHook.get_connection("wh").get_uri())', ("wh", None, None, None)),
+    ('create_engine(PostgresHook(postgres_conn_id="wh").get_uri())', ("wh", "postgres", None, None)),
+    ('create_engine("postgresql+psycopg2://u@h/tempo")', (None, "postgres", "tempo", None)),
+    ('psycopg2.connect(host="h", dbname="tempo").cursor()', (None, "postgres", "tempo", None)),
+    ('snowflake.connector.connect(account="a", database="DB", schema="S")', (None, "snowflake", "DB", "S")),
+    ('WarehouseSQLHook(conn_id="custom")', ("custom", None, None, None)),
+])
+def test_ways_of_opening_a_database(opening: str, expected: tuple) -> None:
+    access = _run(f"def f():\n    db = {opening}\n    db.execute('INSERT INTO t SELECT 1')\n")
+    assert [(s.conn_id, s.dialect, s.database, s.schema) for s in access.sql] == [expected]
+
+
+def test_bigquery_hook_and_client() -> None:
+    source = '''
+def f():
+    hook = BigQueryHook(gcp_conn_id="bq", project_id="proj")
+    hook.insert_job(configuration={"query": {"query": "SELECT * FROM ds.src", "useLegacySql": False,
+                                             "destinationTable": {"datasetId": "ds", "tableId": "dst"}}})
+    client = hook.get_client()
+    client.query("DELETE FROM `proj.ds.old` WHERE TRUE")
+    client.load_table_from_uri("gs://b/*.csv", "proj.ds.loaded")
+    client.extract_table("proj.ds.out", "gs://b/out.csv")
+'''
+    access = _run(source)
+    assert _sql(access) == [("SELECT * FROM ds.src", "bigquery:query", "bq", "bigquery", "proj", None),
+                            ("DELETE FROM `proj.ds.old` WHERE TRUE", "hook:query", "bq", "bigquery", "proj", None)]
+    assert _direct(access) == [("proj.ds.dst", "write", "bigquery:query", "bq", "bigquery"),
+                               ("proj.ds.loaded", "write", "hook:load_table_from_uri", "bq", "bigquery"),
+                               ("proj.ds.out", "read", "hook:extract_table", "bq", "bigquery")]
+
+
+def test_values_airflow_passes_in() -> None:
+    source = '''
+def f(table, *args, ds=None, params=None, templates_dict=None, **context):
+    hook = PostgresHook(postgres_conn_id=context["conn"])
+    hook.run(f"INSERT INTO {params['schema']}.{table} SELECT * FROM raw.{table} WHERE d = '{ds}'")
+    hook.run(templates_dict["query"])
+    hook.run("DELETE FROM {schema}.{t} WHERE d < '{ts_nodash}'".format(**context, schema=params["schema"], t=args[0]))
+    hook.run(get_current_context()["templates_dict"]["file_query"])
+'''
+    args = {"op_args": ["orders", "archive"], "op_kwargs": {"conn": "{{ params.conn }}"},
+            "params": {"conn": "wh"}, "templates_dict": {"query": "SELECT '{{ ds }}' FROM raw.t", "file_query": "daily.sql"},
+            "templates_exts": [".sql"]}
+    access = _run(source, args)
+    assert [(s.sql.splitlines()[0], s.conn_id) for s in access.sql] == [
+        ("INSERT INTO mart.orders SELECT * FROM raw.orders WHERE d = '2024-01-15'", "wh"),
+        ("SELECT '2024-01-15' FROM raw.t", "wh"),
+        ("DELETE FROM mart.archive WHERE d < '20240115T000000'", "wh"),
+        ("-- daily revenue for 2024-01-15", "wh")]
+    assert not access.unresolved
+
+
+def test_loops_over_known_lists_and_branches_on_known_values() -> None:
+    source = '''
+TABLES = ["orders", "payments"]
+
+def f(full_refresh=False):
+    hook = PostgresHook(postgres_conn_id="wh")
+    for table in TABLES:
+        hook.run(f"INSERT INTO raw.{table} SELECT * FROM staging.{table}")
+    for name, target in {"a": "x"}.items():
+        hook.run(f"INSERT INTO mart.{target} SELECT 1")
+    if full_refresh:
+        hook.run("TRUNCATE mart.everything")
+    else:
+        hook.run("DELETE FROM mart.recent")
+'''
+    access = _run(source, scope={"TABLES": ["orders", "payments"]})
+    assert [s.sql for s in access.sql] == ["INSERT INTO raw.orders SELECT * FROM staging.orders",
+                                           "INSERT INTO raw.payments SELECT * FROM staging.payments",
+                                           "INSERT INTO mart.x SELECT 1", "DELETE FROM mart.recent"]
+    unknown = _run(source.replace("for table in TABLES", "for table in fetch_tables()"))
+    assert unknown.unresolved == ["SQL passed to run at line 106 is built at run time"]
+
+
+def test_variables_from_the_context_else_unresolved() -> None:
+    source = 'def f():\n    t = Variable.get("target")\n    PostgresHook(postgres_conn_id="wh").run(f"INSERT INTO {t} SELECT 1")\n'
+    assert [s.sql for s in _run(source, variables={"target": "mart.t"}).sql] == ["INSERT INTO mart.t SELECT 1"]
+    access = _run(source)
+    assert access.sql == [] and access.unresolved == ["SQL passed to run at line 102 is built at run time"]
+
+
+def test_lines_are_lines_of_the_dag_file_when_the_callable_is_there() -> None:
+    source = (DAGS / "etl.py").read_text().split("\n\n\n")[1]
+    access = _run(source, {"op_kwargs": {"table": "orders"}}, name="load_orders")
+    assert [(s.sql, s.line) for s in access.sql] == [("INSERT INTO mart.orders SELECT * FROM raw.orders WHERE day = '2024-01-15'", 8)]
+    assert access.unresolved == ["SQL passed to run at line 9 is built at run time"]
+
+
+def test_sql_on_a_connection_overlay_cannot_identify() -> None:
+    access = _run("def f(conn):\n    cur = conn.cursor()\n    cur.execute('UPDATE mart.a SET x = 1')\n    cur.execute(some_sql)\n")
+    assert [(s.sql, s.conn_id) for s in access.sql] == [("UPDATE mart.a SET x = 1", None)]
+    assert access.unresolved == ["the connection execute at line 102 runs SQL on is not known"]
+
+
+@pytest.mark.parametrize("source", [
+    "def f():\n    return 1\n",
+    'def f():\n    HttpHook(http_conn_id="api").run("v1/items")\n    S3Hook(aws_conn_id="aws").load_file("/tmp/x", "k")\n',
+    'def f():\n    session.query(User).all()\n    logging.info("SELECT statements are counted")\n',
+    'def f():\n    token = BaseHook.get_connection("api").password\n',
+])
+def test_callables_without_database_calls_touch_no_table(source: str) -> None:
+    access = _run(source)
+    assert access.no_data and not access.sql and not access.unresolved
+
+
+def test_a_connection_with_no_sql_found_is_not_no_data() -> None:
+    access = _run('def f():\n    hook = PostgresHook(postgres_conn_id="wh")\n    helper(hook.get_conn())\n')
+    assert not access.no_data
+    assert access.unresolved == ["the callable opens a database connection (PostgresHook at line 101) but overlay found no SQL it runs"]
+
+
+@pytest.mark.parametrize("operator", ["@task", "@task.virtualenv", "@task.branch", "@task.short_circuit", "BranchPythonOperator",
+                                      "ShortCircuitOperator", "PythonVirtualenvOperator", "ExternalPythonOperator", "PythonSensor",
+                                      "_PythonDecoratedOperator", "@task.docker", "@task.kubernetes"])
+def test_every_python_flavour_is_analysed(operator: str) -> None:
+    access = _run('def f():\n    PostgresHook(postgres_conn_id="wh").run("TRUNCATE mart.a")\n', operator=operator)
+    assert [s.sql for s in access.sql] == ["TRUNCATE mart.a"]
+
+
+def test_missing_or_broken_callable_source() -> None:
+    assert _run(None).unresolved == ["source of the python callable of t is not available"]  # type: ignore[arg-type]
+    assert _run("def f(:\n").unresolved[0].startswith("callable source does not parse")
