@@ -130,3 +130,23 @@ def test_manifest_cache_reloads_a_changed_manifest(tmp_path: Path) -> None:
     os.utime(path, (path.stat().st_mtime + 10, path.stat().st_mtime + 10))
     with pytest.raises(DbtError, match="cannot be read"):
         resolve_dbt(["dbt", "run", "--project-dir", str(project)], None, cache=cache)
+
+
+@pytest.mark.parametrize(("operator", "args", "writes"), [
+    ("DbtRunLocalOperator", {"project_dir": str(PROJECT), "select": ["stg_orders"]}, ["analytics.staging.stg_orders"]),
+    ("DbtBuildKubernetesOperator", {"project_dir": str(PROJECT), "dbt_cmd_flags": ["--select", "+stg_customers"]},
+     ["analytics.seeds.country_codes", "analytics.staging.stg_customers"]),
+    ("DbtSeedLocalOperator", {"project_dir": str(PROJECT)}, ["analytics.seeds.country_codes"]),
+    ("DbtRunOperator", {"dir": str(PROJECT), "models": "tag:nightly", "exclude": "rpt_exec"}, ["analytics.marts.fct_revenue"]),
+    ("DbtSnapshotOperator", {"dir": str(PROJECT)}, ["analytics.snapshots.orders_snapshot"]),
+])
+def test_dbt_operators_run_the_command_they_stand_for(operator: str, args: dict, writes: list[str]) -> None:
+    access = extract_task(TaskSpec("d", "t", operator, DAG.file, 5, args=args), DAG, ExtractContext())
+    assert sorted(d.table for d in access.direct if d.mode == "write") == writes and not access.unresolved
+
+
+def test_dbt_operators_without_tables_or_project() -> None:
+    test = extract_task(TaskSpec("d", "t", "DbtTestLocalOperator", DAG.file, 5, args={"project_dir": str(PROJECT)}), DAG, ExtractContext())
+    assert test.no_data and not test.unresolved
+    lost = extract_task(TaskSpec("d", "t", "DbtRunLocalOperator", DAG.file, 5, args={"select": ["x"]}), DAG, ExtractContext())
+    assert lost.unresolved == ["dbt run without --project-dir and no known working folder: its project is not known"]

@@ -146,14 +146,15 @@ def f(full_refresh=False):
                                            "INSERT INTO raw.payments SELECT * FROM staging.payments",
                                            "INSERT INTO mart.x SELECT 1", "DELETE FROM mart.recent"]
     unknown = _run(source.replace("for table in TABLES", "for table in fetch_tables()"))
-    assert unknown.unresolved == ["SQL passed to run at line 106 is built at run time"]
+    assert unknown.unresolved == ["SQL passed to run at line 106 is built at run time (table: each item of the result of fetch_tables())"]
 
 
 def test_variables_from_the_context_else_unresolved() -> None:
     source = 'def f():\n    t = Variable.get("target")\n    PostgresHook(postgres_conn_id="wh").run(f"INSERT INTO {t} SELECT 1")\n'
     assert [s.sql for s in _run(source, variables={"target": "mart.t"}).sql] == ["INSERT INTO mart.t SELECT 1"]
     access = _run(source)
-    assert access.sql == [] and access.unresolved == ["SQL passed to run at line 102 is built at run time"]
+    assert access.sql == [] and access.unresolved == [
+        "SQL passed to run at line 102 is built at run time (t: Airflow Variable 'target', not among the scan's variables)"]
 
 
 def test_lines_are_lines_of_the_dag_file_when_the_callable_is_there() -> None:
@@ -197,3 +198,11 @@ def test_every_python_flavour_is_analysed(operator: str) -> None:
 def test_missing_or_broken_callable_source() -> None:
     assert _run(None).unresolved == ["source of the python callable of t is not available"]  # type: ignore[arg-type]
     assert _run("def f(:\n").unresolved[0].startswith("callable source does not parse")
+
+
+def test_reasons_say_which_value_is_unknown() -> None:
+    access = _run('def f(table, ti=None):\n    h = PostgresHook("wh")\n    h.run(f"DELETE FROM {table}")\n'
+                  '    q = ti.xcom_pull("build")\n    h.run(q)\n')
+    assert access.unresolved == [
+        "SQL passed to run at line 102 is built at run time (table: a parameter with no value before run time)",
+        "SQL passed to run at line 104 is built at run time (q: the result of ti.xcom_pull())"]

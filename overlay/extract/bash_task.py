@@ -9,12 +9,10 @@ The command is rendered (a ``.sh``/``.bash`` value is a template file, as in Air
 from __future__ import annotations
 
 import os
-from typing import Any
-
-from overlay.extract import dbt
 from overlay.extract.bash import ShellCommands, ShellSql, parse_commands
 from overlay.extract.bqnames import bq_table, legacy_to_standard
 from overlay.extract.context import TaskState
+from overlay.extract.dbt_task import run_dbt
 from overlay.extract.rules import OperatorRule
 from overlay.extract.sources import Target, add_source, file_source, normalize_markers
 from overlay.extract.sql_operators import fill_from_body
@@ -29,7 +27,7 @@ def bash_operator(t: TaskState, rule: OperatorRule) -> None:
     command = _command(t, arg, rule.template_ext)
     if command is None:
         return
-    cwd = _folder(t, t.text("cwd"), None)
+    cwd = t.folder(t.text("cwd"), None)
     env = {k: str(v) for k, v in (t.value("env") or {}).items()} if isinstance(t.value("env"), dict) else {}
     parsed = parse_commands(command, env, cwd)
     _follow_scripts(t, parsed, env, cwd)
@@ -38,7 +36,7 @@ def bash_operator(t: TaskState, rule: OperatorRule) -> None:
     for item in parsed.sql:
         _shell_sql(t, item, cwd)
     for call in parsed.dbt:
-        _dbt(t, call, cwd)
+        run_dbt(t, call.argv, t.folder(call.cwd, cwd), call.env)
     if not t.found_anything:
         t.access.no_data = True
 
@@ -62,23 +60,11 @@ def _command(t: TaskState, arg: str, template_ext: tuple[str, ...]) -> str | Non
     return t.render(value, arg)
 
 
-def _folder(t: TaskState, path: str | None, base: str | None) -> str | None:
-    """An absolute folder for ``path`` (relative to ``base``, else to the DAG file's folder)."""
-    if not path:
-        return base
-    if os.path.isabs(path):
-        return os.path.normpath(path)
-    for root in [base, t.renderer.folder, *t.ctx.roots]:
-        if root and os.path.isdir(os.path.join(root, path)):
-            return os.path.normpath(os.path.join(root, path))
-    return os.path.normpath(os.path.join(base or t.renderer.folder, path))
-
-
 def _follow_scripts(t: TaskState, parsed: ShellCommands, env: dict[str, str], cwd: str | None, depth: int = 0) -> None:
     """Scripts the command runs (``bash load.sh``, ``./load.sh``) are read and parsed in place."""
     scripts, parsed.scripts = parsed.scripts, []
     for script, folder in scripts:
-        base = _folder(t, folder, cwd)
+        base = t.folder(folder, cwd)
         path = t.renderer.find_file(script, [base] if base else [])
         if path is None or depth >= _MAX_SCRIPTS:
             parsed.other.append(os.path.basename(script))
@@ -97,7 +83,7 @@ def _shell_sql(t: TaskState, item: ShellSql, cwd: str | None) -> None:
     if item.sql:
         add_source(t, SqlSource(normalize_markers(item.sql), origin, line=t.spec.line), target, item.legacy_sql)
     elif item.file:
-        folder = _folder(t, item.cwd, cwd)
+        folder = t.folder(item.cwd, cwd)
         path = t.renderer.find_file(item.file, [folder] if folder else [])
         if path is None:
             t.unresolved(f"{item.client}: SQL file {item.file!r} not found (line {t.spec.line})")
@@ -113,35 +99,6 @@ def _shell_sql(t: TaskState, item: ShellSql, cwd: str | None) -> None:
         t.add_direct(_bq_name(name, item.database), "read", origin, None, item.dialect)
 
 
-def _absolute_project_dir(t: TaskState, arg: str, folder: str | None) -> str:
-    if arg.startswith("--project-dir="):
-        return f"--project-dir={_folder(t, arg.split('=', 1)[1], folder)}"
-    return arg
-
-
 def _bq_name(name: str, project: str | None) -> str:
     name = bq_table(legacy_to_standard(name))
     return f"{project}.{name}" if project and name.count(".") == 1 else name
-
-
-def _dbt(t: TaskState, call: Any, cwd: str | None) -> None:
-    folder = _folder(t, call.cwd, cwd)
-    argv = [_absolute_project_dir(t, a, folder) for a in call.argv]
-    for i, arg in enumerate(argv[:-1]):
-        if arg == "--project-dir":
-            argv[i + 1] = _folder(t, argv[i + 1], folder) or argv[i + 1]
-    try:
-        invocation = dbt.resolve_dbt(argv, folder, cache=t.ctx.dbt_manifests, env=call.env)
-    except dbt.DbtError as e:
-        t.unresolved(str(e))
-        return
-    if invocation is None:
-        return
-    t.access.files.append(invocation.manifest_path)
-    for model in invocation.models:
-        origin = f"dbt:{model.unique_id}"
-        t.add_direct(model.writes, "write", origin, None, invocation.dialect, group=model.unique_id)
-        for parent in model.reads:
-            t.add_direct(parent, "read", origin, None, invocation.dialect, group=model.unique_id)
-    if not invocation.models:
-        t.unresolved(f"dbt selection `{' '.join(argv[1:])}` matches no model in {invocation.manifest_path}")

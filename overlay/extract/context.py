@@ -100,6 +100,17 @@ class TaskState:
                 return value
         return None
 
+    def folder(self, path: str | None, base: str | None = None) -> str | None:
+        """An absolute folder for ``path``: relative to ``base``, else to the DAG file's folder or a scanned root."""
+        if not path:
+            return base
+        if os.path.isabs(path):
+            return os.path.normpath(path)
+        for root in [base, self.renderer.folder, *self.ctx.roots]:
+            if root and os.path.isdir(os.path.join(root, path)):
+                return os.path.normpath(os.path.join(root, path))
+        return os.path.normpath(os.path.join(base or self.renderer.folder, path))
+
     def unresolved(self, reason: str) -> None:
         if reason not in self.access.unresolved:
             self.access.unresolved.append(reason)

@@ -29,7 +29,7 @@ _SQLISH = re.compile(r"(?i)sql|db|warehouse|postgres|snowflake|redshift|bigquery
 HOOK_CONN_ARGS = ("postgres_conn_id", "snowflake_conn_id", "gcp_conn_id", "bigquery_conn_id", "mysql_conn_id", "mssql_conn_id",
                   "redshift_conn_id", "trino_conn_id", "presto_conn_id", "databricks_conn_id", "oracle_conn_id", "sqlite_conn_id",
                   "vertica_conn_id", "jdbc_conn_id", "odbc_conn_id", "hiveserver2_conn_id", "exasol_conn_id", "teradata_conn_id",
-                  "conn_id", "conn_name_attr")
+                  "conn_id")
 DRIVERS: dict[str, str | None] = {
     "psycopg2.connect": "postgres", "psycopg.connect": "postgres", "pg8000.connect": "postgres", "pymysql.connect": "mysql",
     "MySQLdb.connect": "mysql", "mysql.connector.connect": "mysql", "snowflake.connector.connect": "snowflake",

@@ -63,6 +63,8 @@ def analyze_callable(source: str, op_kwargs: dict[str, Any] | None = None, modul
     context = context or {}
     scope = bind_parameters(fn, op_args or [], op_kwargs or {}, context, module_scope or {})
     analyzer = _Analyzer(CallableEvaluator(scope, variables or {}, context), first_line)
+    analyzer.why.update({name: "a parameter with no value before run time" for name, value in scope.items()
+                         if value is UNKNOWN and name not in (module_scope or {})})
     analyzer.block(fn.body if fn is not None else tree.body, 0)
     return analyzer.access
 
@@ -71,6 +73,7 @@ class _Analyzer:
     def __init__(self, ev: CallableEvaluator, first_line: int) -> None:
         self.ev, self.scope, self.first_line = ev, ev.scope, first_line
         self.handles: dict[str, Handle] = {}
+        self.why: dict[str, str] = {}  # names whose value is unknown -> why, for the reasons given
         self.access = CallableAccess()
         self.seen: set[tuple[int, str]] = set()
 
@@ -132,6 +135,8 @@ class _Analyzer:
                 self.block(stmt.body, depth + 1)
         else:
             self.bind(stmt.target, UNKNOWN)
+            if isinstance(stmt.target, ast.Name):
+                self.why[stmt.target.id] = f"each item of {self.explain(stmt.iter)}"
             self.block(stmt.body, depth + 1)
         self.block(stmt.orelse, depth)
 
@@ -150,7 +155,26 @@ class _Analyzer:
             self.handles[target.id] = handle
             self.scope[target.id] = UNKNOWN
         else:
-            self.bind(target, self.ev.eval(value))
+            result = self.ev.eval(value)
+            self.bind(target, result)
+            if isinstance(target, ast.Name) and not is_known(result):
+                self.why[target.id] = self.explain(value)
+            elif isinstance(target, ast.Name):
+                self.why.pop(target.id, None)
+
+    def explain(self, node: ast.expr) -> str:
+        """Why an expression's value is not known before run time."""
+        if isinstance(node, ast.Call):
+            name = hooks.callee(node.func)
+            if name.endswith("Variable.get") and node.args and isinstance(self.ev.eval(node.args[0]), str):
+                return f"Airflow Variable {self.ev.eval(node.args[0])!r}, not among the scan's variables"
+            return f"the result of {name or 'a call'}()"
+        names = [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in self.why]
+        return self.why[names[0]] if names else "a value known only at run time"
+
+    def unknown_names(self, node: ast.expr | None) -> str:
+        names = list(dict.fromkeys(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in self.why)) if node else []
+        return f" ({'; '.join(f'{n}: {self.why[n]}' for n in names)})" if names else ""
 
     def handle_of(self, node: ast.expr | None) -> Handle | None:
         return hooks.handle_of(node, self.ev, self.handles)
@@ -189,7 +213,8 @@ class _Analyzer:
             else:
                 self.access.unresolved.append(f"job configuration passed to {method} at line {line} is built at run time")
             return
-        value = self.ev.eval(hooks.argument(call, spec.position, spec.keywords))
+        node = hooks.argument(call, spec.position, spec.keywords)
+        value = self.ev.eval(node)
         if spec.kind == "sql":
             if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
                 value = ";\n".join(value)
@@ -197,7 +222,7 @@ class _Analyzer:
                 if not any(s.sql == value and s.line == line for s in self.access.sql):
                     self.access.sql.append(HookSql(value, handle, line, method))
             else:
-                self.access.unresolved.append(f"SQL passed to {method} at line {line} is built at run time")
+                self.access.unresolved.append(f"SQL passed to {method} at line {line} is built at run time{self.unknown_names(node)}")
             return
         schema = self.ev.eval(hooks.argument(call, None, ("schema",)))
         names = value if isinstance(value, (list, tuple)) and spec.many else [value]

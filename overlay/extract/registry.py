@@ -9,6 +9,7 @@ from __future__ import annotations
 from overlay.extract.bash_task import bash_operator
 from overlay.extract.bigquery import insert_job
 from overlay.extract.context import TaskState
+from overlay.extract.dbt_task import dbt_operator
 from overlay.extract.python_task import python_operator
 from overlay.extract.rules import OperatorRule, SqlArg, TableArg
 from overlay.extract.sql_operators import decorated_sql, sql_and_tables
@@ -30,8 +31,9 @@ def sql(dialect: str | None, conn: tuple[str, ...], *, args: tuple[str, ...] = (
         schema: tuple[str, ...] = (), hook: str | None = "hook_params", ext: tuple[str, ...] = SQL_EXT,
         tables: tuple[TableArg, ...] = (), extra: tuple[SqlArg, ...] = (), project: str | None = None,
         legacy: str | None = None) -> OperatorRule:
-    return OperatorRule(sql_and_tables, args, conn, dialect, ext, database, schema, hook, tables, extra, project, legacy,
-                        legacy_sql_default=legacy is not None)
+    return OperatorRule(sql_and_tables, sql_args=args, conn_args=conn, dialect=dialect, template_ext=ext, database_args=database,
+                        schema_args=schema, hook_params_arg=hook, tables=tables, extra_sql=extra, project_arg=project,
+                        legacy_sql_arg=legacy, legacy_sql_default=legacy is not None)
 
 
 def table_check(dialect: str | None, conn: tuple[str, ...], project: str | None = None) -> OperatorRule:
@@ -89,8 +91,8 @@ SQL_OPERATORS: dict[str, OperatorRule] = {
                                         tables=(TableArg(("destination_dataset_table",), "write"),)),
     "BigQueryInsertJobOperator": OperatorRule(insert_job, conn_args=_GCP, dialect="bigquery", template_ext=(".json", ".sql"),
                                               project_arg="project_id"),
-    "@task.sql": OperatorRule(decorated_sql, ("sql",), ("conn_id",), None, (".sql", ".json"), ("database",), (), "hook_params",
-                              body_arg="sql"),
+    "@task.sql": OperatorRule(decorated_sql, sql_args=("sql",), conn_args=("conn_id",), template_ext=(".sql", ".json"),
+                              database_args=("database",), hook_params_arg="hook_params", body_arg="sql"),
 }
 SQL_OPERATORS["_SQLDecoratedOperator"] = SQL_OPERATORS["@task.sql"]
 
@@ -165,6 +167,13 @@ SHELL_OPERATORS: dict[str, OperatorRule] = {
 }
 SHELL_OPERATORS["_BashDecoratedOperator"] = SHELL_OPERATORS["@task.bash"]
 
+# dbt operators: Cosmos names them Dbt<Command><ExecutionMode>Operator, airflow-dbt Dbt<Command>Operator
+_DBT_COMMANDS = {"Run": "run", "Build": "build", "Seed": "seed", "Snapshot": "snapshot", "Test": "test", "RunOperation": "run-operation",
+                 "Ls": "ls", "Compile": "compile", "Deps": "deps", "Source": "source", "Clone": "clone", "Docs": "docs"}
+_DBT_MODES = ("", "Local", "Virtualenv", "Docker", "Kubernetes", "AwsEks", "AzureContainerInstance", "GcpCloudRunJob", "AwsEcs")
+DBT_OPERATORS: dict[str, OperatorRule] = {f"Dbt{name}{mode}Operator": OperatorRule(dbt_operator, command=command)
+                                          for name, command in _DBT_COMMANDS.items() for mode in _DBT_MODES}
+
 PYTHON_OPERATORS: dict[str, OperatorRule] = {name: _PYTHON for name in (
     "PythonOperator", "BranchPythonOperator", "ShortCircuitOperator", "PythonVirtualenvOperator", "BranchPythonVirtualenvOperator",
     "ExternalPythonOperator", "BranchExternalPythonOperator", "PythonSensor", "@task", "_PythonDecoratedOperator",
@@ -182,7 +191,7 @@ NO_DATA_OPERATORS: dict[str, OperatorRule] = {name: _NO_DATA for name in (
     "HITLEntryOperator", "LocalFilesystemToS3Operator", "LocalFilesystemToGCSOperator")}
 
 OPERATORS: dict[str, OperatorRule] = {**SQL_OPERATORS, **CHECK_OPERATORS, **TRANSFER_OPERATORS, **SHELL_OPERATORS,
-                                      **PYTHON_OPERATORS, **NO_DATA_OPERATORS}
+                                      **DBT_OPERATORS, **PYTHON_OPERATORS, **NO_DATA_OPERATORS}
 
 
 def rule_for(operator: str) -> OperatorRule | None:

@@ -57,3 +57,4 @@ class OperatorRule:
     legacy_sql_arg: str | None = None  # BigQuery: argument that turns legacy SQL on
     legacy_sql_default: bool = False
     body_arg: str | None = None  # @task.sql/@task.bash: the argument the decorated function returns
+    command: str | None = None  # dbt operators: the dbt command they run

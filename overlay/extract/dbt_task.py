@@ -1,0 +1,70 @@
+"""dbt runs as task access: from ``dbt`` in bash commands, and from dbt operators (Cosmos, airflow-dbt).
+
+Each model a command builds writes its relation and reads its inputs, grouped by the model's
+unique_id so only a model's own inputs feed it. Operators are turned into the command they run
+(``DbtRunLocalOperator(select=[...], project_dir=...)`` -> ``dbt run --select ... --project-dir ...``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from overlay.extract import dbt
+from overlay.extract.context import TaskState
+from overlay.extract.rules import OperatorRule
+
+# argument -> dbt option, for dbt operators (Cosmos: project_dir, select, exclude, selector, models, dbt_cmd_flags;
+# airflow-dbt: dir, models, select, exclude, selector)
+_SELECTION_ARGS = (("select", "--select"), ("models", "--select"), ("exclude", "--exclude"), ("selector", "--selector"))
+
+
+def run_dbt(t: TaskState, argv: list[str], folder: str | None, env: dict[str, str]) -> None:
+    argv = list(argv)
+    for i, arg in enumerate(argv):
+        if arg.startswith("--project-dir="):
+            argv[i] = f"--project-dir={t.folder(arg.split('=', 1)[1], folder)}"
+        elif arg == "--project-dir" and i + 1 < len(argv):
+            argv[i + 1] = t.folder(argv[i + 1], folder) or argv[i + 1]
+    try:
+        invocation = dbt.resolve_dbt(argv, folder, cache=t.ctx.dbt_manifests, env=env)
+    except dbt.DbtError as e:
+        t.unresolved(str(e))
+        return
+    if invocation is None:
+        return
+    t.access.files.append(invocation.manifest_path)
+    for model in invocation.models:
+        origin = f"dbt:{model.unique_id}"
+        t.add_direct(model.writes, "write", origin, None, invocation.dialect, group=model.unique_id)
+        for parent in model.reads:
+            t.add_direct(parent, "read", origin, None, invocation.dialect, group=model.unique_id)
+    if not invocation.models:
+        t.unresolved(f"dbt selection `{' '.join(argv[1:])}` matches no model in {invocation.manifest_path}")
+
+
+def dbt_operator(t: TaskState, rule: OperatorRule) -> None:
+    argv = ["dbt", rule.command or "run"]
+    for arg, option in _SELECTION_ARGS:
+        if t.is_unknown(arg):
+            t.unresolved(f"{t.operator}: `{arg}` is not known statically (line {t.spec.line})")
+            return
+        for value in _words(t, t.value(arg)):
+            argv += [option, value]
+    argv += _words(t, t.value("dbt_cmd_flags"))
+    project = t.text("project_dir") or t.text("dir")
+    if project:
+        argv += ["--project-dir", t.folder(project) or project]
+    env = t.value("env")
+    run_dbt(t, argv, None, {k: str(v) for k, v in env.items()} if isinstance(env, dict) else {})
+    if not t.found_anything:
+        t.access.no_data = True
+
+
+def _words(t: TaskState, value: Any) -> list[str]:
+    items = value if isinstance(value, (list, tuple)) else [value]
+    words: list[str] = []
+    for item in items:
+        if isinstance(item, str) and item.strip():
+            rendered = t.render(item, "dbt argument")
+            words.extend((rendered or item).split())
+    return words
