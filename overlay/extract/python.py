@@ -21,7 +21,8 @@ from overlay.extract import hooks
 from overlay.extract.hooks import Handle
 from overlay.extract.python_eval import CallableEvaluator, bind_parameters, first_function, returned_text
 
-_MAX_UNROLL = 50
+_MAX_UNROLL = 50  # items of one loop
+_UNROLL_BUDGET = 500  # loop bodies walked per callable, nested loops included
 
 
 @dataclass
@@ -76,6 +77,7 @@ class _Analyzer:
         self.why: dict[str, str] = {}  # names whose value is unknown -> why, for the reasons given
         self.access = CallableAccess()
         self.seen: set[tuple[int, str]] = set()
+        self.budget = _UNROLL_BUDGET
 
     def line(self, node: ast.AST) -> int:
         return self.first_line + getattr(node, "lineno", 1) - 1
@@ -129,14 +131,16 @@ class _Analyzer:
         values = self.ev.eval(stmt.iter)
         if isinstance(values, dict):
             values = list(values)
-        if isinstance(values, (list, tuple)) and is_known(values) and 0 < len(values) <= _MAX_UNROLL and depth < 3:
+        if isinstance(values, (list, tuple)) and is_known(values) and 0 < len(values) <= min(_MAX_UNROLL, self.budget):
+            self.budget -= len(values)
             for value in values:
                 self.bind(stmt.target, value)
                 self.block(stmt.body, depth + 1)
         else:
             self.bind(stmt.target, UNKNOWN)
             if isinstance(stmt.target, ast.Name):
-                self.why[stmt.target.id] = f"each item of {self.explain(stmt.iter)}"
+                known = isinstance(values, (list, tuple)) and is_known(values)
+                self.why[stmt.target.id] = "each item of a loop too long to follow" if known else f"each item of {self.explain(stmt.iter)}"
             self.block(stmt.body, depth + 1)
         self.block(stmt.orelse, depth)
 

@@ -26,6 +26,7 @@ _EXPRESSION_ONLY = re.compile(r"(?:[^{]|\{(?![{%#]))*(?:\{\{(?!-)[^{}]*?(?<!-)\}
 _EXPRESSION = re.compile(r"((?:[^{]|\{(?!\{))*)(?:\{\{(.*?)\}\}|$)", re.S)
 _MISSING = re.compile(r"No (filter|test) named '([^']+)'")
 _MAX_REPEAT = 1_000_000
+_MAX_RANGE_TOTAL = 100_000
 _TEMPLATE_NAME = "<template>"
 
 
@@ -99,7 +100,7 @@ class Renderer:
     def _render_template(self, text: str, context: dict[str, Any]) -> str:
         for _ in range(8):  # each round registers one filter/test the template uses and Airflow would have
             try:
-                return self.env.from_string(text).render(context)
+                return self.env.from_string(text).render({**context, "range": _budgeted_range()})
             except (jinja2.TemplateAssertionError, jinja2.TemplateRuntimeError) as e:
                 missing = _MISSING.search(str(e))
                 if not missing:
@@ -139,6 +140,20 @@ def _error(e: Exception) -> TemplateError:
     if isinstance(e, jinja2.TemplateNotFound):
         return TemplateError(f"template not found: {e.name}", None, _template_line(e))
     return TemplateError(f"template does not render: {type(e).__name__}: {e}", None, _template_line(e))
+
+
+def _budgeted_range() -> Any:
+    """``range`` for one render: all ranges together stay under ``_MAX_RANGE_TOTAL`` items (nested loops too)."""
+    used = [0]
+
+    def limited(*args: int) -> range:
+        values = range(*args)
+        used[0] += len(values)
+        if used[0] > _MAX_RANGE_TOTAL:
+            raise SecurityError("ranges too large for a template")
+        return values
+
+    return limited
 
 
 def _passthrough(value: Any, *args: Any, **kwargs: Any) -> Any:
