@@ -99,6 +99,7 @@ def test_psql_files_relative_to_cd_and_cwd_then_like_templates() -> None:
 def test_bash_command_template_file_and_scripts_it_runs() -> None:
     template = _bash("scripts/templated.sh")  # Airflow loads it as a template: Jinja is rendered
     assert _sql(template) == [("DELETE FROM mart.sessions WHERE day = '2024-01-15'", "postgres", "tempo", None)]
+    assert template.files == [str(DAGS / "scripts" / "templated.sh")]
     script = _bash("bash scripts/load.sh ")  # run by bash: variables expand, files are relative to the script
     assert _sql(script) == [("INSERT INTO mart.sessions SELECT * FROM raw.sessions", "postgres", "tempo", None),
                             ("COPY (SELECT * FROM mart.daily_revenue) TO STDOUT WITH CSV", "postgres", "tempo", None)]

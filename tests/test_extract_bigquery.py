@@ -55,6 +55,7 @@ def test_configuration_from_a_json_template_file() -> None:
     access = _job("job.json", params={"project": "proj"})
     assert [s.sql for s in access.sql] == ["SELECT * FROM `proj.raw.events` WHERE day = '2024-01-15'"]
     assert _direct(access) == [("proj.mart.events_daily", "write", "bigquery:query")]
+    assert access.files == [str(FIXTURES / "searchpath" / "job.json")]  # a rescan notices when it changes
 
 
 def test_configuration_problems_are_unresolved() -> None:

@@ -9,6 +9,7 @@ The command is rendered (a ``.sh``/``.bash`` value is a template file, as in Air
 from __future__ import annotations
 
 import os
+
 from overlay.extract.bash import ShellCommands, ShellSql, parse_commands
 from overlay.extract.bqnames import bq_table, legacy_to_standard
 from overlay.extract.context import TaskState
@@ -16,6 +17,7 @@ from overlay.extract.dbt_task import run_dbt
 from overlay.extract.rules import OperatorRule
 from overlay.extract.sources import Target, add_source, file_source, normalize_markers
 from overlay.extract.sql_operators import fill_from_body
+from overlay.extract.templates import TemplateError
 from overlay.model import SqlSource
 
 _MAX_SCRIPTS = 3
@@ -55,8 +57,12 @@ def _command(t: TaskState, arg: str, template_ext: tuple[str, ...]) -> str | Non
                 if " " in name else ""
             t.unresolved(f"bash script {name!r} not found in template_searchpath or the DAG folder (line {t.spec.line}){hint}")
             return None
-        source = file_source(t, path, f"bash_file:{name}")
-        return source.sql if source is not None else None
+        t.depends_on(path)
+        try:
+            return t.renderer.render_file(path, t.params(), t.spec.task_id)
+        except TemplateError as e:
+            t.unresolved(f"{e.file or path}:{e.line or 1}: {e}")
+            return None
     return t.render(value, arg)
 
 
@@ -69,7 +75,7 @@ def _follow_scripts(t: TaskState, parsed: ShellCommands, env: dict[str, str], cw
         if path is None or depth >= _MAX_SCRIPTS:
             parsed.other.append(os.path.basename(script))
             continue
-        t.access.files.append(path)
+        t.depends_on(path)
         with open(path, encoding="utf-8", errors="replace") as f:
             inner = parse_commands(f.read(), env, os.path.dirname(path))
         _follow_scripts(t, inner, env, os.path.dirname(path), depth + 1)

@@ -62,7 +62,9 @@ def _configuration(t: TaskState, rule: OperatorRule) -> dict[str, Any] | None:
         if path is None:
             t.unresolved(f"{t.operator}: configuration file {config.strip()!r} not found in template_searchpath or the DAG folder")
             return None
-        text = t.render(open(path, encoding="utf-8", errors="replace").read(), f"configuration file {path}")
+        t.depends_on(path)
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = t.render(f.read(), f"configuration file {path}")
         try:
             config = json.loads(text) if text is not None else None
         except ValueError as e:

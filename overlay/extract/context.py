@@ -111,6 +111,11 @@ class TaskState:
                 return os.path.normpath(os.path.join(root, path))
         return os.path.normpath(os.path.join(base or self.renderer.folder, path))
 
+    def depends_on(self, path: str) -> None:
+        """A file the result was read from besides SQL files (scripts, manifests, job configurations)."""
+        if path not in self.access.files:
+            self.access.files.append(path)
+
     def unresolved(self, reason: str) -> None:
         if reason not in self.access.unresolved:
             self.access.unresolved.append(reason)

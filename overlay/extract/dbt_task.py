@@ -32,7 +32,7 @@ def run_dbt(t: TaskState, argv: list[str], folder: str | None, env: dict[str, st
         return
     if invocation is None:
         return
-    t.access.files.append(invocation.manifest_path)
+    t.depends_on(invocation.manifest_path)
     for model in invocation.models:
         origin = f"dbt:{model.unique_id}"
         t.add_direct(model.writes, "write", origin, None, invocation.dialect, group=model.unique_id)

@@ -81,7 +81,10 @@ def _data_context(t: TaskState) -> dict[str, Any]:
 def _template_value(t: TaskState, value: Any, exts: tuple[str, ...]) -> Any:
     if isinstance(value, str) and exts and value.strip().endswith(exts):
         path = t.renderer.find_file(value.strip())
-        source = file_source(t, path, f"templates_dict:{value.strip()}") if path else None
+        if path is None:
+            return value
+        t.depends_on(path)
+        source = file_source(t, path, f"templates_dict:{value.strip()}")
         return source.sql if source is not None else value
     return _rendered(t, value)
 
