@@ -68,7 +68,8 @@ def print_scan(outcome, elapsed: float, checkout: Path) -> None:  # noqa: ANN001
     print(f"files {len(result.files)} · DAGs {len(result.dags)} · tasks {cov.tasks} · assets {len(result.assets)} · "
           f"file errors {len(result.errors)} · scan {elapsed:.2f}s")
     print(f"status     resolved {cov.resolved} · partial {cov.partial} · unresolved {cov.unresolved} · no_data {cov.no_data}")
-    print(f"coverage   {cov.resolved}/{cov.touching_data} tasks that touch data resolved ({cov.resolved_share:.1%})")
+    share = f"{cov.resolved_share:.1%}" if cov.touching_data else "no task touches data"
+    print(f"coverage   {cov.resolved}/{cov.touching_data} tasks that touch data resolved ({share})")
     if cov.reasons:
         print("top reasons (tasks · reason · one example)")
         for r in cov.reasons:
