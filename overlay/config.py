@@ -163,6 +163,8 @@ def _lint(raw: Any, where: str) -> dict[str, Any]:
     if not isinstance(raw, dict) or set(raw) - {"severity", "ignore"}:
         raise ConfigError(f"{where}: `lint` takes `severity` (rule -> error|warning|info|off) and `ignore` ([{{rule, match}}])")
     severity = raw.get("severity") or {}
+    if isinstance(severity, dict):  # YAML reads a bare `off` as false
+        severity = {k: "off" if v is False else v for k, v in severity.items()}
     if not isinstance(severity, dict) or any(str(v) not in levels for v in severity.values()):
         raise ConfigError(f"{where}: `lint.severity` maps a rule to one of {', '.join(sorted(levels))}")
     ignore = raw.get("ignore") or []

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import networkx as nx
+
 from overlay.graph import cross_dag_links, graph_from_scan
 from overlay.model import DagSpec, ResolvedTask, ScanResult
 from overlay.review.sqltext import sql_diff
@@ -90,7 +92,8 @@ class ChangeSet:
         return [d for d in self.dags if d.kind == "changed" and d.schedule_before != d.schedule_after]
 
 
-def compare(base: ScanResult, head: ScanResult) -> ChangeSet:
+def compare(base: ScanResult, head: ScanResult, base_graph: nx.MultiDiGraph | None = None,
+            head_graph: nx.MultiDiGraph | None = None) -> ChangeSet:
     changes = ChangeSet()
     before, after = _tasks(base), _tasks(head)
     for ref in sorted(before.keys() | after.keys()):
@@ -104,7 +107,8 @@ def compare(base: ScanResult, head: ScanResult) -> ChangeSet:
     base_assets, head_assets = {a.key for a in base.assets}, {a.key for a in head.assets}
     changes.assets_added = sorted(head_assets - base_assets)
     changes.assets_removed = sorted(base_assets - head_assets)
-    changes.links = _link_changes(base, head)
+    changes.links = _link_changes(base_graph if base_graph is not None else graph_from_scan(base),
+                                  head_graph if head_graph is not None else graph_from_scan(head))
     return changes
 
 
@@ -160,9 +164,9 @@ def _dag_changes(before: dict[str, DagSpec], after: dict[str, DagSpec], tasks: l
     return out
 
 
-def _link_changes(base: ScanResult, head: ScanResult) -> list[LinkChange]:
-    def links(result: ScanResult) -> set[tuple[str, str, str]]:
-        return {(l["asset"], l["from_dag"], l["to_dag"]) for l in cross_dag_links(graph_from_scan(result))}
+def _link_changes(base: nx.MultiDiGraph, head: nx.MultiDiGraph) -> list[LinkChange]:
+    def links(graph: nx.MultiDiGraph) -> set[tuple[str, str, str]]:
+        return {(l["asset"], l["from_dag"], l["to_dag"]) for l in cross_dag_links(graph)}
 
     old, new = links(base), links(head)
     return ([LinkChange(*l, kind="added") for l in sorted(new - old)]

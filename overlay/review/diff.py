@@ -9,6 +9,7 @@ files that changed, and the files that depend on them, are read again.
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 
 import networkx as nx
 
+from overlay.graph import graph_from_scan
 from overlay.model import AssetRef, DagSpec, ResolvedTask, ScanResult
 from overlay.review import revisions
 from overlay.review.changes import ChangeSet, as_dict, compare
@@ -73,6 +75,7 @@ class DiffReport:
         }
 
 
+TREES_KEPT = 4
 FAIL_ON = ("removed-asset", "broken-consumer", "lost-coverage", "schedule-risk", "blast-radius")
 
 
@@ -88,17 +91,33 @@ def diff_revisions(path: Path, base: str | None, head: str | None, dag_paths: li
     cache = PortableCache.for_repository(repo, cache_dir)
     files_changed = sorted(revisions.changed_paths(repo, base_commit, head_commit))
     with tempfile.TemporaryDirectory(prefix="overlay-diff-") as tmp:
-        base_root = revisions.export_tree(repo, base_commit, Path(tmp) / "base")
+        base_root = _tree(repo, base_commit, cache_dir, Path(tmp) / "base")
         base_side = scan_side(f"{base or 'merge base'} ({base_commit[:8]})", base_root, base_commit, relative, cache, config)
         if head_commit is None:
             head_side = scan_side("working tree", repo, None, relative, cache, config)
         else:
-            head_root = revisions.export_tree(repo, head_commit, Path(tmp) / "head")
+            head_root = _tree(repo, head_commit, cache_dir, Path(tmp) / "head")
             head_side = scan_side(f"{head} ({head_commit[:8]})", head_root, head_commit, relative, cache, config)
     cache.save()
     report = assemble(base_side, head_side, files_changed, catalog)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _tree(repo: Path, commit: str, cache_dir: Path | None, scratch: Path) -> Path:
+    """The files of a commit on disk: kept under the cache folder (a commit never changes), else in ``scratch``."""
+    if cache_dir is None:
+        return revisions.export_tree(repo, commit, scratch)
+    trees = cache_dir / "trees"
+    done = trees / commit
+    if not done.is_dir():
+        for old in sorted(trees.glob("*"), key=lambda p: p.stat().st_mtime)[:-TREES_KEPT + 1] if trees.is_dir() else []:
+            shutil.rmtree(old, ignore_errors=True)  # keep the few most recent bases, not every commit ever compared
+        partial = trees / f".{commit}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        revisions.export_tree(repo, commit, partial)
+        partial.rename(done)
+    return done
 
 
 def diff_documents(base: Any, head: Any, catalog: Any = None) -> DiffReport:
@@ -117,10 +136,11 @@ def diff_documents(base: Any, head: Any, catalog: Any = None) -> DiffReport:
 
 
 def assemble(base: Side, head: Side, files_changed: list[str], catalog: Any) -> DiffReport:
-    changes = compare(base.result, head.result)
+    base_graph, head_graph = graph_from_scan(base.result), graph_from_scan(head.result)
+    changes = compare(base.result, head.result, base_graph, head_graph)
     others: nx.MultiDiGraph | None = catalog.load_graph() if catalog is not None else None
     owners = _owners(base, head, catalog)
-    impact = assess(changes, base.result, head.result, others, owners)
+    impact = assess(changes, base.result, head.result, others, owners, head_graph)
     report = DiffReport(_info(base), _info(head), files_changed, changes, impact)
     if catalog is not None:
         report.cost = _cost(catalog, {i.asset for i in impact.blast_radius} | set(changes.touched))

@@ -83,12 +83,12 @@ def united(parts: Iterable[Rows]) -> nx.MultiDiGraph:
 
 
 def assess(changes: ChangeSet, base: ScanResult, head: ScanResult, others: nx.MultiDiGraph | None,
-           owners: dict[str, list[str]]) -> Impact:
+           owners: dict[str, list[str]], head_graph: nx.MultiDiGraph | None = None) -> Impact:
     """Blast radius, broken consumers and schedule risks of ``changes``; ``owners``: asset key -> owner names."""
     repo_dags = {d.dag_id for d in base.dags} | {d.dag_id for d in head.dags}
     catalog_rows = graph_rows(others, repo_dags) if others is not None else ([], [], [])
     everything = united([scan_rows(base), scan_rows(head), catalog_rows])
-    after = united([scan_rows(head), catalog_rows])
+    after = head_graph if others is None and head_graph is not None else united([scan_rows(head), catalog_rows])
     impact = Impact()
     impact.blast_radius = _blast_radius(everything, after, changes.touched, owners)
     impact.broken = _broken(base, after, owners)

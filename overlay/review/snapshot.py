@@ -23,7 +23,8 @@ from overlay.model import ScanResult
 from overlay.scan import scan_folders
 
 PLACEHOLDER = "@@overlay-root@@"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+VERSIONS_KEPT = 2  # BASE's and HEAD's version of a file that differs between them
 
 
 def default_cache_dir() -> Path:
@@ -36,7 +37,8 @@ class PortableCache:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self.entries: dict[str, str] = {}  # relative path -> payload JSON with PLACEHOLDER for the root
+        # relative path -> payload JSONs with PLACEHOLDER for the root, newest first: one per side of a change
+        self.entries: dict[str, list[str]] = {}
         if path is not None and path.is_file():
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
@@ -53,9 +55,15 @@ class PortableCache:
         return cls(cache_dir / f"{name}.json")
 
     def payloads(self, root: Path) -> dict[str, dict[str, Any]]:
-        """The cache as ``overlay.scan`` takes it: absolute path under ``root`` -> payload."""
+        """The cache as ``overlay.scan`` takes it: absolute path under ``root`` -> the payload that fits the file there."""
         prefix = json.dumps(str(root))[1:-1]
-        return {os.path.join(root, rel): json.loads(text.replace(PLACEHOLDER, prefix)) for rel, text in self.entries.items()}
+        out = {}
+        for rel, texts in self.entries.items():
+            candidates = [json.loads(text.replace(PLACEHOLDER, prefix)) for text in texts]
+            path = os.path.join(root, rel)
+            out[path] = candidates[0] if len(candidates) == 1 else next(
+                (c for c in candidates if _fits(path, c)), candidates[0])
+        return out
 
     def update(self, root: Path, result: ScanResult) -> None:
         prefix = json.dumps(str(root))[1:-1]
@@ -63,7 +71,10 @@ class PortableCache:
             if not record.payload or not record.payload_digest or not record.path.startswith(str(root) + os.sep):
                 continue
             text = json.dumps({**record.payload, "digest": record.payload_digest}, sort_keys=True, default=str)
-            self.entries[os.path.relpath(record.path, root)] = text.replace(prefix, PLACEHOLDER)
+            text = text.replace(prefix, PLACEHOLDER)
+            rel = os.path.relpath(record.path, root)
+            kept = [t for t in self.entries.get(rel, []) if t != text]
+            self.entries[rel] = [text, *kept][:VERSIONS_KEPT]
 
     def save(self) -> None:
         if self.path is None:
@@ -72,6 +83,17 @@ class PortableCache:
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"version": CACHE_VERSION, "files": self.entries}), encoding="utf-8")
         tmp.replace(self.path)  # atomic: a concurrent reader sees the old or the new cache, never half
+
+
+def _fits(path: str, payload: dict[str, Any]) -> bool:
+    """The payload was made from this very file and from the same versions of the files it reads."""
+    from overlay.scan import file_hash
+
+    try:
+        return payload.get("content_hash") == file_hash(path) and all(
+            os.path.isfile(dep) and file_hash(dep) == digest for dep, digest in payload.get("deps", {}).items())
+    except OSError:
+        return False
 
 
 @dataclass

@@ -20,6 +20,8 @@ def normalized(sql: str) -> str:
 
 
 def same_sql(before: list[str], after: list[str]) -> bool:
+    if before == after:
+        return True
     return [normalized(s) for s in before] == [normalized(s) for s in after]
 
 
