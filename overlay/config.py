@@ -54,12 +54,15 @@ class Settings:
     ignore: list[str] = field(default_factory=list)
     variables: dict[str, Any] = field(default_factory=dict)  # Airflow Variables stand-ins for templates
     cost: dict[str, float] = field(default_factory=dict)  # prices: snowflake_credit, bigquery_tib, postgres_hour
+    allow_paths: list[str] = field(default_factory=list)  # folders outside the repository extraction may read
+    path_remaps: dict[str, str] = field(default_factory=dict)  # `paths:` deployment prefix -> folder in the checkout
     path: str | None = None
 
     def fingerprint(self) -> str:
         """Changes whenever a setting that affects scan results changes."""
         data = {"connections": {k: asdict(v) for k, v in sorted(self.connections.items())},
-                "ignore": self.ignore, "variables": self.variables}
+                "ignore": self.ignore, "variables": self.variables, "allow_paths": self.allow_paths,
+                "paths": self.path_remaps}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -100,8 +103,23 @@ def parse_settings(raw: dict[str, Any], where: str = CONFIG_NAME) -> Settings:
         ignore=[str(x) for x in _list(raw, "ignore", where)],
         variables=dict(raw.get("variables") or {}),
         cost=_cost(raw.get("cost") or {}, where),
+        allow_paths=[_folder(p, where) for p in _list(raw, "allow_paths", where)],
+        path_remaps=_remaps(raw.get("paths") or {}, where),
         path=where,
     )
+
+
+def _folder(value: Any, where: str) -> str:
+    """A folder of overlay.yaml, relative to the file's own folder."""
+    base = Path(where).resolve().parent if where != CONFIG_NAME else Path.cwd()
+    return str((base / str(value)).resolve())
+
+
+def _remaps(raw: Any, where: str) -> dict[str, str]:
+    """``paths:`` maps an absolute prefix as the DAGs write it (``/usr/local/airflow/``) to a checkout folder."""
+    if not isinstance(raw, dict) or not all(isinstance(k, str) and str(k).startswith("/") for k in raw):
+        raise ConfigError(f"{where}: `paths` maps absolute deployment prefixes to folders: {{/usr/local/airflow/: ./}}")
+    return {k: _folder(v, where) for k, v in raw.items()}
 
 
 def _list(raw: dict[str, Any], key: str, where: str) -> list[Any]:

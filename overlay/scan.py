@@ -56,7 +56,7 @@ def scan_folders(
         if not root.is_dir():
             result.errors.append(FileError(str(folder), "DAG folder not found", stage="discover"))
             continue
-        ctx = _ExtractState(str(root), dict(settings.variables))
+        ctx = _ExtractState(str(root), dict(settings.variables), settings)
         ignored = _ignore_spec(settings.ignore)
         reusable = _reusable(cache, fingerprint)
         for found in discover_folder(root, mode=mode, cached=reusable):
@@ -81,13 +81,16 @@ class _ExtractState:
 
     dag_folder: str
     variables: dict[str, Any]
+    settings: Settings | None = None
     _context: Any = None
 
     def get(self) -> Any:
         if self._context is None:
             from overlay.extract import ExtractContext
 
-            self._context = ExtractContext(dag_folder=self.dag_folder, variables=self.variables)
+            settings = self.settings or Settings()
+            self._context = ExtractContext(dag_folder=self.dag_folder, variables=self.variables,
+                                           allow_paths=settings.allow_paths, path_remaps=settings.path_remaps)
         return self._context
 
 

@@ -76,6 +76,10 @@ class CostQueries:
                                 .order_by(func.sum(Query.cost).desc()).limit(limit)).all()
         return [{"fingerprint": fp, "queries": n, "cost": round(c or 0, 6), "example_query_id": q} for fp, n, c, q in rows]
 
+    def has_query_history(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(Query.id).limit(1)).first() is not None
+
     def cost_report(self, by: str, since: datetime | None = None, until: datetime | None = None, compare: bool = False,
                     top: int = 10) -> dict[str, Any]:
         if by not in GROUPS:

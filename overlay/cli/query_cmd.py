@@ -28,9 +28,7 @@ def _resolve(catalog: Catalog, key: str) -> str:
     try:
         return catalog.resolve_key(key)
     except AmbiguousKey as e:
-        err_console.print(f"[bold red]error:[/] {escape(repr(key))} matches several assets; use one of:")
-        for candidate in e.candidates:
-            err_console.print(f"  {candidate}")
+        fail(f"{key!r} matches {len(e.candidates)} assets; use one of:", 1, candidates=e.candidates)
         raise typer.Exit(1) from e
     except UnknownKey as e:
         fail(f"no asset matches {key!r} (try `overlay assets --search {key}`)", 1)
@@ -152,35 +150,65 @@ def serve_command(
     if host not in LOOPBACK and not os.environ.get("OVERLAY_API_TOKEN"):
         fail(f"refusing to bind {host} without OVERLAY_API_TOKEN: set a token, or serve on 127.0.0.1", 2)
     catalog = _open(db)
+    sock = _bind(host, port)  # bind first: a port in use is an error, not a banner followed by a traceback
     console.print(f"overlay API on http://{host}:{port}/api/v1 (catalog {catalog.url}); docs at /docs")
-    uvicorn.run(create_app(catalog), host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(create_app(catalog), log_level="warning"))
+    server.run(sockets=[sock])
+
+
+def _bind(host: str, port: int):  # noqa: ANN202 - socket.socket
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        fail(f"cannot serve on {host}:{port}: {e.strerror or e} (another process listens there? try --port)", 1)
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
 
 
 def stale_command(
     config: Annotated[Optional[str], typer.Option("--config", help="Settings file with the freshness rules.")] = None,
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when assets are late (for reports).")] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Assets later than their freshness rule, with the reason walked up the graph."""
+    """Assets later than their freshness rule, with the reason walked up the graph. Exits 1 when one is late."""
     from overlay.config import ConfigError, load_settings
     from overlay.freshness import stale_assets
 
     catalog = _open(db)
     try:
         settings = load_settings(config, catalog.scanned_folders())
-        late = stale_assets(catalog.freshness_states(), settings.freshness)
+        states = catalog.freshness_states()
+        late = stale_assets(states, settings.freshness)
     except (ConfigError, ValueError) as e:
         fail(str(e), 2)
         return
+    history = any(s.last_success is not None for s in states.values()) or catalog.has_run_history()
     if as_json:
-        print_json({"stale": [s.to_dict() for s in late], "rules": len(settings.freshness)})
-        return
-    if not settings.freshness:
-        console.print("[yellow]no freshness rules[/]: add `freshness: [{match: GLOB, max_lag: 26h}]` to overlay.yaml")
-    for item in late:
-        console.print(f"[bold red]late[/] {item.key}  (rule {item.rule}: {item.max_lag}; last success "
-                      f"{item.last_success.isoformat(timespec='minutes') if item.last_success else 'never'})")
-        for reason in item.reasons:
-            console.print(f"    because {reason}")
-    if not late and settings.freshness:
-        console.print("[green]every asset with a freshness rule is on time[/]")
+        print_json({"stale": [s.to_dict() for s in late], "rules": len(settings.freshness), "run_history": history}
+                   | ({} if history else {"hint": NO_HISTORY}))
+    else:
+        if not settings.freshness:
+            console.print("[yellow]no freshness rules[/]: add `freshness: [{match: GLOB, max_lag: 26h}]` to overlay.yaml")
+        if not history:
+            console.print(f"[yellow]no run history in the catalog[/]: {NO_HISTORY}")
+        for item in late:
+            console.print(f"[bold red]late[/] {item.key}  (rule {item.rule}: {item.max_lag}; last success "
+                          f"{item.last_success.isoformat(timespec='minutes') if item.last_success else 'never'})")
+            for reason in item.reasons:
+                console.print(f"    because {reason}")
+        if not late and settings.freshness:
+            console.print("[green]every asset with a freshness rule is on time[/]")
+    if late and not exit_zero:
+        raise typer.Exit(1)
+
+
+NO_HISTORY = ("no task run was ever recorded, so an asset with a freshness rule counts as late: run `overlay runs sync --airflow-url URL` "
+              "(Airflow's REST API), or install overlay into Airflow so its plugin records each task run")
