@@ -92,7 +92,11 @@ with DAG(dag_id="demo_mart", start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     build = SQLExecuteQueryOperator(task_id="build", conn_id="warehouse",
         sql="CREATE SCHEMA IF NOT EXISTS mart; DROP TABLE IF EXISTS mart.daily; "
             "CREATE TABLE mart.daily AS SELECT kind, count(*) AS n FROM raw.events GROUP BY kind")
-    stage >> build
+    audit = SQLExecuteQueryOperator(task_id="audit", conn_id="warehouse", split_statements=True,  # parameterized, tagged
+        sql="CREATE TABLE IF NOT EXISTS mart.audit (n int, query text); "
+            "INSERT INTO mart.audit SELECT n, current_query() FROM mart.daily WHERE kind = %(kind)s",
+        parameters={"kind": "a"})
+    stage >> build >> audit
 """
 
 

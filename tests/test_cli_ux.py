@@ -100,3 +100,38 @@ def test_serve_on_a_port_in_use_prints_the_error_and_no_banner(scanned: tuple[Pa
     assert result.returncode == 1
     assert "API on" not in result.stdout and f"cannot serve on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_owners_and_assets_agree_and_a_dags_named_owner_is_findable(scanned: tuple[Path, str]) -> None:
+    work, db = scanned
+    maria = json.loads(run("assets", "--owner", "maria", "--json", "--db", db, cwd=work).stdout)
+    assert [a["key"] for a in maria["items"]] == ["warehouse:tempo.growth.trial_metrics_weekly", "warehouse:tempo.growth.trial_starts"]
+    assert maria["items"][0]["owners"] == ["@tempo/growth-data"] and maria["items"][0]["contacts"] == ["maria"]
+    report = json.loads(run("owners", "--json", "--db", db, cwd=work).stdout)
+    listing = json.loads(run("assets", "--json", "--limit", "1000", "--db", db, cwd=work).stdout)["items"]
+    no_owner = {a["key"] for a in listing if not a["owners"]}
+    assert no_owner == set(report["unowned"]) | set(report["sources"])
+    assert "warehouse:tempo.legacy.orders" in report["sources"]
+    human = run("owners", "--db", db, cwd=work).stdout
+    assert f"sources (read, written by no scanned task, so no owner to infer): {len(report['sources'])}" in human
+
+
+def test_who_dag_and_task_commands(scanned: tuple[Path, str]) -> None:
+    work, db = scanned
+    who = run("who", "trial_metrics_weekly", "--db", db, cwd=work)
+    assert who.returncode == 0, who.stderr
+    assert "team: @tempo/growth-data" in who.stdout and "contact: maria <mailto:maria@tempo.fm>" in who.stdout
+    dag = run("dag", "growth_trial_metrics", "--db", db, cwd=work)
+    assert dag.returncode == 0, dag.stderr
+    assert "sample_dags/growth/trial_metrics.py" in dag.stdout and "contact: maria" in dag.stdout
+    data = json.loads(run("dag", "finance_revenue", "--json", "--db", db, cwd=work).stdout)
+    order = [t["task_id"] for t in data["tasks"]]
+    assert order.index("build_daily_revenue") < order.index("build_okr_dashboard")
+    assert {"dag_id": "growth_trial_metrics", "assets": ["warehouse:tempo.growth.trial_metrics_weekly"]} in data["upstream_dags"]
+    task = run("task", "finance_revenue.build_okr_dashboard", "--db", db, cwd=work)
+    assert task.returncode == 0, task.stderr
+    assert "writes: warehouse:tempo.finance.okr_dashboard" in task.stdout and "SQL 1:" in task.stdout
+    assert "runs: 0 recorded" in task.stdout and "team: @tempo/data-platform" in task.stdout and "contact: finance-data" in task.stdout
+    missing = run("dag", "no_such_dag", "--json", "--db", db, cwd=work)
+    assert missing.returncode == 1 and "growth_trial_metrics" in json.loads(missing.stdout)["hint"]
+    assert run("task", "finance_revenue.nope", "--db", db, cwd=work).returncode == 1

@@ -23,7 +23,8 @@ class CostQueries:
 
     def attributor(self) -> Attributor:
         with self.engine.connect() as conn:
-            owners = {key: sorted({c["owner"] for c in claims or []}) for key, claims in conn.execute(select(Asset.key, Asset.owners))}
+            owners = {key: sorted({c["owner"] for c in claims or [] if c.get("role", "owner") == "owner"})
+                      for key, claims in conn.execute(select(Asset.key, Asset.owners))}
             tasks = {t.id: {"dag_id": t.dag_id, "task_id": t.task_id, "owner": t.owner, "sql": t.sql, "writes": []}
                      for t in conn.execute(select(Task.id, Task.dag_id, Task.task_id, Task.owner, Task.sql))}
             for task_pk, key in conn.execute(select(TaskIO.task_pk, Asset.key).select_from(TaskIO)

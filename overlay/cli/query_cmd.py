@@ -51,7 +51,9 @@ def assets_command(
     for column in ("asset", "owners", "producers", "consumers"):
         table.add_column(column, overflow="fold")
     for a in page["items"]:
-        owners = ", ".join(a["owners"]) or "[dim]unowned[/]"
+        owners = ", ".join(a["owners"]) or ("[yellow]unowned[/]" if a["producers"] else "[dim]source (no scanned producer)[/]")
+        if a.get("contacts"):
+            owners += f" [dim](contacts: {', '.join(a['contacts'])})[/]"
         table.add_row(a["key"], owners + (" [red](conflict)[/]" if a["owner_conflict"] else ""), str(a["producers"]), str(a["consumers"]))
     console.print(table)
     if page["total"] > len(page["items"]):
@@ -69,7 +71,8 @@ def asset_command(key: Annotated[str, typer.Argument(help="Asset key or an unamb
     console.print(f"[bold]{detail['key']}[/]  (namespace {detail['namespace']})")
     if detail["ownership"]:
         for claim in detail["ownership"]:
-            console.print(f"  owner [bold]{claim['owner']}[/] — {claim['rule']} ({claim['source']})")
+            link = f" <{claim['link']}>" if claim.get("link") else ""
+            console.print(f"  {claim.get('role', 'owner')} [bold]{claim['owner']}[/]{link} — {claim['rule']} ({claim['source']})")
     else:
         console.print("  [yellow]no owner found[/] (no overlay.yaml rule, CODEOWNERS entry or DAG owner)")
     if detail["owner_conflict"]:
@@ -120,16 +123,21 @@ def owners_command(key: Annotated[Optional[str], typer.Argument(help="One asset 
         print_json(report)
         return
     table = Table(title="Ownership", title_justify="left")
-    for column in ("asset", "owners", "why", "producers"):
+    for column in ("asset", "owners", "why", "contacts", "producers"):
         table.add_column(column, overflow="fold")
     for item in report["assets"]:
-        if not item["producers"] and not item["owners"]:
-            continue  # sources nobody in these DAGs writes
-        why = "; ".join(sorted({f"{c['rule']} ({c['source']})" for c in item["ownership"]}))
-        owners = ", ".join(item["owners"]) or "[yellow]unowned[/]"
-        table.add_row(item["key"], owners + (" [red](conflict)[/]" if item["conflict"] else ""), why, ", ".join(item["producers"]))
+        if not item["producers"] and not item["owners"] and not key:
+            continue  # sources nobody in these DAGs writes: counted below
+        why = "; ".join(sorted({f"{c['rule']} ({c['source']})" for c in item["ownership"] if c.get("role", "owner") == "owner"}))
+        owners = ", ".join(item["owners"]) or ("[yellow]unowned[/]" if item["producers"] else "[dim]source (no scanned producer)[/]")
+        contacts = "; ".join(f"{c['owner']} ({c['rule']})" for c in item["ownership"] if c.get("role") == "contact")
+        table.add_row(item["key"], owners + (" [red](conflict)[/]" if item["conflict"] else ""), why, contacts, ", ".join(item["producers"]))
     console.print(table)
-    console.print(f"conflicts: {len(report['conflicts'])} · unowned: {len(report['unowned'])}")
+    console.print(f"conflicts: {len(report['conflicts'])} · unowned (written by tasks that name no owner): {len(report['unowned'])} · "
+                  f"sources (read, written by no scanned task, so no owner to infer): {len(report['sources'])}")
+    if report["unowned"] or report["sources"]:
+        console.print("[dim]record an owner with an overlay.yaml `ownership:` rule, a CODEOWNERS entry or the DAG's `owner`; "
+                      "`overlay who KEY` shows who is named[/]")
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

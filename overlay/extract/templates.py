@@ -17,7 +17,9 @@ from typing import Any
 
 import jinja2
 from jinja2.loaders import split_template_path
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2.sandbox import SecurityError
+
+from overlay.extract.sandbox import BoundedSandbox
 
 from overlay.extract.files import ReadPolicy, ReadRefused
 from overlay.extract.standins import DATE_FILTERS, LenientUndefined, base_context, task_context
@@ -27,7 +29,6 @@ from overlay.model import DagSpec
 _EXPRESSION_ONLY = re.compile(r"(?:[^{]|\{(?![{%#]))*(?:\{\{(?!-)[^{}]*?(?<!-)\}\}(?:[^{]|\{(?![{%#]))*)*", re.S)
 _EXPRESSION = re.compile(r"((?:[^{]|\{(?!\{))*)(?:\{\{(.*?)\}\}|$)", re.S)
 _MISSING = re.compile(r"No (filter|test) named '([^']+)'")
-_MAX_REPEAT = 1_000_000
 _MAX_RANGE_TOTAL = 100_000
 _TEMPLATE_NAME = "<template>"
 
@@ -38,19 +39,7 @@ class TemplateError(ValueError):
         self.file, self.line = file, line
 
 
-class _Sandbox(SandboxedEnvironment):
-    """Jinja's sandbox, also refusing to build huge strings or numbers (``'x' * 10**10``)."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 1000:
-            raise SecurityError("exponent too large for a template")
-        if operator == "*":
-            for seq, times in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > _MAX_REPEAT:
-                    raise SecurityError("repetition too large for a template")
-        return super().call_binop(context, operator, left, right)
+_Sandbox = BoundedSandbox
 
 
 class _PolicyLoader(jinja2.BaseLoader):
@@ -139,6 +128,7 @@ class Renderer:
     def _render_template(self, text: str, context: dict[str, Any]) -> str:
         for _ in range(8):  # each round registers one filter/test the template uses and Airflow would have
             try:
+                self.env.start_render()
                 return self.env.from_string(text).render({**context, "range": _budgeted_range()})
             except (jinja2.TemplateAssertionError, jinja2.TemplateRuntimeError) as e:
                 missing = _MISSING.search(str(e))
@@ -223,11 +213,13 @@ def _template_line(error: BaseException) -> int | None:
 def _render_expressions(text: str, context: dict[str, Any]) -> str:
     """A template made only of ``{{ expr }}`` parts: each expression is compiled once per process."""
     out = []
+    env = _expression_env()
+    env.start_render()
     for literal, expression in _EXPRESSION.findall(text):
         out.append(literal)
         if expression:
             out.append(str(_compiled_expression(expression)(**context)))
-    return "".join(out)
+    return env.concat(out)
 
 
 @lru_cache(maxsize=4096)
