@@ -6,6 +6,7 @@ no provider is ever imported. Argument names follow the providers' signatures (l
 
 from __future__ import annotations
 
+from overlay.connections import dialect_hint
 from overlay.extract.bash_task import bash_operator
 from overlay.extract.bigquery import insert_job
 from overlay.extract.context import TaskState
@@ -206,7 +207,7 @@ def fallback_rule(t: TaskState) -> OperatorRule | None:
     """An operator the registry does not know, read by what it was given: SQL, a bash command, a callable."""
     if "sql" in t.args or t.is_unknown("sql"):
         conns = tuple(dict.fromkeys([*CONN_ARGS, *sorted(a for a in t.args if a.endswith("conn_id"))]))
-        return sql(None, conns)
+        return sql(dialect_hint(t.operator), conns)  # `MyPostgresRefreshOperator` runs PostgreSQL
     if "bash_command" in t.args or t.is_unknown("bash_command"):
         return _BASH
     if t.spec.callable_source:
