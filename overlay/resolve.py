@@ -190,6 +190,12 @@ def _resolve_direct(direct: list[DirectAccess], default_conn: str | None, connec
         for target in writes:
             for source in sources:
                 acc.edge(source, target)
+    # one invocation building models from each other (dbt run: staging, then the mart from it): what another
+    # group of the task builds is no input of the task, as a table a script creates and then reads is not
+    built = {key: group for group, (_reads, writes) in groups.items() if group is not None for key in writes}
+    inner = {key for group, (reads, _writes) in groups.items() if group is not None for key in reads
+             if key in built and built[key] != group}
+    acc.reads[:] = [r for r in acc.reads if r not in inner]
 
 
 def _status(access: TaskAccess, acc: _Accumulator) -> str:
