@@ -348,6 +348,26 @@ class Evaluator:
                     return base.get(args[0], args[1] if len(args) > 1 else None)
                 except TypeError:
                     return UNKNOWN
+            if isinstance(base, dict) and method in ("setdefault", "pop") and args and is_known(args[0]) and not kwargs:
+                try:
+                    return getattr(base, method)(*args[:2]) if method == "setdefault" or len(args) > 1 or args[0] in base else UNKNOWN
+                except TypeError:
+                    return UNKNOWN
+            if isinstance(base, dict) and method == "update" and len(args) == 1 and isinstance(args[0], dict):
+                self.budget.items(len(args[0]))
+                base.update(args[0])
+                base.update(kwargs)
+                return None
+            if isinstance(base, (dict, list)) and method == "copy" and not args:
+                self.budget.items(len(base))
+                return base.copy()
+            if isinstance(base, list) and method in ("append", "extend") and len(args) == 1:
+                added = iterable(args[0]) if method == "extend" else [args[0]]
+                if added is None:
+                    return UNKNOWN
+                self.budget.items(len(added))
+                base.extend(added)
+                return None
             if isinstance(base, dict) and method in ("items", "keys", "values"):
                 self.budget.items(len(base))
                 return list(getattr(base, method)())
