@@ -8,6 +8,7 @@ fail to import, reporting both.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -30,7 +31,9 @@ class FileDiscovery:
     skipped: bool = False  # unchanged since the cached scan: not parsed again
 
 
-def discover_folder(folder: str | Path, mode: Mode = "auto", cached: dict[str, str] | None = None) -> list[FileDiscovery]:
+def discover_folder(folder: str | Path, mode: Mode = "auto", cached: dict[str, str] | None = None,
+                    on_file: Callable[[int, int], None] | None = None) -> list[FileDiscovery]:
+    """Every DAG file of ``folder``; ``on_file(done, total)`` after each Python file (progress display)."""
     if mode not in ("auto", "import", "static"):
         raise ValueError(f"unknown mode {mode!r}: use auto, import or static")
     cached = cached or {}
@@ -44,6 +47,8 @@ def discover_folder(folder: str | Path, mode: Mode = "auto", cached: dict[str, s
         if mode != "static" and loader is None:
             loader = _import_loader(folder, mode)
         results.append(discover_file(dag_file, mode if loader is not None else "static", loader))
+        if on_file is not None:
+            on_file(len(results), len(files))
     return results + discover_yaml_sources(folder, cached, {d.dag_id for r in results for d in r.dags})
 
 
