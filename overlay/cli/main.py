@@ -9,6 +9,7 @@ import typer
 from overlay.cli.cost_cmd import attribute_command, cost_command
 from overlay.cli.inspect_cmd import dag_command, task_command, who_command
 from overlay.cli.query_cmd import asset_command, assets_command, lineage_command, owners_command, serve_command, stale_command
+from overlay.cli.review_cmd import diff_command, lint_command
 from overlay.cli.runs_cmd import runs_app
 from overlay.cli.scan_cmd import export_command, scan_command
 from overlay.cli.sql_cmd import sql_command
@@ -34,6 +35,8 @@ app.add_typer(runs_app, name="runs")
 app.command("attribute")(attribute_command)
 app.command("cost")(cost_command)
 app.command("sql")(sql_command)
+app.command("diff")(diff_command)
+app.command("lint")(lint_command)
 
 
 @app.callback()
