@@ -15,7 +15,7 @@ import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pathspec
 
@@ -25,6 +25,12 @@ from overlay.discover import FileDiscovery, discover_folder
 from overlay.model import AssetRef, DagSpec, FileError, FileRecord, ResolvedTask, ScanResult
 
 log = logging.getLogger(__name__)
+
+
+class ScanProgress(Protocol):
+    def discovered(self, done: int, total: int) -> None: ...
+
+    def extracted(self, found: FileDiscovery, outcome: FileOutcome) -> None: ...
 
 
 @dataclass
@@ -43,11 +49,13 @@ def scan_folders(
     settings: Settings | None = None,
     cache: dict[str, dict[str, Any]] | None = None,
     resolver: ConnectionResolver | None = None,
+    progress: ScanProgress | None = None,
 ) -> ScanResult:
+    """``progress`` hears of each file read and each file extracted (the CLI's progress bar and ``-v`` lines)."""
     settings = settings or Settings()
     resolver = resolver or ConnectionResolver(settings)
     cache = cache or {}
-    fingerprint = settings.fingerprint()
+    fingerprint = f"{settings.fingerprint()}:{mode}"  # a file's cached result holds for the settings and the mode that made it
     result = ScanResult(folders=[str(Path(f).resolve()) for f in folders])
     assets: dict[str, AssetRef] = {}
     seen_dags: dict[str, str] = {}
@@ -60,7 +68,7 @@ def scan_folders(
         ctx = _ExtractState(str(root), dict(settings.variables), settings)
         ignored = _ignore_spec(settings.ignore)
         reusable = _reusable(cache, fingerprint)
-        for found in discover_folder(root, mode=mode, cached=reusable):
+        for found in discover_folder(root, mode=mode, cached=reusable, on_file=progress.discovered if progress else None):
             if ignored and ignored.match_file(os.path.relpath(found.path, root)):
                 continue
             outcome = _reuse(cache[found.path]) if found.skipped else _process(found, ctx, resolver)
@@ -71,6 +79,8 @@ def scan_folders(
             for ref in outcome.assets:
                 assets.setdefault(ref.key, ref)
             result.files.append(_file_record(found, outcome, fingerprint))
+            if progress is not None:
+                progress.extracted(found, outcome)
     result.assets = sorted(assets.values(), key=lambda a: a.key)
     result.git_commit = git_commit(folders[0]) if folders else None
     return result
