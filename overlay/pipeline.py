@@ -63,13 +63,16 @@ def ownership_inputs(result: ScanResult, settings: Settings) -> str:
                        "codeowners_text": hashlib.sha256(text.encode()).hexdigest()}, sort_keys=True, default=list)
 
 
-def build_catalog(catalog: Catalog, folders: list[str], mode: str, settings: Settings, started_at: datetime) -> ScanOutcome:
-    result = scan_folders(folders, mode=mode, settings=settings, cache=catalog.cached_payloads())
+def build_catalog(catalog: Catalog, folders: list[str], mode: str, settings: Settings, started_at: datetime,
+                  source: str = "default", allow_empty: bool = False, bundle_version: str | None = None) -> ScanOutcome:
+    """Scan ``folders`` as ``source`` and store the result, replacing only that source's DAGs and tasks."""
+    result = scan_folders(folders, mode=mode, settings=settings, cache=catalog.cached_payloads(source))
     fingerprint = scan_fingerprint(result, ownership_inputs(result, settings))
-    if catalog.last_fingerprint() == fingerprint:
-        summary = catalog.record_unchanged_scan(result, mode, started_at, fingerprint)
+    if catalog.last_fingerprint(source) == fingerprint:
+        summary = catalog.record_unchanged_scan(result, mode, started_at, fingerprint, source, bundle_version)
         if summary is not None:
             return ScanOutcome(result, summary, catalog.conflicts())
     ownership = compute_ownership(result, settings)
-    summary = catalog.store_scan(result, mode=mode, started_at=started_at, ownership=ownership, fingerprint=fingerprint)
+    summary = catalog.store_scan(result, mode=mode, started_at=started_at, ownership=ownership, fingerprint=fingerprint,
+                                 source=source, allow_empty=allow_empty, bundle_version=bundle_version)
     return ScanOutcome(result, summary, sorted(k for k, v in ownership.items() if v["conflict"]))
