@@ -145,6 +145,7 @@ class TaskAccess(Record):
     unresolved: list[str] = field(default_factory=list)  # reasons some data access could not be determined
     no_data: bool = False  # the operator is known to touch no table (EmptyOperator, sensors on files, ...)
     files: list[str] = field(default_factory=list)  # other files the result depends on (dbt manifests)
+    notes: list[str] = field(default_factory=list)  # how it was read: path remaps, dialect inferred (not problems)
 
     _nested = {"sql": SqlSource, "direct": DirectAccess}
 
@@ -176,6 +177,7 @@ class ResolvedTask(Record):
     sql_files: list[str] = field(default_factory=list)
     columns: dict[str, list[str]] = field(default_factory=dict)  # asset key -> columns the SQL defines
     upstream: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how it was read: path remaps, dialect inferred
 
 
 @dataclass

@@ -54,6 +54,16 @@ def compute_ownership(result: ScanResult, settings: Settings) -> dict[str, dict[
     return ownership
 
 
+def compute_holders(result: ScanResult, settings: Settings) -> dict[str, list[dict[str, Any]]]:
+    """Ownership claims of every DAG ("dag_id") and task ("dag_id.task_id"), for `overlay who`."""
+    resolver = OwnershipResolver(settings, find_codeowners(result.folders[0]) if result.folders else None)
+    dags = {d.dag_id: d for d in result.dags}
+    holders = {d.dag_id: [c.__dict__ for c in resolver.dag_claims(d)] for d in result.dags}
+    for task in result.tasks:
+        holders[f"{task.dag_id}.{task.task_id}"] = [c.__dict__ for c in resolver.task_claims(task, dags.get(task.dag_id))]
+    return holders
+
+
 def ownership_inputs(result: ScanResult, settings: Settings) -> str:
     """Everything ownership depends on besides the scanned files: the rules and the CODEOWNERS file."""
     codeowners = find_codeowners(result.folders[0]) if result.folders else None
@@ -74,5 +84,6 @@ def build_catalog(catalog: Catalog, folders: list[str], mode: str, settings: Set
             return ScanOutcome(result, summary, catalog.conflicts())
     ownership = compute_ownership(result, settings)
     summary = catalog.store_scan(result, mode=mode, started_at=started_at, ownership=ownership, fingerprint=fingerprint,
-                                 source=source, allow_empty=allow_empty, bundle_version=bundle_version)
+                                 holders=compute_holders(result, settings), source=source, allow_empty=allow_empty,
+                                 bundle_version=bundle_version)
     return ScanOutcome(result, summary, sorted(k for k, v in ownership.items() if v["conflict"]))

@@ -62,6 +62,7 @@ def resolve_task(task: TaskSpec, access: TaskAccess, connections: ConnectionReso
         sql_files=sorted({s.file for s in access.sql if s.file}),
         columns=acc.columns,
         upstream=list(task.upstream),
+        notes=list(access.notes),
     )
     return resolved, list(acc.assets.values())
 

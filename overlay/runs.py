@@ -106,7 +106,7 @@ def sync_runs(catalog: Any, client: AirflowClient, source_name: str, batch: int 
     last = catalog.last_run_end(source, source_name)
     since = last - OVERLAP if last else None
     client.authenticate()
-    totals = {"runs": 0, "materializations": 0, "unknown_tasks": 0}
+    totals = {"runs": 0, "materializations": 0, "unknown_tasks": 0, "no_writes": 0}
     pending: list[TaskRun] = []
     for instance in client.task_instances(since):
         run = task_run(instance, source, source_name)

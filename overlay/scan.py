@@ -56,7 +56,7 @@ def scan_folders(
         if not root.is_dir():
             result.errors.append(FileError(str(folder), "DAG folder not found", stage="discover"))
             continue
-        ctx = _ExtractState(str(root), dict(settings.variables))
+        ctx = _ExtractState(str(root), dict(settings.variables), settings)
         ignored = _ignore_spec(settings.ignore)
         reusable = _reusable(cache, fingerprint)
         for found in discover_folder(root, mode=mode, cached=reusable):
@@ -81,13 +81,16 @@ class _ExtractState:
 
     dag_folder: str
     variables: dict[str, Any]
+    settings: Settings | None = None
     _context: Any = None
 
     def get(self) -> Any:
         if self._context is None:
             from overlay.extract import ExtractContext
 
-            self._context = ExtractContext(dag_folder=self.dag_folder, variables=self.variables)
+            settings = self.settings or Settings()
+            self._context = ExtractContext(dag_folder=self.dag_folder, variables=self.variables,
+                                           allow_paths=settings.allow_paths, path_remaps=settings.path_remaps)
         return self._context
 
 
@@ -170,20 +173,22 @@ def _payload(found: FileDiscovery, outcome: FileOutcome, settings_fingerprint: s
 
 def _dedupe_dags(outcome: FileOutcome, seen: dict[str, str], errors: list[FileError]) -> None:
     """One DAG per dag_id, as Airflow keeps it: the first definition wins, later ones are reported."""
-    kept, dropped = [], set()
+    kept, dropped, elsewhere = [], set(), set()
     for dag in outcome.dags:
         if dag.dag_id in seen:
             where = "earlier in this file" if seen[dag.dag_id] == dag.file else seen[dag.dag_id]
             errors.append(FileError(dag.file, f"DAG id {dag.dag_id!r} is already defined {('in ' + where) if where != 'earlier in this file' else where}",
                                     dag.line))
             dropped.add(id(dag))
+            if where != "earlier in this file" and not any(k.dag_id == dag.dag_id for k in kept):
+                elsewhere.add(dag.dag_id)  # kept from another file: none of this file's tasks of that id remain
             continue
         seen[dag.dag_id] = dag.file
         kept.append(dag)
     if dropped:
         tasks, unique = [], set()
         for task in outcome.tasks:  # tasks of a dropped duplicate share (dag_id, task_id) with the kept DAG's
-            if (task.dag_id, task.task_id) not in unique:
+            if task.dag_id not in elsewhere and (task.dag_id, task.task_id) not in unique:
                 unique.add((task.dag_id, task.task_id))
                 tasks.append(task)
         outcome.tasks = tasks

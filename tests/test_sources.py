@@ -142,9 +142,9 @@ def test_a_catalog_from_before_sources_is_carried_forward(tmp_path: Path) -> Non
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0003")
+        command.upgrade(config, "0004")
     engine.dispose()
-    old = Catalog(create_engine(url), url)  # the 0003 schema, written as the code of that revision did
+    old = Catalog(create_engine(url), url)  # the 0004 schema, written as the code of that revision did
     with old.engine.begin() as conn:
         conn.execute(text("INSERT INTO scans (started_at, finished_at, folders, mode, status, counts, overlay_version) VALUES "
                           "('2026-11-01', '2026-11-01', :folders, 'static', 'ok', '{}', '0.1')"), {"folders": f'["{SAMPLE}"]'})
@@ -152,7 +152,7 @@ def test_a_catalog_from_before_sources_is_carried_forward(tmp_path: Path) -> Non
         conn.execute(text("INSERT INTO assets (key, namespace, name, short_name, owners, owner_conflict, columns) VALUES "
                           "('wh:a.b', 'wh', 'a.b', 'b', '[{\"owner\": \"ana\", \"rule\": \"r\", \"source\": \"s\", \"team\": null}]', 0, '[]')"))
     old.engine.dispose()
-    catalog = Catalog.open(url)  # migrates 0003 -> head
+    catalog = Catalog.open(url)  # migrates 0004 -> head
     assert [s["name"] for s in catalog.sources()] == ["default"]
     assert [d["dag_id"] for d in catalog.dags(source="default")] == ["old_dag"]
     assert catalog.asset("wh:a.b")["ownership"][0]["source_name"] == "default"

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from overlay import __version__
 from overlay.api.routes import router
+from overlay.api.who import router as who_router
 from overlay.catalog import Catalog
 from overlay.catalog.queries import AmbiguousKey, NotFound, UnknownKey
 
@@ -38,6 +39,7 @@ def create_app(catalog: Catalog | Callable[[], Catalog], token: str | None = Non
     )
     app.state.get_catalog = _provider(catalog)
     app.include_router(router)
+    app.include_router(who_router)
     _errors(app)
     if authenticate is None and token:
         authenticate = token_authenticator(token)

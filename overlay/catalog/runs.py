@@ -28,14 +28,16 @@ class RunQueries:
         """One materialization per asset each run's task writes, matched to tasks of the run's source only;
         re-recording the same try changes nothing."""
         if not runs:
-            return {"runs": 0, "materializations": 0, "unknown_tasks": 0}
+            return {"runs": 0, "materializations": 0, "unknown_tasks": 0, "no_writes": 0}
         now = datetime.now(timezone.utc)
-        rows, unknown = [], 0
+        rows, unknown, no_writes = [], 0, 0
         with self.engine.begin() as conn:
             for source_name in sorted({r.source_name for r in runs}):
                 batch = [r for r in runs if r.source_name == source_name]
                 dag_ids = {r.dag_id for r in batch}
-                writes: dict[tuple[str, str], list[int]] = {}
+                writes: dict[tuple[str, str], list[int]] = {
+                    (d, t): [] for d, t in conn.execute(select(Task.dag_id, Task.task_id)
+                                                        .where(Task.source == source_name, Task.dag_id.in_(dag_ids)))}
                 for dag_id, task_id, asset_id in conn.execute(
                         select(Task.dag_id, Task.task_id, TaskIO.asset_id).select_from(TaskIO).join(Task, Task.id == TaskIO.task_pk)
                         .where(TaskIO.mode == "write", Task.source == source_name, Task.dag_id.in_(dag_ids))):
@@ -48,6 +50,8 @@ class RunQueries:
                     if assets is None:
                         unknown += 1
                         continue
+                    if not assets:
+                        no_writes += 1  # a task in the catalog that writes no table (a sensor, a notification)
                     for asset_id in assets:
                         key = (asset_id, run.dag_id, run.task_id, run.run_id, run.try_number)
                         if key in existing:
@@ -58,7 +62,11 @@ class RunQueries:
                                      "state": run.state, "source": run.source, "source_name": source_name, "recorded_at": now})
             if rows:
                 conn.execute(insert(Materialization.__table__), rows)
-        return {"runs": len(runs), "materializations": len(rows), "unknown_tasks": unknown}
+        return {"runs": len(runs), "materializations": len(rows), "unknown_tasks": unknown, "no_writes": no_writes}
+
+    def has_run_history(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(Materialization.id).limit(1)).first() is not None
 
     def last_run_end(self, source: str, source_name: str | None = None) -> datetime | None:
         """Newest end date recorded from ``source`` (an origin such as ``airflow-api:URL``), for ``source_name`` if given."""

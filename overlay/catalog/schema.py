@@ -17,7 +17,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
-DEFAULT_SOURCE = "default"  # the source of rows stored before sources existed (migration 0004)
+DEFAULT_SOURCE = "default"  # the source of rows stored before sources existed (migration 0005)
 
 
 class Source(Base):
@@ -73,6 +73,7 @@ class Dag(Base):
     owner_links: Mapped[dict[str, Any]] = mapped_column(JSON)
     tags: Mapped[list[Any]] = mapped_column(JSON)
     schedule: Mapped[str | None] = mapped_column(String(250))
+    ownership: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)  # [{"owner", "rule", "source", "team", "role", "link"}]
 
 
 class Task(Base):
@@ -92,6 +93,7 @@ class Task(Base):
     sql_files: Mapped[list[Any]] = mapped_column(JSON)
     columns: Mapped[dict[str, Any]] = mapped_column(JSON)
     upstream: Mapped[list[Any]] = mapped_column(JSON)
+    ownership: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Asset(Base):

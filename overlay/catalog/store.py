@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, insert, select
 
 from overlay import __version__
 from overlay.catalog import locks
+from overlay.catalog.contacts import ContactQueries
 from overlay.catalog.costs import CostQueries
 from overlay.catalog.engine import make_engine, migrate, resolve_db_url
 from overlay.catalog.errors import CatalogError, EmptyScanRefused, MissingCatalog
@@ -51,7 +52,7 @@ class ScanSummary:
         return dict(self.__dict__)
 
 
-class Catalog(CatalogQueries, RunQueries, CostQueries, SourceQueries):
+class Catalog(CatalogQueries, RunQueries, CostQueries, ContactQueries, SourceQueries):
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url
@@ -107,9 +108,11 @@ class Catalog(CatalogQueries, RunQueries, CostQueries, SourceQueries):
 
     def store_scan(self, result: ScanResult, mode: str = "auto", started_at: datetime | None = None,
                    ownership: dict[str, dict[str, Any]] | None = None, fingerprint: str | None = None,
-                   source: str = DEFAULT_SOURCE, allow_empty: bool = False, bundle_version: str | None = None) -> ScanSummary:
+                   source: str = DEFAULT_SOURCE, allow_empty: bool = False, bundle_version: str | None = None,
+                   holders: dict[str, list[dict[str, Any]]] | None = None) -> ScanSummary:
         """Replace ``source``'s part of the catalog with ``result`` in one transaction; a failure changes nothing.
 
+        ``ownership``: asset key -> {"owners", "conflict"}; ``holders``: "dag_id" and "dag_id.task_id" -> claims.
         A result without DAGs for a source that has some raises ``EmptyScanRefused`` unless ``allow_empty``.
         """
         started_at = started_at or datetime.now(timezone.utc)
@@ -123,7 +126,7 @@ class Catalog(CatalogQueries, RunQueries, CostQueries, SourceQueries):
                 unchanged = _unchanged_since_last_scan(conn, result, mode, started_at, fingerprint, source, bundle_version)
                 if unchanged is not None:
                     return unchanged
-                return _store(conn, result, mode, started_at, ownership or {}, fingerprint, source, bundle_version)
+                return _store(conn, result, mode, started_at, ownership or {}, fingerprint, source, bundle_version, holders or {})
         except EmptyScanRefused:
             raise
         except Exception as e:
@@ -153,7 +156,7 @@ def scan_fingerprint(result: ScanResult, ownership_inputs: str) -> str:
 
 
 def _adopt_default(conn: Any, source: str, result: ScanResult) -> None:
-    """The first named scan of the folders a pre-sources catalog was built from takes over its rows (migration 0004)."""
+    """The first named scan of the folders a pre-sources catalog was built from takes over its rows (migration 0005)."""
     if source == DEFAULT_SOURCE or conn.execute(select(Source.id).where(Source.name == source)).first():
         return
     folders = conn.execute(select(Scan.folders).where(Scan.source == DEFAULT_SOURCE, Scan.status == "ok")
@@ -196,7 +199,7 @@ def _unchanged_since_last_scan(conn: Any, result: ScanResult, mode: str, started
 
 
 def _store(conn: Any, result: ScanResult, mode: str, started_at: datetime, ownership: dict[str, dict[str, Any]],
-           fingerprint: str, source: str, bundle_version: str | None) -> ScanSummary:
+           fingerprint: str, source: str, bundle_version: str | None, holders: dict[str, list[dict[str, Any]]]) -> ScanSummary:
     ensure_source(conn, source)
     scan_id = conn.execute(insert(Scan.__table__).values(
         source=source, bundle_version=bundle_version, started_at=started_at, finished_at=None, folders=result.folders, mode=mode,
@@ -211,12 +214,12 @@ def _store(conn: Any, result: ScanResult, mode: str, started_at: datetime, owner
         for f in result.files], compare=["content_hash", "error", "payload_digest"], scope=scope)
     sync_rows(conn, Dag.__table__, ["dag_id"], [
         {"dag_id": d.dag_id, "file": d.file, "line": d.line, "mode": d.mode, "owners": list(d.owners),
-         "owner_links": dict(d.owner_links), "tags": list(d.tags), "schedule": d.schedule}
+         "owner_links": dict(d.owner_links), "tags": list(d.tags), "schedule": d.schedule, "ownership": holders.get(d.dag_id)}
         for d in result.dags], scope=scope)
     task_ids = sync_rows(conn, Task.__table__, ["dag_id", "task_id"], [
         {"dag_id": t.dag_id, "task_id": t.task_id, "operator": t.operator, "file": t.file, "line": t.line, "owner": t.owner,
          "status": t.status, "errors": list(t.errors), "sql": list(t.sql), "sql_files": list(t.sql_files),
-         "columns": dict(t.columns), "upstream": list(t.upstream)}
+         "columns": dict(t.columns), "upstream": list(t.upstream), "ownership": holders.get(f"{t.dag_id}.{t.task_id}")}
         for t in result.tasks], scope=scope)
 
     locks.xact_lock(conn, locks.ASSETS)  # the shared rows: one scan at a time merges them, until commit

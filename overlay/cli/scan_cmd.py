@@ -66,8 +66,16 @@ def _airflow_dags_folder() -> list[Path]:
 
     folder = airflow_setting("core", "dags_folder")
     if not folder:
-        fail("give a DAG folder to scan (no Airflow installation here to take [core] dags_folder from)", 2)
+        fail("give a DAG folder to scan: `overlay scan DAG_FOLDER`. With no folder, overlay scans Airflow's [core] dags_folder, "
+             f"and found none: AIRFLOW__CORE__DAGS_FOLDER and AIRFLOW_HOME are not set, and {Path.home() / 'airflow' / 'airflow.cfg'} "
+             "does not exist" + _installed_note(), 2)
     return [Path(folder or ".")]
+
+
+def _installed_note() -> str:
+    import importlib.util
+
+    return " (Airflow is installed: set AIRFLOW_HOME to its home folder)" if importlib.util.find_spec("airflow") else ""
 
 
 def _print_summary(outcome, elapsed: float, url: str, source: str) -> None:  # noqa: ANN001 - ScanOutcome

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from overlay.discover.files import DagFile, list_dag_files
+from overlay.discover.files import DagFile, list_dag_files, walk_files
 from overlay.discover.static import scan_source
 from overlay.model import DagSpec, FileError
 
@@ -44,6 +44,26 @@ def discover_folder(folder: str | Path, mode: Mode = "auto", cached: dict[str, s
         if mode != "static" and loader is None:
             loader = _import_loader(folder, mode)
         results.append(discover_file(dag_file, mode if loader is not None else "static", loader))
+    return results + discover_yaml_sources(folder, cached, {d.dag_id for r in results for d in r.dags})
+
+
+def discover_yaml_sources(folder: str | Path, cached: dict[str, str], python_dag_ids: set[str]) -> list[FileDiscovery]:
+    """DAGs declared in YAML (gusty folders, dag-factory specs), read statically whatever the mode.
+
+    A DAG the Python files already defined (a loader like gusty's ``create_dag`` imported in import
+    mode) is kept from there, not read twice.
+    """
+    from overlay.discover.yaml_dags import SUFFIXES, find_sources, read_source
+
+    root = Path(folder).resolve()
+    results = []
+    for found in find_sources(root, walk_files(root, SUFFIXES)):
+        path = str(found.source.path)
+        if cached.get(path) == found.content_hash:
+            results.append(FileDiscovery(path, found.content_hash, "static", skipped=True))
+            continue
+        dags, errors = read_source(found)
+        results.append(FileDiscovery(path, found.content_hash, "static", [d for d in dags if d.dag_id not in python_dag_ids], errors))
     return results
 
 

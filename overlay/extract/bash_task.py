@@ -76,8 +76,12 @@ def _follow_scripts(t: TaskState, parsed: ShellCommands, env: dict[str, str], cw
             parsed.other.append(os.path.basename(script))
             continue
         t.depends_on(path)
-        with open(path, encoding="utf-8", errors="replace") as f:
-            inner = parse_commands(f.read(), env, os.path.dirname(path))
+        try:
+            text = t.read_text(path)
+        except OSError as e:
+            t.unresolved(f"bash script {script!r}: {e.strerror}")
+            continue
+        inner = parse_commands(text, env, os.path.dirname(path))
         _follow_scripts(t, inner, env, os.path.dirname(path), depth + 1)
         for name in ("sql", "dbt", "other", "errors"):
             getattr(parsed, name).extend(getattr(inner, name))

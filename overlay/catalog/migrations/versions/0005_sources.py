@@ -4,8 +4,8 @@ DAGs, tasks and files are unique per source (two deployments may both have a ``d
 task); assets stay shared, so lineage crosses sources. Rows stored before this revision are carried
 forward into the source ``default`` (a later scan of the same folders adopts them under its own name).
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
