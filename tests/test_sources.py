@@ -88,7 +88,7 @@ def test_runs_match_the_tasks_of_their_own_source(db_url: str, split: dict[str, 
     assert catalog.record_runs([TaskRun(**run, source_name="finance-eu")])["materializations"] == 1
     assert catalog.record_runs([TaskRun(**run, source_name="finance-eu")])["materializations"] == 0  # idempotent
     assert catalog.record_runs([TaskRun(**run, source_name="finance")])["materializations"] == 1  # its own try, not a duplicate
-    assert catalog.record_runs([TaskRun(**run, source_name="growth")]) == {"runs": 1, "materializations": 0, "unknown_tasks": 1}
+    assert catalog.record_runs([TaskRun(**run, source_name="growth")]) == {"runs": 1, "materializations": 0, "unknown_tasks": 1, "no_writes": 0}
     history = catalog.materializations(OKR)
     assert sorted(m["source_name"] for m in history) == ["finance", "finance-eu"]
     assert {s["name"]: s["last_run"] is not None for s in catalog.sources()} == {"finance": True, "finance-eu": True}
