@@ -86,11 +86,12 @@ class Catalog(CatalogQueries, RunQueries, CostQueries, ContactQueries, SourceQue
         with self.engine.connect() as conn:
             return conn.execute(select(SourceFile.payload).where(SourceFile.path == path, SourceFile.source == source)).scalar()
 
-    def cached_payloads(self, source: str = DEFAULT_SOURCE) -> dict[str, dict[str, Any]]:
-        """path -> what the last scan of ``source`` found in that file (with its ``digest``), to skip unchanged files."""
+    def cached_payloads(self, source: str | None = None) -> dict[str, dict[str, Any]]:
+        """path -> what the last scan of ``source`` (of any source when None) found in that file (with its ``digest``),
+        to skip unchanged files."""
+        query = select(SourceFile.path, SourceFile.payload, SourceFile.payload_digest)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(SourceFile.path, SourceFile.payload, SourceFile.payload_digest)
-                                .where(SourceFile.source == source)).all()
+            rows = conn.execute(query if source is None else query.where(SourceFile.source == source)).all()
         return {path: {**payload, "digest": digest} for path, payload, digest in rows if payload and digest}
 
     def last_fingerprint(self, source: str = DEFAULT_SOURCE) -> str | None:
