@@ -44,7 +44,7 @@ def discover_folder(folder: str | Path, mode: Mode = "auto", cached: dict[str, s
             results.append(FileDiscovery(dag_file.path, dag_file.content_hash, mode, skipped=True))
             continue
         if mode != "static" and loader is None:
-            loader = _import_loader(folder, mode)
+            loader = import_loader(folder, mode)
         results.append(discover_file(dag_file, mode if loader is not None else "static", loader, repo))
     return results + discover_yaml_sources(folder, cached, {d.dag_id for r in results for d in r.dags})
 
@@ -94,7 +94,7 @@ def _discover_file(dag_file: DagFile, mode: Mode, loader: object | None, repo: R
                          errors + note + static.errors, inputs=static.inputs)
 
 
-def _import_loader(folder: str | Path, mode: Mode) -> object | None:
+def import_loader(folder: str | Path, mode: Mode) -> object | None:
     try:
         from overlay.discover.imported import DagBagLoader
 
@@ -106,4 +106,4 @@ def _import_loader(folder: str | Path, mode: Mode) -> object | None:
         return None
 
 
-__all__ = ["FileDiscovery", "Mode", "discover_folder", "discover_file", "list_dag_files"]
+__all__ = ["FileDiscovery", "Mode", "discover_folder", "discover_file", "discover_yaml_sources", "import_loader", "list_dag_files"]
