@@ -150,6 +150,7 @@ class TaskAccess(Record):
     no_data: bool = False  # the operator is known to touch no table (EmptyOperator, sensors on files, ...)
     files: list[str] = field(default_factory=list)  # other files the result depends on (dbt manifests)
     notes: list[str] = field(default_factory=list)  # how it was read: path remaps, dialect inferred (not problems)
+    standins: list[str] = field(default_factory=list)  # placeholders rendered for unknown values: never part of a table name
 
     _nested = {"sql": SqlSource, "direct": DirectAccess}
 

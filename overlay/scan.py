@@ -15,7 +15,8 @@ import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import pathspec
 
@@ -28,6 +29,12 @@ from overlay.scan_pool import map_files, worker_count
 from overlay.model import AssetRef, DagSpec, FileError, FileRecord, ResolvedTask, ScanResult
 
 log = logging.getLogger(__name__)
+
+
+class ScanProgress(Protocol):
+    def discovered(self, done: int, total: int) -> None: ...
+
+    def extracted(self, found: FileDiscovery, outcome: FileOutcome) -> None: ...
 
 
 @dataclass
@@ -46,14 +53,16 @@ def scan_folders(
     settings: Settings | None = None,
     cache: dict[str, dict[str, Any]] | None = None,
     resolver: ConnectionResolver | None = None,
+    progress: ScanProgress | None = None,
     workers: int | None = None,
 ) -> ScanResult:
-    """``workers``: processes reading files (default ``$OVERLAY_SCAN_WORKERS``, else the machine's cores)."""
+    """``progress`` hears of each file read and each file extracted (the CLI's progress bar and ``-v`` lines);
+    ``workers``: processes reading files (default ``$OVERLAY_SCAN_WORKERS``, else the machine's cores)."""
     settings = settings or Settings()
     workers = worker_count(workers)
     resolver = resolver or ConnectionResolver(settings)
     cache = cache or {}
-    fingerprint = settings.fingerprint()
+    fingerprint = f"{settings.fingerprint()}:{mode}"  # a file's cached result holds for the settings and the mode that made it
     result = ScanResult(folders=[str(Path(f).resolve()) for f in folders])
     assets: dict[str, AssetRef] = {}
     seen_dags: dict[str, str] = {}
@@ -66,7 +75,8 @@ def scan_folders(
         ctx = _ExtractState(str(root), dict(settings.variables), settings)
         ignored = _ignore_spec(settings.ignore)
         reusable = _reusable(cache, fingerprint)
-        for found, done in _read_folder(root, mode, reusable, ignored, _FileWorker(str(root), mode, ctx, resolver), workers):
+        worker = _FileWorker(str(root), mode, ctx, resolver)
+        for found, done in _read_folder(root, mode, reusable, ignored, worker, workers, progress.discovered if progress else None):
             outcome = _reuse(cache[found.path]) if found.skipped else done or _process(found, ctx, resolver)
             _dedupe_dags(outcome, seen_dags, result.errors, seen_tasks)
             result.dags.extend(outcome.dags)
@@ -75,19 +85,26 @@ def scan_folders(
             for ref in outcome.assets:
                 assets.setdefault(ref.key, ref)
             result.files.append(_file_record(found, outcome, fingerprint))
+            if progress is not None:
+                progress.extracted(found, outcome)
     result.assets = sorted(assets.values(), key=lambda a: a.key)
     result.git_commit = git_commit(folders[0]) if folders else None
     return result
 
 
 def _read_folder(root: Path, mode: str, reusable: dict[str, str], ignored: pathspec.PathSpec | None, worker: _FileWorker,
-                 workers: int) -> list[tuple[FileDiscovery, FileOutcome | None]]:
-    """Each file of the folder, in order: unchanged ones marked skipped, the others read (in parallel)."""
+                 workers: int, on_file: Callable[[int, int], None] | None = None) -> list[tuple[FileDiscovery, FileOutcome | None]]:
+    """Each file of the folder, in order: unchanged ones marked skipped, the others read (in parallel);
+    ``on_file(done, total)`` after each Python file."""
     if mode not in ("auto", "import", "static"):
         raise ValueError(f"unknown mode {mode!r}: use auto, import or static")
     files = [f for f in list_dag_files(root) if not (ignored and ignored.match_file(os.path.relpath(f.path, root)))]
     pending = [f for f in files if reusable.get(f.path) != f.content_hash]
-    read = dict(zip([f.path for f in pending], map_files(worker, pending, workers)))
+    skipped = len(files) - len(pending)
+    if on_file is not None and skipped:
+        on_file(skipped, len(files))
+    step = (lambda done: on_file(skipped + done, len(files))) if on_file is not None else None
+    read = dict(zip([f.path for f in pending], map_files(worker, pending, workers, step)))
     out: list[tuple[FileDiscovery, FileOutcome | None]] = []
     for f in files:
         out.append(read[f.path] if f.path in read else (FileDiscovery(f.path, f.content_hash, mode, skipped=True), None))

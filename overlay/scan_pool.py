@@ -35,21 +35,35 @@ def worker_count(requested: int | None = None) -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def map_files(work: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
-    """``[work(i) for i in items]``, spread over ``workers`` processes when that pays."""
+def map_files(work: Callable[[T], R], items: Sequence[T], workers: int, on_done: Callable[[int], None] | None = None) -> list[R]:
+    """``[work(i) for i in items]``, spread over ``workers`` processes when that pays; ``on_done(n)`` as results come."""
     if workers <= 1 or len(items) < MIN_FILES_PER_WORKER * 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [work(i) for i in items]
+        return _serial(work, items, on_done)
     global _worker
     _worker = work
     workers = min(workers, len(items) // MIN_FILES_PER_WORKER)
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_run, items, chunksize=max(1, len(items) // (workers * 8))))
+            results = []
+            for result in pool.map(_run, items, chunksize=max(1, len(items) // (workers * 8))):
+                results.append(result)
+                if on_done is not None:
+                    on_done(len(results))
+            return results
     except (BrokenProcessPool, OSError) as e:  # a worker killed (memory) or no processes to fork: read here
         log.warning("scan workers failed (%s): reading the files in one process", e)
-        return [work(i) for i in items]
+        return _serial(work, items, on_done)
     finally:
         _worker = None
+
+
+def _serial(work: Callable[[T], R], items: Sequence[T], on_done: Callable[[int], None] | None) -> list[R]:
+    results = []
+    for item in items:
+        results.append(work(item))
+        if on_done is not None:
+            on_done(len(results))
+    return results
 
 
 def _run(item: Any) -> Any:
