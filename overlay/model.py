@@ -222,4 +222,5 @@ class TaskRun(Record):
     state: str  # success | failed | upstream_failed | skipped ...
     start_date: str | None = None  # ISO 8601
     end_date: str | None = None
-    source: str = "airflow"
+    source: str = "airflow"  # how it was recorded: airflow-listener | airflow-api:URL
+    source_name: str = "default"  # the catalog source (Airflow deployment) the run belongs to: only its tasks match

@@ -35,8 +35,7 @@ class _Accumulator:
         standin = standin_in(name, self.standins)
         if standin is None:
             return False
-        error = (f"table name {name!r} is built from {describe_standin(standin)}, not known statically: "
-                 f"the table is not recorded")
+        error = f"table name {name!r} is built from a value not known statically, {describe_standin(standin)}: not recorded"
         if error not in self.errors:
             self.errors.append(error)
         return True

@@ -159,7 +159,8 @@ class _ExtractState:
 
             settings = self.settings or Settings()
             self._context = ExtractContext(dag_folder=self.dag_folder, variables=self.variables,
-                                           allow_paths=settings.allow_paths, path_remaps=settings.path_remaps)
+                                           allow_paths=settings.allow_paths, path_remaps=settings.path_remaps,
+                                           operators=settings.operators)
         return self._context
 
 

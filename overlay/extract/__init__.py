@@ -30,7 +30,8 @@ def extract_task(task: TaskSpec, dag: DagSpec, ctx: ExtractContext) -> TaskAcces
 
 
 def _extract(t: TaskState) -> None:
-    rule = rule_for(t.operator) or fallback_rule(t)
+    name = t.operator.rsplit(".", 1)[-1] if "." in t.operator and not t.operator.startswith("@") else t.operator
+    rule = t.ctx.user_rules.get(name) or rule_for(t.operator) or fallback_rule(t)
     if rule is None:
         t.unresolved(f"unknown operator {t.operator}: data access not known")
         return

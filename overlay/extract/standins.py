@@ -59,7 +59,7 @@ class recording:  # noqa: N801 - used as `with recording() as used:`
 def describe_standin(text: str) -> str:
     """What a placeholder stands for, and what would make it known."""
     for prefix, what in (("var_", "Airflow Variable `{}` (give it under `variables:` in overlay.yaml)"),
-                         ("params_", "param `{}` (not set on the DAG or the task)"),
+                         ("params_", "param `{}` (not set on the DAG or the task, or computed at run time)"),
                          ("ti_", "a task instance value ({}: an XCom is known only at run time)"),
                          ("task_instance_", "a task instance value ({}: known only at run time)"),
                          ("dag_run_", "dag_run.{} (known only at run time)"), ("conn_", "connection field {}"),
