@@ -130,3 +130,22 @@ def test_table_argument_not_known_statically_is_unresolved() -> None:
 def test_transfer_without_table_is_unresolved() -> None:
     access = _extract("GCSToBigQueryOperator", {"bucket": "b"})
     assert access.unresolved == ["GCSToBigQueryOperator: no SQL or table found in its arguments (line 30)"]
+
+
+def test_bigquery_table_operators_and_great_expectations() -> None:
+    from overlay.extract import ExtractContext, extract_task
+    from overlay.model import DagSpec, TaskSpec
+
+    dag = DagSpec("d", "/repo/dags/d.py")
+
+    def run(operator: str, **args):  # noqa: ANN003, ANN202
+        return extract_task(TaskSpec("d", "t", operator, dag.file, 1, args=args), dag, ExtractContext())
+
+    created = run("BigQueryCreateEmptyTableOperator", project_id="p", dataset_id="d", table_id="t")
+    assert [(d.table, d.mode) for d in created.direct] == [("p.d.t", "write")]
+    sensed = run("BigQueryTableExistenceSensor", dataset_id="d", table_id="t")
+    assert [(d.table, d.mode) for d in sensed.direct] == [("d.t", "read")]
+    validated = run("GreatExpectationsOperator", conn_id="wh", schema="mart", data_asset_name="orders", expectation_suite_name="s")
+    assert [(d.table, d.mode, d.conn_id) for d in validated.direct] == [("mart.orders", "read", "wh")]
+    assert run("GreatExpectationsOperator", data_asset_name="sample-2019-01", dataframe_to_validate=None).no_data
+    assert run("BigQueryCreateEmptyDatasetOperator", dataset_id="d").no_data

@@ -32,6 +32,14 @@ def _no_data(t: TaskState, rule: OperatorRule) -> None:
     t.access.no_data = True
 
 
+def _great_expectations(t: TaskState, rule: OperatorRule) -> None:
+    """A validation on a connection reads its table (or query); one on a DataFrame touches no table."""
+    if "conn_id" in t.args or t.is_unknown("conn_id"):
+        sql_and_tables(t, rule)
+    else:
+        t.access.no_data = True
+
+
 def sql(dialect: str | None, conn: tuple[str, ...], *, args: tuple[str, ...] = ("sql",), database: tuple[str, ...] = ("database",),
         schema: tuple[str, ...] = (), hook: str | None = "hook_params", ext: tuple[str, ...] = SQL_EXT,
         tables: tuple[TableArg, ...] = (), extra: tuple[SqlArg, ...] = (), project: str | None = None,
@@ -41,9 +49,10 @@ def sql(dialect: str | None, conn: tuple[str, ...], *, args: tuple[str, ...] = (
                         legacy_sql_arg=legacy, legacy_sql_default=legacy is not None)
 
 
-def table_check(dialect: str | None, conn: tuple[str, ...], project: str | None = None) -> OperatorRule:
+def table_check(dialect: str | None, conn: tuple[str, ...], project: str | None = None,
+                parts: tuple[str, ...] = ("table",)) -> OperatorRule:
     """Check operators given a ``table=``: they read it (the SQL they generate only selects from it)."""
-    return sql(dialect, conn, args=(), tables=(TableArg(("table",), "read"),), project=project)
+    return sql(dialect, conn, args=(), tables=(TableArg(parts, "read"),), project=project)
 
 
 def transfer(dialect: str | None, conn: tuple[str, ...], *tables: TableArg, args: tuple[str, ...] = ("sql",),
@@ -120,6 +129,12 @@ CHECK_OPERATORS: dict[str, OperatorRule] = {
     "SQLInsertRowsOperator": sql(None, ("conn_id",), args=("preoperator", "postoperator"),
                                  tables=(TableArg(("schema", "table_name"), "write"),)),
     "SQLBulkLoadOperator": sql(None, ("conn_id",), args=("preoperator", "postoperator"), tables=(TableArg(("table",), "write"),)),
+    "BigQueryTableExistenceSensor": table_check("bigquery", _GCP, None, ("project_id", "dataset_id", "table_id")),
+    "BigQueryTablePartitionExistenceSensor": table_check("bigquery", _GCP, None, ("project_id", "dataset_id", "table_id")),
+    # Great Expectations validates a table of its connection (or a DataFrame: no table)
+    "GreatExpectationsOperator": OperatorRule(_great_expectations, sql_args=("query_to_validate",),
+                                              conn_args=("conn_id",), tables=(TableArg(("schema", "data_asset_name"), "read",
+                                                                                       unless_sql=True),)),
 }
 
 TRANSFER_OPERATORS: dict[str, OperatorRule] = {
@@ -163,6 +178,7 @@ TRANSFER_OPERATORS: dict[str, OperatorRule] = {
     "VerticaToHiveOperator": _to_hive("vertica", "vertica_conn_id"),
     "S3ToHiveOperator": transfer("hive", ("hive_cli_conn_id",), TableArg(("hive_table",), "write"), args=()),
     "DatabricksCopyIntoOperator": transfer("databricks", ("databricks_conn_id",), TableArg(("table_name",), "write"), args=()),
+    "BigQueryCreateEmptyTableOperator": transfer("bigquery", _GCP, TableArg(("project_id", "dataset_id", "table_id"), "write"), args=()),
 }
 
 SHELL_OPERATORS: dict[str, OperatorRule] = {
@@ -200,7 +216,8 @@ NO_DATA_OPERATORS: dict[str, OperatorRule] = {name: _NO_DATA for name in (
     "LatestOnlyOperator", "BranchDayOfWeekOperator", "BranchDateTimeOperator", "SlackWebhookOperator", "SlackAPIPostOperator",
     "SlackAPIFileOperator", "HttpOperator", "SimpleHttpOperator", "HttpSensor", "GCSObjectExistenceSensor",
     "GCSObjectsWithPrefixExistenceSensor", "SmoothOperator", "HITLOperator", "ApprovalOperator", "HITLBranchOperator",
-    "HITLEntryOperator", "LocalFilesystemToS3Operator", "LocalFilesystemToGCSOperator")}
+    "HITLEntryOperator", "LocalFilesystemToS3Operator", "LocalFilesystemToGCSOperator", "BigQueryCreateEmptyDatasetOperator",
+    "FireboltStartEngineOperator", "FireboltStopEngineOperator")}
 
 OPERATORS: dict[str, OperatorRule] = {**SQL_OPERATORS, **CHECK_OPERATORS, **TRANSFER_OPERATORS, **SHELL_OPERATORS, **CONTAINER_OPERATORS,
                                       **DBT_OPERATORS, **PYTHON_OPERATORS, **NO_DATA_OPERATORS}
