@@ -20,3 +20,14 @@ def test_known_keys_of_params_and_configuration_are_kept() -> None:
     assert tasks["job"].status == "resolved" and tasks["job"].writes == ["gcp:p.d.t"]
     unknown = tasks["job_unknown_query"]
     assert unknown.status == "unresolved" and any("`configuration.query.query` is not known statically" in e for e in unknown.errors)
+
+
+def test_task_params_merge_over_default_args_and_dag_params() -> None:
+    from overlay.extract import ExtractContext, extract_task
+    from overlay.model import DagSpec, TaskSpec
+
+    dag = DagSpec("p", str(FOLDER / "partial.py"), params={"schema": "dag_schema", "table": "dag_table"},
+                  default_args={"params": {"schema": "default_schema", "table": "default_table"}})
+    task = TaskSpec("p", "t", "PostgresOperator", dag.file, 1, args={"sql": "sql/load.sql", "params": {"table": "orders"}})
+    access = extract_task(task, dag, ExtractContext())
+    assert access.sql[0].sql.strip() == "INSERT INTO default_schema.orders SELECT * FROM raw.orders"
