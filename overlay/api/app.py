@@ -2,14 +2,15 @@
 
 ``create_app(catalog)`` returns a FastAPI app that ``overlay serve`` runs with uvicorn and that the
 Airflow plugin mounts under ``/overlay``. With ``OVERLAY_API_TOKEN`` set (or ``token=``), every
-route but ``/health`` needs ``Authorization: Bearer <token>``.
+route but ``/health`` needs ``Authorization: Bearer <token>``. Without a token or an authenticator,
+only loopback Host names, the bound host and ``allowed_hosts`` are answered (see ``overlay.api.guards``).
 """
 
 from __future__ import annotations
 
 import hmac
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -18,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from overlay import __version__
+from overlay.api.guards import allowed_host_names, host_problem, nul_problem
 from overlay.api.routes import router
 from overlay.catalog import Catalog
 from overlay.catalog.queries import AmbiguousKey, NotFound, UnknownKey
@@ -28,8 +30,13 @@ Authenticator = Callable[[Request], Awaitable[str | None]]
 
 
 def create_app(catalog: Catalog | Callable[[], Catalog], token: str | None = None,
-               authenticate: Authenticator | None = None) -> FastAPI:
-    """The API over one catalog (or a function that opens it on first use, as the Airflow plugin does)."""
+               authenticate: Authenticator | None = None, bound_host: str | None = None,
+               allowed_hosts: Iterable[str] | None = None) -> FastAPI:
+    """The API over one catalog (or a function that opens it on first use, as the Airflow plugin does).
+
+    ``bound_host`` is the address the server listens on; ``allowed_hosts`` adds Host names answered
+    without a token (default ``$OVERLAY_ALLOWED_HOSTS``).
+    """
     token = token if token is not None else os.environ.get("OVERLAY_API_TOKEN") or None
     app = FastAPI(
         title="overlay",
@@ -43,6 +50,7 @@ def create_app(catalog: Catalog | Callable[[], Catalog], token: str | None = Non
         authenticate = token_authenticator(token)
     if authenticate is not None:
         _require(app, authenticate)
+    _guard(app, None if authenticate is not None else allowed_host_names(bound_host, allowed_hosts))
     return app
 
 
@@ -113,4 +121,15 @@ def _require(app: FastAPI, authenticate: Authenticator) -> None:
         problem = await authenticate(request)
         if problem is not None:
             return error(401, problem)
+        return await call_next(request)
+
+
+def _guard(app: FastAPI, allowed_hosts: frozenset[str] | None) -> None:
+    """Host check (when nothing else authenticates) and NUL bytes, before authentication and routes."""
+    @app.middleware("http")
+    async def check(request: Request, call_next):  # noqa: ANN001, ANN202
+        if allowed_hosts is not None and (problem := host_problem(request.scope["headers"], allowed_hosts)):
+            return error(403, problem)
+        if problem := nul_problem(request.scope["path"], request.scope.get("query_string", b"")):
+            return error(400, problem)
         return await call_next(request)

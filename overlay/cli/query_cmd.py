@@ -153,7 +153,7 @@ def serve_command(
         fail(f"refusing to bind {host} without OVERLAY_API_TOKEN: set a token, or serve on 127.0.0.1", 2)
     catalog = _open(db)
     console.print(f"overlay API on http://{host}:{port}/api/v1 (catalog {catalog.url}); docs at /docs")
-    uvicorn.run(create_app(catalog), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(catalog, bound_host=host), host=host, port=port, log_level="warning")
 
 
 def stale_command(
