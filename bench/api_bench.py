@@ -122,6 +122,8 @@ def main() -> None:
             shutil.copy(args.catalog, path)
         else:
             build_catalog(Path(tmp) / "dags", db, files, env)
+            if args.keep:
+                shutil.copy(path, args.keep)
         port = free_port()
         server = subprocess.Popen([sys.executable, "-m", "overlay.cli.main", "serve", "--port", str(port), "--db", db],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
@@ -145,9 +147,11 @@ def main() -> None:
                 rss_after = rss_mb(server.pid)
         finally:
             server.terminate()
-            server.wait(timeout=10)
-        if args.keep:
-            shutil.copy(path, args.keep)
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # still busy with slow requests
+                server.kill()
+                server.wait(timeout=10)
     print(f"assets in catalog: {total}; {args.clients} concurrent client processes")
     print(f"\n{'request':<16} {'count':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'target p95':>11}")
     ok = True

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.concurrency import run_in_threadpool
 
 from overlay.catalog import Catalog
 
@@ -59,9 +58,12 @@ def get_asset(request: Request, key: Key) -> dict[str, Any]:
 
 
 @router.get("/api/v1/dags", tags=["dags"])
-def list_dags(request: Request) -> dict[str, Any]:
-    dags = _catalog(request).dags()
-    return {"total": len(dags), "items": dags}
+def list_dags(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict[str, Any]:
+    return _catalog(request).dags_page(limit=limit, offset=offset)
 
 
 @router.get("/api/v1/dags/{dag_id}", tags=["dags"])
@@ -110,7 +112,9 @@ def cost(
 
 
 @router.get("/api/v1/graph", tags=["graph"])
-async def graph(request: Request) -> dict[str, Any]:
-    from overlay.export import export_document
-
-    return await run_in_threadpool(export_document, _catalog(request))
+def graph(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict[str, Any]:
+    return _catalog(request).graph_page(limit=limit, offset=offset)

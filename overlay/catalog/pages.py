@@ -1,0 +1,95 @@
+"""Paged reads of the catalog for the API: DAGs, and the graph one page of assets at a time.
+
+A page of the graph holds ``limit`` assets (ordered by key) and everything that touches them: the
+edges leaving them (so every edge is on exactly one page), the tasks that read or write them with
+those tasks' DAGs, and the cross-DAG links through them. Scan errors come with the first page.
+Each page costs a few indexed queries, whatever the size of the catalog.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from overlay.catalog.schema import Asset, AssetEdge, Dag, Scan, ScanError, Task, TaskIO
+
+
+def dags_page(conn: Any, limit: int, offset: int) -> dict[str, Any]:
+    from overlay.catalog.queries import _dag_dict
+
+    total = conn.execute(select(func.count()).select_from(Dag)).scalar_one()
+    rows = conn.execute(select(Dag).order_by(Dag.dag_id).limit(limit).offset(offset)).mappings().all()
+    ids = [r["dag_id"] for r in rows]
+    counts = dict(conn.execute(select(Task.dag_id, func.count()).where(Task.dag_id.in_(ids)).group_by(Task.dag_id)).all()) if ids else {}
+    items = [_dag_dict(r) | {"tasks": counts.get(r["dag_id"], 0)} for r in rows]
+    return {"total": total, "limit": limit, "offset": offset, "items": items}
+
+
+def graph_page(conn: Any, limit: int, offset: int) -> dict[str, Any]:
+    from overlay.catalog.queries import _owner_names, _task_dict, _task_io
+
+    total = conn.execute(select(func.count()).select_from(Asset)).scalar_one()
+    rows = conn.execute(select(Asset.id, Asset.key, Asset.namespace, Asset.name, Asset.owners, Asset.owner_conflict)
+                        .order_by(Asset.key).limit(limit).offset(offset)).all()
+    ids = [r.id for r in rows]
+    io = conn.execute(select(TaskIO.asset_id, TaskIO.mode, Task.id, Task.dag_id, Task.task_id).select_from(TaskIO)
+                      .join(Task, Task.id == TaskIO.task_pk).where(TaskIO.asset_id.in_(ids))).all() if ids else []
+    out_edges = conn.execute(select(AssetEdge.from_asset, AssetEdge.to_asset, Task.id, Task.dag_id, Task.task_id).select_from(AssetEdge)
+                             .join(Task, Task.id == AssetEdge.task_pk).where(AssetEdge.from_asset.in_(ids))).all() if ids else []
+    in_edges = conn.execute(select(AssetEdge.to_asset, Task.id, Task.dag_id, Task.task_id).select_from(AssetEdge)
+                            .join(Task, Task.id == AssetEdge.task_pk).where(AssetEdge.to_asset.in_(ids))).all() if ids else []
+    sides = _sides(ids, io, out_edges, in_edges)
+    other = {e.to_asset for e in out_edges} - set(ids)
+    keys = {r.id: r.key for r in rows} | (dict(conn.execute(select(Asset.id, Asset.key).where(Asset.id.in_(list(other)))).all())
+                                          if other else {})
+    task_pks = sorted({pk for side in sides.values() for pk, _, _ in side["writers"] | side["readers"]})
+    task_rows = conn.execute(select(Task).where(Task.id.in_(task_pks)).order_by(Task.dag_id, Task.task_id)).mappings().all() if task_pks else []
+    task_io = _task_io(conn, task_pks) if task_pks else {}
+    dag_ids = sorted({t["dag_id"] for t in task_rows})
+    dag_rows = conn.execute(select(Dag).where(Dag.dag_id.in_(dag_ids)).order_by(Dag.dag_id)).mappings().all() if dag_ids else []
+    assets, cross_dag = [], []
+    for r in rows:
+        writers, readers = sorted((d, t) for _, d, t in sides[r.id]["writers"]), sorted((d, t) for _, d, t in sides[r.id]["readers"])
+        assets.append({"key": r.key, "namespace": r.namespace, "name": r.name, "owners": _owner_names(r.owners),
+                       "owner_conflict": r.owner_conflict, "producers": [f"{d}.{t}" for d, t in writers],
+                       "consumers": [f"{d}.{t}" for d, t in readers]})
+        cross_dag += _cross_dag(r.key, writers, readers)
+    return {
+        "total": total, "limit": limit, "offset": offset,
+        "assets": assets,
+        "tasks": [_task_dict(t, task_io) for t in task_rows],
+        "edges": sorted(({"from": keys[e.from_asset], "to": keys[e.to_asset], "via": f"{e.dag_id}.{e.task_id}"} for e in out_edges),
+                        key=lambda e: (e["from"], e["to"], e["via"])),
+        "dags": [{k: d[k] for k in ("dag_id", "file", "owners", "tags", "schedule", "mode")} for d in dag_rows],
+        "cross_dag": cross_dag,
+        "errors": _last_scan_errors(conn) if offset == 0 else [],
+    }
+
+
+def _sides(ids: list[int], io: list[Any], out_edges: list[Any], in_edges: list[Any]) -> dict[int, dict[str, set]]:
+    """Writers and readers of each asset, as (task pk, dag id, task id); from the edges when a scan stored no io."""
+    sides: dict[int, dict[str, set]] = {i: {"writers": set(), "readers": set()} for i in ids}
+    for row in io:
+        sides[row.asset_id]["writers" if row.mode == "write" else "readers"].add((row.id, row.dag_id, row.task_id))
+    for asset_id, side in sides.items():
+        if not side["writers"]:
+            side["writers"] = {(e.id, e.dag_id, e.task_id) for e in in_edges if e.to_asset == asset_id}
+        if not side["readers"]:
+            side["readers"] = {(e.id, e.dag_id, e.task_id) for e in out_edges if e.from_asset == asset_id}
+    return sides
+
+
+def _cross_dag(key: str, writers: list[tuple[str, str]], readers: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """As ``overlay.graph.cross_dag_links`` for one asset: one link per (writing DAG, reading DAG)."""
+    return [{"asset": key, "from_dag": writer, "to_dag": reader,
+             "producers": [f"{d}.{t}" for d, t in writers if d == writer], "consumers": [f"{d}.{t}" for d, t in readers if d == reader]}
+            for writer in sorted({d for d, _ in writers}) for reader in sorted({d for d, _ in readers} - {writer})]
+
+
+def _last_scan_errors(conn: Any) -> list[dict[str, Any]]:
+    scan_id = conn.execute(select(Scan.id).order_by(Scan.id.desc()).limit(1)).scalar()
+    if scan_id is None:
+        return []
+    rows = conn.execute(select(ScanError).where(ScanError.scan_id == scan_id).order_by(ScanError.file)).mappings().all()
+    return [{"file": r["file"], "error": r["error"], "line": r["line"], "stage": r["stage"]} for r in rows]
