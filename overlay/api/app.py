@@ -51,7 +51,30 @@ def create_app(catalog: Catalog | Callable[[], Catalog], token: str | None = Non
     if authenticate is not None:
         _require(app, authenticate)
     _guard(app, None if authenticate is not None else allowed_host_names(bound_host, allowed_hosts))
+    app.openapi = lambda: _openapi(app, authenticated=authenticate is not None)
     return app
+
+
+def _openapi(app: FastAPI, authenticated: bool) -> dict[str, Any]:
+    """FastAPI's schema with the errors this app returns: 400 (not FastAPI's 422), and 401 or 403 from the middleware."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        error_ref = {"$ref": "#/components/schemas/Error"}
+        for path, operations in schema.get("paths", {}).items():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                responses.pop("422", None)
+                extra = {"401": "Missing or wrong bearer token."} if authenticated and path not in OPEN_PATHS else {}
+                if not authenticated:
+                    extra["403"] = "Host header not allowed (served without a token: see OVERLAY_ALLOWED_HOSTS)."
+                for status, text in extra.items():
+                    responses[status] = {"description": text, "content": {"application/json": {"schema": error_ref}}}
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def _provider(catalog: Catalog | Callable[[], Catalog]) -> Callable[[], Catalog]:
