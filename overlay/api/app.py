@@ -148,11 +148,24 @@ def _require(app: FastAPI, authenticate: Authenticator) -> None:
 
 
 def _guard(app: FastAPI, allowed_hosts: frozenset[str] | None) -> None:
-    """Host check (when nothing else authenticates) and NUL bytes, before authentication and routes."""
-    @app.middleware("http")
-    async def check(request: Request, call_next):  # noqa: ANN001, ANN202
-        if allowed_hosts is not None and (problem := host_problem(request.scope["headers"], allowed_hosts)):
-            return error(403, problem)
-        if problem := nul_problem(request.scope["path"], request.scope.get("query_string", b"")):
-            return error(400, problem)
-        return await call_next(request)
+    """Host check (when nothing else authenticates) and NUL bytes, outermost: before authentication and routes."""
+    app.add_middleware(GuardMiddleware, allowed_hosts=allowed_hosts)
+
+
+class GuardMiddleware:
+    """Plain ASGI (no per-request task or body buffering): refuses with the app's JSON error shape."""
+
+    def __init__(self, app: Any, allowed_hosts: frozenset[str] | None) -> None:
+        self.app, self.allowed_hosts = app, allowed_hosts
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            problem, status = None, 400
+            if self.allowed_hosts is not None and (problem := host_problem(scope["headers"], self.allowed_hosts)):
+                status = 403
+            elif problem := nul_problem(scope["path"], scope.get("query_string", b"")):
+                status = 400
+            if problem:
+                await error(status, problem)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

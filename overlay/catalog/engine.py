@@ -10,7 +10,14 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 DEFAULT_DB_URL = "sqlite:///overlay.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
 # search indexes the migrations create per dialect outside the models (FTS5 table and its shadow tables, pg_trgm indexes)
-SEARCH_OBJECTS = ("assets_search", "ix_assets_key_trgm", "ix_assets_owners_trgm")
+SEARCH_OBJECTS = ("assets_search", "ix_assets_key_trgm", "ix_assets_owner_names")
+
+
+def owner_names_text(claims: list[dict] | None) -> str:
+    """``assets.owner_names``: the owner and team names of the claims, each on its own line (the owner filter matches
+    a line, never a rule or a source)."""
+    names = sorted({str(c[field]) for c in claims or [] for field in ("owner", "team") if c.get(field)})
+    return "\n" + "".join(f"{name}\n" for name in names)
 
 
 def in_models(obj, name: str | None, type_: str, reflected: bool, compare_to) -> bool:  # noqa: ANN001 - alembic's hook

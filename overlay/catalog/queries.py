@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Engine, String, Text, and_, cast, column, exists, func, or_, select, table
+from sqlalchemy import ColumnElement, Engine, String, and_, cast, column, exists, func, or_, select, table
 
 from overlay.catalog.pages import dags_page, graph_page
 from overlay.catalog.schema import Asset, AssetEdge, Dag, Materialization, Scan, ScanError, Task, TaskIO
@@ -265,29 +265,18 @@ def _phrase(column_name: str, text: str) -> str:
     return f'{column_name}:"{text.replace(chr(34), chr(34) * 2)}"'
 
 
-def _narrows_owner_text(owner: str) -> bool:
-    """Whether a substring of an owner's name shows unchanged in the JSON text of the claims (printable ASCII, no quote
-    or backslash: JSON escapes nothing else), so matching that text first can only drop rows the exact test drops too."""
-    return len(owner) >= 3 and all(" " <= c <= "~" and c not in '"\\' for c in owner)
-
-
 def _owned_by(dialect: str, owner: str) -> ColumnElement[bool]:
     """Assets with an ownership claim whose owner or team contains ``owner`` (any case); provenance fields never match.
 
-    When the text can narrow (``_narrows_owner_text``), an indexed match on the claims' JSON text runs first
-    (FTS5 on SQLite, pg_trgm on PostgreSQL) and the exact test per claim only on what it leaves. (On PostgreSQL, an
-    owner spelt with U+212A or U+0130, whose lower case is ASCII, is then found only by its ASCII spelling.)
+    ``owner_names`` holds exactly those names, one a line, so a LIKE on it is the same test as one per claim
+    (for text without a line break), without reading the claims' JSON.
     """
-    exact = _owner_claim_matches(dialect, owner)
-    if not _narrows_owner_text(owner):
-        return exact
-    if dialect == "sqlite":
-        narrow = Asset.id.in_(select(_SEARCH.c.rowid).where(_SEARCH.c.assets_search.match(_phrase("owners", owner))))
-    elif dialect == "postgresql":
-        narrow = func.lower(cast(Asset.owners, Text)).like(f"%{_escape_like(owner.lower())}%", escape="\\")
-    else:
-        return exact
-    return and_(narrow, exact)
+    if "\n" in owner or dialect not in ("sqlite", "postgresql"):
+        return _owner_claim_matches(dialect, owner)
+    pattern = f"%{_escape_like(owner.lower())}%"
+    if dialect == "sqlite":  # LIKE ignores ASCII case as lower() does; a scan of the covering index ix_assets_owner_names
+        return Asset.owner_names.like(pattern, escape="\\")
+    return func.lower(Asset.owner_names).like(pattern, escape="\\")  # served by the pg_trgm index
 
 
 def _owner_claim_matches(dialect: str, owner: str) -> ColumnElement[bool]:

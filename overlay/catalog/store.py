@@ -15,7 +15,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from overlay import __version__
-from overlay.catalog.engine import make_engine, migrate, resolve_db_url
+from overlay.catalog.engine import make_engine, migrate, owner_names_text, resolve_db_url
 from overlay.catalog.queries import CatalogQueries
 from overlay.catalog.costs import CostQueries
 from overlay.catalog.runs import RunQueries
@@ -214,7 +214,8 @@ def _store(conn: Any, result: ScanResult, mode: str, started_at: datetime, owner
         select(Asset.key).join(Materialization, Materialization.asset_id == Asset.id).distinct()).all()}
     asset_ids = sync_rows(conn, Asset.__table__, ["key"], [
         {"key": a.key, "namespace": a.namespace, "name": a.name, "short_name": a.name.rsplit(".", 1)[-1],
-         "owners": ownership.get(a.key, {}).get("owners", []), "owner_conflict": bool(ownership.get(a.key, {}).get("conflict")),
+         "owners": ownership.get(a.key, {}).get("owners", []),
+         "owner_names": owner_names_text(ownership.get(a.key, {}).get("owners", [])), "owner_conflict": bool(ownership.get(a.key, {}).get("conflict")),
          "columns": columns.get(a.key, [])}
         for a in result.assets], keep=materialized)
 
