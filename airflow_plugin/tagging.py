@@ -2,7 +2,8 @@
 ``DbApiHook`` carries a sqlcommenter comment naming the task; Snowflake sessions also get a QUERY_TAG and
 BigQuery jobs get labels. On by default with the plugin; ``OVERLAY_QUERY_TAGS=off`` (or ``query_tags: false``
 in the DAG folder's overlay.yaml) switches it off. A tagging failure never fails a query: the statement
-then runs as written.
+then runs as written. With parameters, the comment is escaped for the driver's paramstyle (``safe_tags``), or
+left out (logged once per reason) when it cannot be made safe.
 """
 
 from __future__ import annotations
@@ -10,15 +11,18 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
-from overlay.attribution.tags import bigquery_labels, sqlcommenter
+from airflow_plugin.safe_tags import tag_statement
+from overlay.attribution.tags import bigquery_labels
 
 log = logging.getLogger(__name__)
 current_tags: ContextVar[dict[str, str] | None] = ContextVar("overlay_query_tags", default=None)
 _installed: list[bool] = []
+_logged: set[str] = set()
 
 
 @lru_cache(maxsize=1)
@@ -80,13 +84,48 @@ def install() -> None:
         if tags and isinstance(sql_statement, str):
             try:
                 _snowflake_query_tag(self, cur, tags)
-                sql_statement = sqlcommenter(sql_statement, tags)
+                sql_statement = tagged_statement(cur, sql_statement, tags, parameters)
             except Exception:
                 log.debug("overlay could not tag a statement; it runs as written", exc_info=True)
         return original(self, cur, sql_statement, parameters)
 
     DbApiHook._run_command = _run_command
     _installed.append(True)
+
+
+def tagged_statement(cur: Any, sql: str, tags: dict[str, str], parameters: Any) -> str:
+    """The statement to send: tagged when that is safe for the driver, else as written (logged once per reason)."""
+    driver, paramstyle = paramstyle_of(cur)
+    result = tag_statement(sql, tags, paramstyle, _given(parameters), driver)
+    if result.reason and result.reason not in _logged:
+        _logged.add(result.reason)
+        log.warning("overlay left a statement untagged (%s); it runs as written. Further ones are not logged", result.reason)
+    return result.sql
+
+
+def _given(parameters: Any) -> bool:
+    """Whether the driver will interpolate: DbApiHook passes parameters on only when they are truthy."""
+    try:
+        return bool(parameters)
+    except Exception:  # e.g. an array whose truth is ambiguous: assume given
+        return True
+
+
+def paramstyle_of(cur: Any) -> tuple[str | None, str | None]:
+    """(driver module, DB-API paramstyle) behind a cursor: the connection's own style, else its module's (PEP 249)."""
+    parts = type(cur).__module__.split(".")
+    driver, style = None, None
+    for end in range(len(parts), 0, -1):
+        value = getattr(sys.modules.get(".".join(parts[:end])), "paramstyle", None)
+        if isinstance(value, str):
+            driver, style = ".".join(parts[:end]), value
+            break
+    for holder in (getattr(cur, "connection", None), cur):
+        for name in ("paramstyle", "_paramstyle"):
+            value = getattr(holder, name, None)
+            if isinstance(value, str):
+                return driver, value
+    return driver, style
 
 
 def _snowflake_query_tag(hook: Any, cur: Any, tags: dict[str, str]) -> None:

@@ -54,12 +54,16 @@ class Settings:
     ignore: list[str] = field(default_factory=list)
     variables: dict[str, Any] = field(default_factory=dict)  # Airflow Variables stand-ins for templates
     cost: dict[str, float] = field(default_factory=dict)  # prices: snowflake_credit, bigquery_tib, postgres_hour
+    lint: dict[str, Any] = field(default_factory=dict)  # overlay lint: {severity: {rule: level|off}, ignore: [{rule, match}]}
+    allow_paths: list[str] = field(default_factory=list)  # folders outside the repository extraction may read
+    path_remaps: dict[str, str] = field(default_factory=dict)  # `paths:` deployment prefix -> folder in the checkout
     path: str | None = None
 
     def fingerprint(self) -> str:
         """Changes whenever a setting that affects scan results changes."""
         data = {"connections": {k: asdict(v) for k, v in sorted(self.connections.items())},
-                "ignore": self.ignore, "variables": self.variables}
+                "ignore": self.ignore, "variables": self.variables, "allow_paths": self.allow_paths,
+                "paths": self.path_remaps}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -100,8 +104,24 @@ def parse_settings(raw: dict[str, Any], where: str = CONFIG_NAME) -> Settings:
         ignore=[str(x) for x in _list(raw, "ignore", where)],
         variables=dict(raw.get("variables") or {}),
         cost=_cost(raw.get("cost") or {}, where),
+        lint=_lint(raw.get("lint") or {}, where),
+        allow_paths=[_folder(p, where) for p in _list(raw, "allow_paths", where)],
+        path_remaps=_remaps(raw.get("paths") or {}, where),
         path=where,
     )
+
+
+def _folder(value: Any, where: str) -> str:
+    """A folder of overlay.yaml, relative to the file's own folder."""
+    base = Path(where).resolve().parent if where != CONFIG_NAME else Path.cwd()
+    return str((base / str(value)).resolve())
+
+
+def _remaps(raw: Any, where: str) -> dict[str, str]:
+    """``paths:`` maps an absolute prefix as the DAGs write it (``/usr/local/airflow/``) to a checkout folder."""
+    if not isinstance(raw, dict) or not all(isinstance(k, str) and str(k).startswith("/") for k in raw):
+        raise ConfigError(f"{where}: `paths` maps absolute deployment prefixes to folders: {{/usr/local/airflow/: ./}}")
+    return {k: _folder(v, where) for k, v in raw.items()}
 
 
 def _list(raw: dict[str, Any], key: str, where: str) -> list[Any]:
@@ -154,6 +174,21 @@ def _cost(raw: Any, where: str) -> dict[str, float]:
         return {k: float(v) for k, v in raw.items()}
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{where}: `cost` prices must be numbers: {e}") from e
+
+
+def _lint(raw: Any, where: str) -> dict[str, Any]:
+    levels = {"error", "warning", "info", "off"}
+    if not isinstance(raw, dict) or set(raw) - {"severity", "ignore"}:
+        raise ConfigError(f"{where}: `lint` takes `severity` (rule -> error|warning|info|off) and `ignore` ([{{rule, match}}])")
+    severity = raw.get("severity") or {}
+    if isinstance(severity, dict):  # YAML reads a bare `off` as false
+        severity = {k: "off" if v is False else v for k, v in severity.items()}
+    if not isinstance(severity, dict) or any(str(v) not in levels for v in severity.values()):
+        raise ConfigError(f"{where}: `lint.severity` maps a rule to one of {', '.join(sorted(levels))}")
+    ignore = raw.get("ignore") or []
+    if not isinstance(ignore, list) or not all(isinstance(i, dict) and set(i) <= {"rule", "match"} for i in ignore):
+        raise ConfigError(f"{where}: `lint.ignore` is a list of {{rule, match}} mappings")
+    return {"severity": {str(k): str(v) for k, v in severity.items()}, "ignore": ignore}
 
 
 def _opt(value: Any) -> str | None:

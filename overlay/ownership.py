@@ -7,12 +7,16 @@ Resolved in order, the first rule that gives an answer wins:
 3. DAG metadata: the task's ``owner`` or the DAG's ``default_args`` owner (Airflow's default
    ``airflow`` means nobody), ``owner_links``, and ``team:x`` / ``owner:x`` tags.
 An asset written by tasks with different owners is a conflict; one with no answer is unowned.
+
+A rule that wins does not hide the people a DAG names: the DAG's owner and ``owner_links`` are kept
+as ``contact`` claims (role ``contact``) beside the winning ``owner`` claims, each with its source,
+so "who do I talk to" has the team that owns an asset and the people behind its DAG.
 """
 
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from codeowners import CodeOwners
@@ -30,6 +34,8 @@ class OwnerClaim:
     rule: str  # overlay.yaml | CODEOWNERS | task owner | dag owner | owner_links | tag
     source: str  # where the answer comes from: "overlay.yaml#ownership[2]", "CODEOWNERS:14", "dag_id.task_id"
     team: str | None = None
+    role: str = "owner"  # owner: the answer that won; contact: a person the DAG names beside it
+    link: str | None = None  # from owner_links: mailto:, a chat or a profile URL
 
 
 @dataclass
@@ -41,7 +47,11 @@ class AssetOwnership:
 
     @property
     def owner_names(self) -> list[str]:
-        return sorted({c.owner for c in self.owners})
+        return sorted({c.owner for c in self.owners if c.role == "owner"})
+
+    @property
+    def contact_names(self) -> list[str]:
+        return sorted({c.owner for c in self.owners if c.role == "contact"} - set(self.owner_names))
 
 
 @dataclass
@@ -116,7 +126,8 @@ class OwnershipResolver:
     settings: Settings
     codeowners: CodeOwnersFile | None = None
 
-    def task_claims(self, task: ResolvedTask, dag: DagSpec | None) -> list[OwnerClaim]:
+    def primary_claims(self, task: ResolvedTask, dag: DagSpec | None) -> list[OwnerClaim]:
+        """The answer that wins for one task: CODEOWNERS of its .sql files, then of its DAG file, else DAG metadata."""
         if self.codeowners is not None:
             for file in [*task.sql_files, task.file]:
                 claims = self.codeowners.claims(file)
@@ -124,22 +135,50 @@ class OwnershipResolver:
                     return claims
         return metadata_claims(task, dag)
 
+    def task_claims(self, task: ResolvedTask, dag: DagSpec | None) -> list[OwnerClaim]:
+        """The winning claims, then the people the DAG names (owner, owner_links) as contacts."""
+        return with_contacts(self.primary_claims(task, dag), task, dag)
+
+    def dag_claims(self, dag: DagSpec) -> list[OwnerClaim]:
+        """Who owns a DAG: CODEOWNERS of its file, else its metadata; its named people as contacts."""
+        probe = ResolvedTask(dag.dag_id, "", "", dag.file, dag.line, None, "no_data")
+        primary = self.codeowners.claims(dag.file) if self.codeowners is not None else []
+        if not primary:
+            primary = [replace(c, source=f"{dag.dag_id} ({dag.file})") for c in metadata_claims(probe, dag)]
+        return with_contacts(primary, probe, dag)
+
     def asset(self, key: str, name: str, producers: list[tuple[ResolvedTask, DagSpec | None]]) -> AssetOwnership:
         explicit = rule_claims(key, name, self.settings.ownership, self.settings.path)
-        result = AssetOwnership(key=key)
-        if explicit:
-            result.owners = explicit
-            return result
+        result = AssetOwnership(key=key, owners=list(explicit))
         owner_sets = set()
         for task, dag in producers:
-            claims = self.task_claims(task, dag)
-            result.by_task[f"{task.dag_id}.{task.task_id}"] = sorted({c.owner for c in claims})
-            owner_sets.add(frozenset(c.owner for c in claims))
+            primary = self.primary_claims(task, dag)
+            result.by_task[f"{task.dag_id}.{task.task_id}"] = sorted({c.owner for c in primary})
+            owner_sets.add(frozenset(c.owner for c in primary))
+            claims = with_contacts(primary, task, dag)
+            if explicit:  # overlay.yaml decided: what the producers say are contacts
+                claims = [replace(c, role="contact") for c in claims]
             for claim in claims:
                 if claim not in result.owners:
                     result.owners.append(claim)
-        result.conflict = len({s for s in owner_sets if s}) > 1
+        result.conflict = not explicit and len({s for s in owner_sets if s}) > 1
         return result
+
+
+def with_contacts(primary: list[OwnerClaim], task: ResolvedTask, dag: DagSpec | None) -> list[OwnerClaim]:
+    """``primary`` plus the people the DAG names that it leaves out, and each person's owner_links link."""
+    names = {c.owner for c in primary}
+    links = dict(dag.owner_links) if dag else {}
+    claims = [replace(c, link=c.link or links.get(c.owner)) for c in primary]
+    for claim in metadata_claims(task, dag):
+        if claim.owner not in names and claim.rule in ("task owner", "dag owner"):
+            claims.append(replace(claim, role="contact", link=links.get(claim.owner)))
+            names.add(claim.owner)
+    for person, link in links.items():
+        if person not in names:
+            claims.append(OwnerClaim(person, "owner_links", f"{task.dag_id} owner_links", None, "contact", link))
+            names.add(person)
+    return claims
 
 
 def display_owners(ownership: AssetOwnership) -> str:
@@ -148,3 +187,34 @@ def display_owners(ownership: AssetOwnership) -> str:
     text = ", ".join(ownership.owner_names)
     return f"{text} (conflict)" if ownership.conflict else text
 
+
+
+def contact_card(claims: list[dict]) -> dict:
+    """"Who do I talk to": the owning team (overlay.yaml team, a CODEOWNERS team, a ``team:`` tag) and every
+    person or group named, owners first, each with the rule and the place that says so."""
+    ordered = sorted(claims, key=lambda c: c.get("role", "owner") != "owner")
+    return {"team": _team(ordered), "contacts": _dedupe([
+        {"name": c["owner"], "role": c.get("role", "owner"), "rule": c["rule"], "source": c["source"], "link": c.get("link")}
+        for c in ordered])}
+
+
+def _team(claims: list[dict]) -> dict | None:
+    for claim in claims:
+        if claim["rule"] == "overlay.yaml" and claim.get("team"):
+            return {"name": claim["team"], "rule": "overlay.yaml", "source": claim["source"]}
+    for claim in claims:
+        if claim["rule"] == "CODEOWNERS" and claim["owner"].startswith("@") and "/" in claim["owner"]:
+            return {"name": claim["owner"], "rule": "CODEOWNERS", "source": claim["source"]}
+    for claim in claims:
+        if claim.get("team") and claim["rule"] != "CODEOWNERS":
+            return {"name": claim["team"], "rule": "team tag", "source": claim["source"].split(" ", 1)[0] + " tags"}
+    return None
+
+
+def _dedupe(items: list[dict]) -> list[dict]:
+    seen, kept = set(), []
+    for item in items:
+        if (item["name"], item["rule"]) not in seen:
+            seen.add((item["name"], item["rule"]))
+            kept.append(item)
+    return kept

@@ -12,6 +12,7 @@ from typing import Any
 from overlay.catalog import Catalog
 from overlay.catalog.store import ScanSummary, scan_fingerprint
 from overlay.config import Settings
+from overlay.coverage import coverage
 from overlay.model import ScanResult
 from overlay.ownership import OwnershipResolver, find_codeowners
 from overlay.scan import scan_folders
@@ -36,6 +37,7 @@ class ScanOutcome:
             ],
             "errors": [e.to_dict() for e in self.result.errors],
             "conflicts": self.conflicts,
+            "coverage": coverage(self.result.tasks).to_dict(),
         }
 
 
@@ -52,6 +54,16 @@ def compute_ownership(result: ScanResult, settings: Settings) -> dict[str, dict[
         answer = resolver.asset(asset.key, asset.name, producers.get(asset.key, []))
         ownership[asset.key] = {"owners": [c.__dict__ for c in answer.owners], "conflict": answer.conflict}
     return ownership
+
+
+def compute_holders(result: ScanResult, settings: Settings) -> dict[str, list[dict[str, Any]]]:
+    """Ownership claims of every DAG ("dag_id") and task ("dag_id.task_id"), for `overlay who`."""
+    resolver = OwnershipResolver(settings, find_codeowners(result.folders[0]) if result.folders else None)
+    dags = {d.dag_id: d for d in result.dags}
+    holders = {d.dag_id: [c.__dict__ for c in resolver.dag_claims(d)] for d in result.dags}
+    for task in result.tasks:
+        holders[f"{task.dag_id}.{task.task_id}"] = [c.__dict__ for c in resolver.task_claims(task, dags.get(task.dag_id))]
+    return holders
 
 
 def ownership_inputs(result: ScanResult, settings: Settings) -> str:
@@ -71,5 +83,6 @@ def build_catalog(catalog: Catalog, folders: list[str], mode: str, settings: Set
         if summary is not None:
             return ScanOutcome(result, summary, catalog.conflicts())
     ownership = compute_ownership(result, settings)
-    summary = catalog.store_scan(result, mode=mode, started_at=started_at, ownership=ownership, fingerprint=fingerprint)
+    summary = catalog.store_scan(result, mode=mode, started_at=started_at, ownership=ownership, fingerprint=fingerprint,
+                                 holders=compute_holders(result, settings))
     return ScanOutcome(result, summary, sorted(k for k, v in ownership.items() if v["conflict"]))

@@ -105,7 +105,7 @@ def sync_runs(catalog: Any, client: AirflowClient, batch: int = 1000) -> dict[st
     last = catalog.last_run_end(source)
     since = last - OVERLAP if last else None
     client.authenticate()
-    totals = {"runs": 0, "materializations": 0, "unknown_tasks": 0}
+    totals = {"runs": 0, "materializations": 0, "unknown_tasks": 0, "no_writes": 0}
     pending: list[TaskRun] = []
     for instance in client.task_instances(since):
         run = task_run(instance, source)

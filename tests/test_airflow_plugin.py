@@ -21,6 +21,20 @@ def test_listener_recorded_each_task_of_the_dag_run(live_airflow: dict) -> None:
     assert "overlay recorded 1 materializations for demo_mart.build" in live_airflow["dags_test_log"]
 
 
+def test_a_parameterized_task_succeeds_with_tagging_on_and_its_statement_is_tagged(live_airflow: dict) -> None:
+    """psycopg reads placeholders in the whole text: the tag's URL-encoded ``%3A`` must reach the server escaped."""
+    import psycopg
+
+    from overlay.attribution.tags import parse_sqlcommenter
+
+    with psycopg.connect(live_airflow["warehouse_url"]) as conn:
+        rows = conn.execute("SELECT n, query FROM mart.audit").fetchall()
+    assert rows and {n for n, _ in rows} == {1}
+    tags = parse_sqlcommenter(rows[0][1])
+    assert (tags["dag_id"], tags["task_id"]) == ("demo_mart", "audit") and ":" in tags["run_id"]
+    assert "%(kind)s" not in rows[0][1]  # the driver bound the parameter: the statement ran as written
+
+
 def test_sample_dags_ran_their_sql_on_postgres_and_materialized_their_assets(live_airflow: dict) -> None:
     import psycopg
 

@@ -136,3 +136,20 @@ def test_cost_route(base_url: str, catalog: Catalog) -> None:
     assert get(base_url, "/api/v1/cost", by="task", compare="previous").status_code == 400  # needs since and until
     assert get(base_url, "/api/v1/cost", by="galaxy").status_code == 400
     assert get(base_url, "/api/v1/cost", since="yesterday-ish").status_code < 500
+
+
+def test_who_answers_for_an_asset_a_dag_and_a_task(base_url: str) -> None:
+    asset = get(base_url, "/api/v1/who/lead_scores").json()
+    assert asset["kind"] == "asset" and asset["id"] == "warehouse:tempo.growth.lead_scores"
+    assert asset["team"]["name"] == "@tempo/growth-data" and asset["team"]["source"].endswith("CODEOWNERS:3")
+    assert ("growth-data", "contact", "dag owner") in {(c["name"], c["role"], c["rule"]) for c in asset["contacts"]}
+    dag = get(base_url, "/api/v1/who/growth_lead_scoring").json()
+    assert dag["kind"] == "dag" and dag["team"] == asset["team"]
+    # the DAG route names the same people as the asset it writes
+    detail = get(base_url, "/api/v1/dags/growth_lead_scoring").json()
+    assert {c["owner"] for c in detail["ownership"]} == {c["name"] for c in dag["contacts"]} == {"@tempo/growth-data", "growth-data"}
+    task = get(base_url, "/api/v1/who/growth_trial_metrics.build_trial_metrics_weekly").json()
+    maria = next(c for c in task["contacts"] if c["name"] == "maria")
+    assert task["kind"] == "task" and maria["link"] == "mailto:maria@tempo.fm"
+    assert get(base_url, "/api/v1/who/orders").status_code == 409
+    assert get(base_url, "/api/v1/who/no_such_thing").status_code == 404

@@ -94,3 +94,36 @@ def test_variables_come_from_the_extract_context() -> None:
     task = TaskSpec("d", "t", "SnowflakeOperator", dag.file, 3, args={"sql": "INSERT INTO {{ var.value.schema }}.t SELECT 1"})
     assert extract_task(task, dag, ExtractContext(variables={"schema": "prod"})).sql[0].sql == "INSERT INTO prod.t SELECT 1"
     assert extract_task(task, dag, ExtractContext()).sql[0].sql == "INSERT INTO var_schema.t SELECT 1"
+
+
+@pytest.mark.parametrize("template", [
+    "{{ '%0999999999d' % 1 }}",
+    "{{ '%.999999999f' % 1.5 }}",
+    "{{ '%*d' % (999999999, 1) }}",
+    "{{ '%0999999999d' | format(1) }}",
+    "{{ lipsum(999999) }}",
+    "{{ 'x' | center(999999999) }}",
+    "{{ 'x' | indent(999999999) }}",
+    "{{ '1'.zfill(2000000000) }}",
+    "{{ 'x'.ljust(2000000000) }}",
+    "{{ '{:>999999999}'.format(1) }}",
+    "{{ ('x' * 999999) | replace('x', 'xxxxxxxxxx') }}",
+    "{{ ('x' * 999999).replace('x', 'yyyyyyyyyy') }}",
+    "{% for i in range(100000) %}{{ 'x' * 999999 }}{% endfor %}",
+    "{% set ns = namespace(s='x' * 999999) %}{% for i in range(30) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s | length }}",
+    "{% set ns = namespace(s='x' * 999999) %}{% for i in range(30) %}{% set ns.s = ns.s + ns.s %}{% endfor %}",
+    "{% set s %}{% for i in range(100000) %}{{ 'x' * 999999 }}{% endfor %}{% endset %}{{ s | length }}",
+    "{% for i in range(100000) %}{% set y = 'x' * 999999 %}{% endfor %}",
+    "{{ ((10 ** 1000) ** 1000) ** 1000 }}",
+    "{{ (['x' * 999999] * 999) | join }}",
+])
+def test_jinja_bombs_are_reported_as_too_large(template: str) -> None:
+    """Issue 10 §6: each of these took seconds to minutes and gigabytes; now refused before the value is built."""
+    with pytest.raises(TemplateError, match="too large"):
+        _renderer().render(template)
+
+
+def test_bounded_sandbox_leaves_ordinary_templates_alone() -> None:
+    text = ("{{ '%05d' % 7 }} {{ 'ab' | center(6) }} {{ '{:>4}'.format(1) }} {{ 'a,b'.replace(',', ', ') }} "
+            "{{ ['a', 'b'] | join('-') }} {{ 'x' ~ 'y' }} {{ lipsum(1, false, 5, 6) | wordcount }} {{ 2 ** 10 }}")
+    assert _renderer().render(text) == "00007   ab      1 a, b a-b xy 5 1024"

@@ -74,3 +74,37 @@ def test_unowned_asset() -> None:
     dag = DagSpec("d", "a.py", owners=["airflow"])
     result = resolver.asset("wh:x", "x", [(_task("d", "t", "a.py", owner="airflow"), dag)])
     assert result.owners == [] and not result.conflict
+
+
+def test_a_codeowners_star_rule_keeps_the_dags_named_people_as_contacts(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    resolver = OwnershipResolver(parse_settings({}), find_codeowners(root / "dags"))
+    dag = DagSpec("trials", str(root / "dags/growth/trials.py"), owners=["maria"], owner_links={"maria": "mailto:maria@tempo.fm"})
+    result = resolver.asset("wh:t", "t", [(_task("trials", "a", str(root / "dags/growth/trials.py"), owner="maria"), dag)])
+    assert result.owner_names == ["@tempo/platform"] and result.contact_names == ["maria"]
+    contact = next(c for c in result.owners if c.owner == "maria")
+    assert (contact.role, contact.rule, contact.link, contact.source) == ("contact", "dag owner", "mailto:maria@tempo.fm",
+                                                                          f"trials ({root / 'dags/growth/trials.py'})")
+    assert not result.conflict
+
+
+def test_contacts_never_make_a_conflict_and_overlay_yaml_keeps_producers_as_contacts(tmp_path: Path) -> None:
+    settings = parse_settings({"ownership": [{"match": "wh:t", "owners": ["cfo-office"], "team": "finance"}]})
+    resolver = OwnershipResolver(settings, None)
+    a = (_task("d1", "t", "a.py", owner="ana"), DagSpec("d1", "a.py", owners=["ana"]))
+    b = (_task("d2", "t", "b.py", owner="bo"), DagSpec("d2", "b.py", owners=["bo"]))
+    result = resolver.asset("wh:t", "t", [a, b])
+    assert result.owner_names == ["cfo-office"] and result.contact_names == ["ana", "bo"] and not result.conflict
+
+
+def test_contact_card_names_the_team_and_everyone_with_their_source() -> None:
+    from overlay.ownership import contact_card
+
+    card = contact_card([
+        {"owner": "maria", "rule": "dag owner", "source": "trials (dags/t.py)", "team": "growth", "role": "contact", "link": "mailto:m@x"},
+        {"owner": "@tempo/growth-data", "rule": "CODEOWNERS", "source": "CODEOWNERS:3", "team": None, "role": "owner"},
+    ])
+    assert card["team"] == {"name": "@tempo/growth-data", "rule": "CODEOWNERS", "source": "CODEOWNERS:3"}
+    assert [(c["name"], c["role"]) for c in card["contacts"]] == [("@tempo/growth-data", "owner"), ("maria", "contact")]
+    assert contact_card([{"owner": "lee", "rule": "dag owner", "source": "d (f.py)", "team": "growth"}])["team"] == {
+        "name": "growth", "rule": "team tag", "source": "d tags"}

@@ -124,8 +124,11 @@ def test_a_dag_id_defined_twice_is_reported_and_kept_once(tmp_path: Path) -> Non
         "for _ in range(1):\n    pass\n"
         "with DAG(dag_id='same'):\n    SQLExecuteQueryOperator(task_id='t', sql='INSERT INTO a SELECT 1')\n"
         "with DAG(dag_id='same'):\n    SQLExecuteQueryOperator(task_id='t', sql='INSERT INTO b SELECT 1')\n")
-    (tmp_path / "again.py").write_text("from airflow.sdk import DAG\nwith DAG(dag_id='same'):\n    pass\n")
+    (tmp_path / "zz_again.py").write_text("from airflow.sdk import DAG\nwith DAG(dag_id='same'):\n    pass\n")  # parsed after twice.py
     result = scan_folders([str(tmp_path)], mode="static")
     assert [d.dag_id for d in result.dags] == ["same"] and len(result.tasks) == 1
     messages = sorted(e.error for e in result.errors)
     assert messages[0].startswith("DAG id 'same' is already defined") and len(messages) == 2
+    (tmp_path / "aa_first.py").write_text("from airflow.sdk import DAG\nwith DAG(dag_id='same'):\n    pass\n")  # now the first definition
+    result = scan_folders([str(tmp_path)], mode="static")
+    assert [d.file for d in result.dags] == [str(tmp_path / "aa_first.py")] and result.tasks == []  # none of twice.py's tasks remain

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from overlay import __version__
 from overlay.api.guards import allowed_host_names, host_problem, nul_problem
 from overlay.api.routes import router
+from overlay.api.who import router as who_router
 from overlay.catalog import Catalog
 from overlay.catalog.queries import AmbiguousKey, NotFound, UnknownKey
 
@@ -45,6 +46,7 @@ def create_app(catalog: Catalog | Callable[[], Catalog], token: str | None = Non
     )
     app.state.get_catalog = _provider(catalog)
     app.include_router(router)
+    app.include_router(who_router)
     _errors(app)
     if authenticate is None and token:
         authenticate = token_authenticator(token)

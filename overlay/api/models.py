@@ -250,3 +250,11 @@ class GraphPage(Page):
     dags: list[GraphDag] = Field(description="DAGs of those tasks.")
     cross_dag: list[CrossDagLink] = Field(description="Assets of the page written by one DAG and read by another.")
     errors: list[ScanErrorItem] = Field(description="Files the last scan could not read (first page only).")
+
+
+class Who(Model):
+    """The contact card of ``overlay who``: the owning team and the people to talk to, each with its source."""
+
+    kind: str = Field(description="asset | dag | task", examples=["asset"])
+    id: str = Field(description="The asset key, DAG id or `dag_id.task_id` the subject resolved to.")
+    note: str | None = Field(None, description="When nobody is named: why, and which setting would name someone.")

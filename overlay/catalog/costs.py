@@ -23,7 +23,8 @@ class CostQueries:
 
     def attributor(self) -> Attributor:
         with self.engine.connect() as conn:
-            owners = {key: sorted({c["owner"] for c in claims or []}) for key, claims in conn.execute(select(Asset.key, Asset.owners))}
+            owners = {key: sorted({c["owner"] for c in claims or [] if c.get("role", "owner") == "owner"})
+                      for key, claims in conn.execute(select(Asset.key, Asset.owners))}
             tasks = {t.id: {"dag_id": t.dag_id, "task_id": t.task_id, "owner": t.owner, "sql": t.sql, "writes": []}
                      for t in conn.execute(select(Task.id, Task.dag_id, Task.task_id, Task.owner, Task.sql))}
             for task_pk, key in conn.execute(select(TaskIO.task_pk, Asset.key).select_from(TaskIO)
@@ -75,6 +76,10 @@ class CostQueries:
                                 .where(Query.method == "unattributed").group_by(Query.fingerprint)
                                 .order_by(func.sum(Query.cost).desc()).limit(limit)).all()
         return [{"fingerprint": fp, "queries": n, "cost": round(c or 0, 6), "example_query_id": q} for fp, n, c, q in rows]
+
+    def has_query_history(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(Query.id).limit(1)).first() is not None
 
     def cost_report(self, by: str, since: datetime | None = None, until: datetime | None = None, compare: bool = False,
                     top: int = 10) -> dict[str, Any]:

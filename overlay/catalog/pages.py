@@ -44,7 +44,8 @@ def graph_page(conn: Any, limit: int, offset: int) -> dict[str, Any]:
     keys = {r.id: r.key for r in rows} | (dict(conn.execute(select(Asset.id, Asset.key).where(Asset.id.in_(list(other)))).all())
                                           if other else {})
     task_pks = sorted({pk for side in sides.values() for pk, _, _ in side["writers"] | side["readers"]})
-    task_columns = [Task.id, Task.dag_id, Task.task_id, Task.operator, Task.file, Task.line, Task.owner, Task.status, Task.errors, Task.upstream]
+    task_columns = [Task.id, Task.dag_id, Task.task_id, Task.operator, Task.file, Task.line, Task.owner, Task.status, Task.errors, Task.upstream,
+                    Task.ownership]
     task_rows = conn.execute(select(*task_columns).where(Task.id.in_(task_pks)).order_by(Task.dag_id, Task.task_id)).mappings().all() if task_pks else []
     task_io = _task_io(conn, task_pks) if task_pks else {}
     dag_ids = sorted({t["dag_id"] for t in task_rows})

@@ -69,6 +69,7 @@ class CatalogQueries:
             io = _io_counts(conn, [r["id"] for r in rows])
         items = [
             {"key": r["key"], "namespace": r["namespace"], "name": r["name"], "owners": _owner_names(r["owners"]),
+             "contacts": _contact_names(r["owners"]),
              "owner_conflict": r["owner_conflict"], "producers": io.get((r["id"], "write"), 0), "consumers": io.get((r["id"], "read"), 0)}
             for r in rows
         ]
@@ -96,7 +97,8 @@ class CatalogQueries:
         consumers = [task_ref(t) for t in tasks if t["mode"] == "read"]
         return {
             "key": row["key"], "namespace": row["namespace"], "name": row["name"],
-            "owners": _owner_names(row["owners"]), "ownership": row["owners"], "owner_conflict": row["owner_conflict"],
+            "owners": _owner_names(row["owners"]), "contacts": _contact_names(row["owners"]), "ownership": row["owners"],
+            "owner_conflict": row["owner_conflict"],
             "columns": row["columns"], "producers": producers, "consumers": consumers,
             "consumer_tasks": len(consumers), "consumer_dags": len({c["dag_id"] for c in consumers}),
             "upstream": upstream, "downstream": downstream,
@@ -110,11 +112,14 @@ class CatalogQueries:
                 query = query.where(Asset.key == key)
             rows = conn.execute(query).all()
             producers = _producers_by_asset(conn)
-        items = [{"key": k, "owners": _owner_names(o), "ownership": o, "conflict": c, "producers": producers.get(k, [])} for k, o, c in rows]
+        items = [{"key": k, "owners": _owner_names(o), "contacts": _contact_names(o), "ownership": o, "conflict": c,
+                  "producers": producers.get(k, [])} for k, o, c in rows]
         return {
             "assets": items,
             "conflicts": [i["key"] for i in items if i["conflict"]],
             "unowned": [i["key"] for i in items if not i["owners"] and i["producers"]],
+            # read but written by no scanned task: the owner is whoever loads them, outside these DAGs
+            "sources": [i["key"] for i in items if not i["owners"] and not i["producers"]],
         }
 
     def conflicts(self) -> list[str]:
@@ -297,7 +302,12 @@ def _escape_like(text: str) -> str:
 
 
 def _owner_names(claims: list[dict[str, Any]] | None) -> list[str]:
-    return sorted({c["owner"] for c in claims or []})
+    return sorted({c["owner"] for c in claims or [] if c.get("role", "owner") == "owner"})
+
+
+def _contact_names(claims: list[dict[str, Any]] | None) -> list[str]:
+    """People named beside the owners (a DAG's owner and owner_links when CODEOWNERS or overlay.yaml decided)."""
+    return sorted({c["owner"] for c in claims or [] if c.get("role") == "contact"} - set(_owner_names(claims)))
 
 
 def _io_counts(conn: Any, asset_ids: list[int]) -> dict[tuple[int, str], int]:
@@ -336,14 +346,14 @@ def _task_io(conn: Any, task_pks: list[int] | None) -> dict[int, dict[str, list[
 
 def _dag_dict(row: Any) -> dict[str, Any]:
     return {"dag_id": row["dag_id"], "file": row["file"], "line": row["line"], "mode": row["mode"], "owners": row["owners"],
-            "owner_links": row["owner_links"], "tags": row["tags"], "schedule": row["schedule"]}
+            "owner_links": row["owner_links"], "tags": row["tags"], "schedule": row["schedule"], "ownership": row["ownership"] or []}
 
 
 def _task_dict(row: Any, io: dict[int, dict[str, list[str]]]) -> dict[str, Any]:
     rw = io.get(row["id"], {"read": [], "write": []})
     return {"dag_id": row["dag_id"], "task_id": row["task_id"], "operator": row["operator"], "file": row["file"], "line": row["line"],
             "owner": row["owner"], "reads": rw["read"], "writes": rw["write"], "status": row["status"], "errors": row["errors"],
-            "upstream": row["upstream"]}
+            "upstream": row["upstream"], "ownership": row["ownership"] or []}
 
 
 def _materialization(row: Any) -> dict[str, Any] | None:

@@ -27,10 +27,11 @@ class RunQueries:
     def record_runs(self, runs: list[TaskRun]) -> dict[str, int]:
         """One materialization per asset each run's task writes; re-recording the same try changes nothing."""
         if not runs:
-            return {"runs": 0, "materializations": 0, "unknown_tasks": 0}
+            return {"runs": 0, "materializations": 0, "unknown_tasks": 0, "no_writes": 0}
         now = datetime.now(timezone.utc)
         with self.engine.begin() as conn:
-            writes: dict[tuple[str, str], list[int]] = {}
+            writes: dict[tuple[str, str], list[int]] = {
+                (d, t): [] for d, t in conn.execute(select(Task.dag_id, Task.task_id).where(Task.dag_id.in_({r.dag_id for r in runs})))}
             for dag_id, task_id, asset_id in conn.execute(
                     select(Task.dag_id, Task.task_id, TaskIO.asset_id).select_from(TaskIO).join(Task, Task.id == TaskIO.task_pk)
                     .where(TaskIO.mode == "write", Task.dag_id.in_({r.dag_id for r in runs}))):
@@ -38,12 +39,14 @@ class RunQueries:
             existing = {tuple(r) for r in conn.execute(
                 select(Materialization.asset_id, Materialization.dag_id, Materialization.task_id, Materialization.run_id,
                        Materialization.try_number).where(Materialization.dag_id.in_({r.dag_id for r in runs})))}
-            rows, unknown = [], 0
+            rows, unknown, no_writes = [], 0, 0
             for run in runs:
                 assets = writes.get((run.dag_id, run.task_id))
                 if assets is None:
                     unknown += 1
                     continue
+                if not assets:
+                    no_writes += 1  # a task in the catalog that writes no table (a sensor, a notification)
                 for asset_id in assets:
                     key = (asset_id, run.dag_id, run.task_id, run.run_id, run.try_number)
                     if key in existing:
@@ -54,7 +57,11 @@ class RunQueries:
                                  "state": run.state, "source": run.source, "recorded_at": now})
             if rows:
                 conn.execute(insert(Materialization.__table__), rows)
-        return {"runs": len(runs), "materializations": len(rows), "unknown_tasks": unknown}
+        return {"runs": len(runs), "materializations": len(rows), "unknown_tasks": unknown, "no_writes": no_writes}
+
+    def has_run_history(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(Materialization.id).limit(1)).first() is not None
 
     def last_run_end(self, source: str) -> datetime | None:
         with self.engine.connect() as conn:

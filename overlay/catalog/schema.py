@@ -53,6 +53,7 @@ class Dag(Base):
     owner_links: Mapped[dict[str, Any]] = mapped_column(JSON)
     tags: Mapped[list[Any]] = mapped_column(JSON)
     schedule: Mapped[str | None] = mapped_column(String(250))
+    ownership: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)  # [{"owner", "rule", "source", "team", "role", "link"}]
 
 
 class Task(Base):
@@ -71,6 +72,7 @@ class Task(Base):
     sql_files: Mapped[list[Any]] = mapped_column(JSON)
     columns: Mapped[dict[str, Any]] = mapped_column(JSON)
     upstream: Mapped[list[Any]] = mapped_column(JSON)
+    ownership: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Asset(Base):

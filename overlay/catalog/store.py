@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from overlay import __version__
 from overlay.catalog.engine import make_engine, migrate, owner_names_text, resolve_db_url
 from overlay.catalog.queries import CatalogQueries
+from overlay.catalog.contacts import ContactQueries
 from overlay.catalog.costs import CostQueries
 from overlay.catalog.runs import RunQueries
 from overlay.catalog.schema import Asset, AssetEdge, Dag, Materialization, Scan, ScanError, SourceFile, Task, TaskIO
@@ -50,7 +51,7 @@ class ScanSummary:
         return dict(self.__dict__)
 
 
-class Catalog(CatalogQueries, RunQueries, CostQueries):
+class Catalog(CatalogQueries, RunQueries, CostQueries, ContactQueries):
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url
@@ -118,7 +119,9 @@ class Catalog(CatalogQueries, RunQueries, CostQueries):
         raise AssertionError("unreachable")
 
     def store_scan(self, result: ScanResult, mode: str = "auto", started_at: datetime | None = None,
-                   ownership: dict[str, dict[str, Any]] | None = None, fingerprint: str | None = None) -> ScanSummary:
+                   ownership: dict[str, dict[str, Any]] | None = None, fingerprint: str | None = None,
+                   holders: dict[str, list[dict[str, Any]]] | None = None) -> ScanSummary:
+        """``ownership``: asset key -> {"owners", "conflict"}; ``holders``: "dag_id" and "dag_id.task_id" -> claims."""
         """Replace the catalog's content with ``result`` in one transaction; a failure changes nothing."""
         started_at = started_at or datetime.now(timezone.utc)
         fingerprint = fingerprint or scan_fingerprint(result, json.dumps(ownership or {}, sort_keys=True, default=str))
@@ -128,7 +131,7 @@ class Catalog(CatalogQueries, RunQueries, CostQueries):
                 unchanged = _unchanged_since_last_scan(conn, result, mode, started_at, fingerprint)
                 if unchanged is not None:
                     return unchanged
-                return _store(conn, result, mode, started_at, ownership or {}, fingerprint)
+                return _store(conn, result, mode, started_at, ownership or {}, fingerprint, holders or {})
 
         try:
             return self._retrying("storing the scan", store)
@@ -190,7 +193,7 @@ def _unchanged_since_last_scan(conn: Any, result: ScanResult, mode: str, started
 
 
 def _store(conn: Any, result: ScanResult, mode: str, started_at: datetime, ownership: dict[str, dict[str, Any]],
-           fingerprint: str) -> ScanSummary:
+           fingerprint: str, holders: dict[str, list[dict[str, Any]]]) -> ScanSummary:
     scan_id = conn.execute(insert(Scan.__table__).values(
         started_at=started_at, finished_at=None, folders=result.folders, mode=mode, git_commit=result.git_commit,
         status="running", counts={}, overlay_version=__version__)).inserted_primary_key[0]
@@ -201,12 +204,12 @@ def _store(conn: Any, result: ScanResult, mode: str, started_at: datetime, owner
         for f in result.files], compare=["content_hash", "error", "payload_digest"])
     sync_rows(conn, Dag.__table__, ["dag_id"], [
         {"dag_id": d.dag_id, "file": d.file, "line": d.line, "mode": d.mode, "owners": list(d.owners),
-         "owner_links": dict(d.owner_links), "tags": list(d.tags), "schedule": d.schedule}
+         "owner_links": dict(d.owner_links), "tags": list(d.tags), "schedule": d.schedule, "ownership": holders.get(d.dag_id)}
         for d in result.dags])
     task_ids = sync_rows(conn, Task.__table__, ["dag_id", "task_id"], [
         {"dag_id": t.dag_id, "task_id": t.task_id, "operator": t.operator, "file": t.file, "line": t.line, "owner": t.owner,
          "status": t.status, "errors": list(t.errors), "sql": list(t.sql), "sql_files": list(t.sql_files),
-         "columns": dict(t.columns), "upstream": list(t.upstream)}
+         "columns": dict(t.columns), "upstream": list(t.upstream), "ownership": holders.get(f"{t.dag_id}.{t.task_id}")}
         for t in result.tasks])
 
     columns = _asset_columns(result)
@@ -215,7 +218,8 @@ def _store(conn: Any, result: ScanResult, mode: str, started_at: datetime, owner
     asset_ids = sync_rows(conn, Asset.__table__, ["key"], [
         {"key": a.key, "namespace": a.namespace, "name": a.name, "short_name": a.name.rsplit(".", 1)[-1],
          "owners": ownership.get(a.key, {}).get("owners", []),
-         "owner_names": owner_names_text(ownership.get(a.key, {}).get("owners", [])), "owner_conflict": bool(ownership.get(a.key, {}).get("conflict")),
+         "owner_names": owner_names_text(ownership.get(a.key, {}).get("owners", [])),
+         "owner_conflict": bool(ownership.get(a.key, {}).get("conflict")),
          "columns": columns.get(a.key, [])}
         for a in result.assets], keep=materialized)
 

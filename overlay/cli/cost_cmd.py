@@ -62,6 +62,7 @@ def cost_command(
     since: Annotated[Optional[str], typer.Option("--since", help="Start day (inclusive), e.g. 2026-11-01.")] = None,
     until: Annotated[Optional[str], typer.Option("--until", help="End day (exclusive).")] = None,
     compare: Annotated[Optional[str], typer.Option("--compare", help="`previous`: the period of the same length before --since.")] = None,
+    config: Annotated[Optional[str], typer.Option("--config", help="Settings file (its `cost:` prices are shown).")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -70,13 +71,25 @@ def cost_command(
 
     if compare not in (None, "previous"):
         fail("--compare takes `previous`", 2)
+    from overlay.config import ConfigError, load_settings
+
+    catalog = _open(db)
     try:
-        report = _open(db).cost_report(by, parse_day(since), parse_day(until), compare == "previous")
-    except ValueError as e:
+        report = catalog.cost_report(by, parse_day(since), parse_day(until), compare == "previous")
+        settings = load_settings(config, catalog.scanned_folders())
+    except (ConfigError, ValueError) as e:
         fail(str(e), 2)
         return
+    report["prices"] = prices_used(settings)
+    empty = not catalog.has_query_history()
+    if empty:
+        report["hint"] = NO_QUERIES
     if as_json:
         print_json(report)
+        return
+    if empty:
+        console.print(f"[yellow]no query history in the catalog[/]: {NO_QUERIES}")
+        _print_prices(report["prices"])
         return
     table = Table(title=f"Cost by {by}: {report['total']:.2f} USD", title_justify="left")
     for column in (by, "cost (USD)", "share"):
@@ -84,9 +97,29 @@ def cost_command(
     for group in report["groups"][:30]:
         table.add_row(group["group"], f"{group['cost']:.2f}", f"{group['share']:.1%}")
     console.print(table)
+    _print_prices(report["prices"])
     if "movers" in report:
         console.print(f"previous period: {report['previous']['total']:.2f} USD")
         for mover in report["movers"]:
             pct = f" ({mover['change_pct']:+.0f}%)" if mover["change_pct"] is not None else " (new)"
             console.print(f"  {mover['group']}: {mover['previous']:.2f} → {mover['cost']:.2f}{pct}  assets: "
                           f"{', '.join(mover['assets']) or '-'}  owners: {', '.join(mover['owners']) or '-'}")
+
+
+NO_QUERIES = ("ingest one first: `overlay attribute HISTORY.csv --source snowflake|bigquery|postgres|csv` "
+              "(an exported query history), or `overlay attribute --conn CONN_ID --source postgres` (pg_stat_statements)")
+
+
+def prices_used(settings) -> list[dict]:  # noqa: ANN001 - Settings
+    """Each unit price with where it came from: the `cost:` section of overlay.yaml, else overlay's default."""
+    from overlay.attribution.attribute import DEFAULT_PRICES
+
+    where = f"{settings.path or 'overlay.yaml'}#cost"
+    return [{"price": name, "usd": float(settings.cost.get(name, default)),
+             "source": where if name in settings.cost else "default (set `cost: {" + name + ": ...}` in overlay.yaml)"}
+            for name, default in DEFAULT_PRICES.items()]
+
+
+def _print_prices(prices: list[dict]) -> None:
+    console.print("prices (applied when `overlay attribute` ingested each query): " + "; ".join(
+        f"{p['price']} {p['usd']:g} USD from {p['source']}" for p in prices))

@@ -28,9 +28,7 @@ def _resolve(catalog: Catalog, key: str) -> str:
     try:
         return catalog.resolve_key(key)
     except AmbiguousKey as e:
-        err_console.print(f"[bold red]error:[/] {escape(repr(key))} matches several assets; use one of:")
-        for candidate in e.candidates:
-            err_console.print(f"  {candidate}")
+        fail(f"{key!r} matches {len(e.candidates)} assets; use one of:", 1, candidates=e.candidates)
         raise typer.Exit(1) from e
     except UnknownKey as e:
         fail(f"no asset matches {key!r} (try `overlay assets --search {key}`)", 1)
@@ -53,7 +51,9 @@ def assets_command(
     for column in ("asset", "owners", "producers", "consumers"):
         table.add_column(column, overflow="fold")
     for a in page["items"]:
-        owners = ", ".join(a["owners"]) or "[dim]unowned[/]"
+        owners = ", ".join(a["owners"]) or ("[yellow]unowned[/]" if a["producers"] else "[dim]source (no scanned producer)[/]")
+        if a.get("contacts"):
+            owners += f" [dim](contacts: {', '.join(a['contacts'])})[/]"
         table.add_row(a["key"], owners + (" [red](conflict)[/]" if a["owner_conflict"] else ""), str(a["producers"]), str(a["consumers"]))
     console.print(table)
     if page["total"] > len(page["items"]):
@@ -71,7 +71,8 @@ def asset_command(key: Annotated[str, typer.Argument(help="Asset key or an unamb
     console.print(f"[bold]{detail['key']}[/]  (namespace {detail['namespace']})")
     if detail["ownership"]:
         for claim in detail["ownership"]:
-            console.print(f"  owner [bold]{claim['owner']}[/] — {claim['rule']} ({claim['source']})")
+            link = f" <{claim['link']}>" if claim.get("link") else ""
+            console.print(f"  {claim.get('role', 'owner')} [bold]{claim['owner']}[/]{link} — {claim['rule']} ({claim['source']})")
     else:
         console.print("  [yellow]no owner found[/] (no overlay.yaml rule, CODEOWNERS entry or DAG owner)")
     if detail["owner_conflict"]:
@@ -122,16 +123,21 @@ def owners_command(key: Annotated[Optional[str], typer.Argument(help="One asset 
         print_json(report)
         return
     table = Table(title="Ownership", title_justify="left")
-    for column in ("asset", "owners", "why", "producers"):
+    for column in ("asset", "owners", "why", "contacts", "producers"):
         table.add_column(column, overflow="fold")
     for item in report["assets"]:
-        if not item["producers"] and not item["owners"]:
-            continue  # sources nobody in these DAGs writes
-        why = "; ".join(sorted({f"{c['rule']} ({c['source']})" for c in item["ownership"]}))
-        owners = ", ".join(item["owners"]) or "[yellow]unowned[/]"
-        table.add_row(item["key"], owners + (" [red](conflict)[/]" if item["conflict"] else ""), why, ", ".join(item["producers"]))
+        if not item["producers"] and not item["owners"] and not key:
+            continue  # sources nobody in these DAGs writes: counted below
+        why = "; ".join(sorted({f"{c['rule']} ({c['source']})" for c in item["ownership"] if c.get("role", "owner") == "owner"}))
+        owners = ", ".join(item["owners"]) or ("[yellow]unowned[/]" if item["producers"] else "[dim]source (no scanned producer)[/]")
+        contacts = "; ".join(f"{c['owner']} ({c['rule']})" for c in item["ownership"] if c.get("role") == "contact")
+        table.add_row(item["key"], owners + (" [red](conflict)[/]" if item["conflict"] else ""), why, contacts, ", ".join(item["producers"]))
     console.print(table)
-    console.print(f"conflicts: {len(report['conflicts'])} · unowned: {len(report['unowned'])}")
+    console.print(f"conflicts: {len(report['conflicts'])} · unowned (written by tasks that name no owner): {len(report['unowned'])} · "
+                  f"sources (read, written by no scanned task, so no owner to infer): {len(report['sources'])}")
+    if report["unowned"] or report["sources"]:
+        console.print("[dim]record an owner with an overlay.yaml `ownership:` rule, a CODEOWNERS entry or the DAG's `owner`; "
+                      "`overlay who KEY` shows who is named[/]")
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -152,35 +158,65 @@ def serve_command(
     if host not in LOOPBACK and not os.environ.get("OVERLAY_API_TOKEN"):
         fail(f"refusing to bind {host} without OVERLAY_API_TOKEN: set a token, or serve on 127.0.0.1", 2)
     catalog = _open(db)
+    sock = _bind(host, port)  # bind first: a port in use is an error, not a banner followed by a traceback
     console.print(f"overlay API on http://{host}:{port}/api/v1 (catalog {catalog.url}); docs at /docs")
-    uvicorn.run(create_app(catalog, bound_host=host), host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(create_app(catalog, bound_host=host), log_level="warning"))
+    server.run(sockets=[sock])
+
+
+def _bind(host: str, port: int):  # noqa: ANN202 - socket.socket
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        fail(f"cannot serve on {host}:{port}: {e.strerror or e} (another process listens there? try --port)", 1)
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
 
 
 def stale_command(
     config: Annotated[Optional[str], typer.Option("--config", help="Settings file with the freshness rules.")] = None,
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when assets are late (for reports).")] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Assets later than their freshness rule, with the reason walked up the graph."""
+    """Assets later than their freshness rule, with the reason walked up the graph. Exits 1 when one is late."""
     from overlay.config import ConfigError, load_settings
     from overlay.freshness import stale_assets
 
     catalog = _open(db)
     try:
         settings = load_settings(config, catalog.scanned_folders())
-        late = stale_assets(catalog.freshness_states(), settings.freshness)
+        states = catalog.freshness_states()
+        late = stale_assets(states, settings.freshness)
     except (ConfigError, ValueError) as e:
         fail(str(e), 2)
         return
+    history = any(s.last_success is not None for s in states.values()) or catalog.has_run_history()
     if as_json:
-        print_json({"stale": [s.to_dict() for s in late], "rules": len(settings.freshness)})
-        return
-    if not settings.freshness:
-        console.print("[yellow]no freshness rules[/]: add `freshness: [{match: GLOB, max_lag: 26h}]` to overlay.yaml")
-    for item in late:
-        console.print(f"[bold red]late[/] {item.key}  (rule {item.rule}: {item.max_lag}; last success "
-                      f"{item.last_success.isoformat(timespec='minutes') if item.last_success else 'never'})")
-        for reason in item.reasons:
-            console.print(f"    because {reason}")
-    if not late and settings.freshness:
-        console.print("[green]every asset with a freshness rule is on time[/]")
+        print_json({"stale": [s.to_dict() for s in late], "rules": len(settings.freshness), "run_history": history}
+                   | ({} if history else {"hint": NO_HISTORY}))
+    else:
+        if not settings.freshness:
+            console.print("[yellow]no freshness rules[/]: add `freshness: [{match: GLOB, max_lag: 26h}]` to overlay.yaml")
+        if not history:
+            console.print(f"[yellow]no run history in the catalog[/]: {NO_HISTORY}")
+        for item in late:
+            console.print(f"[bold red]late[/] {item.key}  (rule {item.rule}: {item.max_lag}; last success "
+                          f"{item.last_success.isoformat(timespec='minutes') if item.last_success else 'never'})")
+            for reason in item.reasons:
+                console.print(f"    because {reason}")
+        if not late and settings.freshness:
+            console.print("[green]every asset with a freshness rule is on time[/]")
+    if late and not exit_zero:
+        raise typer.Exit(1)
+
+
+NO_HISTORY = ("no task run was ever recorded, so an asset with a freshness rule counts as late: run `overlay runs sync --airflow-url URL` "
+              "(Airflow's REST API), or install overlay into Airflow so its plugin records each task run")

@@ -35,4 +35,8 @@ def sync_command(
         return
     console.print(f"synced {result['runs']} finished task instances from {airflow_url} "
                   f"({'since ' + result['since'] if result['since'] else 'full history'}): "
-                  f"{result['materializations']} new materializations, {result['unknown_tasks']} runs of tasks not in the catalog")
+                  f"{result['materializations']} new materializations")
+    if result.get("no_writes"):
+        console.print(f"  {result['no_writes']} runs of tasks that write no table (nothing to record)")
+    if result["unknown_tasks"]:
+        console.print(f"  {result['unknown_tasks']} runs of tasks not in the catalog (scan their DAG folder to record them)")

@@ -26,9 +26,20 @@ def list_dag_files(folder: str | Path, syntax: str | None = None) -> list[DagFil
     ``.airflowignore`` uses glob syntax (Airflow 3's default) or regexp, per
     ``AIRFLOW__CORE__DAG_IGNORE_FILE_SYNTAX``; a file in a subfolder applies below it.
     """
+    found: list[DagFile] = []
+    for path in walk_files(folder, (".py",), syntax):
+        data = path.read_bytes()
+        source = data.decode("utf-8", errors="replace")
+        if might_contain_dag(source):
+            found.append(DagFile(str(path), hashlib.sha256(data).hexdigest(), source))
+    return found
+
+
+def walk_files(folder: str | Path, suffixes: tuple[str, ...], syntax: str | None = None) -> list[Path]:
+    """Files under ``folder`` ending in one of ``suffixes``, sorted, without those ``.airflowignore`` excludes."""
     root = Path(folder).resolve()
     syntax = (syntax or os.environ.get("AIRFLOW__CORE__DAG_IGNORE_FILE_SYNTAX") or "glob").lower()
-    found: list[DagFile] = []
+    found: list[Path] = []
     ignores: list[tuple[Path, object]] = []
     for directory, subdirs, files in os.walk(root):
         here = Path(directory)
@@ -40,12 +51,8 @@ def list_dag_files(folder: str | Path, syntax: str | None = None) -> list[DagFil
                             and not _ignored(here / d, active, is_dir=True))
         for name in sorted(files):
             path = here / name
-            if not name.endswith(".py") or _ignored(path, active, is_dir=False):
-                continue
-            data = path.read_bytes()
-            source = data.decode("utf-8", errors="replace")
-            if might_contain_dag(source):
-                found.append(DagFile(str(path), hashlib.sha256(data).hexdigest(), source))
+            if name.endswith(suffixes) and not _ignored(path, active, is_dir=False):
+                found.append(path)
     return found
 
 

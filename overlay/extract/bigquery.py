@@ -63,8 +63,12 @@ def _configuration(t: TaskState, rule: OperatorRule) -> dict[str, Any] | None:
             t.unresolved(f"{t.operator}: configuration file {config.strip()!r} not found in template_searchpath or the DAG folder")
             return None
         t.depends_on(path)
-        with open(path, encoding="utf-8", errors="replace") as f:
-            text = t.render(f.read(), f"configuration file {path}")
+        try:
+            raw = t.read_text(path)
+        except OSError as e:
+            t.unresolved(f"{t.operator}: configuration file {config.strip()!r}: {e.strerror}")
+            return None
+        text = t.render(raw, f"configuration file {path}")
         try:
             config = json.loads(text) if text is not None else None
         except ValueError as e:

@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from overlay.extract.dbt import ManifestCache
+from overlay.extract.files import ReadPolicy
 from overlay.extract.templates import Renderer, TemplateError
 from overlay.model import DagSpec, DirectAccess, SqlSource, TaskAccess, TaskSpec
 
@@ -20,13 +21,27 @@ class ExtractContext:
     ``variables``: stand-ins for Airflow Variables (``var.value.x``, ``Variable.get("x")``).
     ``dbt_manifests``: parsed ``manifest.json`` files, reloaded when they change.
     ``dag_folder``: a single root, as ``overlay scan`` passes it; joined to ``dag_folders``.
+    ``allow_paths``/``path_remaps``: overlay.yaml's ``allow_paths:`` and ``paths:`` (see ``files.py``).
     """
 
     dag_folders: list[str] = field(default_factory=list)
     variables: dict[str, Any] = field(default_factory=dict)
     dbt_manifests: ManifestCache = field(default_factory=ManifestCache)
     dag_folder: str | None = None
+    allow_paths: list[str] = field(default_factory=list)
+    path_remaps: dict[str, str] = field(default_factory=dict)
     _renderers: dict[str, Renderer] = field(default_factory=dict, repr=False)
+    _policy: ReadPolicy | None = field(default=None, repr=False)
+
+    def policy_for(self, dag: DagSpec) -> ReadPolicy:
+        """The one gate every file read of extraction goes through: the scanned folders (or, with none
+        given, the DAG file's folder) and their repository, plus ``allow_paths``."""
+        if not self.roots:
+            folder = os.path.dirname(os.path.abspath(dag.file)) if dag.file else os.getcwd()
+            return ReadPolicy.for_folders([folder], self.allow_paths, self.path_remaps)
+        if self._policy is None:
+            self._policy = ReadPolicy.for_folders(self.roots, self.allow_paths, self.path_remaps)
+        return self._policy
 
     @property
     def roots(self) -> list[str]:
@@ -36,7 +51,7 @@ class ExtractContext:
     def renderer(self, dag: DagSpec) -> Renderer:
         key = f"{dag.file}::{dag.dag_id}"
         if key not in self._renderers:
-            self._renderers[key] = Renderer(dag, self.roots, self.variables)
+            self._renderers[key] = Renderer(dag, self.roots, self.variables, self.policy_for(dag))
         return self._renderers[key]
 
 
@@ -112,9 +127,26 @@ class TaskState:
         return os.path.normpath(os.path.join(base or self.renderer.folder, path))
 
     def depends_on(self, path: str) -> None:
-        """A file the result was read from besides SQL files (scripts, manifests, job configurations)."""
-        if path not in self.access.files:
+        """A file the result was read from besides SQL files (scripts, manifests, job configurations).
+        A file outside the allowed folders is not recorded (recording hashes it, which reads it)."""
+        if path not in self.access.files and self.renderer.policy.allows(path):
             self.access.files.append(path)
+        self.read_from(path)
+
+    def read_from(self, path: str) -> None:
+        """A file was found for this task: say so when it was found through a remap of an absolute path."""
+        remap = self.renderer.remap_note(path)
+        if remap:
+            self.note(f"path remapped: {remap}")
+
+    def read_text(self, path: str) -> str:
+        """A file's text, through the read policy (``ReadRefused``, an ``OSError``, when outside)."""
+        return self.renderer.policy.read_text(path)
+
+    def note(self, text: str) -> None:
+        """How the task was read (remaps, dialect chosen): shown in its report, not a problem."""
+        if text not in self.access.notes:
+            self.access.notes.append(text)
 
     def unresolved(self, reason: str) -> None:
         if reason not in self.access.unresolved:

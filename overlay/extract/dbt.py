@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from overlay.extract.dbt_select import Graph, SelectionError, select
@@ -48,18 +49,22 @@ class ManifestCache:
     def __init__(self) -> None:
         self._items: dict[str, tuple[float, Manifest]] = {}
 
-    def load(self, path: str) -> Manifest:
+    def load(self, path: str, read: Callable[[str], str] | None = None) -> Manifest:
+        """``read``: how to read the file's text (extraction's read policy); a plain read when not given."""
         mtime = os.path.getmtime(path)
         cached = self._items.get(path)
         if cached is None or cached[0] != mtime:
-            cached = (mtime, _parse_manifest(path))
+            cached = (mtime, _parse_manifest(path, read))
             self._items[path] = cached
         return cached[1]
 
 
-def _parse_manifest(path: str) -> Manifest:
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
+def _parse_manifest(path: str, read: Callable[[str], str] | None = None) -> Manifest:
+    if read is not None:
+        data = json.loads(read(path))
+    else:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")
     nodes = {**(data.get("nodes") or {}), **(data.get("sources") or {})}
@@ -115,7 +120,8 @@ def parse_args(argv: list[str]) -> DbtArgs:
 
 
 def resolve_dbt(argv: list[str], cwd: str | None, default_project: str | None = None,
-                cache: ManifestCache | None = None, env: dict[str, str] | None = None) -> DbtInvocation | None:
+                cache: ManifestCache | None = None, env: dict[str, str] | None = None,
+                read: Callable[[str], str] | None = None) -> DbtInvocation | None:
     """The models a dbt command builds; None for commands that build nothing (test, docs, deps...)."""
     args = parse_args(argv)
     if args.verb in NOT_KNOWN:
@@ -129,7 +135,7 @@ def resolve_dbt(argv: list[str], cwd: str | None, default_project: str | None = 
     if cwd and not os.path.isabs(project):
         project = os.path.join(cwd, project)
     target = args.first("target-path") or env.get("DBT_TARGET_PATH") or "target"
-    manifest = load_manifest(os.path.normpath(os.path.join(project, target)), cache or ManifestCache())
+    manifest = load_manifest(os.path.normpath(os.path.join(project, target)), cache or ManifestCache(), read)
     try:
         chosen = select(manifest.graph, args.options.get("select", []), args.options.get("exclude", []), args.first("selector"))
     except SelectionError as e:
@@ -142,12 +148,14 @@ def resolve_dbt(argv: list[str], cwd: str | None, default_project: str | None = 
     return DbtInvocation(manifest.path, ADAPTER_DIALECTS.get((manifest.adapter or "").lower()), [m for m in models if m])
 
 
-def load_manifest(target_dir: str, cache: ManifestCache) -> Manifest:
+def load_manifest(target_dir: str, cache: ManifestCache, read: Callable[[str], str] | None = None) -> Manifest:
     path = os.path.join(target_dir, "manifest.json")
     if not os.path.isfile(path):
         raise DbtError(f"dbt manifest not found at {path} (run `dbt parse` or `dbt compile` to create it)")
     try:
-        return cache.load(path)
+        return cache.load(path, read)
+    except PermissionError as e:
+        raise DbtError(f"dbt manifest: {e.strerror}") from e
     except (OSError, ValueError) as e:
         raise DbtError(f"dbt manifest at {path} cannot be read: {e}") from e
 

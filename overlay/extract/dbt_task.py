@@ -26,7 +26,7 @@ def run_dbt(t: TaskState, argv: list[str], folder: str | None, env: dict[str, st
         elif arg == "--project-dir" and i + 1 < len(argv):
             argv[i + 1] = t.folder(argv[i + 1], folder) or argv[i + 1]
     try:
-        invocation = dbt.resolve_dbt(argv, folder, cache=t.ctx.dbt_manifests, env=env)
+        invocation = dbt.resolve_dbt(argv, folder, cache=t.ctx.dbt_manifests, env=env, read=t.read_text)
     except dbt.DbtError as e:
         t.unresolved(str(e))
         return

@@ -105,8 +105,7 @@ def _first_line(t: TaskState) -> int:
     """Line of the DAG file where the callable's source starts (the task's line when it is elsewhere)."""
     source = t.spec.callable_source or ""
     try:
-        with open(t.spec.file, encoding="utf-8", errors="replace") as f:
-            text = f.read()
+        text = t.read_text(t.spec.file)
     except OSError:
         return t.spec.line or 1
     at = text.find(source) if source.strip() else -1

@@ -92,6 +92,7 @@ def sql_source(t: TaskState, text: str, origin: str, template_ext: tuple[str, ..
 
 
 def file_source(t: TaskState, path: str, origin: str) -> SqlSource | None:
+    t.read_from(path)
     try:
         text = t.renderer.render_file(path, t.params(), t.spec.task_id)
     except TemplateError as e:

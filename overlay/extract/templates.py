@@ -16,8 +16,12 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2.loaders import split_template_path
+from jinja2.sandbox import SecurityError
 
+from overlay.extract.sandbox import BoundedSandbox
+
+from overlay.extract.files import ReadPolicy, ReadRefused
 from overlay.extract.standins import DATE_FILTERS, LenientUndefined, base_context, task_context
 from overlay.model import DagSpec
 
@@ -25,7 +29,6 @@ from overlay.model import DagSpec
 _EXPRESSION_ONLY = re.compile(r"(?:[^{]|\{(?![{%#]))*(?:\{\{(?!-)[^{}]*?(?<!-)\}\}(?:[^{]|\{(?![{%#]))*)*", re.S)
 _EXPRESSION = re.compile(r"((?:[^{]|\{(?!\{))*)(?:\{\{(.*?)\}\}|$)", re.S)
 _MISSING = re.compile(r"No (filter|test) named '([^']+)'")
-_MAX_REPEAT = 1_000_000
 _MAX_RANGE_TOTAL = 100_000
 _TEMPLATE_NAME = "<template>"
 
@@ -36,24 +39,29 @@ class TemplateError(ValueError):
         self.file, self.line = file, line
 
 
-class _Sandbox(SandboxedEnvironment):
-    """Jinja's sandbox, also refusing to build huge strings or numbers (``'x' * 10**10``)."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 1000:
-            raise SecurityError("exponent too large for a template")
-        if operator == "*":
-            for seq, times in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > _MAX_REPEAT:
-                    raise SecurityError("repetition too large for a template")
-        return super().call_binop(context, operator, left, right)
+_Sandbox = BoundedSandbox
 
 
-def _environment(searchpath: list[str]) -> _Sandbox:
+class _PolicyLoader(jinja2.BaseLoader):
+    """Airflow's loader (first folder of the searchpath holding the name), reading only what the policy allows."""
+
+    def __init__(self, searchpath: list[str], policy: ReadPolicy) -> None:
+        self.searchpath, self.policy = searchpath, policy
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        pieces = split_template_path(template)
+        for folder in self.searchpath:
+            path = os.path.join(folder, *pieces)
+            if os.path.isfile(path):
+                text = self.policy.read_text(path)  # ReadRefused propagates: the render reports it
+                mtime = os.path.getmtime(path)
+                return text, path, lambda: os.path.isfile(path) and os.path.getmtime(path) == mtime
+        raise jinja2.TemplateNotFound(template)
+
+
+def _environment(searchpath: list[str], policy: ReadPolicy | None = None) -> _Sandbox:
     env = _Sandbox(
-        loader=jinja2.FileSystemLoader(searchpath) if searchpath else None,
+        loader=_PolicyLoader(searchpath, policy) if searchpath and policy is not None else None,
         undefined=LenientUndefined,
         keep_trailing_newline=True,
         extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
@@ -65,19 +73,39 @@ def _environment(searchpath: list[str]) -> _Sandbox:
 class Renderer:
     """Renders the templates of one DAG."""
 
-    def __init__(self, dag: DagSpec, roots: list[str], variables: dict[str, Any]) -> None:
+    def __init__(self, dag: DagSpec, roots: list[str], variables: dict[str, Any], policy: ReadPolicy | None = None) -> None:
         self.dag = dag
         self.folder = os.path.dirname(os.path.abspath(dag.file)) if dag.file else ""
-        folders = [self.folder, *dag.template_searchpath, *roots]
+        self.policy = policy or ReadPolicy.for_folders([self.folder, *roots])
+        self.remaps: dict[str, str] = {}  # folder or file remapped into the repository -> how (for task reports)
+        folders = [self.folder, *(self._searchpath_folder(p) for p in dag.template_searchpath), *roots]
         self.searchpath = [p for p in dict.fromkeys(os.path.abspath(f) for f in folders if f) if os.path.isdir(p)]
         self.variables = variables
         self._env: _Sandbox | None = None
         self._base: dict[str, Any] | None = None
 
+    def _searchpath_folder(self, folder: str) -> str:
+        """A ``template_searchpath`` folder; a deployment path outside the repository is remapped into it."""
+        if self.policy.allows(folder) and os.path.isdir(folder):
+            return folder
+        located = self.policy.locate(folder, want_dir=True)
+        if located is None:
+            return folder  # kept: a file found there is refused, and reported, when read
+        if located.remap:
+            self.remaps[located.path] = located.remap
+        return located.path
+
+    def remap_note(self, path: str) -> str | None:
+        """How ``path`` was remapped into the repository, when it was found through a remap."""
+        for target, note in self.remaps.items():
+            if path == target or path.startswith(target.rstrip(os.sep) + os.sep):
+                return note
+        return None
+
     @property
     def env(self) -> _Sandbox:
         if self._env is None:
-            self._env = _environment(self.searchpath)
+            self._env = _environment(self.searchpath, self.policy)
         return self._env
 
     def context(self, params: dict[str, Any] | None = None, task_id: str = "task") -> dict[str, Any]:
@@ -100,6 +128,7 @@ class Renderer:
     def _render_template(self, text: str, context: dict[str, Any]) -> str:
         for _ in range(8):  # each round registers one filter/test the template uses and Airflow would have
             try:
+                self.env.start_render()
                 return self.env.from_string(text).render({**context, "range": _budgeted_range()})
             except (jinja2.TemplateAssertionError, jinja2.TemplateRuntimeError) as e:
                 missing = _MISSING.search(str(e))
@@ -115,7 +144,12 @@ class Renderer:
         """Path of a template file: absolute, or under ``first`` folders, the DAG folder, the searchpath, the roots."""
         name = name.strip()
         if os.path.isabs(name):
-            return name if os.path.isfile(name) else None
+            located = self.policy.locate(name)
+            if located is None:  # an outside file that exists is returned: reading it is refused, and reported
+                return name if os.path.isfile(name) else None
+            if located.remap:
+                self.remaps[located.path] = located.remap
+            return located.path
         for folder in [*(first or []), *self.searchpath]:
             candidate = os.path.normpath(os.path.join(folder, name))
             if os.path.isfile(candidate):
@@ -124,8 +158,9 @@ class Renderer:
 
     def render_file(self, path: str, params: dict[str, Any] | None = None, task_id: str = "task") -> str:
         try:
-            with open(path, encoding="utf-8", errors="replace") as f:
-                text = f.read()
+            text = self.policy.read_text(path)
+        except ReadRefused as e:
+            raise TemplateError(str(e.strerror), path) from e
         except OSError as e:
             raise TemplateError(f"cannot read template file: {e.strerror}", path) from e
         try:
@@ -135,6 +170,8 @@ class Renderer:
 
 
 def _error(e: Exception) -> TemplateError:
+    if isinstance(e, ReadRefused):
+        return TemplateError(f"{{% include %}} refused: {e.strerror}", None, _template_line(e))
     if isinstance(e, jinja2.TemplateSyntaxError):
         return TemplateError(f"Jinja syntax error: {e.message}", e.filename, e.lineno)
     if isinstance(e, jinja2.TemplateNotFound):
@@ -176,11 +213,13 @@ def _template_line(error: BaseException) -> int | None:
 def _render_expressions(text: str, context: dict[str, Any]) -> str:
     """A template made only of ``{{ expr }}`` parts: each expression is compiled once per process."""
     out = []
+    env = _expression_env()
+    env.start_render()
     for literal, expression in _EXPRESSION.findall(text):
         out.append(literal)
         if expression:
             out.append(str(_compiled_expression(expression)(**context)))
-    return "".join(out)
+    return env.concat(out)
 
 
 @lru_cache(maxsize=4096)

@@ -5,12 +5,13 @@
 >>> result.reads, result.writes
 (['raw.y'], ['mart.x'])
 
-Never raises on any string: statements that do not parse come back as ``errors`` and the rest
-is analysed.
+Never raises on any string: statements that do not parse, or are over the size, nesting or time
+budget (``budget.py``: "too complex to analyse"), come back as ``errors`` and the rest is analysed.
 """
 
 from __future__ import annotations
 
+from overlay.lineage import budget
 from overlay.lineage.model import LineageError, SqlLineage, StatementLineage
 from overlay.lineage.names import NameContext
 from overlay.lineage.script import combine
@@ -26,6 +27,11 @@ def analyze_sql(
     default_db: str | None = None,
     default_schema: str | None = None,
 ) -> SqlLineage:
+    with budget.timer():
+        return _analyze_sql(sql, dialect, default_db, default_schema)
+
+
+def _analyze_sql(sql: str, dialect: str | None, default_db: str | None, default_schema: str | None) -> SqlLineage:
     ctx = NameContext(dialect=dialect or None, default_db=default_db or None, default_schema=default_schema or None)
     statements: list[StatementLineage] = []
     errors: list[LineageError] = []
@@ -35,9 +41,13 @@ def analyze_sql(
             errors.append(LineageError(parsed.index, parsed.line, parsed.error or "could not parse"))
             continue
         try:
-            statements.append(analyze_statement(parsed.expression, parsed.index, parsed.line, ctx))
+            with budget.deadline(budget.LIMITS.seconds):
+                statements.append(analyze_statement(parsed.expression, parsed.index, parsed.line, ctx))
+        except budget.TooComplex:
+            message = f"too complex to analyse: analysis took over {budget.LIMITS.seconds:g} s"
+            _fail(statements, errors, parsed.index, parsed.line, message)
         except RecursionError:
-            _fail(statements, errors, parsed.index, parsed.line, "statement nested too deeply to analyse")
+            _fail(statements, errors, parsed.index, parsed.line, "too complex to analyse: nested too deeply")
         except Exception as e:  # a sqlglot tree we did not expect must not take the caller down
             _fail(statements, errors, parsed.index, parsed.line, f"cannot analyse: {type(e).__name__}: {e}")
     reads, writes, edges = combine(statements)

@@ -3,6 +3,10 @@
 The text is tokenized once and cut at semicolons; each piece is parsed on its own so one bad
 statement never hides the others. A piece that fails to parse is retried as several
 statements cut at statement keywords (T-SQL scripts often omit semicolons).
+
+Before tokenizing, each statement is measured against the budgets of ``budget.py``; one over
+them is reported "too complex to analyse" and blanked out of the text, and each parse runs
+under the time budget.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
+
+from overlay.lineage import budget
 
 MAX_SQL_CHARS = 5_000_000
 MAX_STATEMENTS = 20_000
@@ -80,26 +86,81 @@ def fallback_chain(dialect: str | None) -> list[Dialect]:
 
 
 def parse_statements(sql: str, dialect: str | None) -> list[ParsedStatement]:
+    with budget.timer():
+        return _parse_statements(sql, dialect)
+
+
+def _parse_statements(sql: str, dialect: str | None) -> list[ParsedStatement]:
     if len(sql) > MAX_SQL_CHARS:
         return [ParsedStatement(0, 1, None, f"SQL text too long ({len(sql)} characters, limit {MAX_SQL_CHARS})")]
     d = get_dialect(dialect)
+    rejected = [] if budget.within_limits(sql) else [
+        (segment, error) for segment in budget.segments(sql, d) if (error := budget.over_limits(segment)) is not None
+    ]
+    text = budget.blank(sql, [segment for segment, _ in rejected])
+    # (offset, line, expression, error), in text order: parsed chunks and statements over budget
+    line_at = _LineCounter(sql)
+    found: list[Found] = [(segment.start, line_at(segment.start), None, error) for segment, error in rejected]
     try:
-        tokens = d.tokenize(sql)
-    except TokenError as e:
-        return [ParsedStatement(0, 1, None, f"cannot tokenize: {_clean(str(e))}")]
-    except Exception as e:  # the tokenizer must never take the caller down
-        return [ParsedStatement(0, 1, None, f"cannot tokenize: {type(e).__name__}: {e}")]
-
-    statements: list[ParsedStatement] = []
-    for chunk in _split_on_semicolons(tokens):
-        for expression, line, error in _parse_chunk(d, chunk, sql, dialect):
-            if expression is None and error is None:
+        tokens = d.tokenize(text)
+    except Exception:  # noqa: BLE001 - one bad statement (unterminated string...): tokenize each on its own
+        line_at = _LineCounter(sql)
+        for segment in budget.segments(text, d):
+            piece = text[segment.start : segment.end]
+            try:
+                tokens = d.tokenize(piece)
+            except Exception as e:  # noqa: BLE001 - the tokenizer must never take the caller down
+                why = _clean(str(e)) if isinstance(e, TokenError) else f"{type(e).__name__}: {e}"
+                found.append((segment.start, line_at(segment.start), None, f"cannot tokenize: {why}"))
                 continue
-            statements.append(ParsedStatement(len(statements), line, expression, error))
-            if len(statements) >= MAX_STATEMENTS:
-                statements.append(ParsedStatement(len(statements), line, None, f"more than {MAX_STATEMENTS} statements; rest skipped"))
-                return statements
+            _parse_tokens(d, tokens, piece, dialect, found, segment.start, line_at(segment.start) - 1)
+    else:
+        _parse_tokens(d, tokens, text, dialect, found, 0, 0)
+    found.sort(key=lambda item: item[0])
+    statements = [ParsedStatement(i, line, expression, error)
+                  for i, (_, line, expression, error) in enumerate(found[:MAX_STATEMENTS])]
+    if len(found) > MAX_STATEMENTS:
+        statements.append(ParsedStatement(len(statements), statements[-1].line, None,
+                                          f"more than {MAX_STATEMENTS} statements; rest skipped"))
     return statements
+
+
+Found = tuple[int, int, "exp.Expression | None", "str | None"]
+
+
+class _LineCounter:
+    """Line number of increasing offsets in one text, counted incrementally."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.offset, self.line = text, 0, 1
+
+    def __call__(self, offset: int) -> int:
+        if offset < self.offset:
+            self.offset, self.line = 0, 1
+        self.line += self.text.count("\n", self.offset, offset)
+        self.offset = offset
+        return self.line
+
+
+def _parse_tokens(d: Dialect, tokens: list[Token], text: str, dialect: str | None, found: list[Found],
+                  base_offset: int, base_line: int) -> None:
+    for chunk in _split_on_semicolons(tokens):
+        if len(found) > MAX_STATEMENTS:
+            return
+        for expression, line, error in _parse_within_budget(d, chunk, text, dialect):
+            if expression is not None or error is not None:
+                found.append((base_offset + chunk[0].start, base_line + line, expression, error))
+
+
+def _parse_within_budget(
+    d: Dialect, chunk: list[Token], sql: str, dialect: str | None
+) -> list[tuple[exp.Expression | None, int, str | None]]:
+    try:
+        with budget.deadline(budget.LIMITS.seconds):
+            return _parse_chunk(d, chunk, sql, dialect)
+    except budget.TooComplex:
+        size = chunk[-1].end + 1 - chunk[0].start
+        return [(None, chunk[0].line, budget.too_complex(size, f"parsing took over {budget.LIMITS.seconds:g} s"))]
 
 
 def _split_on_semicolons(tokens: list[Token]) -> list[list[Token]]:
@@ -123,7 +184,8 @@ def _parse_chunk(
     except (ParseError, TokenError) as e:
         error = _describe(e)
     except RecursionError:
-        return [(None, line, "statement nested too deeply to analyse")]
+        size = chunk[-1].end + 1 - chunk[0].start
+        return [(None, line, budget.too_complex(size, "nested too deeply for the parser"))]
     except Exception as e:  # sqlglot bugs on odd input must not escape
         return [(None, line, f"{type(e).__name__}: {e}")]
     pieces = _split_on_statement_keywords(chunk)

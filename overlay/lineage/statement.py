@@ -92,18 +92,19 @@ def analyze_statement(expression: exp.Expression, index: int, line: int, ctx: Na
 
 
 def _analyze_tree(root: exp.Expression, c: _Collector) -> str:
-    tables, functions, actions = _index(root)
+    tables, functions, actions, cte_names = _index(root)
     for node in actions:
         _TARGET_HANDLERS[type(node)](node, c)
     if isinstance(root, _READING_ROOTS) and not _creates_non_data_object(root):
-        _collect_reads(tables, c)
+        _collect_reads(tables, c, cte_names)
         _collect_procedures(functions, c)
     return _kind_of(root)
 
 
-def _index(root: exp.Expression) -> tuple[list[exp.Table], list[exp.Anonymous], list[exp.Expression]]:
-    """One depth-first walk: the tables (in source order), anonymous functions and target-bearing nodes."""
+def _index(root: exp.Expression) -> tuple[list[exp.Table], list[exp.Anonymous], list[exp.Expression], set[str]]:
+    """One depth-first walk: the tables (in source order), anonymous functions, target-bearing nodes, CTE names."""
     tables: list[exp.Table] = []
+    cte_names: set[str] = set()
     functions: list[exp.Anonymous] = []
     actions: list[exp.Expression] = []
     handlers = _TARGET_HANDLERS
@@ -113,9 +114,11 @@ def _index(root: exp.Expression) -> tuple[list[exp.Table], list[exp.Anonymous], 
             tables.append(node)
         elif kind is exp.Anonymous:
             functions.append(node)
+        elif kind is exp.CTE:
+            cte_names.add(node.alias_or_name.lower())
         elif kind in handlers and (kind is not exp.Select or node.args.get("into")):
             actions.append(node)
-    return tables, functions, actions
+    return tables, functions, actions, cte_names
 
 
 def _creates_non_data_object(root: exp.Expression) -> bool:
@@ -270,7 +273,8 @@ def _rename_target(source: exp.Expression, new: exp.Table, ctx: NameContext) -> 
     return table_name(new, ctx)
 
 
-def _collect_reads(tables: list[exp.Table], c: _Collector) -> None:
+def _collect_reads(tables: list[exp.Table], c: _Collector, cte_names: set[str]) -> None:
+    scopes = _CteScopes()
     for table in tables:
         if id(table) in c.not_read or is_table_function(table) or is_system_table(table):
             continue
@@ -280,7 +284,8 @@ def _collect_reads(tables: list[exp.Table], c: _Collector) -> None:
             continue
         if isinstance(table.parent, exp.Directory):
             continue
-        if not table.args.get("db") and _is_cte_reference(table):
+        if cte_names and not table.args.get("db") and table.name.lower() in cte_names \
+                and scopes.is_cte_reference(table):
             continue
         _add(c.result_reads, table_name(_alias_as_name(table), c.ctx))
 
@@ -301,26 +306,64 @@ def _collect_procedures(functions: list[exp.Anonymous], c: _Collector) -> None:
                 _add(c.result_writes, target)
 
 
-def _is_cte_reference(table: exp.Table) -> bool:
-    """Whether an unqualified table name refers to a CTE visible at this point of the tree."""
-    name = table.name.lower()
-    node: exp.Expression | None = table
-    while node is not None and node.parent is not None:
-        parent = node.parent
+class _CteScopes:
+    """Which unqualified table names refer to a CTE visible where they stand.
+
+    A query's WITH is visible in the rest of the query; inside the WITH, a CTE sees the ones
+    before it (and itself when RECURSIVE). Scopes are computed bottom-up with a memo per node,
+    so the work is linear in the tree even for thousands of CTEs or UNIONs.
+    A scope is (first position of each CTE name, visible below this position, enclosing scope).
+    """
+
+    def __init__(self) -> None:
+        self.memo: dict[int, tuple | None] = {}
+        self.positions: dict[int, dict[str, int]] = {}
+
+    def is_cte_reference(self, table: exp.Table) -> bool:
+        scope = self._scope_of(table)
+        name = table.name.lower()
+        while scope is not None:
+            positions, below, scope = scope
+            position = positions.get(name)
+            if position is not None and position < below:
+                return True
+        return False
+
+    def _scope_of(self, node: exp.Expression) -> tuple | None:
+        path: list[exp.Expression] = []
+        current: exp.Expression | None = node
+        while current is not None and id(current) not in self.memo:
+            path.append(current)
+            current = current.parent
+        for child in reversed(path):
+            parent = child.parent
+            self.memo[id(child)] = None if parent is None else self._child_scope(parent, child)
+        return self.memo[id(node)]
+
+    def _child_scope(self, parent: exp.Expression, child: exp.Expression) -> tuple | None:
+        scope = self.memo[id(parent)]
         if isinstance(parent, exp.With):
-            ctes = parent.expressions
-            position = next((i for i, cte in enumerate(ctes) if cte is node), len(ctes))
-            visible = ctes[: position + 1] if parent.args.get("recursive") else ctes[:position]
-            if any(cte.alias_or_name.lower() == name for cte in visible):
-                return True
-            node = parent.parent  # the query owning this WITH: its own check is done
-            continue
+            positions = self._positions(parent)
+            if isinstance(child, exp.CTE):
+                index = child.index if child.arg_key == "expressions" else None
+                if index is not None:
+                    return (positions, index + (1 if parent.args.get("recursive") else 0), scope)
+            return scope
         with_ = parent.args.get("with_")
-        if with_ is not None and with_ is not node:
-            if any(cte.alias_or_name.lower() == name for cte in with_.expressions):
-                return True
-        node = parent
-    return False
+        if isinstance(with_, exp.With):
+            if child is with_:
+                return scope
+            return (self._positions(with_), float("inf"), scope)
+        return scope
+
+    def _positions(self, with_: exp.With) -> dict[str, int]:
+        positions = self.positions.get(id(with_))
+        if positions is None:
+            positions = {}
+            for i, cte in enumerate(with_.expressions):
+                positions.setdefault(cte.alias_or_name.lower(), i)
+            self.positions[id(with_)] = positions
+        return positions
 
 
 def _aliased_table(node: exp.Expression, alias: str, exclude: exp.Expression | None = None) -> exp.Table | None:

@@ -12,7 +12,7 @@ These objects are not in the models: ``overlay.catalog.engine.SEARCH_OBJECTS`` n
 schema comparisons.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

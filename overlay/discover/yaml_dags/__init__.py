@@ -1,0 +1,73 @@
+"""DAGs that are not Python files: YAML DAG sources read into ``DagSpec``/``TaskSpec``, never executed.
+
+Each reader is one entry of ``READERS`` (data, like the operator rules of ``overlay/extract/registry.py``):
+``find`` picks its DAG sources among a folder's files, ``read`` turns one source into DAGs and errors.
+A source is the set of files one DAG (or one spec file) is made of; its content hash covers all of them,
+so an unchanged source is reused on rescans like an unchanged ``.py`` file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from overlay.discover.yaml_dags import dag_factory, gusty
+from overlay.discover.yaml_dags.common import DagSource
+from overlay.model import DagSpec, FileError
+
+
+@dataclass(frozen=True)
+class DagSourceReader:
+    name: str
+    find: Callable[[Path, list[Path]], list[DagSource]]  # (DAG folder, its non-ignored files) -> sources
+    read: Callable[[DagSource], tuple[list[DagSpec], list[FileError]]]
+    suffixes: tuple[str, ...] = field(default=())  # the files it looks at
+
+
+READERS: tuple[DagSourceReader, ...] = (
+    DagSourceReader("gusty", gusty.find, gusty.read, gusty.SUFFIXES),
+    DagSourceReader("dag-factory", dag_factory.find, dag_factory.read, dag_factory.SUFFIXES),
+)
+SUFFIXES = tuple(sorted({s for r in READERS for s in r.suffixes}))
+
+
+@dataclass(frozen=True)
+class FoundSource:
+    reader: DagSourceReader
+    source: DagSource
+    content_hash: str
+
+
+def find_sources(folder: Path, files: list[Path]) -> list[FoundSource]:
+    """Every reader's sources in the folder, in a stable order; a file belongs to the first reader that claims it."""
+    claimed: set[Path] = set()
+    found = []
+    for reader in READERS:
+        for source in reader.find(folder, [f for f in files if f not in claimed]):
+            claimed.update(source.files)
+            found.append(FoundSource(reader, source, _hash(source.files)))
+    return found
+
+
+def read_source(found: FoundSource) -> tuple[list[DagSpec], list[FileError]]:
+    try:
+        return found.reader.read(found.source)
+    except Exception as e:  # a reader bug must not stop the scan: the source is reported
+        return [], [FileError(str(found.source.path), f"{found.reader.name}: cannot read this DAG source: {type(e).__name__}: {e}")]
+
+
+def _hash(files: tuple[Path, ...]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(str(path).encode() + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"<unreadable>")
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+__all__ = ["READERS", "SUFFIXES", "DagSource", "DagSourceReader", "FoundSource", "find_sources", "read_source"]
