@@ -1,5 +1,5 @@
 """Hostile requests to the HTTP API: NUL bytes (PostgreSQL refused them with a 500), foreign Host headers without a
-token (DNS rebinding), out-of-range and oversized parameters. Each case serves a small real catalog (SQLite, or a
+token (DNS rebinding), out-of-range and oversized parameters. Each case serves a real migrated catalog (SQLite, or a
 throwaway PostgreSQL database) and expects a 4xx with the JSON error shape, never a 5xx."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -34,17 +33,13 @@ def _catalog_url(backend: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _client(url: str, **app_args):  # noqa: ANN202 - a starlette TestClient over the sample catalog
+def _client(url: str, **app_args):  # noqa: ANN202 - a starlette TestClient over a migrated catalog
     from fastapi.testclient import TestClient
 
     from overlay.api import create_app
     from overlay.catalog import Catalog
-    from overlay.config import load_settings
-    from overlay.pipeline import build_catalog
 
-    sample = str(ROOT / "sample_dags")
-    catalog = Catalog.open(url)
-    build_catalog(catalog, [sample], "static", load_settings(None, [sample]), datetime.now(timezone.utc))
+    catalog = Catalog.open(url)  # empty is enough: PostgreSQL refuses a NUL in any parameter, whatever the rows
     return TestClient(create_app(catalog, token="", **app_args), base_url="http://127.0.0.1:8765"), catalog
 
 
@@ -76,7 +71,7 @@ def cases() -> Iterator[tuple[str, str, Callable[[], str | None]]]:
     yield ("api", "Host: evil.example (DNS rebinding)", _expect("sqlite", "/api/v1/dags", 403, {"host": "evil.example"}))
     yield ("api", "Host: localhost.evil.example", _expect("sqlite", "/api/v1/assets", 403, {"host": "localhost.evil.example:8765"}))
     yield ("api", "Host: 127.0.0.1.nip.io", _expect("sqlite", "/health", 403, {"host": "127.0.0.1.nip.io"}))
-    yield ("api", "search of 100,000 characters", _expect("sqlite", "/api/v1/assets?search=" + "a" * 100_000, 400))
+    yield ("api", "search of 10,000 characters", _expect("sqlite", "/api/v1/assets?search=" + "a" * 10_000, 400))
     yield ("api", "lineage depth=1000000000", _expect("sqlite", "/api/v1/assets/raw.users/lineage?depth=1000000000", 400))
     yield ("api", "graph limit=100000000", _expect("sqlite", "/api/v1/graph?limit=100000000", 400))
     yield ("api", "dags offset=-1", _expect("sqlite", "/api/v1/dags?offset=-1", 400))

@@ -57,15 +57,17 @@ def _terminated_mid_store(times: int) -> Callable[[], str | None]:
 
         import overlay.catalog.store as store
         from overlay.catalog import Catalog, CatalogError
-        from overlay.model import AssetRef, DagSpec, ResolvedTask, ScanResult
+        from overlay.model import AssetRef, DagSpec, FileRecord, ResolvedTask, ScanResult
 
         store.RETRY_DELAYS = (0.0, 0.0)
 
         def scan(table: str) -> ScanResult:
-            task = ResolvedTask("d", "t", "SQLExecuteQueryOperator", "dags/d.py", 3, "ana", "resolved",
+            dag = f"build_{table}"
+            task = ResolvedTask(dag, "t", "SQLExecuteQueryOperator", f"dags/{dag}.py", 3, "ana", "resolved",
                                 reads=["wh:raw.src"], writes=[f"wh:mart.{table}"], edges=[["wh:raw.src", f"wh:mart.{table}"]])
-            return ScanResult(folders=["dags"], dags=[DagSpec("d", "dags/d.py")], tasks=[task],
-                              assets=[AssetRef("wh", "raw.src"), AssetRef("wh", f"mart.{table}")])
+            return ScanResult(folders=["dags"], dags=[DagSpec(dag, f"dags/{dag}.py")], tasks=[task],
+                              assets=[AssetRef("wh", "raw.src"), AssetRef("wh", f"mart.{table}")],
+                              files=[FileRecord(f"/abs/dags/{dag}.py", f"hash-{dag}", "static", [dag], payload={"content_hash": dag})])
 
         with _catalog_url("postgresql") as url:
             catalog = Catalog.open(url)
