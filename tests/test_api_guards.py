@@ -102,3 +102,16 @@ def test_nul_bytes_get_400(backend: str, request: pytest.FixtureRequest, tmp_pat
             assert requests.get(base + "/api/v1/assets", params={"search": "orders"}, timeout=10).json()["total"] == 4
     finally:
         catalog.close()
+
+
+def test_docs_page_loads_nothing_from_another_host(catalog: Catalog) -> None:
+    import re
+
+    with running(create_app(catalog, token="")) as url:
+        page = requests.get(f"{url}/docs", timeout=10)
+        assert page.status_code == 200 and "swagger" in page.text.lower()
+        sources = re.findall(r'(?:src|href)=["\']([^"\']+)', page.text) + re.findall(r"url: *'([^']+)'", page.text)
+        assert sources and all(s.startswith("/") for s in sources), sources  # no CDN: every asset from this server
+        for source in sources:
+            assert requests.get(url + source, timeout=10).status_code == 200, source
+        assert requests.get(f"{url}/redoc", timeout=10).status_code == 404

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from overlay import __version__
+from overlay.api.docs import add_docs
 from overlay.api.guards import allowed_host_names, host_problem, nul_problem
 from overlay.api.routes import router
 from overlay.api.who import router as who_router
@@ -43,7 +44,10 @@ def create_app(catalog: Catalog | Callable[[], Catalog], token: str | None = Non
         title="overlay",
         version=__version__,
         description="The asset graph of your Airflow DAGs: assets, lineage, owners, DAGs, tasks and freshness.",
+        docs_url=None,  # FastAPI's page loads Swagger UI from a CDN: overlay.api.docs serves it locally
+        redoc_url=None,
     )
+    add_docs(app)
     app.state.get_catalog = _provider(catalog)
     app.include_router(router)
     app.include_router(who_router)
