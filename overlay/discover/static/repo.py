@@ -135,6 +135,8 @@ class RepoView:
 
     def read_text(self, path: Any) -> str:
         real = self.confined(path)
+        if not os.path.isfile(real):  # a folder, a FIFO or a device would block or mislead
+            raise RefusedPath(f"{path} is not a regular file")
         size = os.path.getsize(real)
         if size > MAX_READ_BYTES:
             raise RefusedPath(f"{path} is {size:,} bytes (limit {MAX_READ_BYTES:,})")
