@@ -150,7 +150,8 @@ class TaskAccess(Record):
     no_data: bool = False  # the operator is known to touch no table (EmptyOperator, sensors on files, ...)
     files: list[str] = field(default_factory=list)  # other files the result depends on (dbt manifests)
     notes: list[str] = field(default_factory=list)  # how it was read: path remaps, dialect inferred (not problems)
-    standins: list[str] = field(default_factory=list)  # placeholders rendered for unknown values: never part of a table name
+    # placeholders rendered for unknown values -> what each stands for: never part of a table name
+    standins: dict[str, str] = field(default_factory=dict)
 
     _nested = {"sql": SqlSource, "direct": DirectAccess}
 

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from overlay.extract.context import ExtractContext, TaskState
 from overlay.extract.registry import fallback_rule, rule_for
+from overlay.extract.standins import describe_standin
 from overlay.model import DagSpec, TaskAccess, TaskSpec
 
 
@@ -25,7 +26,7 @@ def extract_task(task: TaskSpec, dag: DagSpec, ctx: ExtractContext) -> TaskAcces
         _extract(t)
     except Exception as e:  # an extractor bug or odd input must not stop the scan
         t.unresolved(f"extraction failed: {type(e).__name__}: {e}")
-    t.access.standins = sorted(t.renderer.take_standins())
+    t.access.standins = {text: describe_standin(text, path) for text, path in sorted(t.renderer.take_standins().items())}
     return t.access
 
 
