@@ -75,3 +75,20 @@ def test_view_groups_and_limits(ctx: SelectionContext) -> None:
     assert capped["truncated"] and len(capped["nodes"]) == 2 and capped["edges"] == []
     with pytest.raises(SelectionError):
         view(ctx, keys, "colour")
+
+
+def test_lineage_select_through_the_cli(tmp_path) -> None:  # noqa: ANN001
+    import json
+    import subprocess
+    import sys
+
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    overlay = [sys.executable, "-m", "overlay.cli.main"]
+    subprocess.run([*overlay, "scan", str(SAMPLE_DAGS), "--db", db], capture_output=True, timeout=300, cwd=tmp_path)
+    run = subprocess.run([*overlay, "lineage", "--select", "+okr_dashboard and not schema:staging", "--group-by", "dag",
+                          "--db", db, "--json"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    answer = json.loads(run.stdout)
+    assert answer["group_by"] == "dag" and {"finance_revenue", "growth_trial_metrics"} <= {n["id"] for n in answer["nodes"]}
+    bad = subprocess.run([*overlay, "lineage", "--select", "dag:", "--db", db], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert bad.returncode == 2 and "no asset matches 'dag:'" in bad.stderr
