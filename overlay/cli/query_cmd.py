@@ -12,13 +12,15 @@ from overlay.catalog import Catalog, CatalogError
 from overlay.catalog.queries import AmbiguousKey, UnknownKey
 from overlay.cli.output import console, err_console, fail, print_json
 
-DbOption = Annotated[Optional[str], typer.Option("--db", help="Catalog URL (default $OVERLAY_DB, else sqlite:///overlay.db).")]
+DbOption = Annotated[Optional[str], typer.Option("--db", help="Catalog URL or SQLite file (default $OVERLAY_DB, else [overlay] db in "
+                                                           "airflow.cfg, else $AIRFLOW_HOME/overlay.db, else ./overlay.db).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def _open(db: str | None) -> Catalog:
+def _open(db: str | None, create: bool = False) -> Catalog:
+    """The catalog of a read-only command: one that does not exist is reported, not created."""
     try:
-        return Catalog.open(db)
+        return Catalog.open(db, create=create)
     except CatalogError as e:
         fail(str(e), 2)
         raise  # unreachable: fail exits

@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from overlay.discover.evaluate import UNKNOWN, Evaluator, is_data, is_known, plain
+from overlay.discover.evaluate import UNKNOWN, Evaluator, is_data, is_known, known_part, plain
 from overlay.discover.static.refs import ClassRef, DagRef, FunctionRef, TaskGroupRef, TaskRef, link
 from overlay.model import DagSpec, TaskSpec
 
@@ -171,6 +171,10 @@ class SpecBuilder:
                 task.args.update({k: plain(v) for k, v in value.items() if isinstance(k, str) and is_known(v) and is_data(v) and k not in task.args})
             elif is_known(value) and is_data(value):
                 task.args[kw.arg] = plain(value)
+            elif isinstance(value, dict):  # known in part: keep the known keys, name the unknown ones
+                known, missing = known_part(value)
+                task.args[kw.arg] = plain(known)
+                task.unknown_args.extend(f"{kw.arg}.{m}" for m in missing if f"{kw.arg}.{m}" not in task.unknown_args)
             elif kw.arg not in task.unknown_args:
                 task.unknown_args.append(kw.arg)
 
