@@ -258,3 +258,14 @@ class Who(Model):
     kind: str = Field(description="asset | dag | task", examples=["asset"])
     id: str = Field(description="The asset key, DAG id or `dag_id.task_id` the subject resolved to.")
     note: str | None = Field(None, description="When nobody is named: why, and which setting would name someone.")
+
+
+class Source(Model):
+    """A source (deployment or repository) of the catalog: its last scan, counts, coverage and last run sync."""
+
+    name: str | None = Field(None, examples=["default"])
+
+
+class SourceList(Model):
+    total: int
+    items: list[Source]

@@ -14,6 +14,7 @@ Key = Annotated[str, Path(description="Asset key (`namespace:name`) or an unambi
                           examples=["warehouse:tempo.finance.daily_revenue", "daily_revenue"])]
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page (1-1000).")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")]
+SourceFilter = Annotated[str | None, Query(max_length=250, description="Only this source (deployment or repository); see /api/v1/sources.")]
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -46,9 +47,10 @@ def list_assets(
                                        examples=["finance-data@tempo.fm"])] = None,
     limit: Limit = 100,
     offset: Offset = 0,
+    source: SourceFilter = None,
 ) -> dict[str, Any]:
     """Assets (tables and files tasks read or write), by key, one page at a time, with the total."""
-    return _catalog(request).assets(search=search, owner=owner, limit=limit, offset=offset)
+    return _catalog(request).assets(search=search, owner=owner, limit=limit, offset=offset, source=source)
 
 
 @router.get("/api/v1/assets/{key:path}/lineage", tags=["assets"], response_model=models.Lineage, responses=errors(400, 404, 409))
@@ -80,22 +82,36 @@ def get_asset(request: Request, key: Key) -> dict[str, Any]:
 
 
 @router.get("/api/v1/dags", tags=["dags"], response_model=models.DagPage, responses=errors(400))
-def list_dags(request: Request, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+def list_dags(request: Request, limit: Limit = 100, offset: Offset = 0, source: SourceFilter = None) -> dict[str, Any]:
     """DAGs by id, one page at a time, with the total and each DAG's number of tasks."""
-    return _catalog(request).dags_page(limit=limit, offset=offset)
+    return _catalog(request).dags_page(limit=limit, offset=offset, source=source)
 
 
-@router.get("/api/v1/dags/{dag_id}", tags=["dags"], response_model=models.DagDetail, responses=errors(400, 404))
-def get_dag(request: Request, dag_id: Annotated[str, Path(description="The DAG id.", examples=["finance_revenue"])]) -> dict[str, Any]:
-    """One DAG with its tasks and what each reads and writes."""
-    return _catalog(request).dag(dag_id)
+@router.get("/api/v1/dags/{dag_id}", tags=["dags"], response_model=models.DagDetail, responses=errors(400, 404, 409))
+def get_dag(request: Request, dag_id: Annotated[str, Path(description="The DAG id.", examples=["finance_revenue"])],
+            source: SourceFilter = None) -> dict[str, Any]:
+    """One DAG with its tasks and what each reads and writes (409 when several sources define it: pass `source`)."""
+    return _catalog(request).dag(dag_id, source=source)
 
 
-@router.get("/api/v1/tasks/{dag_id}/{task_id}", tags=["dags"], response_model=models.TaskDetail, responses=errors(400, 404))
+@router.get("/api/v1/tasks/{dag_id}/{task_id}", tags=["dags"], response_model=models.TaskDetail, responses=errors(400, 404, 409))
 def get_task(request: Request, dag_id: Annotated[str, Path(description="The DAG id.")],
-             task_id: Annotated[str, Path(description="The task id.")]) -> dict[str, Any]:
+             task_id: Annotated[str, Path(description="The task id.")], source: SourceFilter = None) -> dict[str, Any]:
     """One task: the SQL overlay found, the tables it reads and writes, and why it is partial or unresolved."""
-    return _catalog(request).task(dag_id, task_id)
+    return _catalog(request).task(dag_id, task_id, source=source)
+
+
+@router.get("/api/v1/sources", tags=["sources"], response_model=models.SourceList)
+def list_sources(request: Request) -> dict[str, Any]:
+    """Each source: last scan (commit, DAG bundle version), counts, coverage, last run sync."""
+    items = _catalog(request).sources()
+    return {"total": len(items), "items": items}
+
+
+@router.get("/api/v1/sources/{name}", tags=["sources"], response_model=models.Source, responses=errors(400, 404))
+def get_source(request: Request, name: Annotated[str, Path(description="The source name.")]) -> dict[str, Any]:
+    """One source: its last scan, counts, coverage and last run sync."""
+    return _catalog(request).source(name)
 
 
 @router.get("/api/v1/owners", tags=["owners"], response_model=models.Owners, responses=errors(400, 404, 409))
@@ -144,7 +160,8 @@ def graph(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=5000, description="Assets per page (1-5000).")] = 1000,
     offset: Offset = 0,
+    source: SourceFilter = None,
 ) -> dict[str, Any]:
     """The asset graph one page of assets at a time: the assets, the edges leaving them, the tasks and DAGs that touch
     them, and cross-DAG links. Pages follow each other by `offset` until `total`; `overlay export` gives it whole."""
-    return _catalog(request).graph_page(limit=limit, offset=offset)
+    return _catalog(request).graph_page(limit=limit, offset=offset, source=source)
