@@ -1,18 +1,21 @@
 """Records a materialization for every finished task whose written assets the catalog knows.
 
-It must never fail or slow a task: the work runs in a daemon thread that the hook waits for at
-most ``OVERLAY_LISTENER_TIMEOUT`` seconds (default 2), and every error is logged, never raised.
+It must never fail or slow a task: the write goes to one bounded background writer per process
+(``airflow_plugin.writer``) that the hook waits for at most ``OVERLAY_LISTENER_TIMEOUT`` seconds
+(default 2); when the catalog hangs, at most ``OVERLAY_LISTENER_QUEUE`` records (default 100) wait and
+the rest are dropped, counted and logged. Every error is logged, never raised.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import threading
 from datetime import datetime, timezone
 from typing import Any
 
 from airflow.listeners import hookimpl
+
+from airflow_plugin.writer import BoundedWriter, warn_unwritten_at_exit
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +25,13 @@ def _timeout() -> float:
         return float(os.environ.get("OVERLAY_LISTENER_TIMEOUT", "2"))
     except ValueError:
         return 2.0
+
+
+def _capacity() -> int:
+    try:
+        return int(os.environ.get("OVERLAY_LISTENER_QUEUE", "100"))
+    except ValueError:
+        return 100
 
 
 def _iso(value: Any) -> str | None:
@@ -50,16 +60,19 @@ def _record(run: Any) -> None:
         log.info("overlay recorded %s materializations for %s.%s", counts["materializations"], run.dag_id, run.task_id)
     except Exception:
         log.warning("overlay could not record the run of %s.%s; the task is not affected", run.dag_id, run.task_id, exc_info=True)
+        raise  # counted by the writer
+
+
+writer = BoundedWriter(_record, _capacity(), name="overlay-listener")
+warn_unwritten_at_exit(writer)
 
 
 def record_in_background(task_instance: Any, state: str) -> None:
     try:
         run = task_run_of(task_instance, state)
-        worker = threading.Thread(target=_record, args=(run,), name="overlay-listener", daemon=True)
-        worker.start()
-        worker.join(_timeout())
-        if worker.is_alive():
-            log.warning("overlay gave up waiting for the catalog after %ss; the task is not affected", _timeout())
+        if writer.submit(run, _timeout()) == "waiting":
+            log.warning("overlay gave up waiting for the catalog after %ss (%s more records queued); the task is not affected",
+                        _timeout(), writer.pending())
     except Exception:
         log.warning("overlay listener failed; the task is not affected", exc_info=True)
 

@@ -79,6 +79,10 @@ class TaskSpec(Record):
     callable_scope: dict[str, Any] = field(default_factory=dict)  # module constants the callable refers to
     unknown_args: list[str] = field(default_factory=list)  # kwargs present but not evaluable (static mode)
     upstream: list[str] = field(default_factory=list)  # task_ids
+    # a custom operator class (a subclass from plugins/ or the repository): ``operator`` is then the operator
+    # it derives from (whose rule applies), ``operator_class`` the class as written, ``template_fields`` its own
+    operator_class: str | None = None
+    template_fields: list[str] = field(default_factory=list)
 
 
 @dataclass

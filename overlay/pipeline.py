@@ -12,6 +12,7 @@ from typing import Any
 from overlay.catalog import Catalog
 from overlay.catalog.store import ScanSummary, scan_fingerprint
 from overlay.config import Settings
+from overlay.coverage import coverage
 from overlay.model import ScanResult
 from overlay.ownership import OwnershipResolver, find_codeowners
 from overlay.scan import scan_folders
@@ -36,6 +37,7 @@ class ScanOutcome:
             ],
             "errors": [e.to_dict() for e in self.result.errors],
             "conflicts": self.conflicts,
+            "coverage": coverage(self.result.tasks).to_dict(),
         }
 
 

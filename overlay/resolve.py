@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from overlay.config import ConnectionSpec
-from overlay.connections import ConnectionResolver
+from overlay.connections import FALLBACK_DIALECTS, ConnectionResolver, dialect_hint
 from overlay.lineage import analyze_sql
+from overlay.lineage.model import SqlLineage
 from overlay.lineage.names import NameContext, name_from_text
 from overlay.model import AssetRef, DirectAccess, ResolvedTask, SqlSource, TaskAccess, TaskSpec
 
@@ -24,6 +25,7 @@ class _Accumulator:
     errors: list[str] = field(default_factory=list)
     columns: dict[str, list[str]] = field(default_factory=dict)
     assets: dict[str, AssetRef] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def add(self, items: list[str], key: str) -> None:
         if key not in items:
@@ -62,7 +64,7 @@ def resolve_task(task: TaskSpec, access: TaskAccess, connections: ConnectionReso
         sql_files=sorted({s.file for s in access.sql if s.file}),
         columns=acc.columns,
         upstream=list(task.upstream),
-        notes=list(access.notes),
+        notes=[*access.notes, *(n for n in acc.notes if n not in access.notes)],
     )
     return resolved, list(acc.assets.values())
 
@@ -82,9 +84,15 @@ def _context(spec: ConnectionSpec, database: str | None, schema: str | None) -> 
 
 def _resolve_sql(source: SqlSource, default_conn: str | None, connections: ConnectionResolver,
                  acc: _Accumulator, task: TaskSpec) -> None:
-    spec = connections.resolve(source.conn_id or default_conn, source.dialect, source.database)
+    conn_id = source.conn_id or default_conn
+    spec = connections.resolve(conn_id, source.dialect, source.database)
     ctx = _context(spec, source.database, source.schema)
-    result = analyze_sql(source.sql, dialect=ctx.dialect, default_db=ctx.default_db, default_schema=ctx.default_schema)
+    if ctx.dialect:
+        result = analyze_sql(source.sql, dialect=ctx.dialect, default_db=ctx.default_db, default_schema=ctx.default_schema)
+    else:
+        result, note = _parse_any_dialect(source.sql, ctx, conn_id, task.operator)
+        if note and note not in acc.notes:
+            acc.notes.append(note)
     keys = {name: acc.asset(spec, name) for name in {*result.reads, *result.writes, *(n for e in result.edges for n in e)}}
     for name in result.reads:
         acc.add(acc.reads, keys[name])
@@ -99,6 +107,29 @@ def _resolve_sql(source: SqlSource, default_conn: str | None, connections: Conne
     for error in result.errors:
         line = base_line + error.line - 1 if source.file else base_line
         acc.errors.append(f"{where}:{line}: SQL statement {error.statement + 1} does not parse: {error.message}")
+
+
+def _parse_any_dialect(sql: str, ctx: NameContext, conn_id: str | None, operator: str) -> tuple[SqlLineage, str | None]:
+    """SQL whose dialect neither the connection nor the operator says: the dialect the operator's class name
+    or the conn_id names first, then the generic parser, then ``FALLBACK_DIALECTS``; the first that parses
+    every statement wins (else the one with fewest errors). The note says which one parsed, and why."""
+    hint = dialect_hint(operator) or dialect_hint(conn_id)
+    chain = list(dict.fromkeys([hint, None, *FALLBACK_DIALECTS]))
+    best: tuple[SqlLineage, str | None] | None = None
+    for dialect in chain:
+        result = analyze_sql(sql, dialect=dialect, default_db=ctx.default_db, default_schema=ctx.default_schema)
+        if best is None or len(result.errors) < len(best[0].errors):
+            best = (result, dialect)
+        if not result.errors:
+            break
+    result, dialect = best  # type: ignore[misc]
+    if dialect is None:
+        return result, None
+    why = f"named by {operator if dialect == dialect_hint(operator) else f'conn_id {conn_id}'}" if dialect == hint else \
+        f"the generic parser failed; tried {', '.join(d or 'generic' for d in chain[:chain.index(dialect) + 1])}"
+    which = f"connection {conn_id!r} has no known type" if conn_id else "no connection is given"
+    return result, (f"SQL parsed as {dialect} ({why}): {which}; set `dialect:` for it under `connections:` in overlay.yaml"
+                    if conn_id else f"SQL parsed as {dialect} ({why}): {which}")
 
 
 def _resolve_direct(direct: list[DirectAccess], default_conn: str | None, connections: ConnectionResolver,

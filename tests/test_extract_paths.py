@@ -105,3 +105,56 @@ def test_policy_resolves_symlinks_and_dotdot(tmp_path: Path) -> None:
     for path in (tmp_path / "repo" / "out.sql", tmp_path / "repo" / ".." / "x.sql", Path("/etc/passwd")):
         with pytest.raises(ReadRefused, match="allow_paths"):
             policy.read_text(str(path))
+
+
+REMAP_DAG = '''
+from airflow import DAG
+from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+
+with DAG("deployed", template_searchpath="/usr/local/airflow/include/sql/reports/") as dag:
+    SQLExecuteQueryOperator(task_id="searchpath", conn_id="wh", sql="daily.sql")
+    SQLExecuteQueryOperator(task_id="absolute", conn_id="wh", sql="/opt/airflow/dags/sql/load.sql")
+    SQLExecuteQueryOperator(task_id="shadowed", conn_id="wh", sql="{outside}/include/q.sql")
+    SQLExecuteQueryOperator(task_id="explicit", conn_id="wh", sql="/srv/deploy/queries/custom.sql")
+    SQLExecuteQueryOperator(task_id="missing", conn_id="wh", sql="/opt/airflow/dags/sql/none.sql")
+'''
+
+
+@pytest.fixture
+def deployed(tmp_path: Path) -> Path:
+    """A repository whose DAGs name the deployment's folders (/usr/local/airflow, /opt/airflow)."""
+    root = tmp_path / "repo"
+    for folder in ("dags/sql", "include/sql/reports", "include", "etl/queries"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    (root / ".git").mkdir()
+    (root / "include" / "sql" / "reports" / "daily.sql").write_text("INSERT INTO rpt.daily SELECT * FROM raw.events")
+    (root / "dags" / "sql" / "load.sql").write_text("INSERT INTO stg.load SELECT * FROM raw.load")
+    (root / "include" / "q.sql").write_text("INSERT INTO mart.q SELECT * FROM raw.q")
+    (root / "etl" / "queries" / "custom.sql").write_text("INSERT INTO mart.custom SELECT * FROM raw.custom")
+    outside = tmp_path / "outside"
+    (outside / "include").mkdir(parents=True)
+    (outside / "include" / "q.sql").write_text(SECRET)  # exists on this machine, outside: never read
+    (root / "dags" / "deployed.py").write_text(REMAP_DAG.format(outside=outside))
+    return root
+
+
+def test_deployment_paths_are_remapped_into_the_repository(deployed: Path) -> None:
+    tasks, _ = _tasks(deployed / "dags", {"paths": {"/srv/deploy/queries/": "../etl/queries"}})
+    assert tasks["searchpath"].writes == ["wh:rpt.daily"] and tasks["searchpath"].status == "resolved"
+    assert tasks["absolute"].writes == ["wh:stg.load"] and tasks["absolute"].status == "resolved"
+    assert tasks["shadowed"].writes == ["wh:mart.q"]  # the repository's copy, not the outside file
+    assert tasks["explicit"].writes == ["wh:mart.custom"]
+    assert any("/usr/local/airflow/include/sql/reports" in n and str(deployed / "include/sql/reports") in n
+               for n in tasks["searchpath"].notes), tasks["searchpath"].notes
+    assert any("/opt/airflow/dags/sql/load.sql" in n and "longest part" in n for n in tasks["absolute"].notes)
+    assert any("`paths:` /srv/deploy/queries/" in n for n in tasks["explicit"].notes), tasks["explicit"].notes
+    assert tasks["missing"].status == "unresolved" and "none.sql" in tasks["missing"].errors[0]
+
+
+def test_remap_settings_are_validated() -> None:
+    from overlay.config import ConfigError
+
+    with pytest.raises(ConfigError, match="paths"):
+        parse_settings({"paths": {"relative/": "./"}})
+    settings = parse_settings({"paths": {"/usr/local/airflow/": "./"}, "allow_paths": ["../shared"]}, "/r/overlay.yaml")
+    assert settings.path_remaps == {"/usr/local/airflow/": "/r"} and settings.allow_paths == ["/shared"]

@@ -12,7 +12,9 @@ from rich.table import Table
 
 from overlay.catalog import Catalog, CatalogError
 from overlay.cli.output import console, err_console, fail, print_json
+from overlay.cli.coverage_view import print_coverage, print_explanation
 from overlay.config import ConfigError, load_settings
+from overlay.explain import explain_in_scan
 from overlay.pipeline import build_catalog
 
 
@@ -22,6 +24,8 @@ def scan_command(
     db: Annotated[Optional[str], typer.Option("--db", help="Catalog URL (default $OVERLAY_DB, else sqlite:///overlay.db).")] = None,
     config: Annotated[Optional[str], typer.Option("--config", help="Settings file (default ./overlay.yaml, else DAG_FOLDER/overlay.yaml).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    explain: Annotated[Optional[str], typer.Option("--explain", metavar="DAG.TASK",
+                                                   help="After the scan, show how one task was read: rule, values, SQL, dialect, tables.")] = None,
 ) -> None:
     """Find every DAG and task, infer what each reads and writes, and store the asset graph."""
     if mode not in ("auto", "import", "static"):
@@ -41,10 +45,18 @@ def scan_command(
     except CatalogError as e:
         fail(str(e), 1)
     elapsed = time.perf_counter() - started
+    explained = explain_in_scan(outcome.result, settings, explain) if explain else None
     if as_json:
-        print_json(outcome.to_dict() | {"seconds": round(elapsed, 3), "db": catalog.url})
-        return
-    _print_summary(outcome, elapsed, catalog.url)
+        extra = {"explain": explained.to_dict()} if explained is not None and not isinstance(explained, list) else {}
+        print_json(outcome.to_dict() | {"seconds": round(elapsed, 3), "db": catalog.url} | extra)
+    else:
+        _print_summary(outcome, elapsed, catalog.url)
+        print_coverage(outcome.to_dict()["coverage"])
+        if explained is not None and not isinstance(explained, list):
+            print_explanation(explained)
+    if isinstance(explained, list):
+        hint = f"; did you mean: {', '.join(explained)}" if explained else ""
+        fail(f"--explain: no task {explain!r} in this scan (give it as DAG_ID.TASK_ID){hint}", 1)
 
 
 def _airflow_dags_folder() -> list[Path]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from overlay.discover.files import DagFile, list_dag_files, walk_files
-from overlay.discover.static import scan_source
+from overlay.discover.static import RepoView, scan_file
 from overlay.model import DagSpec, FileError
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ class FileDiscovery:
     dags: list[DagSpec] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     skipped: bool = False  # unchanged since the cached scan: not parsed again
+    inputs: list[str] = field(default_factory=list)  # repository modules static discovery read for this file
 
 
 def discover_folder(folder: str | Path, mode: Mode = "auto", cached: dict[str, str] | None = None) -> list[FileDiscovery]:
@@ -36,6 +37,7 @@ def discover_folder(folder: str | Path, mode: Mode = "auto", cached: dict[str, s
     cached = cached or {}
     files = list_dag_files(folder)
     loader = None
+    repo = RepoView(folder)
     results = []
     for dag_file in files:
         if cached.get(dag_file.path) == dag_file.content_hash:
@@ -43,7 +45,7 @@ def discover_folder(folder: str | Path, mode: Mode = "auto", cached: dict[str, s
             continue
         if mode != "static" and loader is None:
             loader = _import_loader(folder, mode)
-        results.append(discover_file(dag_file, mode if loader is not None else "static", loader))
+        results.append(discover_file(dag_file, mode if loader is not None else "static", loader, repo))
     return results + discover_yaml_sources(folder, cached, {d.dag_id for r in results for d in r.dags})
 
 
@@ -67,18 +69,29 @@ def discover_yaml_sources(folder: str | Path, cached: dict[str, str], python_dag
     return results
 
 
-def discover_file(dag_file: DagFile, mode: Mode, loader: object | None) -> FileDiscovery:
+def discover_file(dag_file: DagFile, mode: Mode, loader: object | None, repo: RepoView | None = None) -> FileDiscovery:
+    """One file's DAGs; never raises (every failure is a FileError of that file)."""
+    try:
+        return _discover_file(dag_file, mode, loader, repo)
+    except Exception as e:  # RecursionError, MemoryError from an import, a bug: this file only
+        log.debug("discovery of %s failed", dag_file.path, exc_info=True)
+        return FileDiscovery(dag_file.path, dag_file.content_hash, "static", [],
+                             [FileError(dag_file.path, f"discovery failed: {type(e).__name__}: {e}", stage="discover")])
+
+
+def _discover_file(dag_file: DagFile, mode: Mode, loader: object | None, repo: RepoView | None) -> FileDiscovery:
     if mode == "static" or loader is None:
-        dags, errors = scan_source(dag_file.path, dag_file.source)
-        return FileDiscovery(dag_file.path, dag_file.content_hash, "static", dags, errors)
+        found = scan_file(dag_file.path, dag_file.source, repo)
+        return FileDiscovery(dag_file.path, dag_file.content_hash, "static", found.dags, found.errors, inputs=found.inputs)
     dags, errors = loader.load(dag_file.path, dag_file.source)  # type: ignore[attr-defined]
     if not errors or mode == "import":
         return FileDiscovery(dag_file.path, dag_file.content_hash, "import", dags, errors)
-    static_dags, static_errors = scan_source(dag_file.path, dag_file.source)
+    static = scan_file(dag_file.path, dag_file.source, repo)
     imported = {d.dag_id for d in dags}
-    merged = dags + [d for d in static_dags if d.dag_id not in imported]
-    note = [FileError(dag_file.path, "import failed; DAGs below were found by static analysis", None, stage="import")] if static_dags else []
-    return FileDiscovery(dag_file.path, dag_file.content_hash, "static" if static_dags else "import", merged, errors + note + static_errors)
+    merged = dags + [d for d in static.dags if d.dag_id not in imported]
+    note = [FileError(dag_file.path, "import failed; DAGs below were found by static analysis", None, stage="import")] if static.dags else []
+    return FileDiscovery(dag_file.path, dag_file.content_hash, "static" if static.dags else "import", merged,
+                         errors + note + static.errors, inputs=static.inputs)
 
 
 def _import_loader(folder: str | Path, mode: Mode) -> object | None:

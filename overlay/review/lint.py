@@ -20,7 +20,7 @@ from typing import Any
 import networkx as nx
 
 from airflow_plugin.policy import asset_uri
-from overlay.graph import cross_dag_links
+from overlay.graph import cross_dag_links, owner_conflicts
 from overlay.model import DagSpec, ScanResult, TaskSpec
 from overlay.review.schedules import race
 
@@ -48,6 +48,7 @@ class LintContext:
     durations: dict[str, timedelta] = field(default_factory=dict)  # dag_id -> typical run time (run history)
     costs: dict[str, float] = field(default_factory=dict)  # asset key -> attributed cost
     queried: set[str] = field(default_factory=set)  # assets query history shows being used
+    task_owners: dict[str, list[str]] = field(default_factory=dict)  # dag_id.task_id -> owners from DAG metadata
 
     def __post_init__(self) -> None:
         self.dags: dict[str, DagSpec] = {d.dag_id: d for d in self.result.dags}
@@ -133,16 +134,17 @@ def schedule_races(ctx: LintContext) -> Iterator[Finding]:
 
 
 def two_writers(ctx: LintContext) -> Iterator[Finding]:
+    conflicts = owner_conflicts(ctx.graph, ctx.task_owners)
     for key, data in ctx.graph.nodes(data=True):
         dags = sorted({d for d, _ in data["writers"]})
-        owners = ctx.owners.get(key, [])
-        if len(dags) < 2 and len(owners) < 2:
+        if len(dags) < 2 and key not in conflicts:
             continue
         dag, task = data["writers"][0]
         file, line = ctx.where(dag, task)
+        owners = sorted({o for claim in conflicts.get(key, {}).values() for o in claim})
         yield Finding("two-writers", "warning",
                       f"{key} is written by {', '.join(data['producers'])}"
-                      + (f" in {len(dags)} DAGs" if len(dags) > 1 else "") + (f", owned by {', '.join(owners)}" if len(owners) > 1 else ""),
+                      + (f" in {len(dags)} DAGs" if len(dags) > 1 else "") + (f", owned by {', '.join(owners)}" if owners else ""),
                       "keep one producer per table (split the table, or move the writes into one DAG with one owner)",
                       file, line, key)
 

@@ -35,7 +35,9 @@ def _context(result: ScanResult, owners: dict[str, list[str]], catalog: Any, inc
     if catalog is not None and include_catalog_graph:
         parts.append(graph_rows(catalog.load_graph(), {d.dag_id for d in result.dags}))
         owners = {a["key"]: a["owners"] for a in catalog.owners()["assets"] if a["owners"]} | owners
-    ctx = LintContext(result, united(parts), owners)
+    from overlay.graph import task_owners
+
+    ctx = LintContext(result, united(parts), owners, task_owners=task_owners(result))
     if catalog is not None:
         ctx.durations = _durations(catalog)
         ctx.costs = _costs(catalog)
