@@ -1,7 +1,7 @@
 """Query ids kept whole (text, not 128 characters), and the last snapshot of each cumulative
 statement (pg_stat_statements) so that ingestion bills differences between snapshots.
 
-Revision ID: 0006
+Revision ID: 0005
 Revises: 0004
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
