@@ -7,6 +7,7 @@ the task's status says how much of its data access is known.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from overlay.config import ConnectionSpec
@@ -26,6 +27,17 @@ class _Accumulator:
     columns: dict[str, list[str]] = field(default_factory=dict)
     assets: dict[str, AssetRef] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    standins: dict[str, str] = field(default_factory=dict)  # placeholder -> what it stands for
+
+    def unknown_part(self, name: str) -> bool:
+        """True (and the reason recorded) when the table name is built from a stand-in for an unknown value."""
+        standin = standin_in(name, self.standins)
+        if standin is None:
+            return False
+        error = f"table name {name!r} not recorded: it is built from a value not known statically, {self.standins[standin]}"
+        if error not in self.errors:
+            self.errors.append(error)
+        return True
 
     def add(self, items: list[str], key: str) -> None:
         if key not in items:
@@ -42,7 +54,7 @@ class _Accumulator:
 
 
 def resolve_task(task: TaskSpec, access: TaskAccess, connections: ConnectionResolver) -> tuple[ResolvedTask, list[AssetRef]]:
-    acc = _Accumulator()
+    acc = _Accumulator(standins=dict(access.standins))
     default_conn = _task_conn_id(task)
     for source in access.sql:
         _resolve_sql(source, default_conn, connections, acc, task)
@@ -93,20 +105,40 @@ def _resolve_sql(source: SqlSource, default_conn: str | None, connections: Conne
         result, note = _parse_any_dialect(source.sql, ctx, conn_id, task.operator)
         if note and note not in acc.notes:
             acc.notes.append(note)
-    keys = {name: acc.asset(spec, name) for name in {*result.reads, *result.writes, *(n for e in result.edges for n in e)}}
+    names = {*result.reads, *result.writes, *(n for e in result.edges for n in e)}
+    keys = {name: acc.asset(spec, name) for name in sorted(names) if not acc.unknown_part(name)}
     for name in result.reads:
-        acc.add(acc.reads, keys[name])
+        if name in keys:
+            acc.add(acc.reads, keys[name])
     for name in result.writes:
-        acc.add(acc.writes, keys[name])
+        if name in keys:
+            acc.add(acc.writes, keys[name])
     for a, b in result.edges:
-        acc.edge(keys[a], keys[b])
+        if a in keys and b in keys:
+            acc.edge(keys[a], keys[b])
     for table, cols in result.columns.items():
-        acc.columns[keys[table]] = cols
+        if table in keys:
+            acc.columns[keys[table]] = cols
     where = source.file or task.file
     base_line = (source.line or 1) if source.file else (task.line or 1)
     for error in result.errors:
         line = base_line + error.line - 1 if source.file else base_line
         acc.errors.append(f"{where}:{line}: SQL statement {error.statement + 1} does not parse: {error.message}")
+
+
+def standin_in(name: str, standins: dict[str, str] | list[str]) -> str | None:
+    """The stand-in a qualified table name is built from (as a whole ``_``-separated run of one of its parts)."""
+    if not standins:
+        return None
+    parts = [re.split(r"_", p.strip('"`[]').lower()) for p in name.split(".")]
+    for standin in standins:
+        words = standin.lower().split("_")
+        for tokens in parts:
+            if any(tokens[i:i + len(words)] == words for i in range(len(tokens) - len(words) + 1)):
+                return standin
+        if "-" in standin and standin in name:
+            return standin
+    return None
 
 
 def _parse_any_dialect(sql: str, ctx: NameContext, conn_id: str | None, operator: str) -> tuple[SqlLineage, str | None]:
@@ -141,6 +173,8 @@ def _resolve_direct(direct: list[DirectAccess], default_conn: str | None, connec
         if not name:
             acc.errors.append(f"{item.origin}: cannot read table name {item.table!r}")
             continue
+        if acc.unknown_part(name):
+            continue
         key = acc.asset(spec, name)
         reads, writes = groups.setdefault(item.group, ([], []))
         if item.mode == "write":
@@ -154,6 +188,12 @@ def _resolve_direct(direct: list[DirectAccess], default_conn: str | None, connec
         for target in writes:
             for source in sources:
                 acc.edge(source, target)
+    # one invocation building models from each other (dbt run: staging, then the mart from it): what another
+    # group of the task builds is no input of the task, as a table a script creates and then reads is not
+    built = {key: group for group, (_reads, writes) in groups.items() if group is not None for key in writes}
+    inner = {key for group, (reads, _writes) in groups.items() if group is not None for key in reads
+             if key in built and built[key] != group}
+    acc.reads[:] = [r for r in acc.reads if r not in inner]
 
 
 def _status(access: TaskAccess, acc: _Accumulator) -> str:
