@@ -99,6 +99,7 @@ def test_json_nan_infinity_and_huge_numbers_never_reach_cost_json(tmp_path: Path
         f.write('{"job_id": "inf", "query": "SELECT 4", "total_bytes_billed": Infinity}\n')
         f.write('{"job_id": "e400", "query": "SELECT 5", "total_bytes_billed": 1e400}\n')
     db = f"sqlite:///{tmp_path / 'c.db'}"
+    Catalog.open(db).close()  # the commands want an existing catalog
     env = {**os.environ, "COLUMNS": "200"}
     run = lambda *a: subprocess.run([sys.executable, "-m", "overlay.cli.main", *a, "--db", db, "--json"],  # noqa: E731
                                     capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)

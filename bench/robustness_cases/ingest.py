@@ -70,6 +70,7 @@ def _cost_json_valid() -> str | None:
                                    '{"job_id": "i", "query": "SELECT 3", "total_bytes_billed": Infinity}',
                                    '{"job_id": "e", "query": "SELECT 4", "total_bytes_billed": 1e400}'))
         db = f"sqlite:///{Path(tmp) / 'c.db'}"
+        _catalog(tmp).close()  # the commands want an existing catalog
         base = [sys.executable, "-m", "overlay.cli.main"]
         subprocess.run([*base, "attribute", str(history), "--source", "bigquery", "--db", db], capture_output=True,
                        timeout=50, cwd=tmp)
