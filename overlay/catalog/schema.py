@@ -167,7 +167,7 @@ class Query(Base):
     __table_args__ = (UniqueConstraint("source", "query_id", name="uq_queries_source_id"), Index("ix_queries_started", "started_at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(32))
-    query_id: Mapped[str] = mapped_column(String(128))
+    query_id: Mapped[str] = mapped_column(Text)  # whole: BigQuery job ids reach 1,024 characters
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     duration_ms: Mapped[float | None] = mapped_column(Float)
     bytes_billed: Mapped[int | None] = mapped_column(BigInteger)
@@ -179,3 +179,15 @@ class Query(Base):
     asset_key: Mapped[str | None] = mapped_column(String(1024))
     owner: Mapped[str | None] = mapped_column(String(250))
     method: Mapped[str] = mapped_column(String(16))  # tag | fingerprint | tables | unattributed
+
+
+class QueryBaseline(Base):
+    """A cumulative statement's totals at its last ingested snapshot (pg_stat_statements), to bill differences."""
+
+    __tablename__ = "query_baselines"
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    statement: Mapped[str] = mapped_column(Text, primary_key=True)  # queryid:dbid:userid
+    calls: Mapped[int] = mapped_column(BigInteger)
+    total_ms: Mapped[float] = mapped_column(Float)
+    captured_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    stats_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
