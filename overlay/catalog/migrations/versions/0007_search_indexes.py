@@ -11,8 +11,8 @@ created (no privilege), the catalog works as before, only slower on large catalo
 These objects are not in the models: ``overlay.catalog.engine.SEARCH_OBJECTS`` names them for the
 schema comparisons.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import logging
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
