@@ -42,7 +42,9 @@ def attribute_command(
         else:
             fail("give a history FILE or --conn CONN_ID", 2)
             return
-        result = catalog.ingest_queries(rows, CostModel.from_settings(settings.cost))
+        from overlay.cli.progress import counted
+
+        result = catalog.ingest_queries(counted(rows, "ingesting queries"), CostModel.from_settings(settings.cost))
     except (ConfigError, ValueError) as e:
         fail(str(e), 2)
         return
@@ -53,6 +55,11 @@ def attribute_command(
     console.print(f"{result['rows']} queries read: {result['inserted']} new, {result['duplicates']} already ingested, "
                   f"{result['malformed']} malformed rows")
     console.print(f"attributed by tag {m['tag']}, fingerprint {m['fingerprint']}, tables {m['tables']}; unattributed {m['unattributed']}")
+    if "cumulative" in result:
+        c = result["cumulative"]
+        console.print(f"cumulative statistics: {c['first']} statements seen first, {c['delta']} billed as the change "
+                      f"since the last snapshot, {c['unchanged']} unchanged, {c['older']} older snapshots skipped, "
+                      f"{c['reset']} statistics resets detected")
     for example in result["malformed_examples"][:5]:
         console.print(f"  [yellow]line {example['line']}[/]: {example['reason']}")
 

@@ -12,6 +12,7 @@ from overlay.cli.query_cmd import asset_command, assets_command, lineage_command
 from overlay.cli.review_cmd import diff_command, lint_command
 from overlay.cli.runs_cmd import runs_app
 from overlay.cli.scan_cmd import export_command, scan_command
+from overlay.cli.sources_cmd import sources_app
 from overlay.cli.sql_cmd import sql_command
 
 app = typer.Typer(
@@ -32,6 +33,7 @@ app.command("task")(task_command)
 app.command("serve")(serve_command)
 app.command("stale")(stale_command)
 app.add_typer(runs_app, name="runs")
+app.add_typer(sources_app, name="sources")
 app.command("attribute")(attribute_command)
 app.command("cost")(cost_command)
 app.command("sql")(sql_command)
@@ -40,9 +42,12 @@ app.command("lint")(lint_command)
 
 
 @app.callback()
-def _setup(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress and library warnings.")) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if not verbose:
+def _setup(verbose: bool = typer.Option(False, "--verbose", "-v", help="Say what each stage does (on stderr): each file read, "
+                                                                        "how, and what was found; ownership; storing.")) -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    if verbose:
+        logging.getLogger("overlay").setLevel(logging.INFO)
+    else:
         # sqlglot warns on every statement it keeps as an opaque command; overlay reports those itself
         logging.getLogger("sqlglot").setLevel(logging.ERROR)
 

@@ -12,13 +12,15 @@ from overlay.catalog import Catalog, CatalogError
 from overlay.catalog.queries import AmbiguousKey, UnknownKey
 from overlay.cli.output import console, err_console, fail, print_json
 
-DbOption = Annotated[Optional[str], typer.Option("--db", help="Catalog URL (default $OVERLAY_DB, else sqlite:///overlay.db).")]
+DbOption = Annotated[Optional[str], typer.Option("--db", help="Catalog URL or SQLite file (default $OVERLAY_DB, else [overlay] db in "
+                                                           "airflow.cfg, else $AIRFLOW_HOME/overlay.db, else ./overlay.db).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def _open(db: str | None) -> Catalog:
+def _open(db: str | None, create: bool = False) -> Catalog:
+    """The catalog of a read-only command: one that does not exist is reported, not created."""
     try:
-        return Catalog.open(db)
+        return Catalog.open(db, create=create)
     except CatalogError as e:
         fail(str(e), 2)
         raise  # unreachable: fail exits
@@ -90,28 +92,101 @@ def asset_command(key: Annotated[str, typer.Argument(help="Asset key or an unamb
 
 
 def lineage_command(
-    key: Annotated[str, typer.Argument(help="Asset key or an unambiguous suffix.")],
+    key: Annotated[Optional[str], typer.Argument(help="Asset key or an unambiguous suffix (or give --select).")] = None,
     upstream: Annotated[bool, typer.Option("--upstream", help="Only what it comes from.")] = False,
     downstream: Annotated[bool, typer.Option("--downstream", help="Only what depends on it.")] = False,
     depth: Annotated[int, typer.Option("--depth", min=1, max=100)] = 3,
+    select: Annotated[Optional[str], typer.Option("--select", help="Selection: +key, key+, N+key+M, owner:, dag:, tag:, "
+                                                               "source:, schema:, and/or/not (e.g. '+okr_dashboard and not schema:raw').")] = None,
+    group_by: Annotated[Optional[str], typer.Option("--group-by", help="With --select: collapse into dag | schema | owner | source.")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The asset graph around one asset."""
+    """The asset graph around one asset, or the part of it a selection names."""
+    if select is not None or key is None:
+        _selection(select, group_by, db, as_json)
+        return
     if upstream and downstream:
         fail("--upstream and --downstream exclude each other (give neither for both)", 2)
     catalog = _open(db)
     resolved = _resolve(catalog, key)
     direction = "upstream" if upstream else "downstream" if downstream else "both"
     result = catalog.lineage(resolved, direction, depth)
+    beyond = len(catalog.lineage(resolved, direction, depth + 1)["nodes"]) - len(result["nodes"]) if depth < 100 else 0
+    result["truncated"] = beyond > 0  # --depth stopped the walk before the graph ended
     if as_json:
         print_json(result)
         return
-    console.print(f"[bold]{resolved}[/] — {direction}, depth {depth}")
-    for node in result["nodes"][1:]:
-        console.print(f"  {'  ' * (node['distance'] - 1)}{node['key']}  [dim](distance {node['distance']})[/]")
+    console.print(f"[bold]{escape(resolved)}[/] — {direction}, depth {depth}")
+    for way in (["upstream", "downstream"] if direction == "both" else [direction]):
+        console.print(lineage_tree(result, way))
+    if beyond:
+        console.print(f"[yellow]cut at --depth {depth}[/]: {beyond} more asset(s) lie further {'away' if direction == 'both' else direction}; "
+                      f"raise --depth to see them")
+
+
+def _selection(expression: Optional[str], group_by: Optional[str], db: Optional[str], as_json: bool) -> None:
+    from overlay.catalog.select import selection_context
+    from overlay.selection import SelectionError, select, view
+
+    if not expression:
+        fail("give an asset KEY or --select EXPR", 2)
+    ctx = selection_context(_open(db))
+    try:
+        answer = view(ctx, select(expression, ctx), group_by)
+    except SelectionError as e:
+        fail(f"--select {expression!r}: {e}", 2)
+    if as_json:
+        print_json(answer)
+        return
+    table = Table(title=f"{answer['selected']} asset(s) selected by {expression!r}" + (f", by {group_by}" if group_by else ""),
+                  title_justify="left")
+    if group_by:
+        for column in (group_by, "assets", "feeds"):
+            table.add_column(column, overflow="fold")
+        feeds: dict[str, list[str]] = {}
+        for edge in answer["edges"]:
+            feeds.setdefault(edge["from"], []).append(edge["to"])
+        for node in answer["nodes"]:
+            table.add_row(escape(node["id"]), str(node["count"]), escape(", ".join(feeds.get(node["id"], []))))
+    else:
+        for column in ("asset", "written by", "read by"):
+            table.add_column(column, overflow="fold")
+        for node in answer["nodes"]:
+            table.add_row(escape(node["key"]), escape(", ".join(node["producers"]) or "-"), escape(", ".join(node["consumers"]) or "-"))
+    console.print(table)
+
+
+def lineage_tree(result: dict, way: str):  # noqa: ANN201 - rich.tree.Tree
+    """The walk as a tree: each asset under the one it comes from (upstream) or feeds (downstream), with the task between.
+    An asset reached twice is shown once in full; later mentions say "see above"."""
+    from rich.tree import Tree
+
+    children: dict[str, list[tuple[str, str]]] = {}
     for edge in result["edges"]:
-        console.print(f"  [dim]{edge['from']} → {edge['to']} via {edge['via']}[/]")
+        parent, child = (edge["to"], edge["from"]) if way == "upstream" else (edge["from"], edge["to"])
+        children.setdefault(parent, []).append((child, edge["via"]))
+    tree = Tree(f"[dim]{way} (← reads from)[/]" if way == "upstream" else f"[dim]{way} (→ is read by)[/]")
+    shown: set[str] = {result["root"]}
+
+    def grow(node: Tree, key: str, level: int) -> None:
+        if level >= result["depth"]:
+            return
+        by_child: dict[str, list[str]] = {}
+        for child, via in children.get(key, []):
+            by_child.setdefault(child, []).append(via)
+        for child in sorted(by_child):
+            vias = ", ".join(sorted(set(by_child[child])))
+            if child in shown:
+                node.add(f"{escape(child)}  [dim]via {escape(vias)} (see above)[/]")
+                continue
+            shown.add(child)
+            grow(node.add(f"{escape(child)}  [dim]via {escape(vias)}[/]"), child, level + 1)
+
+    grow(tree, result["root"], 0)
+    if not tree.children:
+        tree.add("[dim]nothing in the scanned DAGs[/]")
+    return tree
 
 
 def owners_command(key: Annotated[Optional[str], typer.Argument(help="One asset (key or suffix); all when left out.")] = None,
@@ -160,7 +235,7 @@ def serve_command(
     catalog = _open(db)
     sock = _bind(host, port)  # bind first: a port in use is an error, not a banner followed by a traceback
     console.print(f"overlay API on http://{host}:{port}/api/v1 (catalog {catalog.url}); docs at /docs")
-    server = uvicorn.Server(uvicorn.Config(create_app(catalog), log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(catalog, bound_host=host), log_level="warning"))
     server.run(sockets=[sock])
 
 

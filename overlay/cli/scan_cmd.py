@@ -21,36 +21,52 @@ from overlay.pipeline import build_catalog
 def scan_command(
     folders: Annotated[Optional[list[Path]], typer.Argument(help="DAG folders to scan (default: Airflow's configured dags_folder).")] = None,
     mode: Annotated[str, typer.Option("--mode", help="auto (import, static fallback) | import | static (never runs DAG code)")] = "auto",
-    db: Annotated[Optional[str], typer.Option("--db", help="Catalog URL (default $OVERLAY_DB, else sqlite:///overlay.db).")] = None,
+    db: Annotated[Optional[str], typer.Option("--db", help="Catalog URL or SQLite file (default $OVERLAY_DB, else [overlay] db "
+                                                      "in airflow.cfg, else $AIRFLOW_HOME/overlay.db, else ./overlay.db).")] = None,
     config: Annotated[Optional[str], typer.Option("--config", help="Settings file (default ./overlay.yaml, else DAG_FOLDER/overlay.yaml).")] = None,
+    source: Annotated[Optional[str], typer.Option("--source", help="The deployment or repository this scan belongs to; it replaces "
+                                                  "only this source's DAGs (default: Airflow's instance name, else the repository's name).")] = None,
+    allow_empty: Annotated[bool, typer.Option("--allow-empty", help="Store a scan that finds no DAG even where the source had some.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    bundle_version: Annotated[Optional[str], typer.Option("--bundle-version", hidden=True,
+                                                          help="The DAG bundle version this scan saw (set by the plugin).")] = None,
     explain: Annotated[Optional[str], typer.Option("--explain", metavar="DAG.TASK",
                                                    help="After the scan, show how one task was read: rule, values, SQL, dialect, tables.")] = None,
 ) -> None:
     """Find every DAG and task, infer what each reads and writes, and store the asset graph."""
+    from overlay.source_name import clean, default_source
+
     if mode not in ("auto", "import", "static"):
         fail(f"unknown --mode {mode!r}: use auto, import or static", 2)
     folders = folders or _airflow_dags_folder()
+    files = [str(f) for f in folders if f.exists() and not f.is_dir()]
+    if files:
+        fail(f"{', '.join(files)} is a file, not a folder: give the DAG folder that holds it", 2)
     missing = [str(f) for f in folders if not f.is_dir()]
     if missing:
         fail(f"DAG folder not found: {', '.join(missing)}", 2)
+    name = clean(source) if source and source.strip() else default_source(folders[0])
     try:
         settings = load_settings(config, [str(f) for f in folders])
         catalog = Catalog.open(db)
     except (ConfigError, CatalogError) as e:
         fail(str(e), 2)
     started = time.perf_counter()
+    from overlay.cli.progress import scan_progress
+
     try:
-        outcome = build_catalog(catalog, [str(f) for f in folders], mode, settings, datetime.now(timezone.utc))
+        with scan_progress() as progress:
+            outcome = build_catalog(catalog, [str(f) for f in folders], mode, settings, datetime.now(timezone.utc),
+                                    source=name, allow_empty=allow_empty, bundle_version=bundle_version, progress=progress)
     except CatalogError as e:
         fail(str(e), 1)
     elapsed = time.perf_counter() - started
     explained = explain_in_scan(outcome.result, settings, explain) if explain else None
     if as_json:
         extra = {"explain": explained.to_dict()} if explained is not None and not isinstance(explained, list) else {}
-        print_json(outcome.to_dict() | {"seconds": round(elapsed, 3), "db": catalog.url} | extra)
+        print_json(outcome.to_dict() | {"seconds": round(elapsed, 3), "db": catalog.url, "source": name} | extra)
     else:
-        _print_summary(outcome, elapsed, catalog.url)
+        _print_summary(outcome, elapsed, catalog.url, name)
         print_coverage(outcome.to_dict()["coverage"])
         if explained is not None and not isinstance(explained, list):
             print_explanation(explained)
@@ -77,11 +93,17 @@ def _installed_note() -> str:
     return " (Airflow is installed: set AIRFLOW_HOME to its home folder)" if importlib.util.find_spec("airflow") else ""
 
 
-def _print_summary(outcome, elapsed: float, url: str) -> None:  # noqa: ANN001 - ScanOutcome
+def _print_summary(outcome, elapsed: float, url: str, source: str) -> None:  # noqa: ANN001 - ScanOutcome
+    from rich.markup import escape
+
     s = outcome.summary
-    console.print(f"[bold]Scanned[/] {', '.join(outcome.result.folders)} in {elapsed:.2f}s → {url}")
+    console.print(f"[bold]Scanned[/] {escape(', '.join(outcome.result.folders))} as source [bold]{escape(source)}[/] in {elapsed:.2f}s")
+    console.print(f"  catalog: {escape(url)}", highlight=False)
+    problems = file_problems(outcome.result.errors)
+    fallback = sum(1 for p in problems if p["note"] == "read statically instead")
     console.print(f"  files {s.files} ({s.reused_files} unchanged, not parsed again) · DAGs {s.dags} · tasks {s.tasks} · "
-                  f"assets {s.assets} · edges {s.edges} · unresolved tasks {s.unresolved} · errors {s.errors}")
+                  f"assets {s.assets} · edges {s.edges} · unresolved tasks {s.unresolved} · errors {len(problems)}"
+                  + (f" ({fallback} of them files whose import failed and were read statically instead)" if fallback else ""))
     statuses = outcome.status_counts()
     console.print("  task status: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
     unresolved = [t for t in outcome.result.tasks if t.status in ("unresolved", "partial")]
@@ -92,18 +114,42 @@ def _print_summary(outcome, elapsed: float, url: str) -> None:  # noqa: ANN001 -
         for task in unresolved[:50]:
             table.add_row(f"{task.dag_id}.{task.task_id}", task.status, f"{task.file}:{task.line}", "; ".join(task.errors)[:300])
         console.print(table)
-    if outcome.result.errors:
+    if problems:
         table = Table(title="Files with problems", title_justify="left")
-        for column in ("file:line", "stage", "error"):
+        for column in ("file:line", "stage", "error", "note"):
             table.add_column(column, overflow="fold")
-        for error in outcome.result.errors[:50]:
-            table.add_row(f"{error.file}:{error.line or ''}", error.stage, error.error[:300])
+        for problem in problems[:50]:
+            table.add_row(problem["where"], problem["stage"], problem["error"][:300], problem["note"])
         err_console.print(table)
+
+
+FALLBACK_NOTE = "import failed; DAGs below were found by static analysis"
+
+
+def file_problems(errors: list) -> list[dict[str, str]]:  # noqa: ANN001 - list[FileError]
+    """One row per problem: a file whose import failed and that was then read statically is one error, with a note
+    (the static result, or that static reading failed the same way), not two or three rows."""
+    rows: list[dict[str, str]] = []
+    by_file: dict[str, dict[str, str]] = {}
+    for error in errors:
+        first = by_file.get(error.file)
+        if first is not None and first["stage"] == "import" and (error.error == FALLBACK_NOTE or error.stage == "static"):
+            if error.error == FALLBACK_NOTE:
+                first["note"] = "read statically instead"
+            elif error.error == first["error"]:
+                first["note"] = first["note"] or "static reading failed the same way"
+            else:
+                first["note"] = "; ".join(filter(None, [first["note"], f"static: {error.error[:200]}"]))
+            continue
+        row = {"where": f"{error.file}:{error.line or ''}", "stage": error.stage, "error": error.error, "note": ""}
+        rows.append(row)
+        by_file.setdefault(error.file, row)
+    return rows
 
 
 def export_command(
     fmt: Annotated[str, typer.Option("--format", "-f", help="json | mermaid | dot | openlineage (one RunEvent per line)")] = "json",
-    db: Annotated[Optional[str], typer.Option("--db", help="Catalog URL.")] = None,
+    db: Annotated[Optional[str], typer.Option("--db", help="Catalog URL or SQLite file.")] = None,
 ) -> None:
     """Write the asset graph to standard output."""
     from overlay.export import FORMATS, render
@@ -111,7 +157,7 @@ def export_command(
     if fmt not in FORMATS:
         fail(f"unknown --format {fmt!r}: use one of {', '.join(FORMATS)}", 2)
     try:
-        catalog = Catalog.open(db)
+        catalog = Catalog.open(db, create=False)
     except CatalogError as e:
         fail(str(e), 2)
     typer.echo(render(catalog, fmt), nl=False)

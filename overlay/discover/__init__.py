@@ -8,6 +8,7 @@ fail to import, reporting both.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -31,7 +32,9 @@ class FileDiscovery:
     inputs: list[str] = field(default_factory=list)  # repository modules static discovery read for this file
 
 
-def discover_folder(folder: str | Path, mode: Mode = "auto", cached: dict[str, str] | None = None) -> list[FileDiscovery]:
+def discover_folder(folder: str | Path, mode: Mode = "auto", cached: dict[str, str] | None = None,
+                    on_file: Callable[[int, int], None] | None = None) -> list[FileDiscovery]:
+    """Every DAG file of ``folder``; ``on_file(done, total)`` after each Python file (progress display)."""
     if mode not in ("auto", "import", "static"):
         raise ValueError(f"unknown mode {mode!r}: use auto, import or static")
     cached = cached or {}
@@ -42,10 +45,14 @@ def discover_folder(folder: str | Path, mode: Mode = "auto", cached: dict[str, s
     for dag_file in files:
         if cached.get(dag_file.path) == dag_file.content_hash:
             results.append(FileDiscovery(dag_file.path, dag_file.content_hash, mode, skipped=True))
+            if on_file is not None:
+                on_file(len(results), len(files))
             continue
         if mode != "static" and loader is None:
-            loader = _import_loader(folder, mode)
+            loader = import_loader(folder, mode)
         results.append(discover_file(dag_file, mode if loader is not None else "static", loader, repo))
+        if on_file is not None:
+            on_file(len(results), len(files))
     return results + discover_yaml_sources(folder, cached, {d.dag_id for r in results for d in r.dags})
 
 
@@ -94,7 +101,7 @@ def _discover_file(dag_file: DagFile, mode: Mode, loader: object | None, repo: R
                          errors + note + static.errors, inputs=static.inputs)
 
 
-def _import_loader(folder: str | Path, mode: Mode) -> object | None:
+def import_loader(folder: str | Path, mode: Mode) -> object | None:
     try:
         from overlay.discover.imported import DagBagLoader
 
@@ -106,4 +113,4 @@ def _import_loader(folder: str | Path, mode: Mode) -> object | None:
         return None
 
 
-__all__ = ["FileDiscovery", "Mode", "discover_folder", "discover_file", "list_dag_files"]
+__all__ = ["FileDiscovery", "Mode", "discover_folder", "discover_file", "discover_yaml_sources", "import_loader", "list_dag_files"]
