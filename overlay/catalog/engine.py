@@ -48,12 +48,16 @@ def _exclusive_sqlite_engine(engine: Engine) -> Engine:
 
     Python's sqlite3 runs DDL outside any transaction by default, so two processes migrating a new catalog
     both create ``scans``; here ``BEGIN EXCLUSIVE`` makes the second wait until the first has committed.
+    Foreign keys are off on this engine (SQLite's advice for table rebuilds).
     """
     exclusive = create_engine(engine.url, future=True, connect_args={"timeout": 60})
 
     @event.listens_for(exclusive, "connect")
     def _connect(dbapi_connection, record) -> None:  # noqa: ANN001
         _sqlite_pragmas(dbapi_connection, record)
+        # batch migrations rebuild tables (copy, DROP, rename): with foreign keys on, the DROP deletes every row
+        # that references the table through ON DELETE CASCADE (task_io, asset_edges when tasks is rebuilt)
+        dbapi_connection.execute("PRAGMA foreign_keys=OFF")
         dbapi_connection.isolation_level = None  # the driver stops issuing BEGIN itself
 
     @event.listens_for(exclusive, "begin")
