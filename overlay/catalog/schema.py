@@ -104,6 +104,7 @@ class Asset(Base):
     name: Mapped[str] = mapped_column(String(1024), index=True)
     short_name: Mapped[str] = mapped_column(String(512), index=True)  # last dotted part, for suffix lookups
     owners: Mapped[list[Any]] = mapped_column(JSON)  # [{"owner", "rule", "source", "team", "source_name"}], every source's
+    owner_names: Mapped[str | None] = mapped_column(Text)  # the claims' owner and team names, one a line, for the owner filter
     owner_conflict: Mapped[bool] = mapped_column(Boolean, default=False)
     owners_by_source: Mapped[dict[str, Any]] = mapped_column(JSON)  # source -> {"owners": [...], "conflict": bool}
     columns: Mapped[list[Any]] = mapped_column(JSON)
@@ -166,7 +167,7 @@ class Query(Base):
     __table_args__ = (UniqueConstraint("source", "query_id", name="uq_queries_source_id"), Index("ix_queries_started", "started_at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(32))
-    query_id: Mapped[str] = mapped_column(String(128))
+    query_id: Mapped[str] = mapped_column(Text)  # whole: BigQuery job ids reach 1,024 characters
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     duration_ms: Mapped[float | None] = mapped_column(Float)
     bytes_billed: Mapped[int | None] = mapped_column(BigInteger)
@@ -178,3 +179,15 @@ class Query(Base):
     asset_key: Mapped[str | None] = mapped_column(String(1024))
     owner: Mapped[str | None] = mapped_column(String(250))
     method: Mapped[str] = mapped_column(String(16))  # tag | fingerprint | tables | unattributed
+
+
+class QueryBaseline(Base):
+    """A cumulative statement's totals at its last ingested snapshot (pg_stat_statements), to bill differences."""
+
+    __tablename__ = "query_baselines"
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    statement: Mapped[str] = mapped_column(Text, primary_key=True)  # queryid:dbid:userid
+    calls: Mapped[int] = mapped_column(BigInteger)
+    total_ms: Mapped[float] = mapped_column(Float)
+    captured_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    stats_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

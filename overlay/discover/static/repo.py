@@ -37,8 +37,9 @@ class LoadedModule:
 
 
 class RepoView:
-    def __init__(self, dag_folder: str | Path, root: str | Path | None = None) -> None:
+    def __init__(self, dag_folder: str | Path, root: str | Path | None = None, variables: dict[str, Any] | None = None) -> None:
         self.dag_folder = Path(os.path.realpath(dag_folder))
+        self.variables = dict(variables or {})  # overlay.yaml `variables:`, for Variable.get in DAG code
         self.root = Path(os.path.realpath(root)) if root else find_root(self.dag_folder)
         self.modules: dict[str, LoadedModule | None] = {}  # real path -> evaluated module (None while loading: a cycle)
         self.evaluate: Callable[[str, str, RepoView], LoadedModule] | None = None
@@ -135,6 +136,8 @@ class RepoView:
 
     def read_text(self, path: Any) -> str:
         real = self.confined(path)
+        if not os.path.isfile(real):  # a folder, a FIFO or a device would block or mislead
+            raise RefusedPath(f"{path} is not a regular file")
         size = os.path.getsize(real)
         if size > MAX_READ_BYTES:
             raise RefusedPath(f"{path} is {size:,} bytes (limit {MAX_READ_BYTES:,})")
