@@ -14,7 +14,9 @@ Key = Annotated[str, Path(description="Asset key (`namespace:name`) or an unambi
 
 
 def _catalog(request: Request) -> Catalog:
-    return request.app.state.get_catalog()
+    catalog = request.app.state.get_catalog()
+    scope = getattr(request.state, "catalog_scope", None)  # set by an authenticator when a user may read only some DAGs
+    return scope(catalog) if scope is not None else catalog
 
 
 @router.get("/health", tags=["meta"])
