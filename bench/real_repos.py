@@ -4,8 +4,9 @@
 
 Scans the checkout's DAG folder (``--dags``, else the labels' ``dags``, else ``dags/`` when there is
 one, else the checkout) in static mode into a temporary catalog, and prints files, DAGs, tasks,
-status counts, coverage of the tasks that touch data, the top reasons (count and one file:line each)
-and the scan time. With ``--labels`` (hand-written truth: per ``dag_id.task_id`` the asset keys it
+status counts, coverage of the tasks that touch data, the asset names that look built from a template
+stand-in (a heuristic over placeholder names and the fixed stand-in date), the top reasons (count and one
+file:line each) and the scan time. With ``--labels`` (hand-written truth: per ``dag_id.task_id`` the asset keys it
 reads and writes) it prints the exact-task rate and task-level F1, scored like the lineage benchmark
 (``bench/scoring.py``), and the labelled tasks it gets wrong. The labels' ``overlay.yaml`` (beside
 the labels file, the few lines a user would write) is used unless ``--config`` says otherwise.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -53,6 +55,17 @@ def run(checkout: Path, folders: list[Path], config: str | None) -> tuple[object
     return outcome, elapsed
 
 
+# what a name built from a template stand-in looks like (overlay/extract/standins.py): a placeholder part
+# (params_x, var_x, ti_xcom_pull, conn_x, macros_x, dag_run_x, undefined) or the fixed stand-in logical date
+STANDIN = re.compile(r"(^|[.:_])(params|var|ti|conn|macros|dag_run|task_instance|undefined)_|(^|[.:])undefined($|\.)|"
+                     r"2024[-_]?01[-_]?1[45]")
+
+
+def standin_assets(outcome) -> list[str]:  # noqa: ANN001
+    """Asset keys that look built from a stand-in: an unknown value that became part of a table name."""
+    return sorted(a.key for a in outcome.result.assets if STANDIN.search(a.name))
+
+
 def relative(path: str, checkout: Path) -> str:
     try:
         return os.path.relpath(os.path.abspath(path), checkout)
@@ -70,6 +83,8 @@ def print_scan(outcome, elapsed: float, checkout: Path) -> None:  # noqa: ANN001
     print(f"status     resolved {cov.resolved} · partial {cov.partial} · unresolved {cov.unresolved} · no_data {cov.no_data}")
     share = f"{cov.resolved_share:.1%}" if cov.touching_data else "no task touches data"
     print(f"coverage   {cov.resolved}/{cov.touching_data} tasks that touch data resolved ({share})")
+    suspects = standin_assets(outcome)
+    print(f"stand-ins  {len(suspects)} asset names look built from a stand-in" + (f": {', '.join(suspects[:5])}" if suspects else ""))
     if cov.reasons:
         print("top reasons (tasks · reason · one example)")
         for r in cov.reasons:
@@ -122,7 +137,8 @@ def main() -> None:
             sys.exit(f"DAG folder not found: {folder}")
     outcome, elapsed = run(checkout, folders, config)
     print_scan(outcome, elapsed, checkout)
-    figures = {"coverage": coverage(outcome.result.tasks).to_dict(), "seconds": round(elapsed, 3)}
+    figures = {"coverage": coverage(outcome.result.tasks).to_dict(), "seconds": round(elapsed, 3),
+               "standin_assets": standin_assets(outcome)}
     if labels:
         figures["labels"] = print_labels(outcome, labels)
     if args.json:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -28,6 +29,30 @@ CONN_TYPE_DIALECTS: dict[str, str] = {
     "athena": "athena", "duckdb": "duckdb", "clickhouse": "clickhouse", "teradata": "teradata",
     "exasol": "exasol", "vertica": "vertica", "impala": "hive",
 }
+# words in an operator's class name or a conn_id that name a dialect, most specific first
+NAME_HINTS: tuple[tuple[str, str], ...] = (
+    ("redshift", "redshift"), ("postgres", "postgres"), ("pgvector", "postgres"), ("snowflake", "snowflake"),
+    ("bigquery", "bigquery"), ("mysql", "mysql"), ("mariadb", "mysql"), ("mssql", "tsql"), ("sqlserver", "tsql"),
+    ("trino", "trino"), ("presto", "presto"), ("databricks", "databricks"), ("oracle", "oracle"), ("sqlite", "sqlite"),
+    ("athena", "athena"), ("duckdb", "duckdb"), ("clickhouse", "clickhouse"), ("vertica", "postgres"),
+    ("teradata", "teradata"), ("exasol", "exasol"), ("hive", "hive"), ("sparksql", "spark"), ("spark_sql", "spark"),
+)
+# dialects tried, in order, when nothing says which one a text is written in and the generic parser fails
+FALLBACK_DIALECTS: tuple[str, ...] = ("postgres", "snowflake", "bigquery", "mysql", "tsql")
+
+
+def dialect_hint(name: str | None) -> str | None:
+    """The dialect an operator class name or a conn_id names (``PostgresOperator``, ``snowflake_default``), if any."""
+    name = name or ""
+    text, camel = name.lower(), not name.isupper()
+    for word, dialect in NAME_HINTS:
+        for match in re.finditer(word, text):
+            i = match.start()  # at a word start: `archive_db` does not name hive, `GCSToBigQuery` names bigquery
+            if i == 0 or not text[i - 1].isalpha() or (camel and name[i].isupper()):
+                return dialect
+    return None
+
+
 # the schema a dialect uses when a connection names none
 DEFAULT_SCHEMAS: dict[str, str] = {"postgres": "public", "redshift": "public", "snowflake": "public", "tsql": "dbo"}
 

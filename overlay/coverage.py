@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
+from overlay.config import Settings
 from overlay.model import ResolvedTask
 
-# (pattern over the reason text, the setting that would resolve it)
-HINTS: tuple[tuple[str, str], ...] = (
-    (r"^unknown operator (\w+)", "declare what {0} reads and writes with an `operators:` rule in overlay.yaml"),
-    (r"Airflow Variable '([^']+)'", "give the Variable's value under `variables:` in overlay.yaml ({0}: ...)"),
-    (r"\bVariable\b", "give the Variable's value under `variables:` in overlay.yaml"),
-    (r"\bconnection\b.*\bnot known\b|\bconn_id\b", "describe the connection under `connections:` in overlay.yaml"),
-    (r"not found in template_searchpath|not found \(|SQL file .* not found", "map the deployment path to the repository with `paths:` in overlay.yaml"),
+# (pattern over the reason text, the setting that would resolve it, the Settings fields one of which must
+# exist for that setting to be offered: a hint never names a setting this version does not read)
+HINTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (r"^unknown operator (\w+)", "declare what {0} reads and writes with an `operators:` rule in overlay.yaml",
+     ("operator_rules", "operators", "user_rules")),
+    (r"Airflow Variable '([^']+)'", "give the Variable's value under `variables:` in overlay.yaml ({0}: ...)", ("variables",)),
+    (r"\bVariable\b", "give the Variable's value under `variables:` in overlay.yaml", ("variables",)),
+    (r"\bconnection\b.*\bnot known\b|\bconn_id\b", "describe the connection under `connections:` in overlay.yaml", ("connections",)),
+    (r"not found in template_searchpath|SQL file .* not found",
+     "if the DAGs name a deployment path, map it to the checkout with `paths:` in overlay.yaml", ("path_remaps",)),
 )
 _LINE_PATTERNS = (
     re.compile(r"^\S+?:\d+:\s*"),  # "file.sql:12: " prefix
@@ -32,6 +36,7 @@ _LINE_PATTERNS = (
 )
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 TOP = 10
+_SETTINGS_FIELDS = {f.name for f in fields(Settings)}
 
 
 @dataclass
@@ -77,9 +82,9 @@ def normalize_reason(text: str) -> str:
 
 
 def hint_for(reason: str) -> str | None:
-    for pattern, hint in HINTS:
+    for pattern, hint, fields in HINTS:
         match = re.search(pattern, reason)
-        if match:
+        if match and any(f in _SETTINGS_FIELDS for f in fields):
             return hint.format(*match.groups())
     return None
 

@@ -79,6 +79,10 @@ class TaskSpec(Record):
     callable_scope: dict[str, Any] = field(default_factory=dict)  # module constants the callable refers to
     unknown_args: list[str] = field(default_factory=list)  # kwargs present but not evaluable (static mode)
     upstream: list[str] = field(default_factory=list)  # task_ids
+    # a custom operator class (a subclass from plugins/ or the repository): ``operator`` is then the operator
+    # it derives from (whose rule applies), ``operator_class`` the class as written, ``template_fields`` its own
+    operator_class: str | None = None
+    template_fields: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -146,6 +150,7 @@ class TaskAccess(Record):
     no_data: bool = False  # the operator is known to touch no table (EmptyOperator, sensors on files, ...)
     files: list[str] = field(default_factory=list)  # other files the result depends on (dbt manifests)
     notes: list[str] = field(default_factory=list)  # how it was read: path remaps, dialect inferred (not problems)
+    standins: list[str] = field(default_factory=list)  # placeholders rendered for unknown values: never part of a table name
 
     _nested = {"sql": SqlSource, "direct": DirectAccess}
 

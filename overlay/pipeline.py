@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,9 +13,15 @@ from typing import Any
 from overlay.catalog import Catalog
 from overlay.catalog.store import ScanSummary, scan_fingerprint
 from overlay.config import Settings
+from overlay.coverage import coverage
 from overlay.model import ScanResult
 from overlay.ownership import OwnershipResolver, find_codeowners
-from overlay.scan import scan_folders
+from overlay.scan import ScanProgress, scan_folders
+
+
+log = logging.getLogger("overlay")
+MODES = {"auto": "import each file with Airflow, read it statically when the import fails",
+         "import": "import each file with Airflow", "static": "read each file's code without running it"}
 
 
 @dataclass
@@ -36,6 +43,7 @@ class ScanOutcome:
             ],
             "errors": [e.to_dict() for e in self.result.errors],
             "conflicts": self.conflicts,
+            "coverage": coverage(self.result.tasks).to_dict(),
         }
 
 
@@ -73,14 +81,20 @@ def ownership_inputs(result: ScanResult, settings: Settings) -> str:
                        "codeowners_text": hashlib.sha256(text.encode()).hexdigest()}, sort_keys=True, default=list)
 
 
-def build_catalog(catalog: Catalog, folders: list[str], mode: str, settings: Settings, started_at: datetime) -> ScanOutcome:
-    result = scan_folders(folders, mode=mode, settings=settings, cache=catalog.cached_payloads())
+def build_catalog(catalog: Catalog, folders: list[str], mode: str, settings: Settings, started_at: datetime,
+                  progress: ScanProgress | None = None) -> ScanOutcome:
+    log.info("scan: reading %s in %s mode (%s)", ", ".join(folders), mode, MODES.get(mode, mode))
+    result = scan_folders(folders, mode=mode, settings=settings, cache=catalog.cached_payloads(), progress=progress)
+    log.info("scan: %d files, %d DAGs, %d tasks, %d assets; now working out ownership and storing in %s",
+             len(result.files), len(result.dags), len(result.tasks), len(result.assets), catalog.url)
     fingerprint = scan_fingerprint(result, ownership_inputs(result, settings))
     if catalog.last_fingerprint() == fingerprint:
         summary = catalog.record_unchanged_scan(result, mode, started_at, fingerprint)
         if summary is not None:
+            log.info("store: nothing changed since the last scan; recorded the scan, left the catalog as it was")
             return ScanOutcome(result, summary, catalog.conflicts())
     ownership = compute_ownership(result, settings)
+    log.info("ownership: overlay.yaml rules, then CODEOWNERS, then DAG metadata, for %d assets", len(ownership))
     summary = catalog.store_scan(result, mode=mode, started_at=started_at, ownership=ownership, fingerprint=fingerprint,
                                  holders=compute_holders(result, settings))
     return ScanOutcome(result, summary, sorted(k for k, v in ownership.items() if v["conflict"]))

@@ -7,11 +7,14 @@ the task's status says how much of its data access is known.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from overlay.config import ConnectionSpec
-from overlay.connections import ConnectionResolver
+from overlay.connections import FALLBACK_DIALECTS, ConnectionResolver, dialect_hint
 from overlay.lineage import analyze_sql
+from overlay.extract.standins import describe_standin
+from overlay.lineage.model import SqlLineage
 from overlay.lineage.names import NameContext, name_from_text
 from overlay.model import AssetRef, DirectAccess, ResolvedTask, SqlSource, TaskAccess, TaskSpec
 
@@ -24,6 +27,19 @@ class _Accumulator:
     errors: list[str] = field(default_factory=list)
     columns: dict[str, list[str]] = field(default_factory=dict)
     assets: dict[str, AssetRef] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    standins: list[str] = field(default_factory=list)
+
+    def unknown_part(self, name: str) -> bool:
+        """True (and the reason recorded) when the table name is built from a stand-in for an unknown value."""
+        standin = standin_in(name, self.standins)
+        if standin is None:
+            return False
+        error = (f"table name {name!r} is built from {describe_standin(standin)}, not known statically: "
+                 f"the table is not recorded")
+        if error not in self.errors:
+            self.errors.append(error)
+        return True
 
     def add(self, items: list[str], key: str) -> None:
         if key not in items:
@@ -40,7 +56,7 @@ class _Accumulator:
 
 
 def resolve_task(task: TaskSpec, access: TaskAccess, connections: ConnectionResolver) -> tuple[ResolvedTask, list[AssetRef]]:
-    acc = _Accumulator()
+    acc = _Accumulator(standins=list(access.standins))
     default_conn = _task_conn_id(task)
     for source in access.sql:
         _resolve_sql(source, default_conn, connections, acc, task)
@@ -62,7 +78,7 @@ def resolve_task(task: TaskSpec, access: TaskAccess, connections: ConnectionReso
         sql_files=sorted({s.file for s in access.sql if s.file}),
         columns=acc.columns,
         upstream=list(task.upstream),
-        notes=list(access.notes),
+        notes=[*access.notes, *(n for n in acc.notes if n not in access.notes)],
     )
     return resolved, list(acc.assets.values())
 
@@ -82,23 +98,72 @@ def _context(spec: ConnectionSpec, database: str | None, schema: str | None) -> 
 
 def _resolve_sql(source: SqlSource, default_conn: str | None, connections: ConnectionResolver,
                  acc: _Accumulator, task: TaskSpec) -> None:
-    spec = connections.resolve(source.conn_id or default_conn, source.dialect, source.database)
+    conn_id = source.conn_id or default_conn
+    spec = connections.resolve(conn_id, source.dialect, source.database)
     ctx = _context(spec, source.database, source.schema)
-    result = analyze_sql(source.sql, dialect=ctx.dialect, default_db=ctx.default_db, default_schema=ctx.default_schema)
-    keys = {name: acc.asset(spec, name) for name in {*result.reads, *result.writes, *(n for e in result.edges for n in e)}}
+    if ctx.dialect:
+        result = analyze_sql(source.sql, dialect=ctx.dialect, default_db=ctx.default_db, default_schema=ctx.default_schema)
+    else:
+        result, note = _parse_any_dialect(source.sql, ctx, conn_id, task.operator)
+        if note and note not in acc.notes:
+            acc.notes.append(note)
+    names = {*result.reads, *result.writes, *(n for e in result.edges for n in e)}
+    keys = {name: acc.asset(spec, name) for name in sorted(names) if not acc.unknown_part(name)}
     for name in result.reads:
-        acc.add(acc.reads, keys[name])
+        if name in keys:
+            acc.add(acc.reads, keys[name])
     for name in result.writes:
-        acc.add(acc.writes, keys[name])
+        if name in keys:
+            acc.add(acc.writes, keys[name])
     for a, b in result.edges:
-        acc.edge(keys[a], keys[b])
+        if a in keys and b in keys:
+            acc.edge(keys[a], keys[b])
     for table, cols in result.columns.items():
-        acc.columns[keys[table]] = cols
+        if table in keys:
+            acc.columns[keys[table]] = cols
     where = source.file or task.file
     base_line = (source.line or 1) if source.file else (task.line or 1)
     for error in result.errors:
         line = base_line + error.line - 1 if source.file else base_line
         acc.errors.append(f"{where}:{line}: SQL statement {error.statement + 1} does not parse: {error.message}")
+
+
+def standin_in(name: str, standins: list[str]) -> str | None:
+    """The stand-in a qualified table name is built from (as a whole ``_``-separated run of one of its parts)."""
+    if not standins:
+        return None
+    parts = [re.split(r"_", p.strip('"`[]').lower()) for p in name.split(".")]
+    for standin in standins:
+        words = standin.lower().split("_")
+        for tokens in parts:
+            if any(tokens[i:i + len(words)] == words for i in range(len(tokens) - len(words) + 1)):
+                return standin
+        if "-" in standin and standin in name:
+            return standin
+    return None
+
+
+def _parse_any_dialect(sql: str, ctx: NameContext, conn_id: str | None, operator: str) -> tuple[SqlLineage, str | None]:
+    """SQL whose dialect neither the connection nor the operator says: the dialect the operator's class name
+    or the conn_id names first, then the generic parser, then ``FALLBACK_DIALECTS``; the first that parses
+    every statement wins (else the one with fewest errors). The note says which one parsed, and why."""
+    hint = dialect_hint(operator) or dialect_hint(conn_id)
+    chain = list(dict.fromkeys([hint, None, *FALLBACK_DIALECTS]))
+    best: tuple[SqlLineage, str | None] | None = None
+    for dialect in chain:
+        result = analyze_sql(sql, dialect=dialect, default_db=ctx.default_db, default_schema=ctx.default_schema)
+        if best is None or len(result.errors) < len(best[0].errors):
+            best = (result, dialect)
+        if not result.errors:
+            break
+    result, dialect = best  # type: ignore[misc]
+    if dialect is None:
+        return result, None
+    why = f"named by {operator if dialect == dialect_hint(operator) else f'conn_id {conn_id}'}" if dialect == hint else \
+        f"the generic parser failed; tried {', '.join(d or 'generic' for d in chain[:chain.index(dialect) + 1])}"
+    which = f"connection {conn_id!r} has no known type" if conn_id else "no connection is given"
+    return result, (f"SQL parsed as {dialect} ({why}): {which}; set `dialect:` for it under `connections:` in overlay.yaml"
+                    if conn_id else f"SQL parsed as {dialect} ({why}): {which}")
 
 
 def _resolve_direct(direct: list[DirectAccess], default_conn: str | None, connections: ConnectionResolver,
@@ -109,6 +174,8 @@ def _resolve_direct(direct: list[DirectAccess], default_conn: str | None, connec
         name = name_from_text(item.table, _context(spec, None, None))
         if not name:
             acc.errors.append(f"{item.origin}: cannot read table name {item.table!r}")
+            continue
+        if acc.unknown_part(name):
             continue
         key = acc.asset(spec, name)
         reads, writes = groups.setdefault(item.group, ([], []))
@@ -123,6 +190,12 @@ def _resolve_direct(direct: list[DirectAccess], default_conn: str | None, connec
         for target in writes:
             for source in sources:
                 acc.edge(source, target)
+    # one invocation building models from each other (dbt run: staging, then the mart from it): what another
+    # group of the task builds is no input of the task, as a table a script creates and then reads is not
+    built = {key: group for group, (_reads, writes) in groups.items() if group is not None for key in writes}
+    inner = {key for group, (reads, _writes) in groups.items() if group is not None for key in reads
+             if key in built and built[key] != group}
+    acc.reads[:] = [r for r in acc.reads if r not in inner]
 
 
 def _status(access: TaskAccess, acc: _Accumulator) -> str:

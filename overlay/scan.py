@@ -1,8 +1,8 @@
 """``overlay scan``: DAG folders -> ScanResult, reusing cached results of unchanged files.
 
 discover (files, DAGs, tasks) -> extract (each task's SQL) -> resolve (assets) -> ScanResult.
-A file is reused from the previous scan when its content, the settings and every ``.sql`` file
-its tasks read are unchanged. Nothing here writes to the catalog: the caller stores the result
+A file is reused from the previous scan when its content, the settings, every ``.sql`` file
+its tasks read and every repository module its DAG code imports are unchanged. Nothing here writes to the catalog: the caller stores the result
 in one transaction.
 """
 
@@ -15,7 +15,7 @@ import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pathspec
 
@@ -25,6 +25,12 @@ from overlay.discover import FileDiscovery, discover_folder
 from overlay.model import AssetRef, DagSpec, FileError, FileRecord, ResolvedTask, ScanResult
 
 log = logging.getLogger(__name__)
+
+
+class ScanProgress(Protocol):
+    def discovered(self, done: int, total: int) -> None: ...
+
+    def extracted(self, found: FileDiscovery, outcome: FileOutcome) -> None: ...
 
 
 @dataclass
@@ -43,14 +49,17 @@ def scan_folders(
     settings: Settings | None = None,
     cache: dict[str, dict[str, Any]] | None = None,
     resolver: ConnectionResolver | None = None,
+    progress: ScanProgress | None = None,
 ) -> ScanResult:
+    """``progress`` hears of each file read and each file extracted (the CLI's progress bar and ``-v`` lines)."""
     settings = settings or Settings()
     resolver = resolver or ConnectionResolver(settings)
     cache = cache or {}
-    fingerprint = settings.fingerprint()
+    fingerprint = f"{settings.fingerprint()}:{mode}"  # a file's cached result holds for the settings and the mode that made it
     result = ScanResult(folders=[str(Path(f).resolve()) for f in folders])
     assets: dict[str, AssetRef] = {}
     seen_dags: dict[str, str] = {}
+    seen_tasks: set[tuple[str, str]] = set()  # one task per (dag_id, task_id) across files, as the catalog keys them
     for folder in folders:
         root = Path(folder).resolve()
         if not root.is_dir():
@@ -59,17 +68,19 @@ def scan_folders(
         ctx = _ExtractState(str(root), dict(settings.variables), settings)
         ignored = _ignore_spec(settings.ignore)
         reusable = _reusable(cache, fingerprint)
-        for found in discover_folder(root, mode=mode, cached=reusable):
+        for found in discover_folder(root, mode=mode, cached=reusable, on_file=progress.discovered if progress else None):
             if ignored and ignored.match_file(os.path.relpath(found.path, root)):
                 continue
             outcome = _reuse(cache[found.path]) if found.skipped else _process(found, ctx, resolver)
-            _dedupe_dags(outcome, seen_dags, result.errors)
+            _dedupe_dags(outcome, seen_dags, result.errors, seen_tasks)
             result.dags.extend(outcome.dags)
             result.tasks.extend(outcome.tasks)
             result.errors.extend(outcome.errors)
             for ref in outcome.assets:
                 assets.setdefault(ref.key, ref)
             result.files.append(_file_record(found, outcome, fingerprint))
+            if progress is not None:
+                progress.extracted(found, outcome)
     result.assets = sorted(assets.values(), key=lambda a: a.key)
     result.git_commit = git_commit(folders[0]) if folders else None
     return result
@@ -100,6 +111,9 @@ def _process(found: FileDiscovery, state: _ExtractState, resolver: ConnectionRes
 
     ctx = state.get()
     outcome = FileOutcome(dags=[_display(d) for d in found.dags], errors=[_display_error(e) for e in found.errors])
+    for module in found.inputs:  # repository modules the DAG code imports: a change there re-reads this file
+        if os.path.isfile(module):
+            outcome.deps[module] = file_hash(module)
     for dag in found.dags:
         for task in dag.tasks:
             access = extract_task(task, dag, ctx)
@@ -171,7 +185,7 @@ def _payload(found: FileDiscovery, outcome: FileOutcome, settings_fingerprint: s
     return payload, hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _dedupe_dags(outcome: FileOutcome, seen: dict[str, str], errors: list[FileError]) -> None:
+def _dedupe_dags(outcome: FileOutcome, seen: dict[str, str], errors: list[FileError], seen_tasks: set[tuple[str, str]]) -> None:
     """One DAG per dag_id, as Airflow keeps it: the first definition wins, later ones are reported."""
     kept, dropped, elsewhere = [], set(), set()
     for dag in outcome.dags:
@@ -185,14 +199,15 @@ def _dedupe_dags(outcome: FileOutcome, seen: dict[str, str], errors: list[FileEr
             continue
         seen[dag.dag_id] = dag.file
         kept.append(dag)
-    if dropped:
-        tasks, unique = [], set()
+    if dropped or any((t.dag_id, t.task_id) in seen_tasks for t in outcome.tasks):
+        tasks, unique = [], set(seen_tasks)
         for task in outcome.tasks:  # tasks of a dropped duplicate share (dag_id, task_id) with the kept DAG's
             if task.dag_id not in elsewhere and (task.dag_id, task.task_id) not in unique:
                 unique.add((task.dag_id, task.task_id))
                 tasks.append(task)
         outcome.tasks = tasks
     outcome.dags = kept
+    seen_tasks.update((t.dag_id, t.task_id) for t in outcome.tasks)
 
 
 def _display(dag: DagSpec) -> DagSpec:

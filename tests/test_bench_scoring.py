@@ -38,3 +38,20 @@ def test_one_prediction_cannot_match_two_expected_names() -> None:
     counts = Counts()
     counts.add(["a.t", "b.t"], ["t"])
     assert (counts.tp, counts.fn, counts.fp) == (1, 1, 0)
+
+
+def test_real_repos_flags_asset_names_built_from_stand_ins() -> None:
+    import re
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from real_repos import STANDIN
+
+    flagged = ["public.var_aws_configs_redshift_table", "demo.conn_snowflake_default_schema.params_audit_table_name",
+               "params_output_dataset_name.params_output_table_name", "raw.events_20240115", "stage.orders_2024_01_14",
+               "x.ti_xcom_pull", "undefined"]
+    clean = ["raw.orders", "mart.variance_report", "finance.daily_revenue", "analytics.params", "raw.events_20231115"]
+    assert [n for n in flagged if not STANDIN.search(n)] == []
+    assert [n for n in clean if STANDIN.search(n)] == []
+    assert isinstance(STANDIN, re.Pattern)

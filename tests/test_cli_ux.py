@@ -135,3 +135,75 @@ def test_who_dag_and_task_commands(scanned: tuple[Path, str]) -> None:
     missing = run("dag", "no_such_dag", "--json", "--db", db, cwd=work)
     assert missing.returncode == 1 and "growth_trial_metrics" in json.loads(missing.stdout)["hint"]
     assert run("task", "finance_revenue.nope", "--db", db, cwd=work).returncode == 1
+
+
+def test_a_static_scan_after_an_auto_scan_does_not_reuse_import_results(sample_dags: Path, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'modes.db'}"
+    assert run("scan", str(sample_dags), "--db", db, cwd=tmp_path).returncode == 0
+    static = json.loads(run("scan", str(sample_dags), "--mode", "static", "--db", db, "--json", cwd=tmp_path).stdout)
+    assert static["reused_files"] == 0
+    dags = json.loads(run("export", "--format", "json", "--db", db, cwd=tmp_path).stdout)["dags"]
+    assert {d["mode"] for d in dags} == {"static"}
+    again = json.loads(run("scan", str(sample_dags), "--mode", "static", "--db", db, "--json", cwd=tmp_path).stdout)
+    assert again["reused_files"] == again["files"]
+
+
+def test_progress_in_a_terminal_quiet_in_a_pipe_and_verbose_says_what_each_stage_does(sample_dags: Path, tmp_path: Path) -> None:
+    import pty
+
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    proc = subprocess.Popen([*OVERLAY, "scan", str(sample_dags), "--mode", "static", "--db", db], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(timeout=300)
+    os.close(master)
+    terminal = b"".join(chunks).decode(errors="replace")
+    assert proc.returncode == 0
+    assert "finding SQL and tables" in terminal and "files/s" in terminal
+    piped = run("scan", str(sample_dags), "--mode", "static", "--db", db, cwd=tmp_path)
+    assert "files/s" not in piped.stderr and "finding SQL" not in piped.stderr
+    verbose = run("-v", "scan", str(sample_dags), "--mode", "static", "--db", f"sqlite:///{tmp_path / 'v.db'}", cwd=tmp_path)
+    assert "static mode (read each file's code without running it)" in verbose.stderr
+    assert "growth/trial_metrics.py: read by static; 1 DAGs, 4 tasks" in verbose.stderr
+    assert "ownership: overlay.yaml rules, then CODEOWNERS, then DAG metadata" in verbose.stderr
+    assert "alembic" not in verbose.stderr
+
+
+def test_a_file_read_statically_after_its_import_failed_is_one_error_with_a_note(sample_dags: Path, tmp_path: Path) -> None:
+    result = run("scan", str(sample_dags), "--db", f"sqlite:///{tmp_path / 'e.db'}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "errors 7 (6 of them files whose import failed and were read statically instead)" in result.stdout
+    rows = [line for line in result.stderr.splitlines() if "partner_feed.py" in line]
+    assert len(rows) == 1 and "KeyError: 'TEMPO_PARTNER_CONFIG'" in rows[0] and "read statically instead" in rows[0]
+    broken = [line for line in result.stderr.splitlines() if "broken_syntax.py" in line]
+    assert len(broken) == 1 and "static reading failed the same way" in broken[0]
+
+
+def test_lineage_prints_a_tree_and_says_when_depth_cut_it(scanned: tuple[Path, str]) -> None:
+    work, db = scanned
+    cut = run("lineage", "warehouse:tempo.raw.plays", "--downstream", "--depth", "1", "--db", db, cwd=work)
+    assert cut.returncode == 0, cut.stderr
+    lines = cut.stdout.splitlines()
+    assert any("warehouse:tempo.growth.lead_features" in line and "via growth_lead_scoring.extract_features" in line for line in lines)
+    assert not any("lead_scores" in line for line in lines)
+    assert "cut at --depth 1" in cut.stdout
+    full = run("lineage", "warehouse:tempo.raw.plays", "--downstream", "--depth", "5", "--db", db, cwd=work)
+    lines = full.stdout.splitlines()
+    features = next(line for line in lines if "lead_features" in line)
+    scores = next(line for line in lines if "lead_scores" in line)
+    assert lines.index(scores) == lines.index(features) + 1
+    assert scores.index("warehouse:") > features.index("warehouse:")  # a child, indented under its parent
+    assert "cut at" not in full.stdout
+    data = json.loads(run("lineage", "warehouse:tempo.raw.plays", "--downstream", "--depth", "1", "--json", "--db", db, cwd=work).stdout)
+    assert data["truncated"] is True

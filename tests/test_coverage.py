@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from overlay.coverage import coverage, hint_for, normalize_reason
+from overlay.coverage import _SETTINGS_FIELDS, coverage, hint_for, normalize_reason
 from overlay.model import ResolvedTask
 
 
@@ -28,7 +28,9 @@ def test_reasons_are_grouped_without_lines_and_quoted_names_with_one_example() -
         ("unknown operator FooOperator: data access not known", 1, "dags/d.py:30", "d.c"),
     ]
     assert "a.sql" in cov.reasons[0].detail
-    assert "`operators:`" in cov.reasons[1].hint and "FooOperator" in cov.reasons[1].hint
+    offers_rules = any(f in _SETTINGS_FIELDS for f in ("operator_rules", "operators", "user_rules"))
+    assert (cov.reasons[1].hint is not None) == offers_rules  # a hint never names a setting overlay.yaml does not read
+    assert cov.reasons[0].hint and "`paths:`" in cov.reasons[0].hint
 
 
 def test_one_task_counts_once_per_reason() -> None:

@@ -129,7 +129,7 @@ def test_import_mode_uses_dagbag_and_auto_falls_back(tmp_path: Path) -> None:
     (tmp_path / "modern.py").write_text(textwrap.dedent('''
         from airflow.sdk import DAG
         from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
-        TABLES = [n for n in ("a", "b")]          # a comprehension: only import mode knows the values
+        TABLES = [n for n in map(str.lower, ("A", "B"))]  # map() over a method: only import mode knows the values
         with DAG(dag_id="modern", schedule=None, default_args={"owner": "ana"}):
             for t in TABLES:
                 SQLExecuteQueryOperator(task_id=f"load_{t}", conn_id="wh", sql=f"INSERT INTO {t} SELECT 1")
@@ -150,7 +150,7 @@ def test_import_mode_uses_dagbag_and_auto_falls_back(tmp_path: Path) -> None:
     assert legacy.mode_used == "static" and legacy.dags[0].dag_id == "legacy"
     assert any("No module named 'airflow.operators.dummy'" in e.error for e in legacy.errors)
     static_modern = {Path(f.path).name: f for f in discover_folder(tmp_path, mode="static")}["modern.py"]
-    assert static_modern.dags[0].tasks == []  # the comprehension is not evaluated statically
+    assert static_modern.dags[0].tasks == []  # map() is not evaluated statically
     assert any("loop over values not known statically" in e.error for e in static_modern.errors)
 
 

@@ -144,7 +144,7 @@ def load(ds, table="plays"):
 def test_python_without_database_is_no_data_and_unknown_operator_is_unresolved() -> None:
     assert _extract("PythonOperator", {}, source="def f():\n    return 1\n").no_data
     access = _extract("KubernetesPodOperator", {"image": "x"})
-    assert "unknown operator KubernetesPodOperator" in access.unresolved[0]
+    assert "KubernetesPodOperator runs the entrypoint of its image x: data access not known" in access.unresolved[0]
 
 
 def test_sql_computed_at_run_time_is_unresolved_with_line() -> None:

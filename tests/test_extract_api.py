@@ -30,7 +30,8 @@ def test_operators_known_to_touch_no_table(operator: str) -> None:
 
 
 def test_unknown_operators() -> None:
-    assert _extract("KubernetesPodOperator", {"image": "etl:1"}).unresolved == ["unknown operator KubernetesPodOperator: data access not known"]
+    assert _extract("KubernetesPodOperator", {"image": "etl:1"}).unresolved == [
+        "KubernetesPodOperator runs the entrypoint of its image etl:1: data access not known (line 70)"]
     custom_sql = _extract("WarehouseMergeOperator", {"sql": "MERGE INTO mart.a USING raw.a ON true WHEN MATCHED THEN DELETE",
                                                      "warehouse_conn_id": "wh"})
     assert [(s.conn_id, s.origin) for s in custom_sql.sql] == [("wh", "sql")]

@@ -150,3 +150,18 @@ def test_dbt_operators_without_tables_or_project() -> None:
     assert test.no_data and not test.unresolved
     lost = extract_task(TaskSpec("d", "t", "DbtRunLocalOperator", DAG.file, 5, args={"select": ["x"]}), DAG, ExtractContext())
     assert lost.unresolved == ["dbt run without --project-dir and no known working folder: its project is not known"]
+
+
+def test_models_built_by_the_same_run_are_not_its_inputs() -> None:
+    """`dbt run -s stg_customers+`: staging, then the marts from it; the task writes both, reads only what it did not build."""
+    from overlay.config import Settings
+    from overlay.connections import ConnectionResolver
+    from overlay.resolve import resolve_task
+
+    task = TaskSpec("d", "t", "BashOperator", DAG.file, 5, args={"bash_command": f"dbt run -s stg_customers+ --project-dir {PROJECT}"})
+    resolved, _ = resolve_task(task, extract_task(task, DAG, ExtractContext()),
+                               ConnectionResolver(Settings(), environ={}, airflow_db_url="sqlite:////nonexistent/a.db"))
+    stg = "snowflake:analytics.staging.stg_customers"
+    assert stg in resolved.writes and stg not in resolved.reads
+    assert "snowflake:analytics.raw.customers" in resolved.reads
+    assert any(edge[0] == stg for edge in resolved.edges)  # the lineage inside the run stays

@@ -137,3 +137,33 @@ def test_a_dag_id_defined_again_in_another_spec_keeps_the_first_and_stores(tmp_p
     catalog = Catalog.open(f"sqlite:///{tmp_path}/c.db")
     outcome = build_catalog(catalog, [str(folder)], "static", load_settings(str(folder / "overlay.yaml")), datetime.now(timezone.utc))
     assert outcome.summary.tasks == 7
+
+
+BOMB = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9))
+
+
+def test_a_yaml_alias_bomb_is_an_error_within_bounds(tmp_path: Path) -> None:
+    (tmp_path / "spec.yml").write_text(BOMB + "d:\n  default_args: {owner: *a8}\n  tasks:\n    - {task_id: t, operator: a.B}\n")
+    (tmp_path / "g").mkdir()
+    (tmp_path / "g" / "METADATA.yml").write_text(BOMB + "default_args: {x: *a8}\n")
+    (tmp_path / "g" / "t.yml").write_text("operator: a.B\n")
+    result = scan_folders([str(tmp_path)], mode="static")
+    assert not result.dags
+    assert sorted(Path(e.file).name for e in result.errors if "expands past 50,000 nodes" in e.error) == ["METADATA.yml", "spec.yml"]
+
+
+def test_yaml_files_linked_from_outside_the_repository_are_never_read(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "METADATA.yml").write_text("default_args: {owner: secret-owner}\n")
+    (outside / "t.yml").write_text("operator: a.SQLExecuteQueryOperator\nsql: SELECT * FROM secret.table\n")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    dag = repo / "dags" / "linked"
+    dag.mkdir(parents=True)
+    (dag / "METADATA.yml").symlink_to(outside / "METADATA.yml")
+    (dag / "t.yml").symlink_to(outside / "t.yml")
+    (dag / "own.yml").write_text("operator: airflow.operators.empty.EmptyOperator\n")
+    result = scan_folders([str(repo / "dags")], mode="static")
+    assert [(d.dag_id, d.owners, [t.task_id for t in d.tasks]) for d in result.dags] == [("linked", [], ["own"])]

@@ -42,7 +42,9 @@ def attribute_command(
         else:
             fail("give a history FILE or --conn CONN_ID", 2)
             return
-        result = catalog.ingest_queries(rows, CostModel.from_settings(settings.cost))
+        from overlay.cli.progress import counted
+
+        result = catalog.ingest_queries(counted(rows, "ingesting queries"), CostModel.from_settings(settings.cost))
     except (ConfigError, ValueError) as e:
         fail(str(e), 2)
         return

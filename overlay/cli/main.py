@@ -40,9 +40,12 @@ app.command("lint")(lint_command)
 
 
 @app.callback()
-def _setup(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress and library warnings.")) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if not verbose:
+def _setup(verbose: bool = typer.Option(False, "--verbose", "-v", help="Say what each stage does (on stderr): each file read, "
+                                                                        "how, and what was found; ownership; storing.")) -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    if verbose:
+        logging.getLogger("overlay").setLevel(logging.INFO)
+    else:
         # sqlglot warns on every statement it keeps as an opaque command; overlay reports those itself
         logging.getLogger("sqlglot").setLevel(logging.ERROR)
 

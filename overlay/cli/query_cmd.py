@@ -104,14 +104,49 @@ def lineage_command(
     resolved = _resolve(catalog, key)
     direction = "upstream" if upstream else "downstream" if downstream else "both"
     result = catalog.lineage(resolved, direction, depth)
+    beyond = len(catalog.lineage(resolved, direction, depth + 1)["nodes"]) - len(result["nodes"]) if depth < 100 else 0
+    result["truncated"] = beyond > 0  # --depth stopped the walk before the graph ended
     if as_json:
         print_json(result)
         return
-    console.print(f"[bold]{resolved}[/] — {direction}, depth {depth}")
-    for node in result["nodes"][1:]:
-        console.print(f"  {'  ' * (node['distance'] - 1)}{node['key']}  [dim](distance {node['distance']})[/]")
+    console.print(f"[bold]{escape(resolved)}[/] — {direction}, depth {depth}")
+    for way in (["upstream", "downstream"] if direction == "both" else [direction]):
+        console.print(lineage_tree(result, way))
+    if beyond:
+        console.print(f"[yellow]cut at --depth {depth}[/]: {beyond} more asset(s) lie further {'away' if direction == 'both' else direction}; "
+                      f"raise --depth to see them")
+
+
+def lineage_tree(result: dict, way: str):  # noqa: ANN201 - rich.tree.Tree
+    """The walk as a tree: each asset under the one it comes from (upstream) or feeds (downstream), with the task between.
+    An asset reached twice is shown once in full; later mentions say "see above"."""
+    from rich.tree import Tree
+
+    children: dict[str, list[tuple[str, str]]] = {}
     for edge in result["edges"]:
-        console.print(f"  [dim]{edge['from']} → {edge['to']} via {edge['via']}[/]")
+        parent, child = (edge["to"], edge["from"]) if way == "upstream" else (edge["from"], edge["to"])
+        children.setdefault(parent, []).append((child, edge["via"]))
+    tree = Tree(f"[dim]{way} (← reads from)[/]" if way == "upstream" else f"[dim]{way} (→ is read by)[/]")
+    shown: set[str] = {result["root"]}
+
+    def grow(node: Tree, key: str, level: int) -> None:
+        if level >= result["depth"]:
+            return
+        by_child: dict[str, list[str]] = {}
+        for child, via in children.get(key, []):
+            by_child.setdefault(child, []).append(via)
+        for child in sorted(by_child):
+            vias = ", ".join(sorted(set(by_child[child])))
+            if child in shown:
+                node.add(f"{escape(child)}  [dim]via {escape(vias)} (see above)[/]")
+                continue
+            shown.add(child)
+            grow(node.add(f"{escape(child)}  [dim]via {escape(vias)}[/]"), child, level + 1)
+
+    grow(tree, result["root"], 0)
+    if not tree.children:
+        tree.add("[dim]nothing in the scanned DAGs[/]")
+    return tree
 
 
 def owners_command(key: Annotated[Optional[str], typer.Argument(help="One asset (key or suffix); all when left out.")] = None,

@@ -12,7 +12,9 @@ from rich.table import Table
 
 from overlay.catalog import Catalog, CatalogError
 from overlay.cli.output import console, err_console, fail, print_json
+from overlay.cli.coverage_view import print_coverage, print_explanation
 from overlay.config import ConfigError, load_settings
+from overlay.explain import explain_in_scan
 from overlay.pipeline import build_catalog
 
 
@@ -22,6 +24,8 @@ def scan_command(
     db: Annotated[Optional[str], typer.Option("--db", help="Catalog URL (default $OVERLAY_DB, else sqlite:///overlay.db).")] = None,
     config: Annotated[Optional[str], typer.Option("--config", help="Settings file (default ./overlay.yaml, else DAG_FOLDER/overlay.yaml).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    explain: Annotated[Optional[str], typer.Option("--explain", metavar="DAG.TASK",
+                                                   help="After the scan, show how one task was read: rule, values, SQL, dialect, tables.")] = None,
 ) -> None:
     """Find every DAG and task, infer what each reads and writes, and store the asset graph."""
     if mode not in ("auto", "import", "static"):
@@ -36,15 +40,26 @@ def scan_command(
     except (ConfigError, CatalogError) as e:
         fail(str(e), 2)
     started = time.perf_counter()
+    from overlay.cli.progress import scan_progress
+
     try:
-        outcome = build_catalog(catalog, [str(f) for f in folders], mode, settings, datetime.now(timezone.utc))
+        with scan_progress() as progress:
+            outcome = build_catalog(catalog, [str(f) for f in folders], mode, settings, datetime.now(timezone.utc), progress=progress)
     except CatalogError as e:
         fail(str(e), 1)
     elapsed = time.perf_counter() - started
+    explained = explain_in_scan(outcome.result, settings, explain) if explain else None
     if as_json:
-        print_json(outcome.to_dict() | {"seconds": round(elapsed, 3), "db": catalog.url})
-        return
-    _print_summary(outcome, elapsed, catalog.url)
+        extra = {"explain": explained.to_dict()} if explained is not None and not isinstance(explained, list) else {}
+        print_json(outcome.to_dict() | {"seconds": round(elapsed, 3), "db": catalog.url} | extra)
+    else:
+        _print_summary(outcome, elapsed, catalog.url)
+        print_coverage(outcome.to_dict()["coverage"])
+        if explained is not None and not isinstance(explained, list):
+            print_explanation(explained)
+    if isinstance(explained, list):
+        hint = f"; did you mean: {', '.join(explained)}" if explained else ""
+        fail(f"--explain: no task {explain!r} in this scan (give it as DAG_ID.TASK_ID){hint}", 1)
 
 
 def _airflow_dags_folder() -> list[Path]:
@@ -68,8 +83,11 @@ def _installed_note() -> str:
 def _print_summary(outcome, elapsed: float, url: str) -> None:  # noqa: ANN001 - ScanOutcome
     s = outcome.summary
     console.print(f"[bold]Scanned[/] {', '.join(outcome.result.folders)} in {elapsed:.2f}s → {url}")
+    problems = file_problems(outcome.result.errors)
+    fallback = sum(1 for p in problems if p["note"] == "read statically instead")
     console.print(f"  files {s.files} ({s.reused_files} unchanged, not parsed again) · DAGs {s.dags} · tasks {s.tasks} · "
-                  f"assets {s.assets} · edges {s.edges} · unresolved tasks {s.unresolved} · errors {s.errors}")
+                  f"assets {s.assets} · edges {s.edges} · unresolved tasks {s.unresolved} · errors {len(problems)}"
+                  + (f" ({fallback} of them files whose import failed and were read statically instead)" if fallback else ""))
     statuses = outcome.status_counts()
     console.print("  task status: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
     unresolved = [t for t in outcome.result.tasks if t.status in ("unresolved", "partial")]
@@ -80,13 +98,37 @@ def _print_summary(outcome, elapsed: float, url: str) -> None:  # noqa: ANN001 -
         for task in unresolved[:50]:
             table.add_row(f"{task.dag_id}.{task.task_id}", task.status, f"{task.file}:{task.line}", "; ".join(task.errors)[:300])
         console.print(table)
-    if outcome.result.errors:
+    if problems:
         table = Table(title="Files with problems", title_justify="left")
-        for column in ("file:line", "stage", "error"):
+        for column in ("file:line", "stage", "error", "note"):
             table.add_column(column, overflow="fold")
-        for error in outcome.result.errors[:50]:
-            table.add_row(f"{error.file}:{error.line or ''}", error.stage, error.error[:300])
+        for problem in problems[:50]:
+            table.add_row(problem["where"], problem["stage"], problem["error"][:300], problem["note"])
         err_console.print(table)
+
+
+FALLBACK_NOTE = "import failed; DAGs below were found by static analysis"
+
+
+def file_problems(errors: list) -> list[dict[str, str]]:  # noqa: ANN001 - list[FileError]
+    """One row per problem: a file whose import failed and that was then read statically is one error, with a note
+    (the static result, or that static reading failed the same way), not two or three rows."""
+    rows: list[dict[str, str]] = []
+    by_file: dict[str, dict[str, str]] = {}
+    for error in errors:
+        first = by_file.get(error.file)
+        if first is not None and first["stage"] == "import" and (error.error == FALLBACK_NOTE or error.stage == "static"):
+            if error.error == FALLBACK_NOTE:
+                first["note"] = "read statically instead"
+            elif error.error == first["error"]:
+                first["note"] = first["note"] or "static reading failed the same way"
+            else:
+                first["note"] = "; ".join(filter(None, [first["note"], f"static: {error.error[:200]}"]))
+            continue
+        row = {"where": f"{error.file}:{error.line or ''}", "stage": error.stage, "error": error.error, "note": ""}
+        rows.append(row)
+        by_file.setdefault(error.file, row)
+    return rows
 
 
 def export_command(

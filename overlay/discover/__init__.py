@@ -8,12 +8,13 @@ fail to import, reporting both.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from overlay.discover.files import DagFile, list_dag_files, walk_files
-from overlay.discover.static import scan_source
+from overlay.discover.static import RepoView, scan_file
 from overlay.model import DagSpec, FileError
 
 log = logging.getLogger(__name__)
@@ -28,22 +29,30 @@ class FileDiscovery:
     dags: list[DagSpec] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     skipped: bool = False  # unchanged since the cached scan: not parsed again
+    inputs: list[str] = field(default_factory=list)  # repository modules static discovery read for this file
 
 
-def discover_folder(folder: str | Path, mode: Mode = "auto", cached: dict[str, str] | None = None) -> list[FileDiscovery]:
+def discover_folder(folder: str | Path, mode: Mode = "auto", cached: dict[str, str] | None = None,
+                    on_file: Callable[[int, int], None] | None = None) -> list[FileDiscovery]:
+    """Every DAG file of ``folder``; ``on_file(done, total)`` after each Python file (progress display)."""
     if mode not in ("auto", "import", "static"):
         raise ValueError(f"unknown mode {mode!r}: use auto, import or static")
     cached = cached or {}
     files = list_dag_files(folder)
     loader = None
+    repo = RepoView(folder)
     results = []
     for dag_file in files:
         if cached.get(dag_file.path) == dag_file.content_hash:
             results.append(FileDiscovery(dag_file.path, dag_file.content_hash, mode, skipped=True))
+            if on_file is not None:
+                on_file(len(results), len(files))
             continue
         if mode != "static" and loader is None:
             loader = _import_loader(folder, mode)
-        results.append(discover_file(dag_file, mode if loader is not None else "static", loader))
+        results.append(discover_file(dag_file, mode if loader is not None else "static", loader, repo))
+        if on_file is not None:
+            on_file(len(results), len(files))
     return results + discover_yaml_sources(folder, cached, {d.dag_id for r in results for d in r.dags})
 
 
@@ -67,18 +76,29 @@ def discover_yaml_sources(folder: str | Path, cached: dict[str, str], python_dag
     return results
 
 
-def discover_file(dag_file: DagFile, mode: Mode, loader: object | None) -> FileDiscovery:
+def discover_file(dag_file: DagFile, mode: Mode, loader: object | None, repo: RepoView | None = None) -> FileDiscovery:
+    """One file's DAGs; never raises (every failure is a FileError of that file)."""
+    try:
+        return _discover_file(dag_file, mode, loader, repo)
+    except Exception as e:  # RecursionError, MemoryError from an import, a bug: this file only
+        log.debug("discovery of %s failed", dag_file.path, exc_info=True)
+        return FileDiscovery(dag_file.path, dag_file.content_hash, "static", [],
+                             [FileError(dag_file.path, f"discovery failed: {type(e).__name__}: {e}", stage="discover")])
+
+
+def _discover_file(dag_file: DagFile, mode: Mode, loader: object | None, repo: RepoView | None) -> FileDiscovery:
     if mode == "static" or loader is None:
-        dags, errors = scan_source(dag_file.path, dag_file.source)
-        return FileDiscovery(dag_file.path, dag_file.content_hash, "static", dags, errors)
+        found = scan_file(dag_file.path, dag_file.source, repo)
+        return FileDiscovery(dag_file.path, dag_file.content_hash, "static", found.dags, found.errors, inputs=found.inputs)
     dags, errors = loader.load(dag_file.path, dag_file.source)  # type: ignore[attr-defined]
     if not errors or mode == "import":
         return FileDiscovery(dag_file.path, dag_file.content_hash, "import", dags, errors)
-    static_dags, static_errors = scan_source(dag_file.path, dag_file.source)
+    static = scan_file(dag_file.path, dag_file.source, repo)
     imported = {d.dag_id for d in dags}
-    merged = dags + [d for d in static_dags if d.dag_id not in imported]
-    note = [FileError(dag_file.path, "import failed; DAGs below were found by static analysis", None, stage="import")] if static_dags else []
-    return FileDiscovery(dag_file.path, dag_file.content_hash, "static" if static_dags else "import", merged, errors + note + static_errors)
+    merged = dags + [d for d in static.dags if d.dag_id not in imported]
+    note = [FileError(dag_file.path, "import failed; DAGs below were found by static analysis", None, stage="import")] if static.dags else []
+    return FileDiscovery(dag_file.path, dag_file.content_hash, "static" if static.dags else "import", merged,
+                         errors + note + static.errors, inputs=static.inputs)
 
 
 def _import_loader(folder: str | Path, mode: Mode) -> object | None:

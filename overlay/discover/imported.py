@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from overlay.discover.syspath import import_paths
 from overlay.model import DagSpec, FileError, TaskSpec
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,9 @@ class DagBagLoader:
             self.folder = str(Path(folder).resolve())
             if self.folder not in sys.path:
                 sys.path.insert(0, self.folder)  # as Airflow does with the DAG folder
+            for path in import_paths(self.folder)[1:]:  # plugins/ and the project root, after everything else
+                if path not in sys.path:
+                    sys.path.append(path)
             self.bag = DagBag(dag_folder=self.folder, collect_dags=False, load_op_links=False)
 
     def load(self, path: str, source: str) -> tuple[list[DagSpec], list[FileError]]:

@@ -20,10 +20,12 @@ def extract_task(task: TaskSpec, dag: DagSpec, ctx: ExtractContext) -> TaskAcces
     # a copy: extractors may fill arguments (a decorated function's returned SQL) without touching discovery's record
     spec = replace(task, args=dict(task.args), unknown_args=list(task.unknown_args))
     t = TaskState(spec, dag, ctx)
+    t.renderer.take_standins()  # the renderer is the DAG's: what earlier tasks rendered is theirs
     try:
         _extract(t)
     except Exception as e:  # an extractor bug or odd input must not stop the scan
         t.unresolved(f"extraction failed: {type(e).__name__}: {e}")
+    t.access.standins = sorted(t.renderer.take_standins())
     return t.access
 
 

@@ -279,7 +279,10 @@ def _bq(args: list[Word], result: ShellCommands) -> None:
     verb, rest = positional[0].text, positional[1:]
     legacy = flags.get("use_legacy_sql", "false" if "nouse_legacy_sql" in flags else "true").lower() not in ("false", "0")
     base = ShellSql("bq", dialect="bigquery", database=flags.get("project_id"), schema=flags.get("dataset_id"), legacy_sql=legacy)
-    if verb == "query":
+    if verb == "query" and len(rest) == 1 and rest[0].text.endswith(".sql") and not re.search(r"\s", rest[0].text):
+        base.file, base.destination = rest[0].text, flags.get("destination_table")  # bigquery-etl's `query FILE`
+        result.sql.append(base)
+    elif verb == "query":
         text = " ".join(w.text for w in rest)
         if any(w.unknown for w in rest):
             result.errors.append(f"bq query: the SQL uses a shell expansion not known statically ({text[:60]!r})")

@@ -31,6 +31,11 @@ def bash_operator(t: TaskState, rule: OperatorRule) -> None:
         return
     cwd = t.folder(t.text("cwd"), None)
     env = {k: str(v) for k, v in (t.value("env") or {}).items()} if isinstance(t.value("env"), dict) else {}
+    run_shell(t, command, env, cwd)
+
+
+def run_shell(t: TaskState, command: str, env: dict[str, str], cwd: str | None) -> None:
+    """The database clients and dbt calls of one (rendered) shell command, as the task's access."""
     parsed = parse_commands(command, env, cwd)
     _follow_scripts(t, parsed, env, cwd)
     for reason in parsed.errors:
@@ -102,13 +107,15 @@ def _shell_sql(t: TaskState, item: ShellSql, cwd: str | None) -> None:
             if source is not None:
                 add_source(t, source, target)
     if item.destination:
-        t.add_direct(_bq_name(item.destination, item.database), "write", origin, None, "bigquery")
+        t.add_direct(_bq_name(item.destination, item.database, item.schema), "write", origin, None, "bigquery")
     for name in item.writes:
         t.add_direct(_bq_name(name, item.database), "write", origin, None, item.dialect)
     for name in item.reads:
         t.add_direct(_bq_name(name, item.database), "read", origin, None, item.dialect)
 
 
-def _bq_name(name: str, project: str | None) -> str:
+def _bq_name(name: str, project: str | None, dataset: str | None = None) -> str:
     name = bq_table(legacy_to_standard(name))
+    if dataset and "." not in name:  # bq --dataset_id=d ... --destination_table=t
+        name = f"{dataset}.{name}"
     return f"{project}.{name}" if project and name.count(".") == 1 else name

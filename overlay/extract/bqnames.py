@@ -10,8 +10,9 @@ _LEGACY_REF = re.compile(r"\[((?:[\w.-]+:)?[\w-]+\.[\w$-]+)(?:@[-\d]*)?\]")
 
 
 def bq_table(name: str) -> str:
-    """``project:dataset.table`` or `` `project.dataset.table` `` -> ``project.dataset.table``."""
-    return name.strip().strip("`").replace(":", ".")
+    """``project:dataset.table`` or `` `project.dataset.table` `` -> ``project.dataset.table``; a partition
+    decorator (``table$20240115``, no part of the table's name) is dropped."""
+    return name.strip().strip("`").replace(":", ".").split("$", 1)[0]
 
 
 def qualify(name: str, project: str | None) -> str:

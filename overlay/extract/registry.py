@@ -6,8 +6,10 @@ no provider is ever imported. Argument names follow the providers' signatures (l
 
 from __future__ import annotations
 
+from overlay.connections import dialect_hint
 from overlay.extract.bash_task import bash_operator
 from overlay.extract.bigquery import insert_job
+from overlay.extract.container_task import container_operator
 from overlay.extract.context import TaskState
 from overlay.extract.dbt_task import dbt_operator
 from overlay.extract.python_task import python_operator
@@ -166,6 +168,13 @@ SHELL_OPERATORS: dict[str, OperatorRule] = {
     "SSHOperator": OperatorRule(bash_operator, sql_args=("command",), template_ext=(".sh", ".bash")),
 }
 SHELL_OPERATORS["_BashDecoratedOperator"] = SHELL_OPERATORS["@task.bash"]
+_POD = OperatorRule(container_operator, sql_args=("cmds", "arguments"))
+_DOCKER = OperatorRule(container_operator, sql_args=("command",))
+CONTAINER_OPERATORS: dict[str, OperatorRule] = {
+    "KubernetesPodOperator": _POD, "GKEPodOperator": _POD, "GKEStartPodOperator": _POD, "EksPodOperator": _POD,
+    "DockerOperator": _DOCKER, "DockerSwarmOperator": _DOCKER,
+    "EcsRunTaskOperator": OperatorRule(container_operator, sql_args=("overrides",)),
+}
 
 # dbt operators: Cosmos names them Dbt<Command><ExecutionMode>Operator, airflow-dbt Dbt<Command>Operator
 _DBT_COMMANDS = {"Run": "run", "Build": "build", "Seed": "seed", "Snapshot": "snapshot", "Test": "test", "RunOperation": "run-operation",
@@ -190,7 +199,7 @@ NO_DATA_OPERATORS: dict[str, OperatorRule] = {name: _NO_DATA for name in (
     "GCSObjectsWithPrefixExistenceSensor", "SmoothOperator", "HITLOperator", "ApprovalOperator", "HITLBranchOperator",
     "HITLEntryOperator", "LocalFilesystemToS3Operator", "LocalFilesystemToGCSOperator")}
 
-OPERATORS: dict[str, OperatorRule] = {**SQL_OPERATORS, **CHECK_OPERATORS, **TRANSFER_OPERATORS, **SHELL_OPERATORS,
+OPERATORS: dict[str, OperatorRule] = {**SQL_OPERATORS, **CHECK_OPERATORS, **TRANSFER_OPERATORS, **SHELL_OPERATORS, **CONTAINER_OPERATORS,
                                       **DBT_OPERATORS, **PYTHON_OPERATORS, **NO_DATA_OPERATORS}
 
 
@@ -206,7 +215,7 @@ def fallback_rule(t: TaskState) -> OperatorRule | None:
     """An operator the registry does not know, read by what it was given: SQL, a bash command, a callable."""
     if "sql" in t.args or t.is_unknown("sql"):
         conns = tuple(dict.fromkeys([*CONN_ARGS, *sorted(a for a in t.args if a.endswith("conn_id"))]))
-        return sql(None, conns)
+        return sql(dialect_hint(t.operator), conns)  # `MyPostgresRefreshOperator` runs PostgreSQL
     if "bash_command" in t.args or t.is_unknown("bash_command"):
         return _BASH
     if t.spec.callable_source:

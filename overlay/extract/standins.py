@@ -2,7 +2,9 @@
 
 Dates are fixed (logical date 2024-01-15, daily interval) so rendered SQL is stable across scans.
 Objects only known at run time (``ti``, ``dag_run``, ``conn``, unknown names) render as
-identifier-safe placeholders such as ``ti_xcom_pull`` or ``var_target_schema``.
+identifier-safe placeholders such as ``ti_xcom_pull`` or ``var_target_schema``. Every placeholder
+rendered is recorded (``recording()``), as is the stand-in date when it appears in the output, so
+resolution can refuse a table name built from a value nobody knows statically.
 """
 
 from __future__ import annotations
@@ -24,8 +26,49 @@ _PROBED = frozenset({"unsafe_callable", "alters_data", "jinja_pass_arg", "contex
                      "environmentfunction", "jinja_async_variant"})
 
 
+_RECORDERS: list[set[str]] = []
+# the stand-in dates as templates render them (ds, ds_nodash, prev/next, month)
+STANDIN_DATES = ("2024-01-15", "20240115", "2024_01_15", "2024-01-14", "20240114", "2024-01-16", "20240116", "202401")
+
+
 def placeholder_name(name: str) -> str:
     return _UNSAFE.sub("_", name) or "undefined"
+
+
+def rendered_placeholder(name: str) -> str:
+    """A placeholder as it goes into rendered text: recorded."""
+    text = placeholder_name(name)
+    if _RECORDERS:
+        _RECORDERS[-1].add(text)
+    return text
+
+
+class recording:  # noqa: N801 - used as `with recording() as used:`
+    """Collects the placeholders rendered inside the block."""
+
+    def __enter__(self) -> set[str]:
+        _RECORDERS.append(set())
+        return _RECORDERS[-1]
+
+    def __exit__(self, *exc: object) -> None:
+        used = _RECORDERS.pop()
+        if _RECORDERS:
+            _RECORDERS[-1].update(used)
+
+
+def describe_standin(text: str) -> str:
+    """What a placeholder stands for, and what would make it known."""
+    for prefix, what in (("var_", "Airflow Variable `{}` (give it under `variables:` in overlay.yaml)"),
+                         ("params_", "param `{}` (not set on the DAG or the task)"),
+                         ("ti_", "a task instance value ({}: an XCom is known only at run time)"),
+                         ("task_instance_", "a task instance value ({}: known only at run time)"),
+                         ("dag_run_", "dag_run.{} (known only at run time)"), ("conn_", "connection field {}"),
+                         ("macros_", "macro {} (not a macro overlay knows)")):
+        if text.startswith(prefix):
+            return what.format(text[len(prefix):] or text)
+    if text in STANDIN_DATES:
+        return f"the run's date (rendered as the stand-in {text}; known only at run time)"
+    return f"`{text}` (not defined statically: a user_defined_macros entry, plugin macro or Jinja variable)"
 
 
 class LenientUndefined(jinja2.Undefined):
@@ -37,7 +80,7 @@ class LenientUndefined(jinja2.Undefined):
         return placeholder_name(str(self._undefined_name or "undefined"))
 
     def __str__(self) -> str:
-        return self._name()
+        return rendered_placeholder(self._name())
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name in _PROBED:
@@ -109,7 +152,7 @@ class Placeholder:
         return iter(())
 
     def __str__(self) -> str:
-        return placeholder_name(self._name)
+        return rendered_placeholder(self._name)
 
     def __bool__(self) -> bool:
         return True

@@ -22,7 +22,7 @@ from jinja2.sandbox import SecurityError
 from overlay.extract.sandbox import BoundedSandbox
 
 from overlay.extract.files import ReadPolicy, ReadRefused
-from overlay.extract.standins import DATE_FILTERS, LenientUndefined, base_context, task_context
+from overlay.extract.standins import STANDIN_DATES, DATE_FILTERS, LenientUndefined, base_context, recording, task_context
 from overlay.model import DagSpec
 
 # text with `{{ ... }}` expressions only: no statements, comments or whitespace control
@@ -81,6 +81,7 @@ class Renderer:
         folders = [self.folder, *(self._searchpath_folder(p) for p in dag.template_searchpath), *roots]
         self.searchpath = [p for p in dict.fromkeys(os.path.abspath(f) for f in folders if f) if os.path.isdir(p)]
         self.variables = variables
+        self.standins: set[str] = set()
         self._env: _Sandbox | None = None
         self._base: dict[str, Any] | None = None
 
@@ -114,9 +115,21 @@ class Renderer:
             self._base = base_context(self.dag.dag_id, self.folder, self.variables, macros)
         return task_context(self._base, self.dag.params, params or {}, task_id)
 
+    def take_standins(self) -> set[str]:
+        """Placeholders (and stand-in dates) rendered since the last call: values nobody knows statically."""
+        used, self.standins = self.standins, set()
+        return used
+
     def render(self, text: str, params: dict[str, Any] | None = None, task_id: str = "task") -> str:
         if "{{" not in text and "{%" not in text and "{#" not in text:
             return text
+        with recording() as used:
+            rendered = self._render(text, params, task_id)
+        self.standins.update(used)
+        self.standins.update(d for d in STANDIN_DATES if d in rendered and d not in text)
+        return rendered
+
+    def _render(self, text: str, params: dict[str, Any] | None, task_id: str) -> str:
         context = self.context(params, task_id)
         if _EXPRESSION_ONLY.fullmatch(text):
             try:

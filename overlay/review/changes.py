@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import networkx as nx
 
-from overlay.graph import cross_dag_links, graph_from_scan
+from overlay.graph import graph_from_scan
 from overlay.model import DagSpec, ResolvedTask, ScanResult
 from overlay.review.sqltext import sql_diff
 
@@ -166,7 +166,12 @@ def _dag_changes(before: dict[str, DagSpec], after: dict[str, DagSpec], tasks: l
 
 def _link_changes(base: nx.MultiDiGraph, head: nx.MultiDiGraph) -> list[LinkChange]:
     def links(graph: nx.MultiDiGraph) -> set[tuple[str, str, str]]:
-        return {(l["asset"], l["from_dag"], l["to_dag"]) for l in cross_dag_links(graph)}
+        """(asset, writing DAG, reading DAG) as ``cross_dag_links`` lists them, without their task lists."""
+        out = set()
+        for key, data in graph.nodes(data=True):
+            readers = {d for d, _ in data["readers"]}
+            out.update((key, w, r) for w in {d for d, _ in data["writers"]} for r in readers - {w})
+        return out
 
     old, new = links(base), links(head)
     return ([LinkChange(*l, kind="added") for l in sorted(new - old)]

@@ -22,7 +22,7 @@ from overlay.graph import graph_from_scan
 from overlay.model import AssetRef, DagSpec, ResolvedTask, ScanResult
 from overlay.review import revisions
 from overlay.review.changes import ChangeSet, as_dict, compare
-from overlay.review.impact import Impact, assess
+from overlay.review.impact import Impact, assess, attach_owners, involved
 from overlay.review.snapshot import PortableCache, Side, scan_side
 
 
@@ -67,8 +67,8 @@ class DiffReport:
             "assets": {"added": self.changes.assets_added, "removed": self.changes.assets_removed},
             "cross_dag": as_dict(self.changes.links), "coverage": as_dict(self.changes.coverage),
             "touched": self.changes.touched,
-            "blast_radius": [asdict(i) for i in self.impact.blast_radius],
-            "broken": [asdict(b) for b in self.impact.broken],
+            "blast_radius": [dict(vars(i)) for i in self.impact.blast_radius],  # flat rows: no deep copy of thousands
+            "broken": [dict(vars(b)) for b in self.impact.broken],
             "schedule_risks": [asdict(r) for r in self.impact.schedule_risks],
             "owners_to_notify": self.impact.owners_to_notify, "affected_dags": self.impact.affected_dags,
             "cost": self.cost, "findings": self.findings(), "seconds": round(self.seconds, 3),
@@ -98,8 +98,8 @@ def diff_revisions(path: Path, base: str | None, head: str | None, dag_paths: li
         else:
             head_root = _tree(repo, head_commit, cache_dir, Path(tmp) / "head")
             head_side = scan_side(f"{head} ({head_commit[:8]})", head_root, head_commit, relative, cache, config)
-    cache.save()
-    report = assemble(base_side, head_side, files_changed, catalog)
+        cache.save()
+        report = assemble(base_side, head_side, files_changed, catalog)  # while both sides' files exist (CODEOWNERS)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -129,7 +129,7 @@ def diff_documents(base: Any, head: Any, catalog: Any = None) -> DiffReport:
         result = result_from_document(doc)
         from overlay.config import Settings
 
-        sides.append(Side(label, Path("."), None, result, Settings(), time.perf_counter() - t0, {}))
+        sides.append(Side(label, Path("."), None, result, Settings(), time.perf_counter() - t0, owners={}))
     report = assemble(sides[0], sides[1], [], catalog)
     report.seconds = time.perf_counter() - started
     return report
@@ -139,8 +139,8 @@ def assemble(base: Side, head: Side, files_changed: list[str], catalog: Any) -> 
     base_graph, head_graph = graph_from_scan(base.result), graph_from_scan(head.result)
     changes = compare(base.result, head.result, base_graph, head_graph)
     others: nx.MultiDiGraph | None = catalog.load_graph() if catalog is not None else None
-    owners = _owners(base, head, catalog)
-    impact = assess(changes, base.result, head.result, others, owners, head_graph)
+    impact = assess(changes, base.result, head.result, others, base_graph, head_graph)
+    attach_owners(impact, _owners(base, head, catalog, involved(impact)))
     report = DiffReport(_info(base), _info(head), files_changed, changes, impact)
     if catalog is not None:
         report.cost = _cost(catalog, {i.asset for i in impact.blast_radius} | set(changes.touched))
@@ -153,12 +153,15 @@ def _info(side: Side) -> SideInfo:
                     len(files), sum(1 for f in files if f.mode == "cached"))
 
 
-def _owners(base: Side, head: Side, catalog: Any) -> dict[str, list[str]]:
-    """Asset key -> owner names: the catalog's, then BASE's, then HEAD's resolution (HEAD wins)."""
+def _owners(base: Side, head: Side, catalog: Any, keys: set[str]) -> dict[str, list[str]]:
+    """Owner names of ``keys``: the catalog's, then BASE's, then HEAD's resolution (HEAD wins)."""
     owners: dict[str, list[str]] = {}
     if catalog is not None:
-        owners.update({a["key"]: a["owners"] for a in catalog.owners()["assets"] if a["owners"]})
-    return owners | base.owners | head.owners
+        owners.update({a["key"]: a["owners"] for a in catalog.owners()["assets"] if a["owners"] and a["key"] in keys})
+    newest = head.owners if head.owners is not None else head.owners_of(keys)
+    missing = keys - newest.keys()  # assets HEAD no longer has, or has no owner for
+    older = base.owners if base.owners is not None else base.owners_of(missing) if missing else {}
+    return owners | older | newest
 
 
 def _cost(catalog: Any, keys: set[str]) -> dict[str, float]:

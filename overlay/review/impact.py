@@ -83,39 +83,53 @@ def united(parts: Iterable[Rows]) -> nx.MultiDiGraph:
 
 
 def assess(changes: ChangeSet, base: ScanResult, head: ScanResult, others: nx.MultiDiGraph | None,
-           owners: dict[str, list[str]], head_graph: nx.MultiDiGraph | None = None) -> Impact:
-    """Blast radius, broken consumers and schedule risks of ``changes``; ``owners``: asset key -> owner names."""
-    repo_dags = {d.dag_id for d in base.dags} | {d.dag_id for d in head.dags}
-    catalog_rows = graph_rows(others, repo_dags) if others is not None else ([], [], [])
-    everything = united([scan_rows(base), scan_rows(head), catalog_rows])
-    after = head_graph if others is None and head_graph is not None else united([scan_rows(head), catalog_rows])
+           base_graph: nx.MultiDiGraph | None = None, head_graph: nx.MultiDiGraph | None = None) -> Impact:
+    """Blast radius, broken consumers and schedule risks of ``changes`` (owners are attached afterwards)."""
+    if others is None and base_graph is not None and head_graph is not None:
+        graphs, after = [base_graph, head_graph], head_graph
+    else:
+        repo_dags = {d.dag_id for d in base.dags} | {d.dag_id for d in head.dags}
+        catalog_rows = graph_rows(others, repo_dags) if others is not None else ([], [], [])
+        after = united([scan_rows(head), catalog_rows])
+        graphs = [united([scan_rows(base), catalog_rows]), after]
     impact = Impact()
-    impact.blast_radius = _blast_radius(everything, after, changes.touched, owners)
-    impact.broken = _broken(base, after, owners)
+    impact.blast_radius = _blast_radius(graphs, after, changes.touched)
+    impact.broken = _broken(base, after)
     impact.schedule_risks = _schedule_risks(changes, head, after)
     impact.affected_dags = sorted({d for i in impact.blast_radius for d in i.dags})
-    impact.owners_to_notify = sorted({o for i in impact.blast_radius if i.hops > 0 or i.consumers for o in i.owners}
-                                     | {o for b in impact.broken for o in b.owners})
     return impact
 
 
-def _blast_radius(everything: nx.MultiDiGraph, after: nx.MultiDiGraph, seeds: list[str], owners: dict[str, list[str]]) -> list[Impacted]:
+def involved(impact: Impact) -> set[str]:
+    return {i.asset for i in impact.blast_radius} | {b.asset for b in impact.broken}
+
+
+def attach_owners(impact: Impact, owners: dict[str, list[str]]) -> None:
+    for row in impact.blast_radius:
+        row.owners = owners.get(row.asset, [])
+    for row in impact.broken:
+        row.owners = owners.get(row.asset, [])
+    impact.owners_to_notify = sorted({o for i in impact.blast_radius if i.hops > 0 or i.consumers for o in i.owners}
+                                     | {o for b in impact.broken for o in b.owners})
+
+
+def _blast_radius(graphs: list[nx.MultiDiGraph], after: nx.MultiDiGraph, seeds: list[str]) -> list[Impacted]:
+    """Downstream of the seeds in BASE or in HEAD, each asset at its shorter distance."""
     hops: dict[str, int] = {}
-    for seed in seeds:
-        if seed in everything:
-            for key, distance in downstream(everything, seed).items():
-                hops[key] = min(distance, hops.get(key, distance))
+    for graph in graphs:
+        for seed in seeds:
+            if seed in graph:
+                for key, distance in downstream(graph, seed).items():
+                    hops[key] = min(distance, hops.get(key, distance))
     rows = []
     for key, distance in sorted(hops.items(), key=lambda item: (item[1], item[0])):
-        graph = after if key in after else everything
-        data = graph.nodes[key]
-        feeding = {edge["via"] for source, _, edge in everything.in_edges(key, data=True) if source in hops}
-        rows.append(Impacted(key, distance, sorted(feeding), list(data["consumers"]), sorted({d for d, _ in data["readers"]}),
-                             owners.get(key, [])))
+        feeding = {via for graph in graphs if key in graph for source, _, via in graph.in_edges(key, keys=True) if source in hops}
+        data = next(g.nodes[key] for g in [after, *graphs] if key in g)
+        rows.append(Impacted(key, distance, sorted(feeding), list(data["consumers"]), sorted({d for d, _ in data["readers"]})))
     return rows
 
 
-def _broken(base: ScanResult, after: nx.MultiDiGraph, owners: dict[str, list[str]]) -> list[Broken]:
+def _broken(base: ScanResult, after: nx.MultiDiGraph) -> list[Broken]:
     """Assets written before the change, written by nothing after it, and still read."""
     written_before: dict[str, set[str]] = {}
     for task in base.tasks:
@@ -126,7 +140,7 @@ def _broken(base: ScanResult, after: nx.MultiDiGraph, owners: dict[str, list[str
         data = after.nodes[key] if key in after else None
         if data is None or data["producers"] or not data["consumers"]:
             continue
-        out.append(Broken(key, sorted(producers), list(data["consumers"]), owners.get(key, [])))
+        out.append(Broken(key, sorted(producers), list(data["consumers"])))
     return out
 
 

@@ -39,6 +39,7 @@ class PortableCache:
         self.path = path
         # relative path -> payload JSONs with PLACEHOLDER for the root, newest first: one per side of a change
         self.entries: dict[str, list[str]] = {}
+        self.dirty = False
         if path is not None and path.is_file():
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
@@ -68,16 +69,19 @@ class PortableCache:
     def update(self, root: Path, result: ScanResult) -> None:
         prefix = json.dumps(str(root))[1:-1]
         for record in result.files:
-            if not record.payload or not record.payload_digest or not record.path.startswith(str(root) + os.sep):
+            if record.mode == "cached" or not record.payload or not record.payload_digest:
+                continue  # a reused payload is in the cache already
+            if not record.path.startswith(str(root) + os.sep):
                 continue
             text = json.dumps({**record.payload, "digest": record.payload_digest}, sort_keys=True, default=str)
             text = text.replace(prefix, PLACEHOLDER)
             rel = os.path.relpath(record.path, root)
             kept = [t for t in self.entries.get(rel, []) if t != text]
             self.entries[rel] = [text, *kept][:VERSIONS_KEPT]
+            self.dirty = True
 
     def save(self) -> None:
-        if self.path is None:
+        if self.path is None or not self.dirty:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
@@ -106,12 +110,22 @@ class Side:
     result: ScanResult
     settings: Settings
     seconds: float
-    owners: dict[str, list[str]]  # asset key -> owner names, resolved while the side's files exist
+    owners: dict[str, list[str]] | None = None  # asset key -> owner names, once asked for (``owners_of``)
+
+    def owners_of(self, keys: set[str]) -> dict[str, list[str]]:
+        """Owners of ``keys``: CODEOWNERS is matched against this side's own files, so ask while they exist."""
+        with contextlib.chdir(self.root):
+            return side_owners(self.result, self.settings, keys)
 
 
-def side_owners(result: ScanResult, settings: Settings) -> dict[str, list[str]]:
+def side_owners(result: ScanResult, settings: Settings, keys: set[str] | None = None) -> dict[str, list[str]]:
+    """Asset key -> owner names (of ``keys`` only, when given: ownership is worked out per asset)."""
+    from dataclasses import replace
+
     from overlay.pipeline import compute_ownership
 
+    if keys is not None:
+        result = replace(result, assets=[a for a in result.assets if a.key in keys])
     owners = {}
     for key, value in compute_ownership(result, settings).items():
         names = sorted({c["owner"] for c in value["owners"]})
@@ -128,7 +142,6 @@ def scan_side(label: str, root: Path, commit: str | None, dag_paths: list[str], 
     with contextlib.chdir(root):  # display paths (files, lines) come out relative to the repository
         settings = load_settings(config, folders)
         result = scan_folders(folders, mode=mode, settings=settings, cache=cache.payloads(root))
-        owners = side_owners(result, settings)  # CODEOWNERS is matched against the side's own files
     cache.update(root, result)
     result.git_commit = commit
-    return Side(label, root, commit, result, settings, time.perf_counter() - started, owners)
+    return Side(label, root, commit, result, settings, time.perf_counter() - started)

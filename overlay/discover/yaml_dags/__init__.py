@@ -9,6 +9,7 @@ so an unchanged source is reused on rescans like an unchanged ``.py`` file.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,11 +42,20 @@ class FoundSource:
 
 
 def find_sources(folder: Path, files: list[Path]) -> list[FoundSource]:
-    """Every reader's sources in the folder, in a stable order; a file belongs to the first reader that claims it."""
+    """Every reader's sources in the folder, in a stable order; a file belongs to the first reader that claims it.
+
+    A file whose real location (symlinks followed) is outside the folder and its repository is never read.
+    """
+    inside = _inside(folder)
+    files = [f for f in files if inside(f)]
     claimed: set[Path] = set()
     found = []
     for reader in READERS:
-        for source in reader.find(folder, [f for f in files if f not in claimed]):
+        try:
+            sources = reader.find(folder, [f for f in files if f not in claimed])
+        except Exception:  # a reader that cannot even list its sources finds none; the scan goes on
+            sources = []
+        for source in sources:
             claimed.update(source.files)
             found.append(FoundSource(reader, source, _hash(source.files)))
     return found
@@ -56,6 +66,18 @@ def read_source(found: FoundSource) -> tuple[list[DagSpec], list[FileError]]:
         return found.reader.read(found.source)
     except Exception as e:  # a reader bug must not stop the scan: the source is reported
         return [], [FileError(str(found.source.path), f"{found.reader.name}: cannot read this DAG source: {type(e).__name__}: {e}")]
+
+
+def _inside(folder: Path) -> Callable[[Path], bool]:
+    from overlay.extract.files import repository_root
+
+    tops = {os.path.realpath(folder), repository_root(str(folder))}
+
+    def check(path: Path) -> bool:
+        real = os.path.realpath(path)
+        return any(real == top or real.startswith(top.rstrip(os.sep) + os.sep) for top in tops)
+
+    return check
 
 
 def _hash(files: tuple[Path, ...]) -> str:

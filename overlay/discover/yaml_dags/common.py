@@ -81,14 +81,25 @@ def front_matter(text: str, python: bool = False) -> tuple[dict[str, Any] | None
     return (data if isinstance(data, dict) else None), body, line
 
 
-def plain(value: Any) -> Any:
-    """YAML values as JSON data (dates as ISO strings)."""
+MAX_NODES = 50_000  # values one spec may expand to: YAML aliases can make a small file a huge tree
+
+
+class SpecTooLarge(ValueError):
+    """A YAML value expands past ``MAX_NODES`` (an alias bomb, or a spec far larger than any DAG's)."""
+
+
+def plain(value: Any, budget: list[int] | None = None) -> Any:
+    """YAML values as JSON data (dates as ISO strings), within a node budget shared by one call tree."""
+    budget = budget if budget is not None else [MAX_NODES]
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise SpecTooLarge(f"a YAML value expands past {MAX_NODES:,} nodes (aliases repeated?): not read")
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
+        return {str(k): plain(v, budget) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
+        return [plain(v, budget) for v in value]
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)

@@ -52,7 +52,7 @@ def _load(path: Path) -> Any:
         return None
     try:
         return load_yaml(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError, ValueError):  # RecursionError: nesting deeper than the parser goes
         return _BROKEN if _TASKS_LINE.search(text) else None
 
 
@@ -83,6 +83,10 @@ def read(source: DagSource) -> tuple[list[DagSpec], list[FileError]]:
     except yaml.YAMLError as e:
         problem, line = yaml_problem(e)
         return [], [FileError(str(path), f"dag-factory: not valid YAML: {problem}", line)]
+    except RecursionError:
+        return [], [FileError(str(path), "dag-factory: YAML nested too deeply to read")]
+    if not isinstance(data, dict):
+        return [], [FileError(str(path), "dag-factory: expected a mapping of DAG ids at the top level")]
     base: dict[str, Any] = {}
     for defaults in reversed(source.files[1:]):  # farthest first, nearest last
         loaded = _load_defaults(defaults, errors)

@@ -56,7 +56,7 @@ def _declares_operator(path: Path) -> bool:
     text = read_text(path) or ""
     try:
         spec = load_yaml(text) if path.suffix != ".sql" else front_matter(text)[0]
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError, ValueError):
         return False
     return isinstance(spec, dict) and "operator" in spec
 
@@ -71,7 +71,8 @@ class _Group:
 def read(source: DagSource) -> tuple[list[DagSpec], list[FileError]]:
     root = source.path if source.path.is_dir() else source.path.parent
     errors: list[FileError] = []
-    metadata = _metadata(root, errors)
+    allowed = set(source.files)  # what discovery listed (inside the repository): nothing else is opened
+    metadata = _metadata(root, errors, allowed)
     dag_id = str(metadata.get("dag_id") or root.name)
     default_args = plain(metadata.get("default_args")) if isinstance(metadata.get("default_args"), dict) else {}
     dag = DagSpec(dag_id=dag_id, file=str(source.path), line=1, mode="static", owners=owners_of(default_args),
@@ -83,7 +84,7 @@ def read(source: DagSource) -> tuple[list[DagSpec], list[FileError]]:
     for path in source.files:
         if path.name in METADATA:
             continue
-        group = _group_of(path.parent, root, groups, errors)
+        group = _group_of(path.parent, root, groups, errors, allowed)
         task, deps, external = _task(path, dag, group, default_args, errors)
         if task is not None:
             group.task_ids.append(task.task_id)
@@ -134,10 +135,10 @@ def _edges_to_all(tasks: list[TaskSpec], names: Any, upstream_of_others: bool) -
                 task.upstream = sorted({*task.upstream, *others})
 
 
-def _metadata(folder: Path, errors: list[FileError]) -> dict[str, Any]:
+def _metadata(folder: Path, errors: list[FileError], allowed: set[Path]) -> dict[str, Any]:
     for name in METADATA:
         path = folder / name
-        if path.is_file():
+        if path in allowed:
             try:
                 data = load_yaml(read_text(path) or "")
             except yaml.YAMLError as e:
@@ -148,11 +149,11 @@ def _metadata(folder: Path, errors: list[FileError]) -> dict[str, Any]:
     return {}
 
 
-def _group_of(folder: Path, root: Path, groups: dict[Path, _Group], errors: list[FileError]) -> _Group:
+def _group_of(folder: Path, root: Path, groups: dict[Path, _Group], errors: list[FileError], allowed: set[Path]) -> _Group:
     if folder in groups:
         return groups[folder]
-    parent = _group_of(folder.parent, root, groups, errors)
-    metadata = _metadata(folder, errors)
+    parent = _group_of(folder.parent, root, groups, errors, allowed)
+    metadata = _metadata(folder, errors, allowed)
     name = str(metadata.get("group_id") or folder.name)
     prefix = parent.prefix + (f"{name}." if metadata.get("prefix_group_id") is True else "")
     groups[folder] = _Group(name, prefix)

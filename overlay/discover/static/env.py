@@ -1,0 +1,135 @@
+"""What the evaluator asks static discovery: calls with effects (tasks, DAGs, helpers), repository modules, and
+confined reads of the repository (``os.listdir``, ``glob``, ``Path.glob``/``iterdir``, YAML and JSON config files)."""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from overlay.discover.budget import ValueTooLarge
+from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, is_known
+from overlay.discover.static.refs import ClassRef, FileHandle, FunctionRef, ModuleRef
+from overlay.discover.static.repo import RefusedPath, load_config
+
+if TYPE_CHECKING:
+    from overlay.discover.static.scanner import StaticScanner
+
+_LIST = {"os.listdir"}
+_GLOB = {"glob.glob", "glob.iglob"}
+_YAML = {"yaml.safe_load", "yaml.load", "yaml.full_load"}
+_JSON_LOAD = {"json.load", "json.loads"}
+_PATH_LISTS = {"glob", "rglob", "iterdir"}
+_PATH_TESTS = {"exists", "is_file", "is_dir"}
+_EFFECT_NAMES = ("Operator", "Sensor", "TaskGroup", "DAG")
+
+
+class ScanEnv:
+    def __init__(self, scanner: StaticScanner) -> None:
+        self.scanner = scanner
+
+    def attribute(self, base: Any, attr: str) -> Any:
+        if isinstance(base, ModuleRef):
+            value = base.get(attr)
+            return UNKNOWN if value is None else value
+        if isinstance(base, ClassRef):
+            value = base.attr(attr)
+            return UNKNOWN if value is None else value
+        return NOT_HANDLED
+
+    def call(self, ev: Evaluator, node: ast.Call) -> Any:
+        """A call met inside an expression: tasks, DAGs and helpers go to the scanner, file access to ``file_call``."""
+        scanner = self.scanner
+        name = ev.qualified(node.func)
+        target = scanner.callee(node.func, ev.scope)
+        if isinstance(target, (FunctionRef, ClassRef)) or name.rsplit(".", 1)[-1].endswith(_EFFECT_NAMES) \
+                or any(k.arg == "task_id" for k in node.keywords) or name in ("chain",):
+            return scanner.call(node, ev.scope)
+        return self.file_call(ev, node)
+
+    def file_call(self, ev: Evaluator, node: ast.Call) -> Any:
+        scanner = self.scanner
+        if scanner.repo is None:
+            return NOT_HANDLED
+        try:
+            return self.repository_call(ev, node, ev.qualified(node.func))
+        except RefusedPath as e:
+            scanner.report(f"not read ({scanner.where(node.lineno)}): {e}", scanner.site_line)
+            return UNKNOWN
+        except OSError:
+            return UNKNOWN
+
+    def repository_call(self, ev: Evaluator, node: ast.Call, name: str) -> Any:
+        repo = self.scanner.repo
+        assert repo is not None
+        if name in _LIST or name in _GLOB or name in _YAML or name in _JSON_LOAD or name in ("open", "io.open"):
+            args = [ev.eval(a) for a in node.args]
+            kwargs = {k.arg: ev.eval(k.value) for k in node.keywords if k.arg}
+            if not args or not is_known(args[0]):
+                return UNKNOWN
+            first = args[0]
+            if name in _LIST:
+                return repo.listdir(first)
+            if name in _GLOB:
+                return repo.glob(first, recursive=bool(kwargs.get("recursive")))
+            if name in ("open", "io.open"):
+                mode = args[1] if len(args) > 1 else kwargs.get("mode", "r")
+                return FileHandle(repo.confined(first)) if isinstance(mode, str) and set(mode) <= set("rtb") else UNKNOWN
+            text = self.text_of(first)
+            if text is None:
+                return UNKNOWN
+            return self.config(text, "json" if name in _JSON_LOAD else "yaml")
+        if isinstance(node.func, ast.Attribute):
+            method = node.func.attr
+            if method in _PATH_LISTS | _PATH_TESTS | {"read_text", "read", "open"}:
+                base = ev.eval(node.func.value)
+                args = [ev.eval(a) for a in node.args]
+                if isinstance(base, PurePosixPath):
+                    return self.path_method(base, method, args)
+                if isinstance(base, FileHandle) and method == "read":
+                    return self.text_of(base)
+        return NOT_HANDLED
+
+    def path_method(self, base: PurePosixPath, method: str, args: list[Any]) -> Any:
+        repo = self.scanner.repo
+        assert repo is not None
+        if method == "iterdir":
+            return [base / n for n in repo.listdir(base)]
+        if method in ("glob", "rglob"):
+            if not args or not isinstance(args[0], str):
+                return UNKNOWN
+            pattern = args[0] if method == "glob" else f"**/{args[0]}"
+            return [PurePosixPath(p) for p in repo.glob(os.path.join(str(base), pattern), recursive=True)]
+        if method == "read_text":
+            return repo.read_text(base)
+        if method == "open":
+            return FileHandle(repo.confined(base))
+        if method == "exists":
+            return os.path.exists(repo.confined(base))
+        return getattr(repo, method)(base)
+
+    def text_of(self, value: Any) -> str | None:
+        repo = self.scanner.repo
+        assert repo is not None
+        if isinstance(value, FileHandle):
+            text = repo.read_text(value.path)
+        elif isinstance(value, str):
+            text = value
+        else:
+            return None
+        self.scanner.budget.charge(len(text), "file")
+        return text
+
+    def config(self, text: str, kind: str) -> Any:
+        try:
+            data = load_config(text, kind)
+        except RefusedPath:
+            raise
+        except Exception:  # not valid YAML/JSON: unknown
+            return UNKNOWN
+        self.scanner.budget.charge(len(text) * 4, "config")
+        return data
+
+
+__all__ = ["ScanEnv", "ValueTooLarge"]

@@ -1,0 +1,180 @@
+"""The repository a DAG folder lives in, as static discovery sees it.
+
+* its root: the nearest folder with ``.git`` above the scanned folder, else the scanned folder;
+* where imports are looked up, as Airflow's ``sys.path`` would have them: the DAG folder, the
+  folders between it and the file, its parents up to the root, and ``plugins/``/``include/``
+  beside or above the DAG folder;
+* confined file access: listings and reads only of real paths (symlinks resolved) inside the root.
+
+Each module is evaluated once per scan (per process): ``RepoView.module`` caches it, and guards cycles.
+"""
+
+from __future__ import annotations
+
+import glob as globlib
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+MAX_READ_BYTES = 1024 * 1024
+MAX_LISTING = 10_000
+MAX_CONFIG_NODES = 200_000
+
+
+class RefusedPath(Exception):
+    """A listing or read outside the repository (or too large): the value stays unknown and it is reported."""
+
+
+@dataclass
+class LoadedModule:
+    path: str
+    scope: dict[str, Any]
+    inputs: list[str]  # this module's file and every repository module it imports, transitively
+    errors: list[str] = field(default_factory=list)
+
+
+class RepoView:
+    def __init__(self, dag_folder: str | Path, root: str | Path | None = None) -> None:
+        self.dag_folder = Path(os.path.realpath(dag_folder))
+        self.root = Path(os.path.realpath(root)) if root else find_root(self.dag_folder)
+        self.modules: dict[str, LoadedModule | None] = {}  # real path -> evaluated module (None while loading: a cycle)
+        self.evaluate: Callable[[str, str, RepoView], LoadedModule] | None = None
+        self._search = self._search_roots()
+
+    # --- paths ------------------------------------------------------------------------------
+    def _search_roots(self) -> list[Path]:
+        chain = [self.dag_folder, *[p for p in self.dag_folder.parents if self.inside(p)]]
+        roots = list(chain)
+        for folder in chain:
+            for extra in ("plugins", "include"):
+                if (folder / extra).is_dir():
+                    roots.append(folder / extra)
+        return list(dict.fromkeys(roots))
+
+    def inside(self, path: str | Path) -> bool:
+        real = Path(os.path.realpath(path))
+        return real == self.root or self.root in real.parents
+
+    def display(self, path: str) -> str:
+        return os.path.relpath(path, self.root) if self.inside(path) else path
+
+    def confined(self, path: Any) -> str:
+        """The real path of ``path`` when it is absolute and inside the repository, else ``RefusedPath``."""
+        text = str(path)
+        if not os.path.isabs(text):
+            raise RefusedPath(f"relative path {text!r}: the working folder at run time is not known")
+        if not self.inside(text):
+            raise RefusedPath(f"{text!r} is outside the repository {self.root}")
+        return os.path.realpath(text)
+
+    # --- modules ----------------------------------------------------------------------------
+    def find_module(self, name: str, level: int = 0, from_file: str | None = None) -> str | None:
+        """The file of module ``name`` inside the repository (``pkg/mod.py`` or ``pkg/mod/__init__.py``)."""
+        parts = [p for p in name.split(".") if p]
+        if level:
+            if from_file is None:
+                return None
+            base = Path(from_file).parent
+            for _ in range(level - 1):
+                base = base.parent
+            bases = [base]
+        else:
+            bases = list(self._search)
+            if from_file is not None:
+                here = Path(os.path.realpath(from_file)).parent
+                bases += [p for p in [here, *here.parents] if self.inside(p) and p not in bases]
+        for base in bases:
+            target = base.joinpath(*parts) if parts else base
+            for candidate in (target.with_suffix(".py") if parts else None, target / "__init__.py"):
+                if candidate is not None and candidate.is_file() and self.inside(candidate):
+                    return os.path.realpath(candidate)
+        return None
+
+    def module(self, path: str) -> LoadedModule | None:
+        if path in self.modules:
+            return self.modules[path]  # None: being evaluated (an import cycle)
+        self.modules[path] = None
+        try:
+            source = Path(path).read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            return None
+        assert self.evaluate is not None
+        loaded = self.evaluate(path, source, self)
+        self.modules[path] = loaded
+        return loaded
+
+    # --- listings and config files ------------------------------------------------------------
+    def listdir(self, path: Any) -> list[str]:
+        real = self.confined(path)
+        names = sorted(os.listdir(real))
+        return _bounded(names)
+
+    def glob(self, pattern: Any, recursive: bool = False) -> list[str]:
+        text = str(pattern)
+        magic = min((i for i, ch in enumerate(text) if ch in "*?["), default=len(text))
+        self.confined(os.path.dirname(text[:magic]) or text[:magic])
+        found = []
+        for hit in globlib.iglob(text, recursive=recursive):
+            if self.inside(hit):
+                found.append(hit)
+                if len(found) > MAX_LISTING:
+                    raise RefusedPath(f"more than {MAX_LISTING:,} files match {text!r}")
+        return sorted(found)
+
+    def read_text(self, path: Any) -> str:
+        real = self.confined(path)
+        size = os.path.getsize(real)
+        if size > MAX_READ_BYTES:
+            raise RefusedPath(f"{path} is {size:,} bytes (limit {MAX_READ_BYTES:,})")
+        with open(real, "rb") as f:
+            return f.read(MAX_READ_BYTES).decode("utf-8", errors="replace")
+
+    def is_file(self, path: Any) -> bool:
+        return os.path.isfile(self.confined(path))
+
+    def is_dir(self, path: Any) -> bool:
+        return os.path.isdir(self.confined(path))
+
+
+def _bounded(names: list[str]) -> list[str]:
+    if len(names) > MAX_LISTING:
+        raise RefusedPath(f"a listing of {len(names):,} entries (limit {MAX_LISTING:,})")
+    return names
+
+
+def find_root(folder: Path) -> Path:
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder
+
+
+def load_config(text: str, kind: str) -> Any:
+    """YAML (safe loader) or JSON text as plain data, refused when it expands past the node limit (alias bombs)."""
+    if kind == "json":
+        import json
+
+        data = json.loads(text)
+    else:
+        import yaml
+
+        data = yaml.safe_load(text)
+    count, stack = 0, [data]
+    while stack:
+        value = stack.pop()
+        count += 1
+        if count > MAX_CONFIG_NODES:
+            raise RefusedPath(f"config expands to more than {MAX_CONFIG_NODES:,} values")
+        if isinstance(value, dict):
+            stack.extend(value.values())
+            stack.extend(value.keys())
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
+    return data
+
+
+def file_digest(path: str) -> str:
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()

@@ -1,0 +1,252 @@
+"""Building the records static discovery returns: DagSpec, TaskSpec, task groups; only plain data goes in."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from overlay.discover.evaluate import UNKNOWN, Evaluator, is_data, is_known, plain
+from overlay.discover.static.refs import ClassRef, DagRef, FunctionRef, TaskGroupRef, TaskRef, link
+from overlay.model import DagSpec, TaskSpec
+
+if TYPE_CHECKING:
+    from overlay.discover.static.scanner import StaticScanner
+
+_NOT_ARGS = ("dag", "python_callable", "on_failure_callback", "on_success_callback", "sla_miss_callback", "task_group",
+             "on_retry_callback", "on_execute_callback", "pre_execute", "post_execute")
+
+
+class SpecBuilder:
+    """Mixed into ``StaticScanner``: turns what the interpreter found into records."""
+
+    def known_id(self: StaticScanner, value: Any, fallback: str | None, what: str, line: int | None) -> str:
+        """``value`` when it is a known string; ``fallback`` when none was given; else a placeholder, reported."""
+        if isinstance(value, str) and value:
+            return value
+        if value is None and fallback:
+            return fallback
+        self.report(f"{what} not known statically ({self.where(line)})", self.at(line))
+        return self.placeholder(what, line)
+
+    def placeholder(self: StaticScanner, what: str, line: int | None) -> str:
+        """A stand-in id that is unique per scanned file and call site (never a name Airflow would give)."""
+        return f"<unknown {what} at {Path(self.path).name}:{self.at(line)}>"
+
+    # --- DAGs ------------------------------------------------------------------------------
+    def make_dag(self: StaticScanner, node: ast.Call, ev: Evaluator, scope: dict[str, Any]) -> DagSpec:
+        kwargs = {k.arg: ev.eval(k.value) for k in node.keywords if k.arg}
+        dag_id = ev.eval(node.args[0]) if node.args else kwargs.get("dag_id")
+        if not isinstance(dag_id, str):
+            self.report(f"dag_id not known statically ({self.where(node.lineno)})", self.at(node.lineno))
+        return self.new_dag(dag_id if isinstance(dag_id, str) else self.placeholder("dag_id", node.lineno), node.lineno, kwargs, ev)
+
+    def new_dag(self: StaticScanner, dag_id: str, line: int, kwargs: dict[str, Any], ev: Evaluator) -> DagSpec:
+        default_args = kwargs.get("default_args")
+        default_args = {k: v for k, v in default_args.items() if isinstance(k, str) and is_known(v) and is_data(v)} \
+            if isinstance(default_args, dict) else {}
+        schedule = kwargs.get("schedule", kwargs.get("schedule_interval"))
+        searchpath = kwargs.get("template_searchpath") or []
+        searchpath = [searchpath] if isinstance(searchpath, str) else [s for s in searchpath if isinstance(s, str)] \
+            if isinstance(searchpath, (list, tuple)) else []
+        base = Path(self.path).parent
+        tags = kwargs.get("tags")
+        owner_links = kwargs.get("owner_links")
+        spec = DagSpec(
+            dag_id=dag_id, file=self.path, line=self.site_line if self.ctx is not self.main else line, mode="static",
+            owners=[o.strip() for o in str(default_args.get("owner", "")).split(",") if o.strip()],
+            owner_links={str(k): str(v) for k, v in owner_links.items() if _scalar(v)} if isinstance(owner_links, dict) else {},
+            tags=[t for t in tags if isinstance(t, str)] if isinstance(tags, (list, tuple, set)) else [],
+            schedule=str(schedule) if _scalar(schedule) and schedule is not None else None,
+            default_args=plain(default_args),
+            params=_known_dict(kwargs.get("params")),
+            template_searchpath=[str((base / p).resolve()) for p in searchpath],
+            user_defined_macros=_known_dict(kwargs.get("user_defined_macros")),
+        )
+        self.dags.append(spec)
+        return spec
+
+    def current_dag(self: StaticScanner, node: ast.Call, scope: dict[str, Any]) -> DagSpec | None:
+        for kw in node.keywords:
+            if kw.arg == "dag":
+                value = self.value(kw.value, scope)
+                if isinstance(value, DagRef):
+                    return value.spec
+            elif kw.arg is None:  # **kwargs carrying dag=
+                spread = self.value(kw.value, scope)
+                if isinstance(spread, dict) and isinstance(spread.get("dag"), DagRef):
+                    return spread["dag"].spec
+        return self.dag_stack[-1] if self.dag_stack else None
+
+    # --- task groups ---------------------------------------------------------------------------
+    def make_group(self: StaticScanner, node: ast.Call, ev: Evaluator, scope: dict[str, Any]) -> TaskGroupRef:
+        kwargs = {k.arg: ev.eval(k.value) for k in node.keywords if k.arg}
+        group_id = ev.eval(node.args[0]) if node.args else kwargs.get("group_id")
+        parent = next((self.value(k.value, scope) for k in node.keywords if k.arg == "parent_group"), None)
+        return self.new_group(group_id, kwargs, node.lineno, parent if isinstance(parent, TaskGroupRef) else None)
+
+    def new_group(self: StaticScanner, group_id: Any, kwargs: dict[str, Any], line: int,
+                  parent: TaskGroupRef | None = None) -> TaskGroupRef:
+        parent = parent or (self.group_stack[-1] if self.group_stack else None)
+        label = self.known_id(group_id, None, "group_id", line)
+        full = parent.child_id(label) if parent is not None else label
+        dag = self.dag_stack[-1].dag_id if self.dag_stack else ""
+        count = self.group_counts.get((dag, full), 0)
+        self.group_counts[(dag, full)] = count + 1
+        if count:  # Airflow numbers a group id used again (a @task_group called twice)
+            full = f"{full}__{count}"
+        prefix = kwargs.get("prefix_group_id", True)
+        return TaskGroupRef(full, prefix is not False, parent)
+
+    def current_group(self: StaticScanner, node: ast.Call, scope: dict[str, Any]) -> TaskGroupRef | None:
+        for kw in node.keywords:
+            if kw.arg == "task_group":
+                value = self.value(kw.value, scope)
+                if isinstance(value, TaskGroupRef):
+                    return value
+        return self.group_stack[-1] if self.group_stack else None
+
+    # --- tasks ---------------------------------------------------------------------------------
+    def make_task(self: StaticScanner, qualified: str, node: ast.Call, scope: dict[str, Any], cls: ClassRef | None = None) -> Any:
+        ev = self.evaluator(scope)
+        dag = self.current_dag(node, scope)
+        group = self.current_group(node, scope)
+        operator = qualified.rsplit(".", 1)[-1]
+        line = node.lineno if self.ctx is self.main else self.site_line
+        task = TaskSpec(dag_id=dag.dag_id if dag else "", task_id="", operator=operator, file=self.path, line=line)
+        if cls is not None:
+            base = cls.base_operator()
+            task.operator_class = cls.name
+            task.operator = base.rsplit(".", 1)[-1] if base else cls.name
+            fields = cls.attr("template_fields")
+            if isinstance(fields, (list, tuple)) and all(isinstance(f, str) for f in fields):
+                task.template_fields = list(fields)
+            elif isinstance(fields, str):
+                task.template_fields = [fields]
+        task.args = dict(dag.default_args) if dag else {}
+        self.apply_kwargs(task, node, ev)
+        task_id = task.args.pop("task_id", None)
+        if not isinstance(task_id, str) or not task_id:
+            self.report(f"{operator} ({self.where(node.lineno)}): task_id not known statically", self.at(node.lineno))
+            return UNKNOWN
+        task.task_id = group.child_id(task_id) if group is not None else task_id
+        callable_node = next((k.value for k in node.keywords if k.arg == "python_callable"), None)
+        ref_fn = self.callee(callable_node, scope) if callable_node is not None else None
+        if isinstance(ref_fn, FunctionRef):
+            source = (ref_fn.module or self.ctx).source
+            task.callable_name, task.callable_source = ref_fn.node.name, ast.get_source_segment(source, ref_fn.node)
+            task.callable_scope = constants_used(ref_fn.node, ref_fn.scope)
+        task.owner = str(task.args.get("owner")) if _scalar(task.args.get("owner")) and task.args.get("owner") else None
+        return self.register(task, dag, group, node)
+
+    def register(self: StaticScanner, task: TaskSpec, dag: DagSpec | None, group: TaskGroupRef | None, node: ast.Call) -> TaskRef:
+        ref = TaskRef(task)
+        self.created += 1
+        if group is not None:
+            group.add(ref)
+        if dag is None:
+            if not self.module_mode:
+                self.report(f"task {task.task_id!r} ({self.where(node.lineno)}) belongs to no DAG found statically", self.at(node.lineno))
+            return ref
+        dag.tasks.append(task)
+        return ref
+
+    def apply_kwargs(self: StaticScanner, task: TaskSpec, node: ast.Call, ev: Evaluator) -> None:
+        for kw in node.keywords:
+            if kw.arg is None:
+                spread = ev.eval(kw.value)
+                if isinstance(spread, dict):
+                    for k, v in spread.items():
+                        if not isinstance(k, str) or k in _NOT_ARGS:
+                            continue
+                        if is_known(v) and is_data(v):
+                            task.args[k] = plain(v)
+                        elif k not in task.unknown_args:
+                            task.unknown_args.append(k)
+                continue
+            if kw.arg in _NOT_ARGS:
+                continue
+            value = ev.eval(kw.value)
+            if kw.arg == "default_args" and isinstance(value, dict):
+                task.args.update({k: plain(v) for k, v in value.items() if isinstance(k, str) and is_known(v) and is_data(v) and k not in task.args})
+            elif is_known(value) and is_data(value):
+                task.args[kw.arg] = plain(value)
+            elif kw.arg not in task.unknown_args:
+                task.unknown_args.append(kw.arg)
+
+    def make_taskflow(self: StaticScanner, fn: FunctionRef, node: ast.Call, scope: dict[str, Any], mapped: bool = False) -> Any:
+        dag = self.current_dag(node, scope)
+        group = self.current_group(node, scope)
+        declared = fn.decorator_kwargs.get("task_id")
+        label = declared if isinstance(declared, str) and declared else fn.node.name
+        base_id = group.child_id(label) if group is not None else label
+        count_key = (dag.dag_id if dag else "", base_id)
+        count = self.taskflow_counts.get(count_key, 0)
+        self.taskflow_counts[count_key] = count + 1
+        task_id = base_id if count == 0 else f"{base_id}__{count}"
+        module = fn.module or self.ctx
+        line = fn.node.lineno if module is self.main else self.site_line
+        task = TaskSpec(dag_id=dag.dag_id if dag else "", task_id=task_id, operator=fn.decorator_name, file=self.path, line=line)
+        task.args = dict(dag.default_args) if dag else {}
+        task.args.update({k: plain(v) for k, v in fn.decorator_kwargs.items() if isinstance(k, str) and is_known(v) and is_data(v) and k != "task_id"})
+        task.callable_name, task.callable_source = fn.node.name, ast.get_source_segment(module.source, fn.node)
+        task.callable_scope = constants_used(fn.node, fn.scope)
+        bound = self.bind_arguments(fn, node, scope) if not mapped else {}
+        upstream = [v for v in bound.values() if isinstance(v, TaskRef)]
+        task.args["op_kwargs"] = {k: plain(v) for k, v in bound.items() if is_known(v) and is_data(v)}
+        if mapped:
+            ev = self.evaluator(scope)
+            for kw in node.keywords:
+                value = ev.eval(kw.value) if kw.arg else UNKNOWN
+                if kw.arg and is_known(value) and is_data(value):
+                    task.args["op_kwargs"][kw.arg] = plain(value)
+        if fn.decorator_name in ("@task.sql", "@task.bash"):
+            returned = self.returned_value(fn, bound)
+            key = "sql" if fn.decorator_name == "@task.sql" else "bash_command"
+            if is_known(returned) and returned is not None and is_data(returned):
+                task.args[key] = plain(returned)
+            else:
+                task.unknown_args.append(key)
+        task.owner = str(task.args.get("owner")) if _scalar(task.args.get("owner")) and task.args.get("owner") else None
+        ref = self.register(task, dag, group, node)
+        for up in upstream:
+            link(up, ref)
+        return ref
+
+    def returned_value(self: StaticScanner, fn: FunctionRef, bound: dict[str, Any]) -> Any:
+        from overlay.discover.static.scanner import _Return
+
+        local = dict(fn.scope)
+        local.update(bound)
+        outer = self.ctx
+        self.ctx = fn.module or self.ctx
+        try:
+            self.exec_block(fn.node.body, local)
+        except _Return as r:
+            return r.value
+        finally:
+            self.ctx = outer
+        return UNKNOWN
+
+
+def constants_used(fn: ast.FunctionDef, scope: dict[str, Any]) -> dict[str, Any]:
+    """Module-level constants a function refers to (in its body or its defaults), JSON-ready."""
+    names = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
+    return {name: plain(scope[name]) for name in sorted(names) if name in scope and is_known(scope[name]) and is_data(scope[name])}
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def _known_dict(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        return {}
+    return plain({k: v for k, v in value.items() if isinstance(k, str) and is_known(v) and is_data(v)})
+
+
+def unique_tasks(tasks: list[TaskSpec]) -> list[TaskSpec]:
+    seen: dict[str, TaskSpec] = {}
+    for task in tasks:
+        seen.setdefault(task.task_id, task)
+    return list(seen.values())

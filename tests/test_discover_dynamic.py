@@ -1,0 +1,83 @@
+"""Static discovery of generated tasks (issue 9 §2, §7): task groups, mapped tasks, any call given task_id=,
+loops over the repository's folders and config files (confined to the repository)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from overlay.discover import discover_folder
+from overlay.discover.static import scan_source
+
+FIXTURE = Path(__file__).parent / "fixtures" / "discover" / "dynamic_repo" / "dags"
+
+
+def _found():
+    found = discover_folder(FIXTURE, mode="static")[0]
+    return {t.task_id: t for t in found.dags[0].tasks}, found.errors
+
+
+def test_loops_over_repository_folders_and_config_files() -> None:
+    tasks, _ = _found()
+    assert tasks["mart_a"].args["sql"] == "sql/marts/a.sql" and "mart_b" in tasks
+    assert {"doc_readme", "check_a", "check_b"} <= set(tasks)
+    assert tasks["load.load_customers"].args["sql"] == "INSERT INTO crm.customers SELECT * FROM raw.customers"
+    assert "load.load_invoices" in tasks and {"export_orders", "export_refunds"} <= set(tasks)
+
+
+def test_task_groups_prefix_ids_as_airflow_does() -> None:
+    tasks, _ = _found()
+    assert {"load.inner.deep", "flat_task", "checks.rows", "checks.nulls", "checks__1.rows", "checks__1.nulls"} <= set(tasks)
+    assert sorted(tasks["mapped_sql"].upstream) == ["flat_task", "load.inner.deep", "load.load_customers", "load.load_invoices"]
+
+
+def test_mapped_tasks_and_wrappers_given_task_id() -> None:
+    tasks, _ = _found()
+    assert tasks["mapped_sql"].args["sql"] == ["SELECT 1", "SELECT 2"] and tasks["mapped_sql"].args["conn_id"] == "wh"
+    assert tasks["extract"].operator == "@task" and tasks["extract"].args["op_kwargs"] == {"name": "x"}
+    assert tasks["export_orders"].operator == "make_export" and tasks["export_orders"].args["table"] == "orders"
+
+
+def test_listing_outside_the_repository_is_refused_and_reported() -> None:
+    tasks, errors = _found()
+    assert not any(t.startswith("etc_") for t in tasks)
+    assert any("outside the repository" in e.error and e.line == 56 for e in errors)
+
+
+def test_markers_and_calls_not_named_operator_are_tasks() -> None:
+    dags, _ = scan_source("/dags/m.py", textwrap.dedent('''
+        from airflow import DAG
+        from airflow.sensors.external_task import ExternalTaskMarker
+        from vendor import build_step
+        with DAG("m") as dag:
+            ExternalTaskMarker(task_id="mark", external_dag_id="other", external_task_id="t")
+            build_step(task_id="step", sql="SELECT 1")
+    '''))
+    tasks = {t.task_id: t for t in dags[0].tasks}
+    assert tasks["mark"].operator == "ExternalTaskMarker" and tasks["step"].operator == "build_step"
+    assert tasks["step"].args["sql"] == "SELECT 1"
+
+
+def test_task_group_decorator_with_prefix_off_and_nested_calls() -> None:
+    dags, _ = scan_source("/dags/g.py", textwrap.dedent('''
+        from airflow.sdk import dag, task, task_group
+        @dag(schedule=None)
+        def grouped():
+            @task
+            def a():
+                return 1
+            @task_group(prefix_group_id=False)
+            def plain():
+                a()
+            @task_group
+            def outer():
+                @task_group(group_id="in")
+                def inner():
+                    a()
+                inner()
+                a()
+            plain()
+            outer()
+        grouped()
+    '''))
+    assert [t.task_id for t in dags[0].tasks] == ["a", "outer.in.a", "outer.a"]
