@@ -126,6 +126,13 @@ class ScopedCatalog:
         return found | {"nodes": [n for n in found["nodes"] if n["key"] in kept],
                         "edges": [e for e in edges if e["from"] in kept and e["to"] in kept]}
 
+    def who(self, text: str) -> dict[str, Any]:
+        """A readable DAG or task, else a visible asset (an unreadable DAG is not found)."""
+        text = text.strip()
+        if text in self.dag_ids or text in self.tasks:
+            return self._catalog.who(text)
+        return self._catalog.who(self.resolve_key(text))
+
     def owners(self, key: str | None = None) -> dict[str, Any]:
         if key:
             self._check_asset(key)

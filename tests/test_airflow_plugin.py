@@ -149,6 +149,9 @@ def test_each_user_reads_only_the_dags_airflow_lets_them_read(live_airflow: dict
     assert analyst.get(f"{api}/assets/mart.daily/materializations", timeout=10).json()["materializations"][0]["task_id"] == "build"
     owners = analyst.get(f"{api}/owners", timeout=10).json()
     assert {a["key"] for a in owners["assets"]} == set(keys)
+    assert analyst.get(f"{api}/who/demo_mart", timeout=10).status_code == 200
+    for subject in ("platform_raw_commerce", "platform_raw_commerce.copy_orders", "raw.orders"):
+        assert analyst.get(f"{api}/who/{subject}", timeout=10).status_code == 404, subject
     assert analyst.get(f"{api}/graph", timeout=10).status_code == 403  # whole-catalog views: not for a limited user
     assert admin.get(f"{api}/graph", timeout=10).status_code == 200
 
