@@ -49,9 +49,10 @@ def task_run_of(task_instance: Any, state: str) -> Any:
 
 def _record(run: Any) -> None:
     try:
-        from airflow_plugin.settings import catalog_url
+        from airflow_plugin.settings import airflow_source, catalog_url
         from overlay.catalog import Catalog
 
+        run.source_name = airflow_source()  # runs match the tasks this deployment's scans stored
         catalog = Catalog.open(catalog_url())
         try:
             counts = catalog.record_runs([run])

@@ -1,4 +1,4 @@
-"""The Airflow plugin: overlay's API under /overlay, a link in the UI, and the materialization listener."""
+"""The Airflow plugin: overlay's API under /overlay (with the background scanner), a link in the UI, and the listener."""
 
 from __future__ import annotations
 
@@ -24,6 +24,12 @@ def _fastapi_apps() -> list[dict]:
         from overlay.api import create_app
 
         app = create_app(_open_catalog, authenticate=airflow_user_or_token)  # the catalog opens on first request
+        try:
+            from airflow_plugin.scanner import lifespan_with_scanner
+
+            app.router.lifespan_context = lifespan_with_scanner(app)  # the API server keeps the catalog current
+        except Exception:
+            log.exception("overlay background scanner not installed")
         return [{"app": app, "url_prefix": "/overlay", "name": "overlay"}]
     except Exception:  # a broken optional dependency must not take Airflow's API server down
         log.exception("overlay API not mounted")

@@ -1,20 +1,30 @@
-"""Where the plugin keeps its catalog: ``$OVERLAY_DB``, else ``[overlay] db`` in airflow.cfg, else SQLite in AIRFLOW_HOME."""
+"""What the plugin needs to know about this Airflow: its catalog and its source name.
+
+The catalog follows the one rule of ``overlay.catalog.location`` (``$OVERLAY_DB``, else ``[overlay] db``
+in airflow.cfg, else ``$AIRFLOW_HOME/overlay.db``), so the CLI, the API and the plugin agree. The
+source is named by ``overlay.source_name`` from Airflow's DAG folder, as ``overlay scan`` names it.
+"""
 
 from __future__ import annotations
 
-import os
+from functools import lru_cache
 
 
 def catalog_url() -> str:
-    if os.environ.get("OVERLAY_DB"):
-        return os.environ["OVERLAY_DB"]
-    try:
-        from airflow.configuration import conf
+    from overlay.catalog.location import resolve_db_url
 
-        configured = conf.get("overlay", "db", fallback=None)
-        if configured:
-            return configured
-        home = conf.get("core", "airflow_home", fallback=None) or os.environ.get("AIRFLOW_HOME", ".")
-    except Exception:  # outside a configured Airflow
-        home = os.environ.get("AIRFLOW_HOME", ".")
-    return f"sqlite:///{os.path.join(home, 'overlay.db')}"
+    return resolve_db_url(None)
+
+
+def dags_folder() -> str | None:
+    from overlay.airflow_config import airflow_setting
+
+    return airflow_setting("core", "dags_folder")
+
+
+@lru_cache(maxsize=1)
+def airflow_source() -> str:
+    """This deployment's source name (computed once per process: it may ask git)."""
+    from overlay.source_name import default_source
+
+    return default_source(dags_folder())

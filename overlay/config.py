@@ -46,6 +46,25 @@ class FreshnessRule:
     max_lag: str
 
 
+@dataclass(frozen=True)
+class UserRule:
+    """An operator or wrapper declared in overlay.yaml (``operators:``), read like a built-in registry rule."""
+
+    name: str  # class or function name as the DAGs call it
+    like: str | None = None  # a built-in operator whose rule it starts from
+    sql: tuple[str, ...] = ()  # arguments holding SQL or a SQL file name
+    conn: tuple[str, ...] = ()  # arguments holding the conn_id
+    dialect: str | None = None
+    writes: tuple[tuple[str, ...], ...] = ()  # arguments naming a written table (each: parts, outermost first)
+    reads: tuple[tuple[str, ...], ...] = ()
+    ext: tuple[str, ...] = (".sql",)  # endings that make a SQL argument a template file
+    database: tuple[str, ...] = ()
+    schema: tuple[str, ...] = ()
+
+
+USER_RULE_KEYS = frozenset({"like", "sql", "sql_file", "conn", "dialect", "destination", "writes", "reads", "ext", "database", "schema"})
+
+
 @dataclass
 class Settings:
     connections: dict[str, ConnectionSpec] = field(default_factory=dict)
@@ -57,13 +76,14 @@ class Settings:
     lint: dict[str, Any] = field(default_factory=dict)  # overlay lint: {severity: {rule: level|off}, ignore: [{rule, match}]}
     allow_paths: list[str] = field(default_factory=list)  # folders outside the repository extraction may read
     path_remaps: dict[str, str] = field(default_factory=dict)  # `paths:` deployment prefix -> folder in the checkout
+    operators: dict[str, UserRule] = field(default_factory=dict)  # `operators:` rules for operators and wrappers
     path: str | None = None
 
     def fingerprint(self) -> str:
         """Changes whenever a setting that affects scan results changes."""
         data = {"connections": {k: asdict(v) for k, v in sorted(self.connections.items())},
                 "ignore": self.ignore, "variables": self.variables, "allow_paths": self.allow_paths,
-                "paths": self.path_remaps}
+                "paths": self.path_remaps, "operators": {k: asdict(v) for k, v in sorted(self.operators.items())}}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -107,6 +127,7 @@ def parse_settings(raw: dict[str, Any], where: str = CONFIG_NAME) -> Settings:
         lint=_lint(raw.get("lint") or {}, where),
         allow_paths=[_folder(p, where) for p in _list(raw, "allow_paths", where)],
         path_remaps=_remaps(raw.get("paths") or {}, where),
+        operators=_user_rules(raw.get("operators") or {}, where),
         path=where,
     )
 
@@ -115,6 +136,32 @@ def _folder(value: Any, where: str) -> str:
     """A folder of overlay.yaml, relative to the file's own folder."""
     base = Path(where).resolve().parent if where != CONFIG_NAME else Path.cwd()
     return str((base / str(value)).resolve())
+
+
+def _user_rules(raw: Any, where: str) -> dict[str, UserRule]:
+    """``operators: {MyOperator: {sql: [query], conn: [warehouse_conn_id], dialect: snowflake, destination: [table]}}``."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: `operators` maps an operator or wrapper name to its rule")
+    rules = {}
+    for name, spec in raw.items():
+        if not isinstance(spec, dict) or set(spec) - USER_RULE_KEYS:
+            unknown = sorted(set(spec) - USER_RULE_KEYS) if isinstance(spec, dict) else spec
+            raise ConfigError(f"{where}: operators.{name}: unknown keys {unknown} (allowed: {', '.join(sorted(USER_RULE_KEYS))})")
+
+        def names(key: str, spec: dict[str, Any] = spec) -> tuple[str, ...]:
+            value = spec.get(key) or []
+            return tuple(str(v) for v in ([value] if isinstance(value, str) else value))
+
+        def tables(key: str, spec: dict[str, Any] = spec) -> tuple[tuple[str, ...], ...]:
+            value = spec.get(key) or []
+            items = [value] if isinstance(value, str) else value
+            return tuple(tuple(str(p) for p in ([i] if isinstance(i, str) else i)) for i in items)
+
+        rules[str(name)] = UserRule(
+            str(name), like=_opt(spec.get("like")), sql=names("sql") + names("sql_file"), conn=names("conn"),
+            dialect=_opt(spec.get("dialect")), writes=tables("destination") + tables("writes"), reads=tables("reads"),
+            ext=names("ext") or (".sql",), database=names("database"), schema=names("schema"))
+    return rules
 
 
 def _remaps(raw: Any, where: str) -> dict[str, str]:

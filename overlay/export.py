@@ -29,18 +29,18 @@ def document(source: Any) -> dict[str, Any]:
     return scan_document(source) if isinstance(source, ScanResult) else export_document(source)
 
 
-def export_document(catalog: Any) -> dict[str, Any]:
-    """The document from a ``Catalog``: ownership as stored by the scan, errors of the last scan."""
-    graph = catalog.load_graph()
-    assets = catalog.assets(limit=graph.number_of_nodes() + 1)["items"]
-    last_scan = (catalog.scans(limit=1) or [None])[0]
+def export_document(catalog: Any, source: str | None = None) -> dict[str, Any]:
+    """The document from a ``Catalog`` (or one of its sources): ownership as stored by the scans, errors of the last scan."""
+    graph = catalog.load_graph(source=source)
+    assets = catalog.assets(limit=graph.number_of_nodes() + 1, source=source)["items"]
+    last_scan = next((s for s in catalog.scans(limit=50) if source is None or s["source"] == source), None)
     return {
         "assets": [{"key": a["key"], "namespace": a["namespace"], "name": a["name"], "owners": a["owners"],
                     "owner_conflict": a["owner_conflict"], "producers": graph.nodes[a["key"]]["producers"],
                     "consumers": graph.nodes[a["key"]]["consumers"]} for a in assets],
-        "tasks": catalog.tasks(),
+        "tasks": catalog.tasks(source=source),
         "edges": _edges(graph),
-        "dags": [{k: d[k] for k in ("dag_id", "file", "owners", "tags", "schedule", "mode")} for d in catalog.dags()],
+        "dags": [{k: d[k] for k in ("dag_id", "file", "owners", "tags", "schedule", "mode")} for d in catalog.dags(source=source)],
         "cross_dag": cross_dag_links(graph),
         "errors": [{"file": e["file"], "error": e["error"], "line": e["line"], "stage": e["stage"]}
                    for e in (catalog.scan_errors(last_scan["id"]) if last_scan else [])],

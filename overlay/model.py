@@ -150,7 +150,8 @@ class TaskAccess(Record):
     no_data: bool = False  # the operator is known to touch no table (EmptyOperator, sensors on files, ...)
     files: list[str] = field(default_factory=list)  # other files the result depends on (dbt manifests)
     notes: list[str] = field(default_factory=list)  # how it was read: path remaps, dialect inferred (not problems)
-    standins: list[str] = field(default_factory=list)  # placeholders rendered for unknown values: never part of a table name
+    # placeholders rendered for unknown values -> what each stands for: never part of a table name
+    standins: dict[str, str] = field(default_factory=dict)
 
     _nested = {"sql": SqlSource, "direct": DirectAccess}
 
@@ -222,4 +223,5 @@ class TaskRun(Record):
     state: str  # success | failed | upstream_failed | skipped ...
     start_date: str | None = None  # ISO 8601
     end_date: str | None = None
-    source: str = "airflow"
+    source: str = "airflow"  # how it was recorded: airflow-listener | airflow-api:URL
+    source_name: str = "default"  # the catalog source (Airflow deployment) the run belongs to: only its tasks match

@@ -82,19 +82,22 @@ def ownership_inputs(result: ScanResult, settings: Settings) -> str:
 
 
 def build_catalog(catalog: Catalog, folders: list[str], mode: str, settings: Settings, started_at: datetime,
+                  source: str = "default", allow_empty: bool = False, bundle_version: str | None = None,
                   progress: ScanProgress | None = None) -> ScanOutcome:
-    log.info("scan: reading %s in %s mode (%s)", ", ".join(folders), mode, MODES.get(mode, mode))
-    result = scan_folders(folders, mode=mode, settings=settings, cache=catalog.cached_payloads(), progress=progress)
+    """Scan ``folders`` as ``source`` and store the result, replacing only that source's DAGs and tasks."""
+    log.info("scan: reading %s in %s mode (%s) as source %s", ", ".join(folders), mode, MODES.get(mode, mode), source)
+    result = scan_folders(folders, mode=mode, settings=settings, cache=catalog.cached_payloads(source), progress=progress)
     log.info("scan: %d files, %d DAGs, %d tasks, %d assets; now working out ownership and storing in %s",
              len(result.files), len(result.dags), len(result.tasks), len(result.assets), catalog.url)
     fingerprint = scan_fingerprint(result, ownership_inputs(result, settings))
-    if catalog.last_fingerprint() == fingerprint:
-        summary = catalog.record_unchanged_scan(result, mode, started_at, fingerprint)
+    if catalog.last_fingerprint(source) == fingerprint:
+        summary = catalog.record_unchanged_scan(result, mode, started_at, fingerprint, source, bundle_version)
         if summary is not None:
             log.info("store: nothing changed since the last scan; recorded the scan, left the catalog as it was")
             return ScanOutcome(result, summary, catalog.conflicts())
     ownership = compute_ownership(result, settings)
     log.info("ownership: overlay.yaml rules, then CODEOWNERS, then DAG metadata, for %d assets", len(ownership))
     summary = catalog.store_scan(result, mode=mode, started_at=started_at, ownership=ownership, fingerprint=fingerprint,
-                                 holders=compute_holders(result, settings))
+                                 holders=compute_holders(result, settings), source=source, allow_empty=allow_empty,
+                                 bundle_version=bundle_version)
     return ScanOutcome(result, summary, sorted(k for k, v in ownership.items() if v["conflict"]))

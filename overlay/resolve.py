@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from overlay.config import ConnectionSpec
 from overlay.connections import FALLBACK_DIALECTS, ConnectionResolver, dialect_hint
 from overlay.lineage import analyze_sql
-from overlay.extract.standins import describe_standin
 from overlay.lineage.model import SqlLineage
 from overlay.lineage.names import NameContext, name_from_text
 from overlay.model import AssetRef, DirectAccess, ResolvedTask, SqlSource, TaskAccess, TaskSpec
@@ -28,15 +27,14 @@ class _Accumulator:
     columns: dict[str, list[str]] = field(default_factory=dict)
     assets: dict[str, AssetRef] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    standins: list[str] = field(default_factory=list)
+    standins: dict[str, str] = field(default_factory=dict)  # placeholder -> what it stands for
 
     def unknown_part(self, name: str) -> bool:
         """True (and the reason recorded) when the table name is built from a stand-in for an unknown value."""
         standin = standin_in(name, self.standins)
         if standin is None:
             return False
-        error = (f"table name {name!r} is built from {describe_standin(standin)}, not known statically: "
-                 f"the table is not recorded")
+        error = f"table name {name!r} not recorded: it is built from a value not known statically, {self.standins[standin]}"
         if error not in self.errors:
             self.errors.append(error)
         return True
@@ -56,7 +54,7 @@ class _Accumulator:
 
 
 def resolve_task(task: TaskSpec, access: TaskAccess, connections: ConnectionResolver) -> tuple[ResolvedTask, list[AssetRef]]:
-    acc = _Accumulator(standins=list(access.standins))
+    acc = _Accumulator(standins=dict(access.standins))
     default_conn = _task_conn_id(task)
     for source in access.sql:
         _resolve_sql(source, default_conn, connections, acc, task)
@@ -128,7 +126,7 @@ def _resolve_sql(source: SqlSource, default_conn: str | None, connections: Conne
         acc.errors.append(f"{where}:{line}: SQL statement {error.statement + 1} does not parse: {error.message}")
 
 
-def standin_in(name: str, standins: list[str]) -> str | None:
+def standin_in(name: str, standins: dict[str, str] | list[str]) -> str | None:
     """The stand-in a qualified table name is built from (as a whole ``_``-separated run of one of its parts)."""
     if not standins:
         return None

@@ -91,31 +91,33 @@ class AirflowClient:
             raise AirflowAPIError(f"Airflow answered HTTP {response.status_code} to {path}: {response.text[:300]}")
 
 
-def task_run(instance: dict[str, Any], source: str) -> TaskRun | None:
+def task_run(instance: dict[str, Any], source: str, source_name: str = "default") -> TaskRun | None:
     if instance.get("state") not in FINISHED or not instance.get("end_date"):
         return None
     return TaskRun(dag_id=instance["dag_id"], task_id=instance["task_id"], run_id=instance.get("dag_run_id") or instance.get("run_id", ""),
                    try_number=int(instance.get("try_number") or 1), state=instance["state"], start_date=instance.get("start_date"),
-                   end_date=instance["end_date"], source=source)
+                   end_date=instance["end_date"], source=source, source_name=source_name)
 
 
-def sync_runs(catalog: Any, client: AirflowClient, batch: int = 1000) -> dict[str, Any]:
-    """Pull finished task instances since the last sync from this Airflow and record them."""
+def sync_runs(catalog: Any, client: AirflowClient, source_name: str, batch: int = 1000) -> dict[str, Any]:
+    """Pull finished task instances since the last sync from this Airflow and record them as runs of ``source_name``
+    (only that source's tasks match: two deployments may both have a ``daily_revenue.load`` task)."""
     source = f"airflow-api:{client.base_url}"
-    last = catalog.last_run_end(source)
+    last = catalog.last_run_end(source, source_name)
     since = last - OVERLAP if last else None
     client.authenticate()
     totals = {"runs": 0, "materializations": 0, "unknown_tasks": 0, "no_writes": 0}
     pending: list[TaskRun] = []
     for instance in client.task_instances(since):
-        run = task_run(instance, source)
+        run = task_run(instance, source, source_name)
         if run is not None:
             pending.append(run)
         if len(pending) >= batch:
             _add(totals, catalog.record_runs(pending))
             pending = []
     _add(totals, catalog.record_runs(pending))
-    return {**totals, "since": since.isoformat() if since else None, "source": source}
+    catalog.record_run_sync(source_name, client.base_url)
+    return {**totals, "since": since.isoformat() if since else None, "source": source, "source_name": source_name}
 
 
 def _add(totals: dict[str, int], counts: dict[str, int]) -> None:

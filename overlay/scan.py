@@ -15,13 +15,17 @@ import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import pathspec
 
 from overlay.config import Settings
 from overlay.connections import ConnectionResolver
-from overlay.discover import FileDiscovery, discover_folder
+from overlay.discover import FileDiscovery, discover_file, discover_yaml_sources, import_loader
+from overlay.discover.files import DagFile, list_dag_files
+from overlay.discover.static import RepoView
+from overlay.scan_pool import map_files, worker_count
 from overlay.model import AssetRef, DagSpec, FileError, FileRecord, ResolvedTask, ScanResult
 
 log = logging.getLogger(__name__)
@@ -50,9 +54,12 @@ def scan_folders(
     cache: dict[str, dict[str, Any]] | None = None,
     resolver: ConnectionResolver | None = None,
     progress: ScanProgress | None = None,
+    workers: int | None = None,
 ) -> ScanResult:
-    """``progress`` hears of each file read and each file extracted (the CLI's progress bar and ``-v`` lines)."""
+    """``progress`` hears of each file read and each file extracted (the CLI's progress bar and ``-v`` lines);
+    ``workers``: processes reading files (default ``$OVERLAY_SCAN_WORKERS``, else the machine's cores)."""
     settings = settings or Settings()
+    workers = worker_count(workers)
     resolver = resolver or ConnectionResolver(settings)
     cache = cache or {}
     fingerprint = f"{settings.fingerprint()}:{mode}"  # a file's cached result holds for the settings and the mode that made it
@@ -68,10 +75,9 @@ def scan_folders(
         ctx = _ExtractState(str(root), dict(settings.variables), settings)
         ignored = _ignore_spec(settings.ignore)
         reusable = _reusable(cache, fingerprint)
-        for found in discover_folder(root, mode=mode, cached=reusable, on_file=progress.discovered if progress else None):
-            if ignored and ignored.match_file(os.path.relpath(found.path, root)):
-                continue
-            outcome = _reuse(cache[found.path]) if found.skipped else _process(found, ctx, resolver)
+        worker = _FileWorker(str(root), mode, ctx, resolver)
+        for found, done in _read_folder(root, mode, reusable, ignored, worker, workers, progress.discovered if progress else None):
+            outcome = _reuse(cache[found.path]) if found.skipped else done or _process(found, ctx, resolver)
             _dedupe_dags(outcome, seen_dags, result.errors, seen_tasks)
             result.dags.extend(outcome.dags)
             result.tasks.extend(outcome.tasks)
@@ -84,6 +90,58 @@ def scan_folders(
     result.assets = sorted(assets.values(), key=lambda a: a.key)
     result.git_commit = git_commit(folders[0]) if folders else None
     return result
+
+
+def _read_folder(root: Path, mode: str, reusable: dict[str, str], ignored: pathspec.PathSpec | None, worker: _FileWorker,
+                 workers: int, on_file: Callable[[int, int], None] | None = None) -> list[tuple[FileDiscovery, FileOutcome | None]]:
+    """Each file of the folder, in order: unchanged ones marked skipped, the others read (in parallel);
+    ``on_file(done, total)`` after each Python file."""
+    if mode not in ("auto", "import", "static"):
+        raise ValueError(f"unknown mode {mode!r}: use auto, import or static")
+    files = [f for f in list_dag_files(root) if not (ignored and ignored.match_file(os.path.relpath(f.path, root)))]
+    pending = [f for f in files if reusable.get(f.path) != f.content_hash]
+    skipped = len(files) - len(pending)
+    if on_file is not None and skipped:
+        on_file(skipped, len(files))
+    step = (lambda done: on_file(skipped + done, len(files))) if on_file is not None else None
+    read = dict(zip([f.path for f in pending], map_files(worker, pending, workers, step)))
+    out: list[tuple[FileDiscovery, FileOutcome | None]] = []
+    for f in files:
+        out.append(read[f.path] if f.path in read else (FileDiscovery(f.path, f.content_hash, mode, skipped=True), None))
+    python_ids = {d.dag_id for _, done in out if done is not None for d in done.dags}
+    for found in discover_yaml_sources(root, reusable, python_ids):
+        if not (ignored and ignored.match_file(os.path.relpath(found.path, root))):
+            out.append((found, None))
+    return out
+
+
+@dataclass
+class _FileWorker:
+    """Reads one DAG file to its outcome (discover, extract, resolve); one per folder, copied into each worker process."""
+
+    root: str
+    mode: str
+    state: _ExtractState
+    resolver: ConnectionResolver
+    _repo: Any = None
+    _loader: Any = None
+    _loader_tried: bool = False
+
+    def __call__(self, dag_file: DagFile) -> tuple[FileDiscovery, FileOutcome]:
+        if self._repo is None:
+            self._repo = RepoView(self.root, variables=self.state.variables)
+        if self.mode != "static" and not self._loader_tried:
+            self._loader_tried = True
+            self._loader = import_loader(self.root, self.mode)  # type: ignore[arg-type]
+        mode = self.mode if self._loader is not None else "static"
+        found = discover_file(dag_file, mode, self._loader, self._repo)  # type: ignore[arg-type]
+        try:
+            outcome = _process(found, self.state, self.resolver)
+        except Exception as e:  # a bug in a later stage costs this file only
+            log.debug("reading %s failed", dag_file.path, exc_info=True)
+            outcome = FileOutcome(errors=[FileError(display_path(dag_file.path), f"scan failed: {type(e).__name__}: {e}", stage="extract")])
+        found.dags = []  # the outcome holds them: not sent back twice
+        return found, outcome
 
 
 @dataclass
@@ -101,7 +159,8 @@ class _ExtractState:
 
             settings = self.settings or Settings()
             self._context = ExtractContext(dag_folder=self.dag_folder, variables=self.variables,
-                                           allow_paths=settings.allow_paths, path_remaps=settings.path_remaps)
+                                           allow_paths=settings.allow_paths, path_remaps=settings.path_remaps,
+                                           operators=settings.operators)
         return self._context
 
 

@@ -95,3 +95,58 @@ def test_pg_stat_statements_attributed_end_to_end(stats_server: str, tmp_path: P
     assert per_task == {"copy_orders": 1, "copy_payments": 1} and again["duplicates"] >= 3
     missing = overlay("attribute", "--conn", "nowhere", "--source", "postgres", "--db", db)
     assert missing.returncode == 2 and "AIRFLOW_CONN_NOWHERE" in missing.stderr
+
+
+def test_live_snapshots_bill_only_what_ran_since_the_last_one_and_survive_a_reset(stats_server: str, tmp_path: Path) -> None:
+    """pg_stat_statements totals are cumulative: three live ingests around a reset bill the work once."""
+    import psycopg
+    from sqlalchemy import text
+
+    from overlay.attribution.attribute import CostModel
+    from overlay.attribution.live import read_pg_stat_statements
+    from overlay.catalog import Catalog
+
+    with psycopg.connect(f"{stats_server}/postgres", autocommit=True) as conn:
+        conn.execute("CREATE DATABASE snapshots")
+    warehouse = f"{stats_server}/snapshots"
+    workload = "SELECT count(*) FROM generate_series(1, 200000)"
+
+    def run(times: int) -> None:
+        with psycopg.connect(warehouse, autocommit=True) as conn:
+            for _ in range(times):
+                conn.execute(workload)
+
+    def stats() -> tuple[int, float]:
+        with psycopg.connect(warehouse, autocommit=True) as conn:
+            return conn.execute("SELECT calls, total_exec_time FROM pg_stat_statements "
+                                "WHERE query LIKE 'SELECT count(*) FROM generate_series%'").fetchone()
+
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        conn.execute("SELECT pg_stat_statements_reset()")
+    catalog = Catalog.open(f"sqlite:///{tmp_path / 'catalog.db'}")
+    billed_ms = lambda: catalog.engine.connect().execute(text(  # noqa: E731
+        "SELECT coalesce(sum(duration_ms), 0) FROM queries WHERE query_id LIKE :p"), {"p": f"{statement}%"}).scalar()
+    os.environ["AIRFLOW_CONN_SNAPSHOTS"] = warehouse
+    try:
+        run(3)
+        catalog.ingest_queries(read_pg_stat_statements("snapshots"), CostModel())
+        calls, first_total = stats()
+        with psycopg.connect(warehouse, autocommit=True) as conn:
+            statement = "{}:{}:{}".format(*conn.execute(
+                "SELECT queryid, dbid, userid FROM pg_stat_statements WHERE query LIKE 'SELECT count(*) FROM generate%'").fetchone())
+        run(4)
+        second = catalog.ingest_queries(read_pg_stat_statements("snapshots"), CostModel())
+        _, second_total = stats()
+        assert second["cumulative"]["delta"] >= 1
+        assert billed_ms() == pytest.approx(second_total, rel=1e-6)  # not first_total + second_total
+        with psycopg.connect(warehouse, autocommit=True) as conn:
+            conn.execute("SELECT pg_stat_statements_reset()")
+        run(1)
+        third = catalog.ingest_queries(read_pg_stat_statements("snapshots"), CostModel())
+        _, after_reset = stats()
+        assert third["cumulative"]["reset"] >= 1
+        assert billed_ms() == pytest.approx(second_total + after_reset, rel=1e-6)
+    finally:
+        os.environ.pop("AIRFLOW_CONN_SNAPSHOTS", None)
+        catalog.close()

@@ -182,14 +182,10 @@ def test_a_failure_injected_mid_store_rolls_everything_back(db_url: str, monkeyp
     catalog.store_scan(BASE)
     with catalog.engine.connect() as conn:
         before = {t: conn.execute(text(f"SELECT * FROM {t} ORDER BY id")).all() for t in ("files", "dags", "tasks", "assets", "task_io", "asset_edges")}
-    real_sync_rows = store.sync_rows
+    def failing_merge_assets(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - files, dags and tasks already written
+        raise RuntimeError("disk full")
 
-    def failing_sync_rows(conn, table, *args, **kwargs):  # noqa: ANN001, ANN202 - files, dags and tasks already written
-        if table.name == "assets":
-            raise RuntimeError("disk full")
-        return real_sync_rows(conn, table, *args, **kwargs)
-
-    monkeypatch.setattr(store, "sync_rows", failing_sync_rows)
+    monkeypatch.setattr(store, "merge_assets", failing_merge_assets)
     changed = _result(_task("ingest", "load", ["wh:raw.src"], ["wh:raw.orders2"]), _task("new", "t", [], ["wh:x.y"]))
     changed.files[0].content_hash = "hash-changed"
     with pytest.raises(CatalogError, match="disk full"):
@@ -246,6 +242,7 @@ def test_resolve_db_url_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
     from overlay.catalog import resolve_db_url
 
     monkeypatch.delenv("OVERLAY_DB", raising=False)
+    monkeypatch.setenv("AIRFLOW_HOME", "/nonexistent/airflow-home")
     assert resolve_db_url(None) == "sqlite:///overlay.db"
     monkeypatch.setenv("OVERLAY_DB", "sqlite:////tmp/env.db")
     assert resolve_db_url(None) == "sqlite:////tmp/env.db"

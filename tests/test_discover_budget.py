@@ -161,3 +161,15 @@ def test_a_dag_id_defined_in_two_files_keeps_one_set_of_tasks(tmp_path: Path) ->
     result = scan_folders([str(tmp_path)], mode="static")
     assert [(t.dag_id, t.task_id) for t in result.tasks] == [("same", "t")]
     Catalog.open(f"sqlite:///{tmp_path / 'c.db'}").store_scan(result, mode="static")
+
+
+def test_a_fifo_in_the_dag_folder_never_blocks_the_scan(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "pipe.yml")
+    os.mkfifo(tmp_path / "pipe.py")
+    (tmp_path / "a.py").write_text(HEADER + "import os, yaml\nCFG = yaml.safe_load(open(os.path.join(os.path.dirname(__file__), 'pipe.yml')))\n"
+                                   "with DAG('good') as dag:\n    BashOperator(task_id='t', bash_command='echo')\n")
+    result = scan_folders([str(tmp_path)], mode="static")
+    assert [d.dag_id for d in result.dags] == ["good"]
+    assert any("not a regular file" in e.error for e in result.errors)

@@ -81,3 +81,27 @@ def test_task_group_decorator_with_prefix_off_and_nested_calls() -> None:
         grouped()
     '''))
     assert [t.task_id for t in dags[0].tasks] == ["a", "outer.in.a", "outer.a"]
+
+
+def test_variables_from_overlay_yaml_drive_generated_tasks(tmp_path: Path) -> None:
+    from overlay.config import Settings
+    from overlay.scan import scan_folders
+
+    (tmp_path / "v.py").write_text(textwrap.dedent('''
+        from airflow import DAG
+        from airflow.models import Variable
+        from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+        CFG = Variable.get("exports", deserialize_json=True)
+        OTHER = Variable.get("not_set", default_var=["guess"])
+        with DAG("v") as dag:
+            loads = [SQLExecuteQueryOperator(task_id=f"load_{t}", conn_id="wh", sql=f"INSERT INTO {CFG['schema']}.{t} SELECT 1")
+                     for t in CFG["tables"]]
+            for name in OTHER:
+                SQLExecuteQueryOperator(task_id=f"other_{name}", conn_id="wh", sql="SELECT 1")
+    '''))
+    known = scan_folders([str(tmp_path)], mode="static",
+                         settings=Settings(variables={"exports": '{"schema": "mart", "tables": ["a", "b"]}'}))
+    assert {t.task_id: t.writes for t in known.tasks}.keys() == {"load_a", "load_b"}
+    assert any("loop over values not known statically" in e.error for e in known.errors)  # a default is not the value
+    unknown = scan_folders([str(tmp_path)], mode="static")
+    assert unknown.tasks == [] and any("comprehension over values not known" in e.error and e.line == 8 for e in unknown.errors)

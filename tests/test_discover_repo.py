@@ -29,7 +29,7 @@ def test_helpers_plugins_and_include_are_followed() -> None:
     dag = found[0].dags[0]
     assert dag.dag_id == "shop_daily" and dag.user_defined_macros == {"env": "prod", "region": "eu"}
     tasks = {t.task_id: t for t in dag.tasks}
-    assert list(tasks) == ["load_orders", "daily_revenue", "refresh", "strict", "audit"]
+    assert list(tasks) == ["load_orders", "daily_revenue", "refresh", "strict", "audit", "report"]
     load = tasks["load_orders"]
     assert load.operator == "SQLExecuteQueryOperator" and load.args["sql"] == "INSERT INTO mart.orders SELECT * FROM raw.orders"
     assert load.args["conn_id"] == "warehouse" and load.args["retries"] == 2 and load.line == 11  # the line in the DAG file
@@ -48,6 +48,8 @@ def test_custom_operators_inherit_their_base_rule_and_template_fields() -> None:
     assert (tasks["refresh"].operator, tasks["refresh"].operator_class) == ("SQLExecuteQueryOperator", "WarehouseOperator")
     assert (tasks["strict"].operator, tasks["strict"].template_fields) == ("SQLExecuteQueryOperator", ["sql", "parameters"])
     assert (tasks["audit"].operator, tasks["audit"].template_fields) == ("AuditOperator", ["sql"])
+    report = tasks["report"]  # __init__ stores `query` as self.sql and `target_conn` (a default) as self.conn_id
+    assert report.args["sql"] == "INSERT INTO mart.report SELECT * FROM mart.orders" and report.args["conn_id"] == "reporting"
 
 
 def test_the_helpers_sql_becomes_tables(tmp_path: Path) -> None:
@@ -58,6 +60,7 @@ def test_the_helpers_sql_becomes_tables(tmp_path: Path) -> None:
     assert [k.split(":", 1)[1] for k in tasks["refresh"].writes] == ["mart.stale_orders"]
     assert [k.split(":", 1)[1] for k in tasks["audit"].reads] == ["mart.orders"]
     assert [k.split(":", 1)[1] for k in tasks["audit"].writes] == ["mart.audit"]
+    assert [k.split(":", 1)[1] for k in tasks["report"].writes] == ["mart.report"]
 
 
 def test_a_changed_module_re_reads_the_files_that_import_it(tmp_path: Path) -> None:

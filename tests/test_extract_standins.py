@@ -20,11 +20,11 @@ def _resolve(sql: str, variables: dict | None = None, params: dict | None = None
 
 
 @pytest.mark.parametrize(("sql", "reason"), [
-    ("INSERT INTO {{ var.json.aws_configs.redshift_table }} SELECT * FROM raw.a", "Airflow Variable `aws_configs_redshift_table`"),
+    ("INSERT INTO {{ var.json.aws_configs.redshift_table }} SELECT * FROM raw.a", "Airflow Variable `aws_configs` (key redshift_table; give it under `variables:`"),
     ("INSERT INTO {{ params.output_dataset_name }}.{{ params.output_table_name }} SELECT * FROM raw.a", "param `output_"),
     ("INSERT INTO mart.events_{{ ds_nodash }} SELECT * FROM raw.a", "the run's date"),
     ("INSERT INTO {{ ti.xcom_pull(task_ids='pick') }} SELECT * FROM raw.a", "XCom"),
-    ("INSERT INTO mart.{{ dag_run.conf['table'] }} SELECT * FROM raw.a", "dag_run.conf_table"),
+    ("INSERT INTO mart.{{ dag_run.conf['table'] }} SELECT * FROM raw.a", "`dag_run.conf.table` (known only at run time)"),
     ("INSERT INTO mart.{{ target_table }} SELECT * FROM raw.a", "`target_table` (not defined statically"),
 ])
 def test_a_stand_in_never_names_a_table(sql: str, reason: str) -> None:

@@ -104,26 +104,27 @@ def test_a_statement_over_the_time_budget_is_refused_and_the_rest_goes_on(monkey
     assert error.statement == 1 and "too complex to analyse" in error.message and "over 0.05 s" in error.message
 
 
-def test_the_time_budget_never_replaces_someone_elses_alarm() -> None:
+def test_the_time_budget_never_touches_someone_elses_running_alarm() -> None:
     import signal
 
-    def theirs(signum, frame):  # noqa: ANN001
-        raise AssertionError("not expected to fire")
-
-    previous = signal.signal(signal.SIGALRM, theirs)
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))
     try:
+        signal.setitimer(signal.ITIMER_REAL, 30)  # someone else's timer is running: ours stays off
         with budget.timer():
-            assert signal.getsignal(signal.SIGALRM) is theirs
             with budget.deadline(0.001):
-                pass
+                assert signal.getitimer(signal.ITIMER_REAL)[0] > 1
+        assert signal.getitimer(signal.ITIMER_REAL)[0] > 1
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        stale = signal.getsignal(signal.SIGALRM)  # a handler left installed with no timer (Airflow's timeout)
+        with budget.timer():
+            with budget.deadline(5):
+                assert signal.getitimer(signal.ITIMER_REAL)[0] > 0
         assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+        assert signal.getsignal(signal.SIGALRM) is stale and fired == []
     finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-    with budget.timer():
-        with budget.deadline(5):
-            assert signal.getitimer(signal.ITIMER_REAL)[0] > 0
-    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
-    assert signal.getsignal(signal.SIGALRM) is previous
 
 
 def test_thousands_of_ctes_and_unions_are_analysed_in_linear_time() -> None:

@@ -47,7 +47,9 @@ def hung_catalog(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch): 
     (tmp_path / "dags").mkdir()
     (tmp_path / "dags" / "wide.py").write_text(DAG)
     catalog = Catalog.open(pg_url)
-    catalog.store_scan(scan_folders([str(tmp_path / "dags")], mode="static"))
+    from airflow_plugin.settings import airflow_source
+
+    catalog.store_scan(scan_folders([str(tmp_path / "dags")], mode="static"), source=airflow_source())  # as this Airflow names itself
     catalog.close()
     monkeypatch.setenv("OVERLAY_DB", pg_url)
     monkeypatch.setenv("OVERLAY_LISTENER_TIMEOUT", str(TIMEOUT))

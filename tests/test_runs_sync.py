@@ -36,5 +36,5 @@ def test_runs_sync_records_materializations_incrementally(live_airflow: dict, tm
 
 def test_runs_sync_reports_bad_credentials(live_airflow: dict, tmp_path: Path) -> None:
     result = overlay("runs", "sync", "--airflow-url", live_airflow["url"], "--user", "admin", "--password", "wrong",
-                     "--db", f"sqlite:///{tmp_path / 'c.db'}", cwd=tmp_path)
+                     "--db", live_airflow["catalog"], cwd=tmp_path)
     assert result.returncode == 1 and "rejected the credentials of user 'admin'" in result.stderr

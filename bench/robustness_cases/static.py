@@ -8,6 +8,7 @@ stayed silent about a file it could not read whole. The runner adds the time and
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,6 +28,8 @@ def check_static_file(source: str, modules: dict[str, str] | None = None, expect
         for name, text in (modules or {}).items():
             (repo / name).parent.mkdir(parents=True, exist_ok=True)
             (repo / name).write_text(text)
+        if "FIFO" in source:
+            os.mkfifo(dags / "pipe.yml")
         (dags / "hostile.py").write_text(HEADER + source)
         (dags / "good.py").write_text(GOOD)
         try:
@@ -62,6 +65,7 @@ _CASES: list[tuple[str, str, dict[str, str] | None]] = [
     ("import cycle", "from pkg.a import X\n", {"dags/pkg/__init__.py": "", "dags/pkg/a.py": "from pkg.b import Y\nX = 1\n",
                                                  "dags/pkg/b.py": "from pkg.a import X\nY = 2\n"}),
     ("hostile imported module", "from helpers import VALUE\n", {"dags/helpers.py": "VALUE = 'x' * 3_000_000_000\n"}),
+    ("reading a FIFO in the repository", "import os, yaml\n# FIFO\nCFG = yaml.safe_load(open(os.path.join(os.path.dirname(__file__), 'pipe.yml')))\n", None),
     ("listing outside the repository", "import os\nfor name in os.listdir('/etc'):\n    pass\n", None),
     ("YAML alias bomb", "import yaml, os\nCFG = yaml.safe_load(open(os.path.join(os.path.dirname(__file__), 'bomb.yml')))\n",
      {"dags/bomb.yml": "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(

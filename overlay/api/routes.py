@@ -11,6 +11,7 @@ from overlay.catalog import Catalog
 
 router = APIRouter()
 Key = Annotated[str, Path(description="Asset key (`namespace:name`) or an unambiguous suffix of its name.", min_length=1)]
+SourceFilter = Annotated[str | None, Query(max_length=250, description="Only this source (deployment or repository); see /api/v1/sources.")]
 
 
 def _catalog(request: Request) -> Catalog:
@@ -32,8 +33,9 @@ def list_assets(
     owner: Annotated[str | None, Query(max_length=500, description="Only assets this owner or team owns.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    source: SourceFilter = None,
 ) -> dict[str, Any]:
-    return _catalog(request).assets(search=search, owner=owner, limit=limit, offset=offset)
+    return _catalog(request).assets(search=search, owner=owner, limit=limit, offset=offset, source=source)
 
 
 @router.get("/api/v1/assets/{key:path}/lineage", tags=["assets"])
@@ -61,19 +63,31 @@ def get_asset(request: Request, key: Key) -> dict[str, Any]:
 
 
 @router.get("/api/v1/dags", tags=["dags"])
-def list_dags(request: Request) -> dict[str, Any]:
-    dags = _catalog(request).dags()
+def list_dags(request: Request, source: SourceFilter = None) -> dict[str, Any]:
+    dags = _catalog(request).dags(source=source)
     return {"total": len(dags), "items": dags}
 
 
 @router.get("/api/v1/dags/{dag_id}", tags=["dags"])
-def get_dag(request: Request, dag_id: str) -> dict[str, Any]:
-    return _catalog(request).dag(dag_id)
+def get_dag(request: Request, dag_id: str, source: SourceFilter = None) -> dict[str, Any]:
+    return _catalog(request).dag(dag_id, source=source)
 
 
 @router.get("/api/v1/tasks/{dag_id}/{task_id}", tags=["dags"])
-def get_task(request: Request, dag_id: str, task_id: str) -> dict[str, Any]:
-    return _catalog(request).task(dag_id, task_id)
+def get_task(request: Request, dag_id: str, task_id: str, source: SourceFilter = None) -> dict[str, Any]:
+    return _catalog(request).task(dag_id, task_id, source=source)
+
+
+@router.get("/api/v1/sources", tags=["sources"])
+def list_sources(request: Request) -> dict[str, Any]:
+    """Each source: last scan (commit, DAG bundle version), counts, coverage, last run sync."""
+    items = _catalog(request).sources()
+    return {"total": len(items), "items": items}
+
+
+@router.get("/api/v1/sources/{name}", tags=["sources"])
+def get_source(request: Request, name: str) -> dict[str, Any]:
+    return _catalog(request).source(name)
 
 
 @router.get("/api/v1/owners", tags=["owners"])
@@ -112,7 +126,7 @@ def cost(
 
 
 @router.get("/api/v1/graph", tags=["graph"])
-async def graph(request: Request) -> dict[str, Any]:
+async def graph(request: Request, source: SourceFilter = None) -> dict[str, Any]:
     from overlay.export import export_document
 
-    return await run_in_threadpool(export_document, _catalog(request))
+    return await run_in_threadpool(export_document, _catalog(request), source)

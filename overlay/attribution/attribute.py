@@ -9,6 +9,7 @@ Work per distinct statement is cached by a cheap textual key, so large histories
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +31,14 @@ class CostModel:
     @classmethod
     def from_settings(cls, cost: dict[str, Any] | None) -> CostModel:
         prices = dict(DEFAULT_PRICES)
-        prices.update({k: float(v) for k, v in (cost or {}).items()})
+        for name, value in (cost or {}).items():
+            try:
+                price = float(value)
+            except (TypeError, ValueError):
+                price = float("nan")
+            if not math.isfinite(price) or price < 0:
+                raise ValueError(f"cost: {name} must be a finite, non-negative price in USD, not {value!r}")
+            prices[name] = price
         return cls(prices)
 
     def credits(self, record: QueryRecord) -> float | None:

@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 
 from overlay.attribution.history import COLUMNS, Malformed, QueryRecord, record_from_row
 
-STATEMENTS_SQL = "SELECT queryid, query, calls, total_exec_time FROM pg_stat_statements WHERE queryid IS NOT NULL"
+COLUMNS_READ = ("queryid", "dbid", "userid", "query", "calls", "total_exec_time")
+STATEMENTS_SQL = "SELECT {columns} FROM pg_stat_statements WHERE queryid IS NOT NULL"
 
 
 def read_pg_stat_statements(conn_id: str) -> Iterator[QueryRecord | Malformed]:
@@ -21,14 +22,17 @@ def read_pg_stat_statements(conn_id: str) -> Iterator[QueryRecord | Malformed]:
     uri = uri.replace("postgresql+psycopg://", "postgresql://").replace("postgres://", "postgresql://", 1)
     captured = datetime.now(timezone.utc).isoformat()
     try:
-        with psycopg.connect(uri, connect_timeout=10) as conn, conn.cursor(name="overlay_statements") as cursor:
-            cursor.execute(STATEMENTS_SQL)
-            for number, (queryid, query, calls, total) in enumerate(cursor, start=1):
-                row = {"queryid": queryid, "query": query, "calls": calls, "total_exec_time": total, "captured_at": captured}
-                try:
-                    yield record_from_row(row, "postgres", COLUMNS["postgres"])
-                except (KeyError, ValueError, TypeError) as e:
-                    yield Malformed(number, f"{type(e).__name__}: {e}")
+        with psycopg.connect(uri, connect_timeout=10) as conn:
+            # PostgreSQL 17 says since when each statement's totals run: a reset is then seen even if counts grew back
+            columns = (*COLUMNS_READ, "stats_since") if conn.info.server_version >= 170000 else COLUMNS_READ
+            with conn.cursor(name="overlay_statements") as cursor:
+                cursor.execute(STATEMENTS_SQL.format(columns=", ".join(columns)))
+                for number, values in enumerate(cursor, start=1):
+                    row = {**dict(zip(columns, values)), "captured_at": captured}
+                    try:
+                        yield record_from_row(row, "postgres", COLUMNS["postgres"])
+                    except Exception as e:  # noqa: BLE001 - one row never stops the rest
+                        yield Malformed(number, f"{type(e).__name__}: {str(e)[:200]}")
     except psycopg.errors.UndefinedTable as e:
         raise ValueError("pg_stat_statements is not installed in that database (CREATE EXTENSION pg_stat_statements; "
                          "it also needs shared_preload_libraries)") from e

@@ -1,21 +1,29 @@
-"""Query history in the catalog: attributed ingestion (idempotent) and cost reports by asset, owner, DAG or task."""
+"""Query history in the catalog: attributed ingestion (idempotent) and cost reports by asset, owner, DAG or task.
+
+Cumulative rows (pg_stat_statements) are billed as the difference from the statement's last
+ingested snapshot, kept in ``query_baselines`` (see ``overlay/attribution/cumulative.py``).
+"""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
 from overlay.attribution.attribute import Attributor, CostModel
+from overlay.attribution.cumulative import OUTCOMES, Baseline, difference
 from overlay.attribution.history import Malformed, QueryRecord
 from overlay.catalog.runs import as_utc
-from overlay.catalog.schema import Asset, Query, Task, TaskIO
+from overlay.catalog.schema import Asset, Query, QueryBaseline, Task, TaskIO
 
 GROUPS = {"asset": Query.asset_key, "owner": Query.owner, "dag": Query.dag_id, "task": None}
 BATCH = 20_000
+_FINITE = Query.cost <= 1e300  # leaves out inf/NaN a catalog may hold from before amounts were checked
 
 
 class CostQueries:
@@ -34,29 +42,79 @@ class CostQueries:
 
     def ingest_queries(self, rows: Iterable[QueryRecord | Malformed], cost: CostModel) -> dict[str, Any]:
         attributor = self.attributor()
+        baselines = _Baselines(self._load_baselines())
         counts: Counter[str] = Counter()
         malformed: list[dict[str, Any]] = []
-        pending: list[dict[str, Any]] = []
-        for row in rows:
+        pending: list[tuple[Any, ...]] = []
+
+        def bad(line: int, reason: str) -> None:
+            counts["malformed"] += 1
+            if len(malformed) < 20:
+                malformed.append({"line": line, "reason": reason})
+
+        for number, row in enumerate(rows, start=1):
             if isinstance(row, Malformed):
-                counts["malformed"] += 1
-                if len(malformed) < 20:
-                    malformed.append({"line": row.line, "reason": row.reason})
+                bad(row.line, row.reason)
                 continue
             counts["rows"] += 1
-            found = attributor.attribute(row)
+            if row.statement is not None and row.calls is not None:
+                billed, outcome = baselines.bill(row)
+                counts[f"cumulative:{outcome}"] += 1
+                if billed is None:
+                    continue  # nothing ran since the last snapshot of this statement
+                row = billed
+            try:
+                found = attributor.attribute(row)
+                amount = cost.cost(row)
+                if not math.isfinite(amount):
+                    raise ValueError(f"cost is not a finite number ({amount})")
+                values = (row.source, row.query_id, row.started_at, row.duration_ms, row.bytes_billed,
+                          cost.credits(row), amount, found.fingerprint, found.dag_id, found.task_id,
+                          found.asset_key, found.owner, found.method)
+                _check_storable(values)
+                pending.append(values)
+            except Exception as e:  # noqa: BLE001 - one row never stops the file
+                counts["rows"] -= 1
+                bad(row.line or number, f"{type(e).__name__}: {str(e)[:200]}")
+                continue
             counts[found.method] += 1
-            pending.append((row.source, row.query_id[:128], row.started_at, row.duration_ms, row.bytes_billed, cost.credits(row),
-                            cost.cost(row), found.fingerprint, found.dag_id, found.task_id, found.asset_key, found.owner, found.method))
             if len(pending) >= BATCH:
                 counts["inserted"] += self._insert(pending)
                 pending = []
         counts["inserted"] += self._insert(pending)
+        self._save_baselines(baselines)
         counts["duplicates"] = counts["rows"] - counts["inserted"]
         by_method = {m: counts[m] for m in ("tag", "fingerprint", "tables", "unattributed")}
-        return {"rows": counts["rows"], "inserted": counts["inserted"], "duplicates": counts["duplicates"],
-                "malformed": counts["malformed"], "malformed_examples": malformed, "by_method": by_method,
-                "top_unattributed": self.top_unattributed() if by_method["unattributed"] else []}
+        result = {"rows": counts["rows"], "inserted": counts["inserted"], "duplicates": counts["duplicates"],
+                  "malformed": counts["malformed"], "malformed_examples": malformed, "by_method": by_method,
+                  "top_unattributed": self.top_unattributed() if by_method["unattributed"] else []}
+        if any(counts[f"cumulative:{o}"] for o in OUTCOMES):
+            # pg_stat_statements: first snapshots, differences billed, resets detected, snapshots with nothing new
+            result["cumulative"] = {o: counts[f"cumulative:{o}"] for o in OUTCOMES}
+        return result
+
+    def _load_baselines(self) -> dict[tuple[str, str], Baseline]:
+        with self.engine.connect() as conn:
+            return {(r.source, r.statement): Baseline(r.calls, r.total_ms, as_utc(r.captured_at), as_utc(r.stats_since))
+                    for r in conn.execute(select(QueryBaseline))}
+
+    def _save_baselines(self, baselines: _Baselines) -> None:
+        if not baselines.changed:
+            return
+        values = [{"source": source, "statement": statement, "calls": b.calls, "total_ms": b.total_ms,
+                   "captured_at": b.captured_at, "stats_since": b.stats_since}
+                  for (source, statement), b in ((key, baselines.current[key]) for key in sorted(baselines.changed))]
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                from sqlalchemy.dialects.sqlite import insert
+            else:
+                from sqlalchemy.dialects.postgresql import insert
+            statement = insert(QueryBaseline.__table__)
+            statement = statement.on_conflict_do_update(
+                index_elements=["source", "statement"],
+                set_={c: statement.excluded[c] for c in ("calls", "total_ms", "captured_at", "stats_since")})
+            for start in range(0, len(values), BATCH):
+                conn.execute(statement, values[start : start + BATCH])
 
     def _insert(self, rows: list[tuple[Any, ...]]) -> int:
         """Insert new queries (tuples in ``_COLUMNS`` order), skip ones already ingested; returns how many were new."""
@@ -73,7 +131,7 @@ class CostQueries:
     def top_unattributed(self, limit: int = 10) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(Query.fingerprint, func.count(), func.sum(Query.cost), func.min(Query.query_id))
-                                .where(Query.method == "unattributed").group_by(Query.fingerprint)
+                                .where(Query.method == "unattributed", _FINITE).group_by(Query.fingerprint)
                                 .order_by(func.sum(Query.cost).desc()).limit(limit)).all()
         return [{"fingerprint": fp, "queries": n, "cost": round(c or 0, 6), "example_query_id": q} for fp, n, c, q in rows]
 
@@ -102,7 +160,7 @@ class CostQueries:
 
     def _totals(self, by: str, since: datetime | None, until: datetime | None) -> dict[str, float]:
         column = GROUPS[by] if by != "task" else (Query.dag_id + "." + Query.task_id)
-        query = select(column, func.sum(Query.cost)).group_by(column)
+        query = select(column, func.sum(Query.cost)).where(_FINITE).group_by(column)
         if since is not None:
             query = query.where(Query.started_at >= since)
         if until is not None:
@@ -115,12 +173,50 @@ class CostQueries:
         condition = column.is_(None) if group == "(unattributed)" else column == group
         with self.engine.connect() as conn:
             behind = conn.execute(select(Query.asset_key, Query.owner, func.sum(Query.cost)).where(
-                condition, Query.started_at >= since, Query.started_at < until).group_by(Query.asset_key, Query.owner)
+                condition, _FINITE, Query.started_at >= since, Query.started_at < until).group_by(Query.asset_key, Query.owner)
                 .order_by(func.sum(Query.cost).desc()).limit(5)).all()
         change = now - before
         return {"group": group, "cost": round(now, 6), "previous": round(before, 6), "change": round(change, 6),
                 "change_pct": round(100 * change / before, 1) if before else None,
                 "assets": [a for a, _, _ in behind if a], "owners": sorted({o for _, o, _ in behind if o})}
+
+
+# text columns with a length limit (PostgreSQL enforces it: one value over it would fail the batch)
+_LIMITS = {"dag_id": 250, "task_id": 250, "asset_key": 1024, "owner": 250, "source": 32}
+
+
+def _check_storable(values: tuple[Any, ...]) -> None:
+    """Values from query text (tags) that the catalog cannot hold make the row malformed, not the batch fail."""
+    for column, value in zip(_COLUMNS, values):
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ValueError(f"{column} holds a NUL character")
+            limit = _LIMITS.get(column)
+            if limit is not None and len(value) > limit:
+                raise ValueError(f"{column} longer than {limit} characters")
+
+
+class _Baselines:
+    """Each cumulative statement's last snapshot while a history is ingested (loaded before, saved after)."""
+
+    def __init__(self, current: dict[tuple[str, str], Baseline]) -> None:
+        self.current = current
+        self.changed: set[tuple[str, str]] = set()
+
+    def bill(self, row: QueryRecord) -> tuple[QueryRecord | None, str]:
+        """The row as what ran since the statement's last snapshot (None: nothing did), and the case."""
+        key = (row.source, row.statement or "")
+        snapshot = Baseline(row.calls or 0, row.duration_ms or 0.0, row.started_at, row.stats_since)
+        delta, outcome = difference(self.current.get(key), snapshot)
+        if outcome != "older":
+            self.current[key] = snapshot
+            self.changed.add(key)
+        if delta is None:
+            return None, outcome
+        query_id = row.query_id
+        if outcome == "reset":  # the call count starts again after a reset: keep the id distinct from before it
+            query_id = f"{query_id}:reset@{row.started_at.isoformat() if row.started_at else snapshot.total_ms!r}"
+        return replace(row, query_id=query_id, duration_ms=delta.total_ms), outcome
 
 
 _COLUMNS = ("source", "query_id", "started_at", "duration_ms", "bytes_billed", "credits", "cost", "fingerprint", "dag_id",

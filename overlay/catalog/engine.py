@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
@@ -12,8 +11,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def resolve_db_url(cli_value: str | None = None) -> str:
-    """``--db`` value, else ``$OVERLAY_DB``, else ``sqlite:///overlay.db`` in the working folder."""
-    return cli_value or os.environ.get("OVERLAY_DB") or DEFAULT_DB_URL
+    """The catalog's URL by the one location rule of ``overlay.catalog.location``."""
+    from overlay.catalog.location import resolve_db_url as resolve
+
+    return resolve(cli_value)
 
 
 def make_engine(url: str) -> Engine:

@@ -50,8 +50,11 @@ class CatalogQueries:
             raise AmbiguousKey(text, candidates)
         return candidates[0]
 
-    def assets(self, search: str | None = None, owner: str | None = None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+    def assets(self, search: str | None = None, owner: str | None = None, limit: int = 100, offset: int = 0,
+               source: str | None = None) -> dict[str, Any]:
         conditions = []
+        if source:
+            conditions.append(Asset.id.in_(_assets_of_source(source)))
         if search:
             conditions.append(Asset.key.ilike(f"%{_escape_like(search)}%", escape="\\"))
         if owner:
@@ -79,7 +82,7 @@ class CatalogQueries:
             if row is None:
                 raise UnknownKey(key)
             tasks = conn.execute(
-                select(TaskIO.mode, Task.dag_id, Task.task_id, Task.operator, Task.file, Task.line, Task.status, Task.owner)
+                select(TaskIO.mode, Task.dag_id, Task.task_id, Task.source, Task.operator, Task.file, Task.line, Task.status, Task.owner)
                 .select_from(TaskIO).join(Task, Task.id == TaskIO.task_pk).where(TaskIO.asset_id == row["id"]).order_by(Task.dag_id, Task.task_id)
             ).mappings().all()
             upstream = _neighbours(conn, row["id"], upstream=True)
@@ -88,7 +91,8 @@ class CatalogQueries:
                                 .order_by(Materialization.end_date.desc()).limit(1)).mappings().first()
 
         def task_ref(t: Any) -> dict[str, Any]:
-            return {"task": f"{t['dag_id']}.{t['task_id']}", "dag_id": t["dag_id"], "task_id": t["task_id"], "operator": t["operator"],
+            return {"task": f"{t['dag_id']}.{t['task_id']}", "dag_id": t["dag_id"], "task_id": t["task_id"], "source": t["source"],
+                    "operator": t["operator"],
                     "file": t["file"], "line": t["line"], "status": t["status"], "owner": t["owner"]}
 
         producers = [task_ref(t) for t in tasks if t["mode"] == "write"]
@@ -125,46 +129,51 @@ class CatalogQueries:
             return list(conn.execute(select(Asset.key).where(Asset.owner_conflict.is_(True)).order_by(Asset.key)).scalars())
 
     # --- DAGs and tasks -------------------------------------------------------------------
-    def dags(self) -> list[dict[str, Any]]:
+    def dags(self, source: str | None = None) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            counts = dict(conn.execute(select(Task.dag_id, func.count()).group_by(Task.dag_id)).all())
-            rows = conn.execute(select(Dag).order_by(Dag.dag_id)).mappings().all()
-        return [_dag_dict(r) | {"tasks": counts.get(r["dag_id"], 0)} for r in rows]
+            counts = dict(((s, d), n) for s, d, n in conn.execute(
+                _of_source(select(Task.source, Task.dag_id, func.count()).group_by(Task.source, Task.dag_id), Task, source)).all())
+            rows = conn.execute(_of_source(select(Dag).order_by(Dag.dag_id, Dag.source), Dag, source)).mappings().all()
+        return [_dag_dict(r) | {"tasks": counts.get((r["source"], r["dag_id"]), 0)} for r in rows]
 
-    def dag(self, dag_id: str) -> dict[str, Any]:
+    def dag(self, dag_id: str, source: str | None = None) -> dict[str, Any]:
         with self.engine.connect() as conn:
-            row = conn.execute(select(Dag).where(Dag.dag_id == dag_id)).mappings().first()
-            if row is None:
-                raise NotFound(f"no DAG {dag_id!r} in the catalog")
-            task_rows = conn.execute(select(Task).where(Task.dag_id == dag_id).order_by(Task.task_id)).mappings().all()
+            row = _one_of_sources(conn.execute(_of_source(select(Dag).where(Dag.dag_id == dag_id), Dag, source)).mappings().all(),
+                                  f"no DAG {dag_id!r} in the catalog", dag_id)
+            task_rows = conn.execute(select(Task).where(Task.dag_id == dag_id, Task.source == row["source"])
+                                     .order_by(Task.task_id)).mappings().all()
             io = _task_io(conn, [t["id"] for t in task_rows])
         return _dag_dict(row) | {"tasks": [_task_dict(t, io) for t in task_rows]}
 
-    def task(self, dag_id: str, task_id: str) -> dict[str, Any]:
+    def task(self, dag_id: str, task_id: str, source: str | None = None) -> dict[str, Any]:
         with self.engine.connect() as conn:
-            row = conn.execute(select(Task).where(Task.dag_id == dag_id, Task.task_id == task_id)).mappings().first()
-            if row is None:
-                raise NotFound(f"no task {dag_id}.{task_id} in the catalog")
+            row = _one_of_sources(conn.execute(_of_source(select(Task).where(Task.dag_id == dag_id, Task.task_id == task_id), Task,
+                                                          source)).mappings().all(),
+                                  f"no task {dag_id}.{task_id} in the catalog", f"{dag_id}.{task_id}")
             io = _task_io(conn, [row["id"]])
         return _task_dict(row, io) | {"sql": row["sql"], "sql_files": row["sql_files"], "columns": row["columns"]}
 
-    def tasks(self) -> list[dict[str, Any]]:
+    def tasks(self, source: str | None = None) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(Task).order_by(Task.dag_id, Task.task_id)).mappings().all()
+            rows = conn.execute(_of_source(select(Task).order_by(Task.dag_id, Task.task_id, Task.source), Task, source)).mappings().all()
             io = _task_io(conn, None)
         return [_task_dict(t, io) for t in rows]
 
     # --- graph and history ----------------------------------------------------------------
-    def load_graph(self) -> nx.MultiDiGraph:
-        """The whole asset graph (see ``overlay.graph``), with each asset's producing and consuming tasks."""
+    def load_graph(self, source: str | None = None) -> nx.MultiDiGraph:
+        """The whole asset graph (see ``overlay.graph``), with each asset's producing and consuming tasks;
+        with ``source``, the part that source's tasks read, write and connect."""
         from overlay.graph import build_graph  # networkx only where the graph is walked
 
         with self.engine.connect() as conn:
-            assets = conn.execute(select(Asset.id, Asset.key, Asset.namespace, Asset.name)).all()
-            edges = conn.execute(select(AssetEdge.from_asset, AssetEdge.to_asset, Task.dag_id, Task.task_id)
-                                 .select_from(AssetEdge).join(Task, Task.id == AssetEdge.task_pk)).all()
-            io = conn.execute(select(TaskIO.asset_id, Task.dag_id, Task.task_id, TaskIO.mode)
-                              .select_from(TaskIO).join(Task, Task.id == TaskIO.task_pk)).all()
+            asset_query = select(Asset.id, Asset.key, Asset.namespace, Asset.name)
+            if source:
+                asset_query = asset_query.where(Asset.id.in_(_assets_of_source(source)))
+            assets = conn.execute(asset_query).all()
+            edges = conn.execute(_of_source(select(AssetEdge.from_asset, AssetEdge.to_asset, Task.dag_id, Task.task_id)
+                                            .select_from(AssetEdge).join(Task, Task.id == AssetEdge.task_pk), Task, source)).all()
+            io = conn.execute(_of_source(select(TaskIO.asset_id, Task.dag_id, Task.task_id, TaskIO.mode)
+                                         .select_from(TaskIO).join(Task, Task.id == TaskIO.task_pk), Task, source)).all()
         keys = {a.id: a.key for a in assets}
         return build_graph(
             [(a.key, a.namespace, a.name) for a in assets],
@@ -233,6 +242,24 @@ class CatalogQueries:
         return [{"file": r["file"], "line": r["line"], "stage": r["stage"], "error": r["error"]} for r in rows]
 
 
+def _of_source(query: Any, model: Any, source: str | None) -> Any:
+    return query.where(model.source == source) if source else query
+
+
+def _assets_of_source(source: str) -> Any:
+    """Ids of the assets a source's tasks read or write."""
+    return select(TaskIO.asset_id).join(Task, Task.id == TaskIO.task_pk).where(Task.source == source)
+
+
+def _one_of_sources(rows: list[Any], missing: str, name: str) -> Any:
+    """The one row; a name that several sources define is ambiguous (pass ``source``)."""
+    if not rows:
+        raise NotFound(missing)
+    if len(rows) > 1:
+        raise AmbiguousKey(name, sorted(f"{r['source']}:{name}" for r in rows))
+    return rows[0]
+
+
 def _suffix_match(key: str, name: str, text: str) -> bool:
     return name == text or name.endswith("." + text) or key.endswith(":" + text)
 
@@ -299,13 +326,14 @@ def _task_io(conn: Any, task_pks: list[int] | None) -> dict[int, dict[str, list[
 
 
 def _dag_dict(row: Any) -> dict[str, Any]:
-    return {"dag_id": row["dag_id"], "file": row["file"], "line": row["line"], "mode": row["mode"], "owners": row["owners"],
-            "owner_links": row["owner_links"], "tags": row["tags"], "schedule": row["schedule"], "ownership": row["ownership"] or []}
+    return {"dag_id": row["dag_id"], "source": row["source"], "file": row["file"], "line": row["line"], "mode": row["mode"],
+            "owners": row["owners"], "owner_links": row["owner_links"], "tags": row["tags"], "schedule": row["schedule"],
+            "ownership": row["ownership"] or []}
 
 
 def _task_dict(row: Any, io: dict[int, dict[str, list[str]]]) -> dict[str, Any]:
     rw = io.get(row["id"], {"read": [], "write": []})
-    return {"dag_id": row["dag_id"], "task_id": row["task_id"], "operator": row["operator"], "file": row["file"], "line": row["line"],
+    return {"dag_id": row["dag_id"], "task_id": row["task_id"], "source": row["source"], "operator": row["operator"], "file": row["file"], "line": row["line"],
             "owner": row["owner"], "reads": rw["read"], "writes": rw["write"], "status": row["status"], "errors": row["errors"],
             "upstream": row["upstream"], "ownership": row["ownership"] or []}
 
@@ -314,4 +342,5 @@ def _materialization(row: Any) -> dict[str, Any] | None:
     if row is None:
         return None
     return {"dag_id": row["dag_id"], "task_id": row["task_id"], "run_id": row["run_id"], "try_number": row["try_number"],
-            "start_date": row["start_date"], "end_date": row["end_date"], "state": row["state"], "source": row["source"]}
+            "start_date": row["start_date"], "end_date": row["end_date"], "state": row["state"], "source": row["source"],
+            "source_name": row["source_name"]}

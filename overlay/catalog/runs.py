@@ -25,36 +25,41 @@ class RunQueries:
     engine: Engine
 
     def record_runs(self, runs: list[TaskRun]) -> dict[str, int]:
-        """One materialization per asset each run's task writes; re-recording the same try changes nothing."""
+        """One materialization per asset each run's task writes, matched to tasks of the run's source only;
+        re-recording the same try changes nothing."""
         if not runs:
             return {"runs": 0, "materializations": 0, "unknown_tasks": 0, "no_writes": 0}
         now = datetime.now(timezone.utc)
+        rows, unknown, no_writes = [], 0, 0
         with self.engine.begin() as conn:
-            writes: dict[tuple[str, str], list[int]] = {
-                (d, t): [] for d, t in conn.execute(select(Task.dag_id, Task.task_id).where(Task.dag_id.in_({r.dag_id for r in runs})))}
-            for dag_id, task_id, asset_id in conn.execute(
-                    select(Task.dag_id, Task.task_id, TaskIO.asset_id).select_from(TaskIO).join(Task, Task.id == TaskIO.task_pk)
-                    .where(TaskIO.mode == "write", Task.dag_id.in_({r.dag_id for r in runs}))):
-                writes.setdefault((dag_id, task_id), []).append(asset_id)
-            existing = {tuple(r) for r in conn.execute(
-                select(Materialization.asset_id, Materialization.dag_id, Materialization.task_id, Materialization.run_id,
-                       Materialization.try_number).where(Materialization.dag_id.in_({r.dag_id for r in runs})))}
-            rows, unknown, no_writes = [], 0, 0
-            for run in runs:
-                assets = writes.get((run.dag_id, run.task_id))
-                if assets is None:
-                    unknown += 1
-                    continue
-                if not assets:
-                    no_writes += 1  # a task in the catalog that writes no table (a sensor, a notification)
-                for asset_id in assets:
-                    key = (asset_id, run.dag_id, run.task_id, run.run_id, run.try_number)
-                    if key in existing:
+            for source_name in sorted({r.source_name for r in runs}):
+                batch = [r for r in runs if r.source_name == source_name]
+                dag_ids = {r.dag_id for r in batch}
+                writes: dict[tuple[str, str], list[int]] = {
+                    (d, t): [] for d, t in conn.execute(select(Task.dag_id, Task.task_id)
+                                                        .where(Task.source == source_name, Task.dag_id.in_(dag_ids)))}
+                for dag_id, task_id, asset_id in conn.execute(
+                        select(Task.dag_id, Task.task_id, TaskIO.asset_id).select_from(TaskIO).join(Task, Task.id == TaskIO.task_pk)
+                        .where(TaskIO.mode == "write", Task.source == source_name, Task.dag_id.in_(dag_ids))):
+                    writes.setdefault((dag_id, task_id), []).append(asset_id)
+                existing = {tuple(r) for r in conn.execute(
+                    select(Materialization.asset_id, Materialization.dag_id, Materialization.task_id, Materialization.run_id,
+                           Materialization.try_number).where(Materialization.source_name == source_name, Materialization.dag_id.in_(dag_ids)))}
+                for run in batch:
+                    assets = writes.get((run.dag_id, run.task_id))
+                    if assets is None:
+                        unknown += 1
                         continue
-                    existing.add(key)
-                    rows.append({"asset_id": asset_id, "dag_id": run.dag_id, "task_id": run.task_id, "run_id": run.run_id,
-                                 "try_number": run.try_number, "start_date": as_utc(run.start_date), "end_date": as_utc(run.end_date),
-                                 "state": run.state, "source": run.source, "recorded_at": now})
+                    if not assets:
+                        no_writes += 1  # a task in the catalog that writes no table (a sensor, a notification)
+                    for asset_id in assets:
+                        key = (asset_id, run.dag_id, run.task_id, run.run_id, run.try_number)
+                        if key in existing:
+                            continue
+                        existing.add(key)
+                        rows.append({"asset_id": asset_id, "dag_id": run.dag_id, "task_id": run.task_id, "run_id": run.run_id,
+                                     "try_number": run.try_number, "start_date": as_utc(run.start_date), "end_date": as_utc(run.end_date),
+                                     "state": run.state, "source": run.source, "source_name": source_name, "recorded_at": now})
             if rows:
                 conn.execute(insert(Materialization.__table__), rows)
         return {"runs": len(runs), "materializations": len(rows), "unknown_tasks": unknown, "no_writes": no_writes}
@@ -63,9 +68,13 @@ class RunQueries:
         with self.engine.connect() as conn:
             return conn.execute(select(Materialization.id).limit(1)).first() is not None
 
-    def last_run_end(self, source: str) -> datetime | None:
+    def last_run_end(self, source: str, source_name: str | None = None) -> datetime | None:
+        """Newest end date recorded from ``source`` (an origin such as ``airflow-api:URL``), for ``source_name`` if given."""
+        query = select(func.max(Materialization.end_date)).where(Materialization.source == source)
+        if source_name is not None:
+            query = query.where(Materialization.source_name == source_name)
         with self.engine.connect() as conn:
-            return as_utc(conn.execute(select(func.max(Materialization.end_date)).where(Materialization.source == source)).scalar())
+            return as_utc(conn.execute(query).scalar())
 
     def freshness_states(self) -> dict[str, AssetState]:
         with self.engine.connect() as conn:

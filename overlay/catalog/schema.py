@@ -17,9 +17,25 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
+DEFAULT_SOURCE = "default"  # the source of rows stored before sources existed (migration 0005)
+
+
+class Source(Base):
+    """One Airflow deployment or DAG repository whose scans and runs the catalog holds."""
+
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(250), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_run_sync_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_run_sync_from: Mapped[str | None] = mapped_column(String(1024))
+
+
 class Scan(Base):
     __tablename__ = "scans"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(250), index=True)
+    bundle_version: Mapped[str | None] = mapped_column(String(250))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     folders: Mapped[list[Any]] = mapped_column(JSON)
@@ -32,8 +48,10 @@ class Scan(Base):
 
 class SourceFile(Base):
     __tablename__ = "files"
+    __table_args__ = (UniqueConstraint("source", "path", name="uq_files_source_path"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    path: Mapped[str] = mapped_column(String(1024), unique=True)
+    source: Mapped[str] = mapped_column(String(250))
+    path: Mapped[str] = mapped_column(String(1024))
     content_hash: Mapped[str] = mapped_column(String(64))
     mode: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
@@ -44,8 +62,10 @@ class SourceFile(Base):
 
 class Dag(Base):
     __tablename__ = "dags"
+    __table_args__ = (UniqueConstraint("source", "dag_id", name="uq_dags_source_dag"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    dag_id: Mapped[str] = mapped_column(String(250), unique=True)
+    source: Mapped[str] = mapped_column(String(250))
+    dag_id: Mapped[str] = mapped_column(String(250), index=True)
     file: Mapped[str] = mapped_column(String(1024))
     line: Mapped[int | None] = mapped_column(Integer)
     mode: Mapped[str] = mapped_column(String(16))
@@ -58,8 +78,9 @@ class Dag(Base):
 
 class Task(Base):
     __tablename__ = "tasks"
-    __table_args__ = (UniqueConstraint("dag_id", "task_id", name="uq_tasks_dag_task"),)
+    __table_args__ = (UniqueConstraint("source", "dag_id", "task_id", name="uq_tasks_source_dag_task"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(250))
     dag_id: Mapped[str] = mapped_column(String(250), index=True)
     task_id: Mapped[str] = mapped_column(String(250))
     operator: Mapped[str] = mapped_column(String(250))
@@ -82,8 +103,9 @@ class Asset(Base):
     namespace: Mapped[str] = mapped_column(String(512), index=True)
     name: Mapped[str] = mapped_column(String(1024), index=True)
     short_name: Mapped[str] = mapped_column(String(512), index=True)  # last dotted part, for suffix lookups
-    owners: Mapped[list[Any]] = mapped_column(JSON)  # [{"owner", "rule", "source", "team"}]
+    owners: Mapped[list[Any]] = mapped_column(JSON)  # [{"owner", "rule", "source", "team", "source_name"}], every source's
     owner_conflict: Mapped[bool] = mapped_column(Boolean, default=False)
+    owners_by_source: Mapped[dict[str, Any]] = mapped_column(JSON)  # source -> {"owners": [...], "conflict": bool}
     columns: Mapped[list[Any]] = mapped_column(JSON)
 
 
@@ -120,7 +142,7 @@ class Materialization(Base):
 
     __tablename__ = "materializations"
     __table_args__ = (
-        UniqueConstraint("asset_id", "dag_id", "task_id", "run_id", "try_number", name="uq_materializations"),
+        UniqueConstraint("source_name", "asset_id", "dag_id", "task_id", "run_id", "try_number", name="uq_materializations"),
         Index("ix_materializations_asset_end", "asset_id", "end_date"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -132,7 +154,8 @@ class Materialization(Base):
     start_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     end_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     state: Mapped[str] = mapped_column(String(32))
-    source: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(1024))  # how it was recorded: airflow-listener | airflow-api:URL
+    source_name: Mapped[str] = mapped_column(String(250))  # the catalog source (Airflow deployment) the run belongs to
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -143,7 +166,7 @@ class Query(Base):
     __table_args__ = (UniqueConstraint("source", "query_id", name="uq_queries_source_id"), Index("ix_queries_started", "started_at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(32))
-    query_id: Mapped[str] = mapped_column(String(128))
+    query_id: Mapped[str] = mapped_column(Text)  # whole: BigQuery job ids reach 1,024 characters
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     duration_ms: Mapped[float | None] = mapped_column(Float)
     bytes_billed: Mapped[int | None] = mapped_column(BigInteger)
@@ -155,3 +178,15 @@ class Query(Base):
     asset_key: Mapped[str | None] = mapped_column(String(1024))
     owner: Mapped[str | None] = mapped_column(String(250))
     method: Mapped[str] = mapped_column(String(16))  # tag | fingerprint | tables | unattributed
+
+
+class QueryBaseline(Base):
+    """A cumulative statement's totals at its last ingested snapshot (pg_stat_statements), to bill differences."""
+
+    __tablename__ = "query_baselines"
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    statement: Mapped[str] = mapped_column(Text, primary_key=True)  # queryid:dbid:userid
+    calls: Mapped[int] = mapped_column(BigInteger)
+    total_ms: Mapped[float] = mapped_column(Float)
+    captured_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    stats_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,4 +1,9 @@
-"""Writing the catalog: one scan stored in one transaction, in place, with stable ids."""
+"""Writing the catalog: one scan of one source stored in one transaction, in place, with stable ids.
+
+A scan replaces only its own source's files, DAGs and tasks; the assets are shared by all sources
+(``shared_assets``). On PostgreSQL, scans of one source are serialized by an advisory lock and the
+shared asset rows are merged under a short catalog-wide one (``locks``).
+"""
 
 from __future__ import annotations
 
@@ -9,25 +14,26 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, func, insert, select
 
 from overlay import __version__
-from overlay.catalog.engine import make_engine, migrate, resolve_db_url
-from overlay.catalog.queries import CatalogQueries
+from overlay.catalog import locks
 from overlay.catalog.contacts import ContactQueries
 from overlay.catalog.costs import CostQueries
+from overlay.catalog.engine import make_engine, migrate, resolve_db_url
+from overlay.catalog.errors import CatalogError, EmptyScanRefused, MissingCatalog
+from overlay.catalog.location import catalog_exists
+from overlay.catalog.queries import CatalogQueries
 from overlay.catalog.runs import RunQueries
-from overlay.catalog.schema import Asset, AssetEdge, Dag, Materialization, Scan, ScanError, SourceFile, Task, TaskIO
+from overlay.catalog.schema import DEFAULT_SOURCE, AssetEdge, Dag, Scan, ScanError, Source, SourceFile, Task, TaskIO
+from overlay.catalog.shared_assets import delete_orphans, merge_assets
+from overlay.catalog.sources import SourceQueries, ensure_source
 from overlay.catalog.sync import sync_links, sync_rows
 from overlay.model import ScanResult
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Catalog", "CatalogError", "ScanSummary", "resolve_db_url"]
-
-
-class CatalogError(RuntimeError):
-    """The catalog database cannot be opened or written."""
+__all__ = ["Catalog", "CatalogError", "EmptyScanRefused", "MissingCatalog", "ScanSummary", "resolve_db_url"]
 
 
 @dataclass
@@ -46,17 +52,23 @@ class ScanSummary:
         return dict(self.__dict__)
 
 
-class Catalog(CatalogQueries, RunQueries, CostQueries, ContactQueries):
+class Catalog(CatalogQueries, RunQueries, CostQueries, ContactQueries, SourceQueries):
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url
 
     @classmethod
-    def open(cls, url: str | None = None) -> Catalog:
+    def open(cls, url: str | None = None, create: bool = True) -> Catalog:
+        """Open (and migrate) the catalog; with ``create=False`` a catalog that does not exist raises ``MissingCatalog``."""
         url = resolve_db_url(url)
         try:
             engine = make_engine(url)
+            if not create and not catalog_exists(engine):
+                engine.dispose()
+                raise MissingCatalog(url)
             migrate(engine)
+        except MissingCatalog:
+            raise
         except Exception as e:
             raise CatalogError(f"cannot open catalog {url}: {type(e).__name__}: {e}") from e
         return cls(engine, url)
@@ -64,56 +76,70 @@ class Catalog(CatalogQueries, RunQueries, CostQueries, ContactQueries):
     def close(self) -> None:
         self.engine.dispose()
 
-    def cached_files(self) -> dict[str, str]:
-        """path -> content hash of every file the catalog holds results for."""
+    def cached_files(self, source: str = DEFAULT_SOURCE) -> dict[str, str]:
+        """path -> content hash of every file the catalog holds results for in ``source``."""
         with self.engine.connect() as conn:
-            return dict(conn.execute(select(SourceFile.path, SourceFile.content_hash)).all())
+            return dict(conn.execute(select(SourceFile.path, SourceFile.content_hash).where(SourceFile.source == source)).all())
 
-    def cached_payload(self, path: str) -> dict[str, Any] | None:
-        """What the last scan found in one file (its DagSpecs, ResolvedTasks and errors), or None."""
+    def cached_payload(self, path: str, source: str = DEFAULT_SOURCE) -> dict[str, Any] | None:
+        """What the last scan of ``source`` found in one file (its DagSpecs, ResolvedTasks and errors), or None."""
         with self.engine.connect() as conn:
-            return conn.execute(select(SourceFile.payload).where(SourceFile.path == path)).scalar()
+            return conn.execute(select(SourceFile.payload).where(SourceFile.path == path, SourceFile.source == source)).scalar()
 
-    def cached_payloads(self) -> dict[str, dict[str, Any]]:
-        """path -> what the last scan found in that file (with its ``digest``), to skip unchanged files."""
+    def cached_payloads(self, source: str | None = None) -> dict[str, dict[str, Any]]:
+        """path -> what the last scan of ``source`` (of any source when None) found in that file (with its ``digest``),
+        to skip unchanged files."""
+        query = select(SourceFile.path, SourceFile.payload, SourceFile.payload_digest)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(SourceFile.path, SourceFile.payload, SourceFile.payload_digest)).all()
+            rows = conn.execute(query if source is None else query.where(SourceFile.source == source)).all()
         return {path: {**payload, "digest": digest} for path, payload, digest in rows if payload and digest}
 
-    def last_fingerprint(self) -> str | None:
-        """Fingerprint of the inputs of the last successful scan (see ``scan_fingerprint``)."""
+    def last_fingerprint(self, source: str = DEFAULT_SOURCE) -> str | None:
+        """Fingerprint of the inputs of the source's last successful scan (see ``scan_fingerprint``)."""
         with self.engine.connect() as conn:
-            counts = conn.execute(select(Scan.counts).where(Scan.status == "ok").order_by(Scan.id.desc()).limit(1)).scalar()
+            counts = conn.execute(select(Scan.counts).where(Scan.status == "ok", Scan.source == source)
+                                  .order_by(Scan.id.desc()).limit(1)).scalar()
         return (counts or {}).get("fingerprint")
 
-    def record_unchanged_scan(self, result: ScanResult, mode: str, started_at: datetime, fingerprint: str) -> ScanSummary | None:
-        """Record a scan whose inputs equal the last one's, leaving the catalog as it is (None if they differ)."""
+    def record_unchanged_scan(self, result: ScanResult, mode: str, started_at: datetime, fingerprint: str,
+                              source: str = DEFAULT_SOURCE, bundle_version: str | None = None) -> ScanSummary | None:
+        """Record a scan whose inputs equal the source's last one's, leaving the catalog as it is (None if they differ)."""
         with self.engine.begin() as conn:
-            return _unchanged_since_last_scan(conn, result, mode, started_at, fingerprint)
+            return _unchanged_since_last_scan(conn, result, mode, started_at, fingerprint, source, bundle_version)
 
     def store_scan(self, result: ScanResult, mode: str = "auto", started_at: datetime | None = None,
                    ownership: dict[str, dict[str, Any]] | None = None, fingerprint: str | None = None,
+                   source: str = DEFAULT_SOURCE, allow_empty: bool = False, bundle_version: str | None = None,
                    holders: dict[str, list[dict[str, Any]]] | None = None) -> ScanSummary:
-        """``ownership``: asset key -> {"owners", "conflict"}; ``holders``: "dag_id" and "dag_id.task_id" -> claims."""
-        """Replace the catalog's content with ``result`` in one transaction; a failure changes nothing."""
+        """Replace ``source``'s part of the catalog with ``result`` in one transaction; a failure changes nothing.
+
+        ``ownership``: asset key -> {"owners", "conflict"}; ``holders``: "dag_id" and "dag_id.task_id" -> claims.
+        A result without DAGs for a source that has some raises ``EmptyScanRefused`` unless ``allow_empty``.
+        """
         started_at = started_at or datetime.now(timezone.utc)
         fingerprint = fingerprint or scan_fingerprint(result, json.dumps(ownership or {}, sort_keys=True, default=str))
         try:
             with self.engine.begin() as conn:
-                unchanged = _unchanged_since_last_scan(conn, result, mode, started_at, fingerprint)
+                locks.xact_lock(conn, locks.source_lock(source))
+                _adopt_default(conn, source, result)
+                if not result.dags and not allow_empty:
+                    _refuse_empty(conn, source, result)
+                unchanged = _unchanged_since_last_scan(conn, result, mode, started_at, fingerprint, source, bundle_version)
                 if unchanged is not None:
                     return unchanged
-                return _store(conn, result, mode, started_at, ownership or {}, fingerprint, holders or {})
+                return _store(conn, result, mode, started_at, ownership or {}, fingerprint, source, bundle_version, holders or {})
+        except EmptyScanRefused:
+            raise
         except Exception as e:
-            self._record_failed_scan(result, mode, started_at, e)
+            self._record_failed_scan(result, mode, started_at, e, source)
             first_line = (str(e).strip().splitlines() or [""])[0][:500]
             raise CatalogError(f"scan not stored, the catalog is unchanged: {type(e).__name__}: {first_line}") from e
 
-    def _record_failed_scan(self, result: ScanResult, mode: str, started_at: datetime, error: Exception) -> None:
+    def _record_failed_scan(self, result: ScanResult, mode: str, started_at: datetime, error: Exception, source: str) -> None:
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(Scan.__table__).values(
-                    started_at=started_at, finished_at=datetime.now(timezone.utc), folders=result.folders, mode=mode,
+                    source=source, started_at=started_at, finished_at=datetime.now(timezone.utc), folders=result.folders, mode=mode,
                     git_commit=result.git_commit, status="failed", counts={"error": f"{type(error).__name__}: {error}"},
                     overlay_version=__version__))
         except Exception:  # the database itself is gone: nothing more to record
@@ -130,57 +156,85 @@ def scan_fingerprint(result: ScanResult, ownership_inputs: str) -> str:
     return digest.hexdigest()
 
 
-def _unchanged_since_last_scan(conn: Any, result: ScanResult, mode: str, started_at: datetime, fingerprint: str) -> ScanSummary | None:
+def _adopt_default(conn: Any, source: str, result: ScanResult) -> None:
+    """The first named scan of the folders a pre-sources catalog was built from takes over its rows (migration 0005)."""
+    if source == DEFAULT_SOURCE or conn.execute(select(Source.id).where(Source.name == source)).first():
+        return
+    folders = conn.execute(select(Scan.folders).where(Scan.source == DEFAULT_SOURCE, Scan.status == "ok")
+                           .order_by(Scan.id.desc()).limit(1)).scalar()
+    if folders is None or sorted(folders) != sorted(result.folders):
+        return
+    from overlay.catalog.sources import rename_source
+
+    rename_source(conn, DEFAULT_SOURCE, source)
+
+
+def _refuse_empty(conn: Any, source: str, result: ScanResult) -> None:
+    dags = conn.execute(select(func.count()).select_from(Dag).where(Dag.source == source)).scalar_one()
+    if not dags:
+        return
+    tasks = conn.execute(select(func.count()).select_from(Task).where(Task.source == source)).scalar_one()
+    last = conn.execute(select(Scan.finished_at, Scan.folders).where(Scan.source == source, Scan.status == "ok")
+                        .order_by(Scan.id.desc()).limit(1)).first()
+    when = f", last scanned {last.finished_at:%Y-%m-%d %H:%M} from {', '.join(last.folders)}" if last and last.finished_at else ""
+    raise EmptyScanRefused(
+        f"refusing to empty source {source!r}: no DAG found in {', '.join(result.folders) or 'the given folders'} "
+        f"({len(result.files)} files, {len(result.errors)} errors), where the catalog holds {dags} DAGs and {tasks} tasks "
+        f"of this source{when}. Check the folder, or pass --allow-empty to store the empty scan")
+
+
+def _unchanged_since_last_scan(conn: Any, result: ScanResult, mode: str, started_at: datetime, fingerprint: str,
+                               source: str, bundle_version: str | None) -> ScanSummary | None:
     """When nothing a scan would store has changed, record the scan and leave the catalog as it is."""
-    last = conn.execute(select(Scan.counts).where(Scan.status == "ok").order_by(Scan.id.desc()).limit(1)).scalar()
+    last = conn.execute(select(Scan.counts).where(Scan.status == "ok", Scan.source == source).order_by(Scan.id.desc()).limit(1)).scalar()
     if not last or last.get("fingerprint") != fingerprint:
         return None
     counts = {k: v for k, v in last.items() if k in ScanSummary.__dataclass_fields__}
     counts["reused_files"] = sum(1 for f in result.files if f.mode == "cached")
     scan_id = conn.execute(insert(Scan.__table__).values(
-        started_at=started_at, finished_at=datetime.now(timezone.utc), folders=result.folders, mode=mode, git_commit=result.git_commit,
-        status="ok", counts={**counts, "fingerprint": fingerprint, "unchanged": True}, overlay_version=__version__)).inserted_primary_key[0]
+        source=source, bundle_version=bundle_version, started_at=started_at, finished_at=datetime.now(timezone.utc),
+        folders=result.folders, mode=mode, git_commit=result.git_commit, status="ok",
+        counts={**counts, "fingerprint": fingerprint, "unchanged": True}, overlay_version=__version__)).inserted_primary_key[0]
     _record_errors(conn, scan_id, result)
     return ScanSummary(**{**counts, "scan_id": scan_id})
 
 
 def _store(conn: Any, result: ScanResult, mode: str, started_at: datetime, ownership: dict[str, dict[str, Any]],
-           fingerprint: str, holders: dict[str, list[dict[str, Any]]]) -> ScanSummary:
+           fingerprint: str, source: str, bundle_version: str | None, holders: dict[str, list[dict[str, Any]]]) -> ScanSummary:
+    ensure_source(conn, source)
     scan_id = conn.execute(insert(Scan.__table__).values(
-        started_at=started_at, finished_at=None, folders=result.folders, mode=mode, git_commit=result.git_commit,
-        status="running", counts={}, overlay_version=__version__)).inserted_primary_key[0]
+        source=source, bundle_version=bundle_version, started_at=started_at, finished_at=None, folders=result.folders, mode=mode,
+        git_commit=result.git_commit, status="running", counts={}, overlay_version=__version__)).inserted_primary_key[0]
+    scope = {"source": source}
+    previous_assets = {a for (a,) in conn.execute(select(TaskIO.asset_id).join(Task, Task.id == TaskIO.task_pk)
+                                                  .where(Task.source == source).distinct())}
 
     sync_rows(conn, SourceFile.__table__, ["path"], [
         {"path": f.path, "content_hash": f.content_hash, "mode": f.mode, "error": f.error, "payload": f.payload,
          "payload_digest": f.payload_digest, "scan_id": scan_id}
-        for f in result.files], compare=["content_hash", "error", "payload_digest"])
+        for f in result.files], compare=["content_hash", "error", "payload_digest"], scope=scope)
     sync_rows(conn, Dag.__table__, ["dag_id"], [
         {"dag_id": d.dag_id, "file": d.file, "line": d.line, "mode": d.mode, "owners": list(d.owners),
          "owner_links": dict(d.owner_links), "tags": list(d.tags), "schedule": d.schedule, "ownership": holders.get(d.dag_id)}
-        for d in result.dags])
+        for d in result.dags], scope=scope)
     task_ids = sync_rows(conn, Task.__table__, ["dag_id", "task_id"], [
         {"dag_id": t.dag_id, "task_id": t.task_id, "operator": t.operator, "file": t.file, "line": t.line, "owner": t.owner,
          "status": t.status, "errors": list(t.errors), "sql": list(t.sql), "sql_files": list(t.sql_files),
          "columns": dict(t.columns), "upstream": list(t.upstream), "ownership": holders.get(f"{t.dag_id}.{t.task_id}")}
-        for t in result.tasks])
+        for t in result.tasks], scope=scope)
 
-    columns = _asset_columns(result)
-    materialized = {(k,) for (k,) in conn.execute(
-        select(Asset.key).join(Materialization, Materialization.asset_id == Asset.id).distinct()).all()}
-    asset_ids = sync_rows(conn, Asset.__table__, ["key"], [
-        {"key": a.key, "namespace": a.namespace, "name": a.name, "short_name": a.name.rsplit(".", 1)[-1],
-         "owners": ownership.get(a.key, {}).get("owners", []), "owner_conflict": bool(ownership.get(a.key, {}).get("conflict")),
-         "columns": columns.get(a.key, [])}
-        for a in result.assets], keep=materialized)
-
+    locks.xact_lock(conn, locks.ASSETS)  # the shared rows: one scan at a time merges them, until commit
+    asset_ids = merge_assets(conn, source, result, ownership, previous_assets)
     io, edges = set(), set()
     for task in result.tasks:
         pk = task_ids[(task.dag_id, task.task_id)]
-        io.update((pk, asset_ids[(key,)], "read") for key in task.reads)
-        io.update((pk, asset_ids[(key,)], "write") for key in task.writes)
-        edges.update((asset_ids[(a,)], asset_ids[(b,)], pk) for a, b in task.edges)
-    sync_links(conn, TaskIO.__table__, ["task_pk", "asset_id", "mode"], io)
-    sync_links(conn, AssetEdge.__table__, ["from_asset", "to_asset", "task_pk"], edges)
+        io.update((pk, asset_ids[key], "read") for key in task.reads)
+        io.update((pk, asset_ids[key], "write") for key in task.writes)
+        edges.update((asset_ids[a], asset_ids[b], pk) for a, b in task.edges)
+    own_tasks = select(Task.id).where(Task.source == source)
+    sync_links(conn, TaskIO.__table__, ["task_pk", "asset_id", "mode"], io, scope=TaskIO.task_pk.in_(own_tasks))
+    sync_links(conn, AssetEdge.__table__, ["from_asset", "to_asset", "task_pk"], edges, scope=AssetEdge.task_pk.in_(own_tasks))
+    delete_orphans(conn, previous_assets - set(asset_ids.values()))
 
     _record_errors(conn, scan_id, result)
     summary = ScanSummary(
@@ -196,12 +250,3 @@ def _record_errors(conn: Any, scan_id: int, result: ScanResult) -> None:
     if result.errors:
         conn.execute(insert(ScanError.__table__), [
             {"scan_id": scan_id, "file": e.file, "line": e.line, "stage": e.stage, "error": e.error} for e in result.errors])
-
-
-def _asset_columns(result: ScanResult) -> dict[str, list[str]]:
-    columns: dict[str, list[str]] = {}
-    for task in result.tasks:
-        for key, cols in task.columns.items():
-            if cols:
-                columns[key] = list(cols)
-    return columns

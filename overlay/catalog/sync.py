@@ -1,11 +1,15 @@
-"""Diff-and-apply writes: rows keyed by a natural key keep their ids across rescans."""
+"""Diff-and-apply writes: rows keyed by a natural key keep their ids across rescans.
+
+``scope`` restricts a sync to one slice of a table (one source's DAGs): rows outside it are never read,
+changed or deleted, and the scope's values are written into every row of it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, delete, insert, select, tuple_, update
 
 CHUNK = 500
 
@@ -17,16 +21,20 @@ def sync_rows(
     rows: list[dict[str, Any]],
     keep: set[tuple[Any, ...]] | None = None,
     compare: Sequence[str] | None = None,
+    scope: dict[str, Any] | None = None,
 ) -> dict[tuple[Any, ...], int]:
-    """Make ``table`` hold exactly ``rows`` (plus rows whose key is in ``keep``); return key -> id.
+    """Make ``table`` (or its ``scope``) hold exactly ``rows`` (plus rows whose key is in ``keep``); return key -> id.
 
     ``compare`` names the columns that decide whether a row changed (default: all it sets); only
     those are read back, so large payload columns need not be loaded to find that nothing changed.
     """
-    compared = list(compare) if compare is not None else (list(rows[0]) if rows else [])
+    scope = scope or {}
+    where = and_(*(table.c[c] == v for c, v in scope.items())) if scope else None
+    rows = [{**row, **scope} for row in rows] if scope else rows
+    compared = list(compare) if compare is not None else ([c for c in rows[0] if c not in scope] if rows else [])
     columns = dict.fromkeys(["id", *key_columns, *compared])
     existing = {tuple(r[c] for c in key_columns): dict(r)
-                for r in conn.execute(select(*[table.c[c] for c in columns])).mappings()}
+                for r in conn.execute(_where(select(*[table.c[c] for c in columns]), where)).mappings()}
     inserts, updates = [], []
     for row in rows:
         key = tuple(row[c] for c in key_columns)
@@ -43,13 +51,15 @@ def sync_rows(
         conn.execute(statement, updates)
     stale = [old["id"] for key, old in existing.items() if not keep or key not in keep]
     delete_ids(conn, table, stale)
-    return {tuple(r[c] for c in key_columns): r["id"] for r in conn.execute(select(table.c.id, *[table.c[c] for c in key_columns])).mappings()}
+    return {tuple(r[c] for c in key_columns): r["id"]
+            for r in conn.execute(_where(select(table.c.id, *[table.c[c] for c in key_columns]), where)).mappings()}
 
 
-def sync_links(conn: Connection, table: Table, columns: Sequence[str], wanted: Iterable[tuple[Any, ...]]) -> None:
-    """Make a link table (no payload beyond its key columns) hold exactly ``wanted``."""
+def sync_links(conn: Connection, table: Table, columns: Sequence[str], wanted: Iterable[tuple[Any, ...]],
+               scope: ColumnElement[bool] | None = None) -> None:
+    """Make a link table (no payload beyond its key columns), or the part of it ``scope`` selects, hold exactly ``wanted``."""
     wanted_set = set(wanted)
-    rows = conn.execute(select(table.c.id, *[table.c[c] for c in columns])).all()
+    rows = conn.execute(_where(select(table.c.id, *[table.c[c] for c in columns]), scope)).all()
     existing = {tuple(r[1:]): r[0] for r in rows}
     missing = [dict(zip(columns, key)) for key in wanted_set - existing.keys()]
     if missing:
@@ -64,6 +74,10 @@ def delete_ids(conn: Connection, table: Table, ids: list[int]) -> None:
 
 def keys_present(conn: Connection, table: Table, columns: Sequence[str]) -> set[tuple[Any, ...]]:
     return {tuple(r) for r in conn.execute(select(*[table.c[c] for c in columns]).distinct()).all()}
+
+
+def _where(query: Any, condition: ColumnElement[bool] | None) -> Any:
+    return query if condition is None else query.where(condition)
 
 
 __all__ = ["sync_rows", "sync_links", "delete_ids", "keys_present", "tuple_"]

@@ -55,6 +55,11 @@ def attribute_command(
     console.print(f"{result['rows']} queries read: {result['inserted']} new, {result['duplicates']} already ingested, "
                   f"{result['malformed']} malformed rows")
     console.print(f"attributed by tag {m['tag']}, fingerprint {m['fingerprint']}, tables {m['tables']}; unattributed {m['unattributed']}")
+    if "cumulative" in result:
+        c = result["cumulative"]
+        console.print(f"cumulative statistics: {c['first']} statements seen first, {c['delta']} billed as the change "
+                      f"since the last snapshot, {c['unchanged']} unchanged, {c['older']} older snapshots skipped, "
+                      f"{c['reset']} statistics resets detected")
     for example in result["malformed_examples"][:5]:
         console.print(f"  [yellow]line {example['line']}[/]: {example['reason']}")
 

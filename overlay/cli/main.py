@@ -12,6 +12,7 @@ from overlay.cli.query_cmd import asset_command, assets_command, lineage_command
 from overlay.cli.review_cmd import diff_command, lint_command
 from overlay.cli.runs_cmd import runs_app
 from overlay.cli.scan_cmd import export_command, scan_command
+from overlay.cli.sources_cmd import sources_app
 from overlay.cli.sql_cmd import sql_command
 
 app = typer.Typer(
@@ -32,6 +33,7 @@ app.command("task")(task_command)
 app.command("serve")(serve_command)
 app.command("stale")(stale_command)
 app.add_typer(runs_app, name="runs")
+app.add_typer(sources_app, name="sources")
 app.command("attribute")(attribute_command)
 app.command("cost")(cost_command)
 app.command("sql")(sql_command)

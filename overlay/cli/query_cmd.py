@@ -12,13 +12,15 @@ from overlay.catalog import Catalog, CatalogError
 from overlay.catalog.queries import AmbiguousKey, UnknownKey
 from overlay.cli.output import console, err_console, fail, print_json
 
-DbOption = Annotated[Optional[str], typer.Option("--db", help="Catalog URL (default $OVERLAY_DB, else sqlite:///overlay.db).")]
+DbOption = Annotated[Optional[str], typer.Option("--db", help="Catalog URL or SQLite file (default $OVERLAY_DB, else [overlay] db in "
+                                                           "airflow.cfg, else $AIRFLOW_HOME/overlay.db, else ./overlay.db).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def _open(db: str | None) -> Catalog:
+def _open(db: str | None, create: bool = False) -> Catalog:
+    """The catalog of a read-only command: one that does not exist is reported, not created."""
     try:
-        return Catalog.open(db)
+        return Catalog.open(db, create=create)
     except CatalogError as e:
         fail(str(e), 2)
         raise  # unreachable: fail exits
@@ -90,14 +92,20 @@ def asset_command(key: Annotated[str, typer.Argument(help="Asset key or an unamb
 
 
 def lineage_command(
-    key: Annotated[str, typer.Argument(help="Asset key or an unambiguous suffix.")],
+    key: Annotated[Optional[str], typer.Argument(help="Asset key or an unambiguous suffix (or give --select).")] = None,
     upstream: Annotated[bool, typer.Option("--upstream", help="Only what it comes from.")] = False,
     downstream: Annotated[bool, typer.Option("--downstream", help="Only what depends on it.")] = False,
     depth: Annotated[int, typer.Option("--depth", min=1, max=100)] = 3,
+    select: Annotated[Optional[str], typer.Option("--select", help="Selection: +key, key+, N+key+M, owner:, dag:, tag:, "
+                                                               "source:, schema:, and/or/not (e.g. '+okr_dashboard and not schema:raw').")] = None,
+    group_by: Annotated[Optional[str], typer.Option("--group-by", help="With --select: collapse into dag | schema | owner | source.")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The asset graph around one asset."""
+    """The asset graph around one asset, or the part of it a selection names."""
+    if select is not None or key is None:
+        _selection(select, group_by, db, as_json)
+        return
     if upstream and downstream:
         fail("--upstream and --downstream exclude each other (give neither for both)", 2)
     catalog = _open(db)
@@ -115,6 +123,38 @@ def lineage_command(
     if beyond:
         console.print(f"[yellow]cut at --depth {depth}[/]: {beyond} more asset(s) lie further {'away' if direction == 'both' else direction}; "
                       f"raise --depth to see them")
+
+
+def _selection(expression: Optional[str], group_by: Optional[str], db: Optional[str], as_json: bool) -> None:
+    from overlay.catalog.select import selection_context
+    from overlay.selection import SelectionError, select, view
+
+    if not expression:
+        fail("give an asset KEY or --select EXPR", 2)
+    ctx = selection_context(_open(db))
+    try:
+        answer = view(ctx, select(expression, ctx), group_by)
+    except SelectionError as e:
+        fail(f"--select {expression!r}: {e}", 2)
+    if as_json:
+        print_json(answer)
+        return
+    table = Table(title=f"{answer['selected']} asset(s) selected by {expression!r}" + (f", by {group_by}" if group_by else ""),
+                  title_justify="left")
+    if group_by:
+        for column in (group_by, "assets", "feeds"):
+            table.add_column(column, overflow="fold")
+        feeds: dict[str, list[str]] = {}
+        for edge in answer["edges"]:
+            feeds.setdefault(edge["from"], []).append(edge["to"])
+        for node in answer["nodes"]:
+            table.add_row(escape(node["id"]), str(node["count"]), escape(", ".join(feeds.get(node["id"], []))))
+    else:
+        for column in ("asset", "written by", "read by"):
+            table.add_column(column, overflow="fold")
+        for node in answer["nodes"]:
+            table.add_row(escape(node["key"]), escape(", ".join(node["producers"]) or "-"), escape(", ".join(node["consumers"]) or "-"))
+    console.print(table)
 
 
 def lineage_tree(result: dict, way: str):  # noqa: ANN201 - rich.tree.Tree

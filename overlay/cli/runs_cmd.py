@@ -18,6 +18,8 @@ def sync_command(
     user: Annotated[Optional[str], typer.Option("--user", envvar="AIRFLOW_USER")] = None,
     password: Annotated[Optional[str], typer.Option("--password", envvar="AIRFLOW_PASSWORD")] = None,
     token: Annotated[Optional[str], typer.Option("--token", envvar="AIRFLOW_TOKEN", help="A JWT instead of user and password.")] = None,
+    source: Annotated[Optional[str], typer.Option("--source", help="The catalog source this Airflow's runs belong to "
+                                                  "(default: the catalog's only source).")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -25,15 +27,22 @@ def sync_command(
     from overlay.runs import AirflowAPIError, AirflowClient, sync_runs
 
     catalog = _open(db)
+    names = catalog.source_names()
+    if source is None:
+        if len(names) != 1:
+            fail(f"say which source this Airflow's runs belong to with --source (the catalog holds: {', '.join(names) or 'none'})", 2)
+        source = names[0]
+    elif source not in names:
+        fail(f"no source {source!r} in the catalog (it holds: {', '.join(names) or 'none'}): scan it first", 2)
     try:
-        result = sync_runs(catalog, AirflowClient(airflow_url, user, password, token))
+        result = sync_runs(catalog, AirflowClient(airflow_url, user, password, token), source)
     except AirflowAPIError as e:
         fail(str(e), 1)
         return
     if as_json:
         print_json(result)
         return
-    console.print(f"synced {result['runs']} finished task instances from {airflow_url} "
+    console.print(f"synced {result['runs']} finished task instances from {airflow_url} into source {source!r} "
                   f"({'since ' + result['since'] if result['since'] else 'full history'}): "
                   f"{result['materializations']} new materializations")
     if result.get("no_writes"):

@@ -21,19 +21,31 @@ from overlay.pipeline import build_catalog
 def scan_command(
     folders: Annotated[Optional[list[Path]], typer.Argument(help="DAG folders to scan (default: Airflow's configured dags_folder).")] = None,
     mode: Annotated[str, typer.Option("--mode", help="auto (import, static fallback) | import | static (never runs DAG code)")] = "auto",
-    db: Annotated[Optional[str], typer.Option("--db", help="Catalog URL (default $OVERLAY_DB, else sqlite:///overlay.db).")] = None,
+    db: Annotated[Optional[str], typer.Option("--db", help="Catalog URL or SQLite file (default $OVERLAY_DB, else [overlay] db "
+                                                      "in airflow.cfg, else $AIRFLOW_HOME/overlay.db, else ./overlay.db).")] = None,
     config: Annotated[Optional[str], typer.Option("--config", help="Settings file (default ./overlay.yaml, else DAG_FOLDER/overlay.yaml).")] = None,
+    source: Annotated[Optional[str], typer.Option("--source", help="The deployment or repository this scan belongs to; it replaces "
+                                                  "only this source's DAGs (default: Airflow's instance name, else the repository's name).")] = None,
+    allow_empty: Annotated[bool, typer.Option("--allow-empty", help="Store a scan that finds no DAG even where the source had some.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    bundle_version: Annotated[Optional[str], typer.Option("--bundle-version", hidden=True,
+                                                          help="The DAG bundle version this scan saw (set by the plugin).")] = None,
     explain: Annotated[Optional[str], typer.Option("--explain", metavar="DAG.TASK",
                                                    help="After the scan, show how one task was read: rule, values, SQL, dialect, tables.")] = None,
 ) -> None:
     """Find every DAG and task, infer what each reads and writes, and store the asset graph."""
+    from overlay.source_name import clean, default_source
+
     if mode not in ("auto", "import", "static"):
         fail(f"unknown --mode {mode!r}: use auto, import or static", 2)
     folders = folders or _airflow_dags_folder()
+    files = [str(f) for f in folders if f.exists() and not f.is_dir()]
+    if files:
+        fail(f"{', '.join(files)} is a file, not a folder: give the DAG folder that holds it", 2)
     missing = [str(f) for f in folders if not f.is_dir()]
     if missing:
         fail(f"DAG folder not found: {', '.join(missing)}", 2)
+    name = clean(source) if source and source.strip() else default_source(folders[0])
     try:
         settings = load_settings(config, [str(f) for f in folders])
         catalog = Catalog.open(db)
@@ -44,16 +56,17 @@ def scan_command(
 
     try:
         with scan_progress() as progress:
-            outcome = build_catalog(catalog, [str(f) for f in folders], mode, settings, datetime.now(timezone.utc), progress=progress)
+            outcome = build_catalog(catalog, [str(f) for f in folders], mode, settings, datetime.now(timezone.utc),
+                                    source=name, allow_empty=allow_empty, bundle_version=bundle_version, progress=progress)
     except CatalogError as e:
         fail(str(e), 1)
     elapsed = time.perf_counter() - started
     explained = explain_in_scan(outcome.result, settings, explain) if explain else None
     if as_json:
         extra = {"explain": explained.to_dict()} if explained is not None and not isinstance(explained, list) else {}
-        print_json(outcome.to_dict() | {"seconds": round(elapsed, 3), "db": catalog.url} | extra)
+        print_json(outcome.to_dict() | {"seconds": round(elapsed, 3), "db": catalog.url, "source": name} | extra)
     else:
-        _print_summary(outcome, elapsed, catalog.url)
+        _print_summary(outcome, elapsed, catalog.url, name)
         print_coverage(outcome.to_dict()["coverage"])
         if explained is not None and not isinstance(explained, list):
             print_explanation(explained)
@@ -80,9 +93,12 @@ def _installed_note() -> str:
     return " (Airflow is installed: set AIRFLOW_HOME to its home folder)" if importlib.util.find_spec("airflow") else ""
 
 
-def _print_summary(outcome, elapsed: float, url: str) -> None:  # noqa: ANN001 - ScanOutcome
+def _print_summary(outcome, elapsed: float, url: str, source: str) -> None:  # noqa: ANN001 - ScanOutcome
+    from rich.markup import escape
+
     s = outcome.summary
-    console.print(f"[bold]Scanned[/] {', '.join(outcome.result.folders)} in {elapsed:.2f}s → {url}")
+    console.print(f"[bold]Scanned[/] {escape(', '.join(outcome.result.folders))} as source [bold]{escape(source)}[/] in {elapsed:.2f}s")
+    console.print(f"  catalog: {escape(url)}", highlight=False)
     problems = file_problems(outcome.result.errors)
     fallback = sum(1 for p in problems if p["note"] == "read statically instead")
     console.print(f"  files {s.files} ({s.reused_files} unchanged, not parsed again) · DAGs {s.dags} · tasks {s.tasks} · "
@@ -133,7 +149,7 @@ def file_problems(errors: list) -> list[dict[str, str]]:  # noqa: ANN001 - list[
 
 def export_command(
     fmt: Annotated[str, typer.Option("--format", "-f", help="json | mermaid | dot | openlineage (one RunEvent per line)")] = "json",
-    db: Annotated[Optional[str], typer.Option("--db", help="Catalog URL.")] = None,
+    db: Annotated[Optional[str], typer.Option("--db", help="Catalog URL or SQLite file.")] = None,
 ) -> None:
     """Write the asset graph to standard output."""
     from overlay.export import FORMATS, render
@@ -141,7 +157,7 @@ def export_command(
     if fmt not in FORMATS:
         fail(f"unknown --format {fmt!r}: use one of {', '.join(FORMATS)}", 2)
     try:
-        catalog = Catalog.open(db)
+        catalog = Catalog.open(db, create=False)
     except CatalogError as e:
         fail(str(e), 2)
     typer.echo(render(catalog, fmt), nl=False)

@@ -49,7 +49,7 @@ def discover_folder(folder: str | Path, mode: Mode = "auto", cached: dict[str, s
                 on_file(len(results), len(files))
             continue
         if mode != "static" and loader is None:
-            loader = _import_loader(folder, mode)
+            loader = import_loader(folder, mode)
         results.append(discover_file(dag_file, mode if loader is not None else "static", loader, repo))
         if on_file is not None:
             on_file(len(results), len(files))
@@ -101,7 +101,7 @@ def _discover_file(dag_file: DagFile, mode: Mode, loader: object | None, repo: R
                          errors + note + static.errors, inputs=static.inputs)
 
 
-def _import_loader(folder: str | Path, mode: Mode) -> object | None:
+def import_loader(folder: str | Path, mode: Mode) -> object | None:
     try:
         from overlay.discover.imported import DagBagLoader
 
@@ -113,4 +113,4 @@ def _import_loader(folder: str | Path, mode: Mode) -> object | None:
         return None
 
 
-__all__ = ["FileDiscovery", "Mode", "discover_folder", "discover_file", "list_dag_files"]
+__all__ = ["FileDiscovery", "Mode", "discover_folder", "discover_file", "discover_yaml_sources", "import_loader", "list_dag_files"]

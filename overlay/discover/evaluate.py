@@ -293,6 +293,8 @@ class Evaluator:
             gen = node.generators[index]
             items = iterable(ev.eval(gen.iter))
             if items is None:
+                if self.env is not None:
+                    self.env.unknown_loop(node)  # it may have built tasks: say so
                 return False
             allowance = budget.loop_allowance()
             if len(items) * scale > allowance:  # nested generators: this one runs once per outer item
@@ -479,6 +481,26 @@ def is_data(value: Any) -> bool:
     if isinstance(value, dict):
         return all(isinstance(k, (str, int, float, bool)) and is_data(v) for k, v in value.items())
     return False
+
+
+def known_part(value: dict[Any, Any], prefix: str = "") -> tuple[dict[str, Any], list[str]]:
+    """A dict with its unknown (or non-data) values left out, nested dicts kept in part, and the dotted
+    paths of what was left out: one unknown constant does not make a whole ``params`` or job
+    configuration unknown. Lists stay whole or unknown (dropping an item would change what runs)."""
+    known: dict[str, Any] = {}
+    missing: list[str] = []
+    for key, item in value.items():
+        if not isinstance(key, (str, int, float, bool)):
+            continue
+        path = f"{prefix}{key}"
+        if is_known(item) and is_data(item):
+            known[str(key)] = item
+        elif isinstance(item, dict):
+            known[str(key)], inner = known_part(item, f"{path}.")
+            missing.extend(inner)
+        else:
+            missing.append(path)
+    return known, missing
 
 
 def plain(value: Any) -> Any:

@@ -51,8 +51,8 @@ def walk_files(folder: str | Path, suffixes: tuple[str, ...], syntax: str | None
                             and not _ignored(here / d, active, is_dir=True))
         for name in sorted(files):
             path = here / name
-            if name.endswith(suffixes) and not _ignored(path, active, is_dir=False):
-                found.append(path)
+            if name.endswith(suffixes) and not _ignored(path, active, is_dir=False) and path.is_file():
+                found.append(path)  # regular files only: reading a FIFO or a device would block the scan
     return found
 
 

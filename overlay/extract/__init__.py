@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from overlay.extract.context import ExtractContext, TaskState
 from overlay.extract.registry import fallback_rule, rule_for
+from overlay.extract.standins import describe_standin
 from overlay.model import DagSpec, TaskAccess, TaskSpec
 
 
@@ -25,12 +26,13 @@ def extract_task(task: TaskSpec, dag: DagSpec, ctx: ExtractContext) -> TaskAcces
         _extract(t)
     except Exception as e:  # an extractor bug or odd input must not stop the scan
         t.unresolved(f"extraction failed: {type(e).__name__}: {e}")
-    t.access.standins = sorted(t.renderer.take_standins())
+    t.access.standins = {text: describe_standin(text, path) for text, path in sorted(t.renderer.take_standins().items())}
     return t.access
 
 
 def _extract(t: TaskState) -> None:
-    rule = rule_for(t.operator) or fallback_rule(t)
+    name = t.operator.rsplit(".", 1)[-1] if "." in t.operator and not t.operator.startswith("@") else t.operator
+    rule = t.ctx.user_rules.get(name) or rule_for(t.operator) or fallback_rule(t)
     if rule is None:
         t.unresolved(f"unknown operator {t.operator}: data access not known")
         return

@@ -28,7 +28,11 @@ def insert_job(t: TaskState, rule: OperatorRule) -> None:
     target = target_of(t, rule)
     project = t.text(rule.project_arg) if rule.project_arg else None
     add_job(t, config, Target(target.conn_id, "bigquery", project, None), f"{t.operator}")
-    if not any(isinstance(config.get(k), dict) for k in ("query", "load", "extract", "copy")):
+    unknown = [a for a in t.spec.unknown_args if a.split(".")[:2][-1] in ("query", "load", "extract", "copy")
+               and a.startswith("configuration.")]
+    for path in unknown:
+        t.unresolved(f"{t.operator}: `{path}` is not known statically (line {t.spec.line})")
+    if not unknown and not any(isinstance(config.get(k), dict) for k in ("query", "load", "extract", "copy")):
         t.unresolved(f"{t.operator}: configuration has no query, load, extract or copy job (line {t.spec.line})")
 
 

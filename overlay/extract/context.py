@@ -30,8 +30,19 @@ class ExtractContext:
     dag_folder: str | None = None
     allow_paths: list[str] = field(default_factory=list)
     path_remaps: dict[str, str] = field(default_factory=dict)
+    operators: dict[str, Any] = field(default_factory=dict)  # overlay.yaml `operators:` (name -> config.UserRule)
     _renderers: dict[str, Renderer] = field(default_factory=dict, repr=False)
+    _user_rules: dict[str, Any] | None = field(default=None, repr=False)
     _policy: ReadPolicy | None = field(default=None, repr=False)
+
+    @property
+    def user_rules(self) -> dict[str, Any]:
+        """``operators:`` of overlay.yaml as registry rules (they win over the built-in ones)."""
+        if self._user_rules is None:
+            from overlay.extract.registry import user_rule
+
+            self._user_rules = {name: user_rule(spec) for name, spec in self.operators.items()}
+        return self._user_rules
 
     def policy_for(self, dag: DagSpec) -> ReadPolicy:
         """The one gate every file read of extraction goes through: the scanned folders (or, with none
@@ -84,8 +95,12 @@ class TaskState:
         return self.args.get(name)
 
     def params(self) -> dict[str, Any]:
+        """The task's params over ``default_args["params"]``, as Airflow merges them (the DAG's come under both)."""
         params = self.args.get("params")
-        return params if isinstance(params, dict) else {}
+        defaults = self.dag.default_args.get("params") if isinstance(self.dag.default_args, dict) else None
+        merged = dict(defaults) if isinstance(defaults, dict) else {}
+        merged.update(params if isinstance(params, dict) else {})
+        return merged
 
     def render(self, text: str, what: str) -> str | None:
         """A templated string argument rendered; None (with the reason recorded) if it does not render."""

@@ -6,6 +6,9 @@ no provider is ever imported. Argument names follow the providers' signatures (l
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from overlay.config import UserRule
 from overlay.connections import dialect_hint
 from overlay.extract.bash_task import bash_operator
 from overlay.extract.bigquery import insert_job
@@ -201,6 +204,19 @@ NO_DATA_OPERATORS: dict[str, OperatorRule] = {name: _NO_DATA for name in (
 
 OPERATORS: dict[str, OperatorRule] = {**SQL_OPERATORS, **CHECK_OPERATORS, **TRANSFER_OPERATORS, **SHELL_OPERATORS, **CONTAINER_OPERATORS,
                                       **DBT_OPERATORS, **PYTHON_OPERATORS, **NO_DATA_OPERATORS}
+
+
+def user_rule(spec: UserRule) -> OperatorRule:
+    """An ``operators:`` rule of overlay.yaml as a registry row: from a built-in (``like:``) or a SQL operator rule."""
+    base = rule_for(spec.like) if spec.like else None
+    tables = tuple(TableArg(parts, "write") for parts in spec.writes) + tuple(TableArg(parts, "read") for parts in spec.reads)
+    if base is None:
+        return sql(spec.dialect, spec.conn or CONN_ARGS, args=spec.sql, ext=spec.ext, database=spec.database,
+                   schema=spec.schema, tables=tables)
+    return replace(base, sql_args=spec.sql or base.sql_args, conn_args=spec.conn or base.conn_args,
+                   dialect=spec.dialect or base.dialect, template_ext=spec.ext if spec.sql else base.template_ext,
+                   database_args=spec.database or base.database_args, schema_args=spec.schema or base.schema_args,
+                   tables=tables + base.tables)
 
 
 def rule_for(operator: str) -> OperatorRule | None:

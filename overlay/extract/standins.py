@@ -26,7 +26,8 @@ _PROBED = frozenset({"unsafe_callable", "alters_data", "jinja_pass_arg", "contex
                      "environmentfunction", "jinja_async_variant"})
 
 
-_RECORDERS: list[set[str]] = []
+_RECORDERS: list[dict[str, tuple[str, ...]]] = []
+SEP = "\x1f"  # joins a placeholder's path (var, aws_configs, redshift_table); rendered as `_`
 # the stand-in dates as templates render them (ds, ds_nodash, prev/next, month)
 STANDIN_DATES = ("2024-01-15", "20240115", "2024_01_15", "2024-01-14", "20240114", "2024-01-16", "20240116", "202401")
 
@@ -36,39 +37,48 @@ def placeholder_name(name: str) -> str:
 
 
 def rendered_placeholder(name: str) -> str:
-    """A placeholder as it goes into rendered text: recorded."""
+    """A placeholder as it goes into rendered text: recorded with the path it stands for."""
     text = placeholder_name(name)
     if _RECORDERS:
-        _RECORDERS[-1].add(text)
+        _RECORDERS[-1].setdefault(text, tuple(name.split(SEP)))
     return text
 
 
 class recording:  # noqa: N801 - used as `with recording() as used:`
     """Collects the placeholders rendered inside the block."""
 
-    def __enter__(self) -> set[str]:
-        _RECORDERS.append(set())
+    def __enter__(self) -> dict[str, tuple[str, ...]]:
+        _RECORDERS.append({})
         return _RECORDERS[-1]
 
     def __exit__(self, *exc: object) -> None:
         used = _RECORDERS.pop()
         if _RECORDERS:
-            _RECORDERS[-1].update(used)
+            for text, path in used.items():
+                _RECORDERS[-1].setdefault(text, path)
 
 
-def describe_standin(text: str) -> str:
+def describe_standin(text: str, path: tuple[str, ...] | None = None) -> str:
     """What a placeholder stands for, and what would make it known."""
-    for prefix, what in (("var_", "Airflow Variable `{}` (give it under `variables:` in overlay.yaml)"),
-                         ("params_", "param `{}` (not set on the DAG or the task)"),
-                         ("ti_", "a task instance value ({}: an XCom is known only at run time)"),
-                         ("task_instance_", "a task instance value ({}: known only at run time)"),
-                         ("dag_run_", "dag_run.{} (known only at run time)"), ("conn_", "connection field {}"),
-                         ("macros_", "macro {} (not a macro overlay knows)")):
-        if text.startswith(prefix):
-            return what.format(text[len(prefix):] or text)
-    if text in STANDIN_DATES:
+    if text in STANDIN_DATES and not path:
         return f"the run's date (rendered as the stand-in {text}; known only at run time)"
-    return f"`{text}` (not defined statically: a user_defined_macros entry, plugin macro or Jinja variable)"
+    path = tuple(p for p in (path or (text,)) if p != "()")
+    root, rest = path[0], path[1:]
+    dotted = ".".join(path)
+    if root == "var" and rest:
+        key = f"key {'.'.join(rest[1:])}; " if len(rest) > 1 else ""
+        return f"Airflow Variable `{rest[0]}` ({key}give it under `variables:` in overlay.yaml)"
+    if root == "params" and rest:
+        return f"param `{'.'.join(rest)}` (not set on the DAG or the task, or computed at run time)"
+    if root in ("ti", "task_instance"):
+        return f"`{dotted}` ({'an XCom value, ' if 'xcom_pull' in rest else ''}known only at run time)"
+    if root == "dag_run":
+        return f"`{dotted}` (known only at run time)"
+    if root == "conn":
+        return f"`{dotted}` (a field of an Airflow connection, read at run time)"
+    if root == "macros":
+        return f"macro `{dotted}` (not a macro overlay knows)"
+    return f"`{dotted}` (not defined statically: a user_defined_macros entry, plugin macro or Jinja variable)"
 
 
 class LenientUndefined(jinja2.Undefined):
@@ -77,7 +87,7 @@ class LenientUndefined(jinja2.Undefined):
     __slots__ = ()
 
     def _name(self) -> str:
-        return placeholder_name(str(self._undefined_name or "undefined"))
+        return str(self._undefined_name or "undefined")  # its path, joined by SEP
 
     def __str__(self) -> str:
         return rendered_placeholder(self._name())
@@ -85,10 +95,10 @@ class LenientUndefined(jinja2.Undefined):
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name in _PROBED:
             raise AttributeError(name)
-        return LenientUndefined(name=f"{self._name()}_{name}")
+        return LenientUndefined(name=f"{self._name()}{SEP}{name}")
 
     def __getitem__(self, key: Any) -> Any:
-        return LenientUndefined(name=f"{self._name()}_{key}")
+        return LenientUndefined(name=f"{self._name()}{SEP}{key}")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return LenientUndefined(name=self._name())
@@ -134,16 +144,16 @@ class Placeholder:
             return self._values[name]
         if name == "get":
             return self._get
-        return Placeholder(f"{self._name}_{name}")
+        return Placeholder(f"{self._name}{SEP}{name}")
 
     def _get(self, key: Any, default: Any = None, *args: Any, **kwargs: Any) -> Any:
         default = kwargs.get("default_var", kwargs.get("default", default))
         if key in self._values:
             return self._values[key]
-        return default if default is not None else Placeholder(f"{self._name}_{key}")
+        return default if default is not None else Placeholder(f"{self._name}{SEP}{key}")
 
     def __getitem__(self, key: Any) -> Any:
-        return self._values[key] if key in self._values else Placeholder(f"{self._name}_{key}")
+        return self._values[key] if key in self._values else Placeholder(f"{self._name}{SEP}{key}")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return Placeholder(self._name)
@@ -162,7 +172,7 @@ class Params(dict):
     """DAG and task params; a missing key is a placeholder (``params_x``), not an error."""
 
     def __missing__(self, key: Any) -> Any:
-        return LenientUndefined(name=f"params_{key}")
+        return LenientUndefined(name=f"params{SEP}{key}")
 
 
 def unwrap_params(params: dict[str, Any] | None) -> dict[str, Any]:
@@ -233,7 +243,7 @@ def base_context(dag_id: str, dag_folder: str, variables: dict[str, Any], macros
         "yesterday_ds": prev.strftime("%Y-%m-%d"), "tomorrow_ds": nxt.strftime("%Y-%m-%d"),
         "yesterday_ds_nodash": prev.strftime("%Y%m%d"), "tomorrow_ds_nodash": nxt.strftime("%Y%m%d"),
         "run_id": run_id, "dag": dag,
-        "dag_run": Placeholder("dag_run", {"run_id": run_id, "logical_date": start, "dag_id": dag_id, "conf": Placeholder("dag_run_conf")}),
+        "dag_run": Placeholder("dag_run", {"run_id": run_id, "logical_date": start, "dag_id": dag_id, "conf": Placeholder(f"dag_run{SEP}conf")}),
         "macros": _macros(),
         "var": Placeholder("var", {"value": Placeholder("var", variables), "json": Placeholder("var", variables)}),
         "conn": Placeholder("conn"), "inlets": [], "outlets": [], "test_mode": False, "map_index_template": None,

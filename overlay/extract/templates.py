@@ -81,7 +81,7 @@ class Renderer:
         folders = [self.folder, *(self._searchpath_folder(p) for p in dag.template_searchpath), *roots]
         self.searchpath = [p for p in dict.fromkeys(os.path.abspath(f) for f in folders if f) if os.path.isdir(p)]
         self.variables = variables
-        self.standins: set[str] = set()
+        self.standins: dict[str, tuple[str, ...]] = {}  # rendered placeholder -> the path it stands for
         self._env: _Sandbox | None = None
         self._base: dict[str, Any] | None = None
 
@@ -115,9 +115,9 @@ class Renderer:
             self._base = base_context(self.dag.dag_id, self.folder, self.variables, macros)
         return task_context(self._base, self.dag.params, params or {}, task_id)
 
-    def take_standins(self) -> set[str]:
+    def take_standins(self) -> dict[str, tuple[str, ...]]:
         """Placeholders (and stand-in dates) rendered since the last call: values nobody knows statically."""
-        used, self.standins = self.standins, set()
+        used, self.standins = self.standins, {}
         return used
 
     def render(self, text: str, params: dict[str, Any] | None = None, task_id: str = "task") -> str:
@@ -125,8 +125,11 @@ class Renderer:
             return text
         with recording() as used:
             rendered = self._render(text, params, task_id)
-        self.standins.update(used)
-        self.standins.update(d for d in STANDIN_DATES if d in rendered and d not in text)
+        for placeholder, path in used.items():
+            self.standins.setdefault(placeholder, path)
+        for date in STANDIN_DATES:
+            if date in rendered and date not in text:
+                self.standins.setdefault(date, ())
         return rendered
 
     def _render(self, text: str, params: dict[str, Any] | None, task_id: str) -> str:

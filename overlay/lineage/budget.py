@@ -149,9 +149,10 @@ _state = threading.local()
 def timer() -> Iterator[None]:
     """Let ``deadline`` blocks inside this one arm a real-time timer (SIGALRM), where that is safe.
 
-    Safe means: the main thread, no SIGALRM handler installed by anyone else and no timer
-    running (Airflow's execution_timeout uses both, and a user's task is never touched).
-    Elsewhere ``deadline`` does nothing and the size and nesting budgets still bound the work.
+    Safe means: the main thread and no real-time timer running (someone else's, such as Airflow's
+    execution_timeout, is never touched). A handler left installed with no timer (Airflow's
+    timeout does not restore the previous one) is put back afterwards. Elsewhere ``deadline``
+    does nothing and the size and nesting budgets still bound the work.
     """
     if getattr(_state, "installed", False) or not _can_install():
         yield
@@ -185,7 +186,7 @@ def deadline(seconds: float) -> Iterator[None]:
 def _can_install() -> bool:
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         return False
-    return signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None) and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    return signal.getsignal(signal.SIGALRM) is not None and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
 def _on_alarm(signum: int, frame: object) -> None:

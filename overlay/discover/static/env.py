@@ -52,13 +52,41 @@ class ScanEnv:
         scanner = self.scanner
         if scanner.repo is None:
             return NOT_HANDLED
+        name = ev.qualified(node.func)
+        if name.endswith("Variable.get") or name == "Variable.get":
+            return self.variable(ev, node)
         try:
-            return self.repository_call(ev, node, ev.qualified(node.func))
+            return self.repository_call(ev, node, name)
         except RefusedPath as e:
             scanner.report(f"not read ({scanner.where(node.lineno)}): {e}", scanner.site_line)
             return UNKNOWN
         except OSError:
             return UNKNOWN
+
+    def unknown_loop(self, node: ast.expr) -> None:
+        """A comprehension over values not known, whose elements call something (tasks, perhaps): reported."""
+        inner = getattr(node, "elt", None) or getattr(node, "value", None)
+        if inner is not None and any(isinstance(n, ast.Call) for n in ast.walk(inner)):
+            scanner = self.scanner
+            scanner.report(f"comprehension over values not known statically ({scanner.where(node.lineno)}): "
+                           "the tasks it may build are not listed", scanner.at(node.lineno))
+
+    def variable(self, ev: Evaluator, node: ast.Call) -> Any:
+        """``Variable.get(key, deserialize_json=...)``: the value overlay.yaml's ``variables:`` gives, else unknown."""
+        kwargs = {k.arg: k.value for k in node.keywords if k.arg}
+        key = ev.eval(node.args[0] if node.args else kwargs.get("key"))
+        variables = self.scanner.repo.variables if self.scanner.repo is not None else {}
+        if not isinstance(key, str):
+            return UNKNOWN
+        if key in variables:
+            value = variables[key]
+            if ev.eval(kwargs.get("deserialize_json")) is True and isinstance(value, str):
+                try:
+                    return load_config(value, "json")
+                except Exception:
+                    return UNKNOWN
+            return value
+        return UNKNOWN  # not its default: the deployment's value is what Airflow uses
 
     def repository_call(self, ev: Evaluator, node: ast.Call, name: str) -> Any:
         repo = self.scanner.repo

@@ -68,6 +68,19 @@ class ClassRef:
     bases: list[Any]  # ClassRef or the qualified name of an imported class
     attrs: dict[str, Any] = field(default_factory=dict)
     module: ModuleCtx | None = None
+    init: ast.FunctionDef | None = None  # its own __init__, read for `self.<attribute> = <parameter>`
+    scope: dict[str, Any] = field(default_factory=dict)  # where it was defined (its __init__ defaults)
+
+    def init_of(self, depth: int = 0) -> ClassRef | None:
+        """The class (itself or a repository base) whose ``__init__`` runs."""
+        if self.init is not None or depth > 20:
+            return self if self.init is not None else None
+        for base in self.bases:
+            if isinstance(base, ClassRef):
+                found = base.init_of(depth + 1)
+                if found is not None:
+                    return found
+        return None
 
     def base_operator(self, depth: int = 0) -> str | None:
         """The first operator class outside the repository it derives from (its rule applies), if any."""

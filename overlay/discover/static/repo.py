@@ -14,6 +14,7 @@ from __future__ import annotations
 import glob as globlib
 import hashlib
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -36,12 +37,14 @@ class LoadedModule:
 
 
 class RepoView:
-    def __init__(self, dag_folder: str | Path, root: str | Path | None = None) -> None:
+    def __init__(self, dag_folder: str | Path, root: str | Path | None = None, variables: dict[str, Any] | None = None) -> None:
         self.dag_folder = Path(os.path.realpath(dag_folder))
+        self.variables = dict(variables or {})  # overlay.yaml `variables:`, for Variable.get in DAG code
         self.root = Path(os.path.realpath(root)) if root else find_root(self.dag_folder)
         self.modules: dict[str, LoadedModule | None] = {}  # real path -> evaluated module (None while loading: a cycle)
         self.evaluate: Callable[[str, str, RepoView], LoadedModule] | None = None
         self._search = self._search_roots()
+        self._found: dict[tuple[str, int, str | None], str | None] = {}
 
     # --- paths ------------------------------------------------------------------------------
     def _search_roots(self) -> list[Path]:
@@ -72,6 +75,14 @@ class RepoView:
     # --- modules ----------------------------------------------------------------------------
     def find_module(self, name: str, level: int = 0, from_file: str | None = None) -> str | None:
         """The file of module ``name`` inside the repository (``pkg/mod.py`` or ``pkg/mod/__init__.py``)."""
+        if not level and name.split(".")[0] in sys.stdlib_module_names:
+            return None
+        key = (name, level, os.path.dirname(from_file) if from_file else None)
+        if key not in self._found:
+            self._found[key] = self._find_module(name, level, from_file)
+        return self._found[key]
+
+    def _find_module(self, name: str, level: int, from_file: str | None) -> str | None:
         parts = [p for p in name.split(".") if p]
         if level:
             if from_file is None:
@@ -125,6 +136,8 @@ class RepoView:
 
     def read_text(self, path: Any) -> str:
         real = self.confined(path)
+        if not os.path.isfile(real):  # a folder, a FIFO or a device would block or mislead
+            raise RefusedPath(f"{path} is not a regular file")
         size = os.path.getsize(real)
         if size > MAX_READ_BYTES:
             raise RefusedPath(f"{path} is {size:,} bytes (limit {MAX_READ_BYTES:,})")

@@ -354,7 +354,8 @@ class StaticScanner(SpecBuilder):
                 attrs[stmt.targets[0].id] = ev.eval(stmt.value)
             elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
                 attrs[stmt.target.id] = ev.eval(stmt.value)
-        return ClassRef(node.name, bases, attrs, module=self.ctx)
+        init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+        return ClassRef(node.name, bases, attrs, module=self.ctx, init=init, scope=scope)
 
     def call_function(self, fn: FunctionRef, node: ast.Call, scope: dict[str, Any]) -> Any:
         if fn.kind == "task":

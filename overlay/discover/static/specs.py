@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from overlay.discover.evaluate import UNKNOWN, Evaluator, is_data, is_known, plain
+from overlay.discover.evaluate import UNKNOWN, Evaluator, is_data, is_known, known_part, plain
 from overlay.discover.static.refs import ClassRef, DagRef, FunctionRef, TaskGroupRef, TaskRef, link
 from overlay.model import DagSpec, TaskSpec
 
@@ -125,6 +125,8 @@ class SpecBuilder:
                 task.template_fields = [fields]
         task.args = dict(dag.default_args) if dag else {}
         self.apply_kwargs(task, node, ev)
+        if cls is not None:
+            self.init_arguments(task, cls, node, ev)
         task_id = task.args.pop("task_id", None)
         if not isinstance(task_id, str) or not task_id:
             self.report(f"{operator} ({self.where(node.lineno)}): task_id not known statically", self.at(node.lineno))
@@ -138,6 +140,49 @@ class SpecBuilder:
             task.callable_scope = constants_used(ref_fn.node, ref_fn.scope)
         task.owner = str(task.args.get("owner")) if _scalar(task.args.get("owner")) and task.args.get("owner") else None
         return self.register(task, dag, group, node)
+
+    def init_arguments(self: StaticScanner, task: TaskSpec, cls: ClassRef, node: ast.Call, ev: Evaluator) -> None:
+        """A custom operator's ``__init__`` that stores a parameter as an operator attribute (``self.sql = query``,
+        ``self.conn_id = conn``): the attribute gets the argument (or the parameter's default), as at run time."""
+        owner = cls.init_of()
+        if owner is None or owner.init is None:
+            return
+        fn = owner.init
+        params = [a.arg for a in fn.args.posonlyargs + fn.args.args][1:]  # without self
+        wanted = set(task.template_fields) | {"sql", "conn_id", "database", "schema", "destination_table"}
+        stored: dict[str, str] = {}
+        for stmt in ast.walk(fn):
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Name):
+                target = stmt.targets[0]
+                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self" \
+                        and (target.attr in wanted or target.attr.endswith("conn_id")):
+                    stored[stmt.value.id] = target.attr
+        if not stored:
+            return
+        module = owner.module or self.ctx
+        defaults_ev = Evaluator(owner.scope, module.path, module.imports, self.budget, self.env)
+        positional = fn.args.posonlyargs + fn.args.args
+        defaults = dict(zip([a.arg for a in positional[len(positional) - len(fn.args.defaults):]], fn.args.defaults))
+        defaults.update({a.arg: d for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults) if d is not None})
+        given = {name: ev.eval(arg) for name, arg in zip(params, node.args) if not isinstance(arg, ast.Starred)}
+        for param, attr in stored.items():
+            if attr in task.args or attr in task.unknown_args:
+                continue
+            if param in given:
+                value = given[param]
+            elif param in task.args:
+                value = task.args[param]
+            elif param in task.unknown_args:
+                task.unknown_args.append(attr)
+                continue
+            elif param in defaults:
+                value = defaults_ev.eval(defaults[param])
+            else:
+                continue
+            if is_known(value) and is_data(value):
+                task.args[attr] = plain(value)
+            else:
+                task.unknown_args.append(attr)
 
     def register(self: StaticScanner, task: TaskSpec, dag: DagSpec | None, group: TaskGroupRef | None, node: ast.Call) -> TaskRef:
         ref = TaskRef(task)
@@ -171,6 +216,10 @@ class SpecBuilder:
                 task.args.update({k: plain(v) for k, v in value.items() if isinstance(k, str) and is_known(v) and is_data(v) and k not in task.args})
             elif is_known(value) and is_data(value):
                 task.args[kw.arg] = plain(value)
+            elif isinstance(value, dict):  # known in part: keep the known keys, name the unknown ones
+                known, missing = known_part(value)
+                task.args[kw.arg] = plain(known)
+                task.unknown_args.extend(f"{kw.arg}.{m}" for m in missing if f"{kw.arg}.{m}" not in task.unknown_args)
             elif kw.arg not in task.unknown_args:
                 task.unknown_args.append(kw.arg)
 
