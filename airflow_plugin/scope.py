@@ -78,19 +78,20 @@ class ScopedCatalog:
             raise UnknownKey(text)
         return key
 
-    def dags(self) -> list[dict[str, Any]]:
-        return [d for d in self._catalog.dags() if d["dag_id"] in self.dag_ids]
+    def dags(self, source: str | None = None) -> list[dict[str, Any]]:
+        return [d for d in self._catalog.dags(source=source) if d["dag_id"] in self.dag_ids]
 
-    def dag(self, dag_id: str) -> dict[str, Any]:
+    def dag(self, dag_id: str, source: str | None = None) -> dict[str, Any]:
         self._check_dag(dag_id)
-        return self._catalog.dag(dag_id)
+        return self._catalog.dag(dag_id, source=source)
 
-    def task(self, dag_id: str, task_id: str) -> dict[str, Any]:
+    def task(self, dag_id: str, task_id: str, source: str | None = None) -> dict[str, Any]:
         self._check_dag(dag_id)
-        return self._catalog.task(dag_id, task_id)
+        return self._catalog.task(dag_id, task_id, source=source)
 
-    def assets(self, search: str | None = None, owner: str | None = None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
-        everything = self._catalog.assets(search=search, owner=owner, limit=max(1, len(self.visible)) + 10**6, offset=0)["items"]
+    def assets(self, search: str | None = None, owner: str | None = None, limit: int = 100, offset: int = 0,
+               source: str | None = None) -> dict[str, Any]:
+        everything = self._catalog.assets(search=search, owner=owner, limit=10**9, offset=0, source=source)["items"]
         items = [a | {"producers": self._io.get((a["key"], "write"), 0), "consumers": self._io.get((a["key"], "read"), 0)}
                  for a in everything if a["key"] in self.visible]
         return {"total": len(items), "limit": limit, "offset": offset, "items": items[offset:offset + limit]}
