@@ -143,6 +143,7 @@ def live_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     (home / "overlay.yaml").write_text(
         f"connections:\n  warehouse: {{dialect: postgres, database: {warehouse}, schema: public, namespace: warehouse}}\n"
         f"  warehouse_etl: {{dialect: postgres, database: {warehouse}, schema: public, namespace: warehouse}}\n")
+    shutil.copy(home / "overlay.yaml", home / "dags" / "overlay.yaml")  # where the API server's background scans find it
     with _pg_connect(PG_ADMIN_URL) as conn:
         conn.execute(f'CREATE DATABASE "{warehouse}"')
         conn.execute(f'ALTER DATABASE "{warehouse}" SET log_statement = \'all\'')  # this database's statements reach the server log
