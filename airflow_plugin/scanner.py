@@ -108,10 +108,25 @@ def bundle_version() -> str | None:
         return None
 
 
+def settings_file(folder: str) -> str | None:
+    """The overlay.yaml the scan uses: ``[overlay] config`` in airflow.cfg, else the DAG folder's own (found by
+    the scan itself), else ``$AIRFLOW_HOME/overlay.yaml``."""
+    from overlay.airflow_config import airflow_home, airflow_setting
+
+    configured = airflow_setting("overlay", "config")
+    if configured:
+        return configured
+    if (Path(folder) / "overlay.yaml").is_file():
+        return None
+    home = airflow_home()
+    return str(home / "overlay.yaml") if home is not None and (home / "overlay.yaml").is_file() else None
+
+
 def scan_command(folder: str, url: str, source: str, version: str | None) -> list[str]:
     command = [sys.executable, "-m", "overlay.cli.main", "scan", folder, "--db", url, "--source", source,
                "--mode", os.environ.get("OVERLAY_SCAN_MODE", "auto"), "--json"]
-    return command + (["--bundle-version", version] if version else [])
+    config = settings_file(folder)
+    return command + (["--config", config] if config else []) + (["--bundle-version", version] if version else [])
 
 
 class BackgroundScanner:

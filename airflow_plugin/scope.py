@@ -81,6 +81,10 @@ class ScopedCatalog:
     def dags(self, source: str | None = None) -> list[dict[str, Any]]:
         return [d for d in self._catalog.dags(source=source) if d["dag_id"] in self.dag_ids]
 
+    def dags_page(self, limit: int = 100, offset: int = 0, source: str | None = None) -> dict[str, Any]:
+        items = self.dags(source=source)
+        return {"total": len(items), "limit": limit, "offset": offset, "items": items[offset:offset + limit]}
+
     def dag(self, dag_id: str, source: str | None = None) -> dict[str, Any]:
         self._check_dag(dag_id)
         return self._catalog.dag(dag_id, source=source)

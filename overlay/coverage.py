@@ -21,7 +21,7 @@ from overlay.model import ResolvedTask
 HINTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (r"^unknown operator (\w+)", "declare what {0} reads and writes with an `operators:` rule in overlay.yaml",
      ("operator_rules", "operators", "user_rules")),
-    (r"Airflow Variable '([^']+)'", "give the Variable's value under `variables:` in overlay.yaml ({0}: ...)", ("variables",)),
+    (r"Airflow Variable [`']([^`']+)[`']", "give the Variable's value under `variables:` in overlay.yaml ({0}: ...)", ("variables",)),
     (r"\bVariable\b", "give the Variable's value under `variables:` in overlay.yaml", ("variables",)),
     (r"\bconnection\b.*\bnot known\b|\bconn_id\b", "describe the connection under `connections:` in overlay.yaml", ("connections",)),
     (r"not found in template_searchpath|SQL file .* not found",

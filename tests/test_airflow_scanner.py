@@ -60,3 +60,5 @@ def test_the_api_server_rescans_changed_dag_files_by_itself(live_airflow: dict) 
     finally:
         (dags / "fresh_mart.py").unlink(missing_ok=True)
         (dags / "legacy_report.py").unlink(missing_ok=True)
+    # and a removed file goes too, leaving the catalog as the other live tests expect it
+    _wait(url, headers, "/dags", lambda b: not {"fresh_mart", "legacy_report"} & {d["dag_id"] for d in b["items"]})

@@ -125,8 +125,11 @@ def test_live_snapshots_bill_only_what_ran_since_the_last_one_and_survive_a_rese
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         conn.execute("SELECT pg_stat_statements_reset()")
     catalog = Catalog.open(f"sqlite:///{tmp_path / 'catalog.db'}")
-    billed_ms = lambda: catalog.engine.connect().execute(text(  # noqa: E731
-        "SELECT coalesce(sum(duration_ms), 0) FROM queries WHERE query_id LIKE :p"), {"p": f"{statement}%"}).scalar()
+
+    def billed_ms() -> float:
+        with catalog.engine.connect() as conn:
+            return conn.execute(text("SELECT coalesce(sum(duration_ms), 0) FROM queries WHERE query_id LIKE :p"),
+                                {"p": f"{statement}%"}).scalar()
     os.environ["AIRFLOW_CONN_SNAPSHOTS"] = warehouse
     try:
         run(3)

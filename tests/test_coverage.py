@@ -41,5 +41,6 @@ def test_one_task_counts_once_per_reason() -> None:
 def test_normalize_and_hints() -> None:
     assert normalize_reason("`sql` of PgOperator is computed at run time (line 87)") == "`sql` of PgOperator is computed at run time"
     assert "variables:" in hint_for("SQL passed to run at line 3 is built at run time (Airflow Variable 'env', not among the scan's variables)")
+    assert "(aws_table: ...)" in hint_for("table name 'x' is built from Airflow Variable `aws_table` (give it under `variables:`)")
     assert "connections:" in hint_for("the connection run at line 4 runs SQL on is not known")
     assert hint_for("source of the python callable of f is not available") is None

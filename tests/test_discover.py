@@ -179,3 +179,18 @@ def test_references_to_functions_and_tasks_never_become_argument_values() -> Non
     task = {t.task_id: t for t in found["dags"]["refs"].tasks}["use"]
     json.dumps(task.to_dict())  # everything kept is plain data
     assert {"op_args", "weight"} <= set(task.unknown_args) and task.owner == "ana"
+
+
+def test_import_mode_records_the_schedule_as_static_mode_does(tmp_path: Path) -> None:
+    (tmp_path / "scheduled.py").write_text(textwrap.dedent('''
+        from datetime import timedelta
+        from airflow.sdk import DAG
+        for dag_id, schedule in [("daily", "@daily"), ("cron", "0 3 * * *"), ("every_6h", timedelta(hours=6)), ("manual", None)]:
+            with DAG(dag_id=dag_id, schedule=schedule):
+                pass
+    '''))
+    (tmp_path / "one.py").write_text("from airflow.sdk import DAG\nwith DAG(dag_id='weekly', schedule='@weekly'):\n    pass\n")
+    imported = {d.dag_id: d.schedule for f in discover_folder(tmp_path, mode="import") for d in f.dags}
+    assert imported == {"daily": "@daily", "cron": "0 3 * * *", "every_6h": "6:00:00", "manual": None, "weekly": "@weekly"}
+    static = {d.dag_id: d.schedule for f in discover_folder(tmp_path, mode="static") for d in f.dags}
+    assert static["weekly"] == imported["weekly"]

@@ -190,3 +190,21 @@ def test_tags_the_catalog_cannot_hold_fail_their_row_only(db_url: str, tmp_path:
     result = _ingest(catalog, history, "bigquery")  # on PostgreSQL the batch used to fail as a whole
     assert (result["inserted"], result["malformed"]) == (1, 2)
     assert [e["line"] for e in result["malformed_examples"]] == [1, 2]
+
+
+def test_cost_reports_leave_out_non_finite_costs_an_older_catalog_may_hold(tmp_path: Path) -> None:
+    from sqlalchemy import insert
+
+    catalog = Catalog.open(f"sqlite:///{tmp_path / 'c.db'}")
+    at = datetime(2026, 11, 2, tzinfo=timezone.utc)
+    with catalog.engine.begin() as conn:
+        conn.execute(insert(Query), [
+            {"source": "bigquery", "query_id": "old-inf", "cost": float("inf"), "method": "tag", "dag_id": "d", "task_id": "t", "started_at": at},
+            {"source": "bigquery", "query_id": "ok", "cost": 2.0, "method": "unattributed", "dag_id": None, "task_id": None,
+             "started_at": at},
+        ])
+    report = catalog.cost_report("task", since=datetime(2026, 11, 1, tzinfo=timezone.utc),
+                                 until=datetime(2026, 12, 1, tzinfo=timezone.utc), compare=True)
+    assert report["total"] == 2.0
+    json.dumps(report, allow_nan=False)  # raises on inf/NaN anywhere in the report
+    json.dumps(catalog.top_unattributed(), allow_nan=False)

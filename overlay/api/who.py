@@ -6,12 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 
-from overlay.api.routes import _catalog
+from overlay.api import models
+from overlay.api.routes import _catalog, errors
 
 router = APIRouter()
 
 
-@router.get("/api/v1/who/{subject:path}", tags=["owners"],
+@router.get("/api/v1/who/{subject:path}", tags=["owners"], response_model=models.Who, responses=errors(400, 404, 409),
             summary="Who to talk to about an asset, a DAG or a task",
             description="`subject`: a DAG id, `dag_id.task_id`, or an asset key or unambiguous suffix. Returns the owning team "
                         "and every person or group named (owners first, then contacts), each with the rule and source that "

@@ -248,11 +248,14 @@ def _shares(totals: dict[str, float]) -> list[dict[str, Any]]:
     return [{"group": g, "cost": round(c, 6), "share": round(c / whole, 4)} for g, c in sorted(totals.items(), key=lambda x: -x[1])]
 
 
-def parse_day(text: str | None) -> datetime | None:
-    """``2026-11-01`` or an ISO timestamp, as UTC."""
+def parse_day(text: str | None, name: str = "") -> datetime | None:
+    """``2026-11-01`` or an ISO timestamp, as UTC; anything else is a ValueError a person can act on."""
     if not text:
         return None
-    return as_utc(datetime.fromisoformat(text) if "T" in text or " " in text else datetime.fromisoformat(text + "T00:00:00"))
+    try:
+        return as_utc(datetime.fromisoformat(text) if "T" in text or " " in text else datetime.fromisoformat(text + "T00:00:00"))
+    except ValueError:
+        raise ValueError(f"{name + ' ' if name else ''}{text!r} is not a date: use YYYY-MM-DD (2026-11-01) or an ISO timestamp (2026-11-01T06:00:00+00:00)") from None
 
 
 __all__ = ["CostQueries", "parse_day"]

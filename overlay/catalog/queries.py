@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Engine, String, and_, cast, exists, func, or_, select
+from sqlalchemy import ColumnElement, Engine, String, and_, cast, column, exists, func, or_, select, table
 
+from overlay.catalog.pages import dags_page, graph_page
 from overlay.catalog.schema import Asset, AssetEdge, Dag, Materialization, Scan, ScanError, Task, TaskIO
 
 if TYPE_CHECKING:
@@ -52,13 +53,14 @@ class CatalogQueries:
 
     def assets(self, search: str | None = None, owner: str | None = None, limit: int = 100, offset: int = 0,
                source: str | None = None) -> dict[str, Any]:
+        dialect = self.engine.dialect.name
         conditions = []
         if source:
             conditions.append(Asset.id.in_(_assets_of_source(source)))
         if search:
-            conditions.append(Asset.key.ilike(f"%{_escape_like(search)}%", escape="\\"))
+            conditions.append(_key_contains(dialect, search))
         if owner:
-            conditions.append(_owned_by(self.engine.dialect.name, owner))
+            conditions.append(_owned_by(dialect, owner))
         where = and_(*conditions) if conditions else None
         with self.engine.connect() as conn:
             count_query = select(func.count()).select_from(Asset)
@@ -129,6 +131,16 @@ class CatalogQueries:
             return list(conn.execute(select(Asset.key).where(Asset.owner_conflict.is_(True)).order_by(Asset.key)).scalars())
 
     # --- DAGs and tasks -------------------------------------------------------------------
+    def dags_page(self, limit: int = 100, offset: int = 0, source: str | None = None) -> dict[str, Any]:
+        """One page of DAGs by id, with the total: ``{"total", "limit", "offset", "items"}``."""
+        with self.engine.connect() as conn:
+            return dags_page(conn, limit, offset, source)
+
+    def graph_page(self, limit: int = 1000, offset: int = 0, source: str | None = None) -> dict[str, Any]:
+        """One page of the graph: ``limit`` assets by key and what touches them (see ``overlay.catalog.pages``)."""
+        with self.engine.connect() as conn:
+            return graph_page(conn, limit, offset, source)
+
     def dags(self, source: str | None = None) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             counts = dict(((s, d), n) for s, d, n in conn.execute(
@@ -264,8 +276,42 @@ def _suffix_match(key: str, name: str, text: str) -> bool:
     return name == text or name.endswith("." + text) or key.endswith(":" + text)
 
 
+# the SQLite FTS5 trigram table of migration 0005 (rowid = assets.id)
+_SEARCH = table("assets_search", column("rowid"), column("assets_search"))
+
+
+def _key_contains(dialect: str, text: str) -> ColumnElement[bool]:
+    """Asset keys containing ``text`` (ASCII letters in any case, as SQL ``ILIKE``).
+
+    On SQLite the trigram table narrows the rows first (it matches a superset: Unicode case folding),
+    then the same ``ILIKE`` decides; PostgreSQL's trigram index serves the ``ILIKE`` itself.
+    """
+    exact = Asset.key.ilike(f"%{_escape_like(text)}%", escape="\\")
+    if dialect == "sqlite" and len(text) >= 3:
+        return and_(Asset.id.in_(select(_SEARCH.c.rowid).where(_SEARCH.c.assets_search.match(_phrase("key", text)))), exact)
+    return exact
+
+
+def _phrase(column_name: str, text: str) -> str:
+    """An FTS5 query for ``text`` as one literal phrase in one column (trigram tokens: a substring)."""
+    return f'{column_name}:"{text.replace(chr(34), chr(34) * 2)}"'
+
+
 def _owned_by(dialect: str, owner: str) -> ColumnElement[bool]:
-    """Assets with an ownership claim whose owner or team contains ``owner`` (any case); provenance fields never match."""
+    """Assets with an ownership claim whose owner or team contains ``owner`` (any case); provenance fields never match.
+
+    ``owner_names`` holds exactly those names, one a line, so a LIKE on it is the same test as one per claim
+    (for text without a line break), without reading the claims' JSON.
+    """
+    if "\n" in owner or dialect not in ("sqlite", "postgresql"):
+        return _owner_claim_matches(dialect, owner)
+    pattern = f"%{_escape_like(owner.lower())}%"
+    if dialect == "sqlite":  # LIKE ignores ASCII case as lower() does; a scan of the covering index ix_assets_owner_names
+        return Asset.owner_names.like(pattern, escape="\\")
+    return func.lower(Asset.owner_names).like(pattern, escape="\\")  # served by the pg_trgm index
+
+
+def _owner_claim_matches(dialect: str, owner: str) -> ColumnElement[bool]:
     pattern = f"%{_escape_like(owner.lower())}%"
     if dialect == "postgresql":
         claim = func.json_array_elements(Asset.owners).table_valued("value").alias("claim")

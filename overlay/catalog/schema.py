@@ -104,6 +104,7 @@ class Asset(Base):
     name: Mapped[str] = mapped_column(String(1024), index=True)
     short_name: Mapped[str] = mapped_column(String(512), index=True)  # last dotted part, for suffix lookups
     owners: Mapped[list[Any]] = mapped_column(JSON)  # [{"owner", "rule", "source", "team", "source_name"}], every source's
+    owner_names: Mapped[str | None] = mapped_column(Text)  # the claims' owner and team names, one a line, for the owner filter
     owner_conflict: Mapped[bool] = mapped_column(Boolean, default=False)
     owners_by_source: Mapped[dict[str, Any]] = mapped_column(JSON)  # source -> {"owners": [...], "conflict": bool}
     columns: Mapped[list[Any]] = mapped_column(JSON)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, exists, insert, select, update
 
+from overlay.catalog.engine import owner_names_text
 from overlay.catalog.schema import Asset, Materialization, TaskIO
 from overlay.model import ScanResult
 
@@ -43,7 +44,7 @@ def merge_assets(conn: Any, source: str, result: ScanResult, ownership: dict[str
     if inserts:
         conn.execute(insert(Asset.__table__), inserts)
     if updates:
-        names = ("owners_by_source", "owners", "owner_conflict", "columns")
+        names = ("owners_by_source", "owners", "owner_conflict", "owner_names", "columns")
         conn.execute(update(Asset.__table__).where(Asset.__table__.c.id == bindparam("b_id"))
                      .values({c: bindparam(f"b_{c}") for c in names}), updates)
     ids = {row.key: row.id for row in _rows(conn, Asset.key, [i["key"] for i in inserts])}
@@ -73,7 +74,7 @@ def merged_ownership(by_source: dict[str, Any]) -> dict[str, Any]:
         if names:
             owner_sets.add(names)
     conflict = any(e.get("conflict") for e in by_source.values()) or len(owner_sets) > 1
-    return {"owners": claims, "owner_conflict": conflict}
+    return {"owners": claims, "owner_conflict": conflict, "owner_names": owner_names_text(claims)}
 
 
 def _with_claim(by_source: dict[str, Any] | None, source: str, claim: dict[str, Any] | None) -> dict[str, Any]:
@@ -88,7 +89,7 @@ def _with_claim(by_source: dict[str, Any] | None, source: str, claim: dict[str, 
 
 def _rows(conn: Any, column: Any, values: list[Any]) -> list[Any]:
     rows = []
-    fields = (Asset.id, Asset.key, Asset.owners_by_source, Asset.owners, Asset.owner_conflict, Asset.columns)
+    fields = (Asset.id, Asset.key, Asset.owners_by_source, Asset.owners, Asset.owner_conflict, Asset.owner_names, Asset.columns)
     for start in range(0, len(values), CHUNK):
         rows.extend(conn.execute(select(*fields).where(column.in_(values[start:start + CHUNK]))).all())
     return rows

@@ -10,11 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from overlay import __version__
 from overlay.catalog import locks
@@ -32,6 +35,8 @@ from overlay.catalog.sync import sync_links, sync_rows
 from overlay.model import ScanResult
 
 log = logging.getLogger(__name__)
+RETRY_DELAYS = (1.0, 3.0)  # seconds before each new attempt when the database connection drops (a server restart)
+T = TypeVar("T")
 
 __all__ = ["Catalog", "CatalogError", "EmptyScanRefused", "MissingCatalog", "ScanSummary", "resolve_db_url"]
 
@@ -90,22 +95,47 @@ class Catalog(CatalogQueries, RunQueries, CostQueries, ContactQueries, SourceQue
         """path -> what the last scan of ``source`` (of any source when None) found in that file (with its ``digest``),
         to skip unchanged files."""
         query = select(SourceFile.path, SourceFile.payload, SourceFile.payload_digest)
-        with self.engine.connect() as conn:
-            rows = conn.execute(query if source is None else query.where(SourceFile.source == source)).all()
-        return {path: {**payload, "digest": digest} for path, payload, digest in rows if payload and digest}
+
+        def read() -> dict[str, dict[str, Any]]:
+            with self.engine.connect() as conn:
+                rows = conn.execute(query if source is None else query.where(SourceFile.source == source)).all()
+            return {path: {**payload, "digest": digest} for path, payload, digest in rows if payload and digest}
+
+        return self._retrying("reading the results of earlier scans", read)
 
     def last_fingerprint(self, source: str = DEFAULT_SOURCE) -> str | None:
         """Fingerprint of the inputs of the source's last successful scan (see ``scan_fingerprint``)."""
-        with self.engine.connect() as conn:
-            counts = conn.execute(select(Scan.counts).where(Scan.status == "ok", Scan.source == source)
-                                  .order_by(Scan.id.desc()).limit(1)).scalar()
-        return (counts or {}).get("fingerprint")
+        def read() -> str | None:
+            with self.engine.connect() as conn:
+                counts = conn.execute(select(Scan.counts).where(Scan.status == "ok", Scan.source == source)
+                                      .order_by(Scan.id.desc()).limit(1)).scalar()
+            return (counts or {}).get("fingerprint")
+
+        return self._retrying("comparing with the last scan", read)
 
     def record_unchanged_scan(self, result: ScanResult, mode: str, started_at: datetime, fingerprint: str,
                               source: str = DEFAULT_SOURCE, bundle_version: str | None = None) -> ScanSummary | None:
         """Record a scan whose inputs equal the source's last one's, leaving the catalog as it is (None if they differ)."""
-        with self.engine.begin() as conn:
-            return _unchanged_since_last_scan(conn, result, mode, started_at, fingerprint, source, bundle_version)
+        def record() -> ScanSummary | None:
+            with self.engine.begin() as conn:
+                return _unchanged_since_last_scan(conn, result, mode, started_at, fingerprint, source, bundle_version)
+
+        return self._retrying("recording an unchanged scan", record)
+
+    def _retrying(self, stage: str, work: Callable[[], T]) -> T:
+        """``work`` (one transaction), again after a pause when the connection dropped; else a one-line CatalogError."""
+        for attempt, delay in enumerate((*RETRY_DELAYS, None), start=1):
+            try:
+                return work()
+            except CatalogError:  # already says what is wrong (an empty scan refused...)
+                raise
+            except Exception as e:
+                if delay is not None and connection_lost(e, self.engine):
+                    log.warning("catalog connection lost while %s (%s); trying again in %.0fs", stage, _first_line(e), delay)
+                    time.sleep(delay)
+                    continue
+                raise CatalogError(failure_message(stage, e, attempt)) from e
+        raise AssertionError("unreachable")
 
     def store_scan(self, result: ScanResult, mode: str = "auto", started_at: datetime | None = None,
                    ownership: dict[str, dict[str, Any]] | None = None, fingerprint: str | None = None,
@@ -118,7 +148,8 @@ class Catalog(CatalogQueries, RunQueries, CostQueries, ContactQueries, SourceQue
         """
         started_at = started_at or datetime.now(timezone.utc)
         fingerprint = fingerprint or scan_fingerprint(result, json.dumps(ownership or {}, sort_keys=True, default=str))
-        try:
+
+        def store() -> ScanSummary:
             with self.engine.begin() as conn:
                 locks.xact_lock(conn, locks.source_lock(source))
                 _adopt_default(conn, source, result)
@@ -128,12 +159,14 @@ class Catalog(CatalogQueries, RunQueries, CostQueries, ContactQueries, SourceQue
                 if unchanged is not None:
                     return unchanged
                 return _store(conn, result, mode, started_at, ownership or {}, fingerprint, source, bundle_version, holders or {})
+
+        try:
+            return self._retrying("storing the scan", store)
         except EmptyScanRefused:
             raise
-        except Exception as e:
-            self._record_failed_scan(result, mode, started_at, e, source)
-            first_line = (str(e).strip().splitlines() or [""])[0][:500]
-            raise CatalogError(f"scan not stored, the catalog is unchanged: {type(e).__name__}: {first_line}") from e
+        except CatalogError as e:
+            self._record_failed_scan(result, mode, started_at, e.__cause__ or e, source)
+            raise
 
     def _record_failed_scan(self, result: ScanResult, mode: str, started_at: datetime, error: Exception, source: str) -> None:
         try:
@@ -142,8 +175,26 @@ class Catalog(CatalogQueries, RunQueries, CostQueries, ContactQueries, SourceQue
                     source=source, started_at=started_at, finished_at=datetime.now(timezone.utc), folders=result.folders, mode=mode,
                     git_commit=result.git_commit, status="failed", counts={"error": f"{type(error).__name__}: {error}"},
                     overlay_version=__version__))
-        except Exception:  # the database itself is gone: nothing more to record
-            log.exception("could not record the failed scan")
+        except Exception as e:  # the database itself is gone: nothing more to record
+            log.warning("could not record the failed scan: %s", _first_line(e))
+
+
+def connection_lost(error: BaseException, engine: Engine) -> bool:
+    """A dropped or refused connection (server restart, terminated backend), worth a new attempt; never SQLite's own errors."""
+    if not isinstance(error, DBAPIError):
+        return False
+    return error.connection_invalidated or (isinstance(error, OperationalError) and engine.dialect.name != "sqlite")
+
+
+def failure_message(stage: str, error: BaseException, attempts: int) -> str:
+    if attempts > 1:
+        return (f"the connection to the catalog database was lost while {stage} ({attempts} attempts; last: {_first_line(error)}); "
+                "the catalog is unchanged, the previous scan is intact")
+    return f"scan not stored ({stage} failed), the catalog is unchanged, the previous scan is intact: {_first_line(error)}"
+
+
+def _first_line(error: BaseException) -> str:
+    return f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0][:500]}"
 
 
 def scan_fingerprint(result: ScanResult, ownership_inputs: str) -> str:

@@ -235,7 +235,7 @@ def serve_command(
     catalog = _open(db)
     sock = _bind(host, port)  # bind first: a port in use is an error, not a banner followed by a traceback
     console.print(f"overlay API on http://{host}:{port}/api/v1 (catalog {catalog.url}); docs at /docs")
-    server = uvicorn.Server(uvicorn.Config(create_app(catalog), log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(catalog, bound_host=host), log_level="warning"))
     server.run(sockets=[sock])
 
 

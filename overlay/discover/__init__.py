@@ -66,7 +66,10 @@ def discover_yaml_sources(folder: str | Path, cached: dict[str, str], python_dag
 
     root = Path(folder).resolve()
     results = []
-    for found in find_sources(root, walk_files(root, SUFFIXES)):
+    def lister(sub: Path, suffixes: tuple[str, ...]) -> list[Path]:
+        return walk_files(sub, suffixes)  # .airflowignore files above ``sub`` are not applied; ``sub`` is a gusty DAG folder
+
+    for found in find_sources(root, walk_files(root, SUFFIXES), lister):
         path = str(found.source.path)
         if cached.get(path) == found.content_hash:
             results.append(FileDiscovery(path, found.content_hash, "static", skipped=True))

@@ -294,7 +294,7 @@ class Evaluator:
             items = iterable(ev.eval(gen.iter))
             if items is None:
                 if self.env is not None:
-                    self.env.unknown_loop(node)  # it may have built tasks: say so
+                    self.env.unknown_loop(ev, node)  # it may have built tasks: say so
                 return False
             allowance = budget.loop_allowance()
             if len(items) * scale > allowance:  # nested generators: this one runs once per outer item

@@ -11,6 +11,7 @@ import re
 import sys
 import warnings
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -199,9 +200,16 @@ def _dag_line(dag: Any, path: str) -> int | None:
 
 
 def _schedule(dag: Any) -> str | None:
+    """The schedule as written (as static mode records it); Airflow 3's SDK timetables have no ``summary``."""
+    written = getattr(dag, "schedule", None)
+    if isinstance(written, (str, timedelta)):
+        return str(written)
     timetable = getattr(dag, "timetable", None)
-    summary = getattr(timetable, "summary", None)
-    return str(summary) if summary is not None else None
+    summary = getattr(timetable, "summary", None)  # Airflow 2 and core timetables
+    if summary is not None:
+        return str(summary)
+    expression = getattr(timetable, "expression", None)  # SDK cron timetables built from a timetable object
+    return str(expression) if isinstance(expression, str) else None
 
 
 _NOT_JSON = object()

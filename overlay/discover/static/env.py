@@ -63,13 +63,18 @@ class ScanEnv:
         except OSError:
             return UNKNOWN
 
-    def unknown_loop(self, node: ast.expr) -> None:
-        """A comprehension over values not known, whose elements call something (tasks, perhaps): reported."""
+    def unknown_loop(self, ev: Evaluator, node: ast.expr) -> None:
+        """A comprehension over values not known whose elements would build tasks (or call a helper): reported."""
         inner = getattr(node, "elt", None) or getattr(node, "value", None)
-        if inner is not None and any(isinstance(n, ast.Call) for n in ast.walk(inner)):
+        if inner is not None and any(isinstance(n, ast.Call) and self._builds(ev, n) for n in ast.walk(inner)):
             scanner = self.scanner
             scanner.report(f"comprehension over values not known statically ({scanner.where(node.lineno)}): "
                            "the tasks it may build are not listed", scanner.at(node.lineno))
+
+    def _builds(self, ev: Evaluator, call: ast.Call) -> bool:
+        if any(k.arg == "task_id" for k in call.keywords) or ev.qualified(call.func).rsplit(".", 1)[-1].endswith(_EFFECT_NAMES):
+            return True
+        return isinstance(self.scanner.callee(call.func, ev.scope), (FunctionRef, ClassRef))
 
     def variable(self, ev: Evaluator, node: ast.Call) -> Any:
         """``Variable.get(key, deserialize_json=...)``: the value overlay.yaml's ``variables:`` gives, else unknown."""

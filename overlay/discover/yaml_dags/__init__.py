@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from overlay.discover.yaml_dags import dag_factory, gusty
-from overlay.discover.yaml_dags.common import DagSource
+from overlay.discover.yaml_dags.common import DagSource, Lister, repository_root
 from overlay.model import DagSpec, FileError
 
 
 @dataclass(frozen=True)
 class DagSourceReader:
     name: str
-    find: Callable[[Path, list[Path]], list[DagSource]]  # (DAG folder, its non-ignored files) -> sources
+    # (DAG folder, its .yml/.yaml files, a lister of a subfolder's files by suffix) -> sources
+    find: Callable[[Path, list[Path], Lister], list[DagSource]]
     read: Callable[[DagSource], tuple[list[DagSpec], list[FileError]]]
     suffixes: tuple[str, ...] = field(default=())  # the files it looks at
 
@@ -31,7 +32,7 @@ READERS: tuple[DagSourceReader, ...] = (
     DagSourceReader("gusty", gusty.find, gusty.read, gusty.SUFFIXES),
     DagSourceReader("dag-factory", dag_factory.find, dag_factory.read, dag_factory.SUFFIXES),
 )
-SUFFIXES = tuple(sorted({s for r in READERS for s in r.suffixes}))
+SUFFIXES = (".yml", ".yaml")  # what discovery lists for every folder; readers list more where they need it
 
 
 @dataclass(frozen=True)
@@ -41,18 +42,23 @@ class FoundSource:
     content_hash: str
 
 
-def find_sources(folder: Path, files: list[Path]) -> list[FoundSource]:
+def find_sources(folder: Path, files: list[Path], lister: Lister | None = None) -> list[FoundSource]:
     """Every reader's sources in the folder, in a stable order; a file belongs to the first reader that claims it.
 
     A file whose real location (symlinks followed) is outside the folder and its repository is never read.
     """
     inside = _inside(folder)
     files = [f for f in files if inside(f)]
+    base = lister or (lambda sub, suffixes: [f for f in files if f.suffix in suffixes and (f.parent == sub or sub in f.parents)])
+
+    def listed(sub: Path, suffixes: tuple[str, ...]) -> list[Path]:
+        return [f for f in base(sub, suffixes) if inside(f)]
+
     claimed: set[Path] = set()
     found = []
     for reader in READERS:
         try:
-            sources = reader.find(folder, [f for f in files if f not in claimed])
+            sources = reader.find(folder, [f for f in files if f not in claimed], listed)
         except Exception:  # a reader that cannot even list its sources finds none; the scan goes on
             sources = []
         for source in sources:
@@ -69,11 +75,13 @@ def read_source(found: FoundSource) -> tuple[list[DagSpec], list[FileError]]:
 
 
 def _inside(folder: Path) -> Callable[[Path], bool]:
-    from overlay.extract.files import repository_root
-
-    tops = {os.path.realpath(folder), repository_root(str(folder))}
+    """Whether a listed file really lies in the folder or its repository. The walk never enters a linked
+    folder, so only a file that is itself a link can point elsewhere (checked with one lstat each)."""
+    tops = {os.path.realpath(folder), repository_root(folder)}
 
     def check(path: Path) -> bool:
+        if not os.path.islink(path):
+            return True
         real = os.path.realpath(path)
         return any(real == top or real.startswith(top.rstrip(os.sep) + os.sep) for top in tops)
 

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from overlay.discover.yaml_dags.common import (
-    DagSource, load_yaml, operator_name, owners_of, plain, read_text, schedule_of, tags_of, yaml_problem,
+    DagSource, Lister, load_yaml, operator_name, owners_of, plain, read_text, schedule_of, tags_of, yaml_problem,
 )
 from overlay.model import DagSpec, FileError, TaskSpec
 
@@ -29,7 +29,7 @@ FACTORY_KEYS = {"operator", "decorator", "dependencies", "task_group_name", "tas
                 "python_callable_file", "partial", "expand"}
 
 
-def find(folder: Path, files: list[Path]) -> list[DagSource]:
+def find(folder: Path, files: list[Path], lister: Lister) -> list[DagSource]:
     sources = []
     names = set(files)
     for path in files:

@@ -14,6 +14,7 @@ matter in a ``# ---`` comment block; without one the file runs as a PythonOperat
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 import yaml
 
 from overlay.discover.yaml_dags.common import (
-    DagSource, front_matter, load_yaml, operator_name, owners_of, plain, read_text, schedule_of, tags_of, yaml_problem,
+    DagSource, Lister, front_matter, load_yaml, operator_name, owners_of, plain, read_text, schedule_of, tags_of, yaml_problem,
 )
 from overlay.model import DagSpec, FileError, TaskSpec
 
@@ -31,23 +32,39 @@ SUFFIXES = TASK_SUFFIXES
 GUSTY_KEYS = {"operator", "dependencies", "external_dependencies", "description", "fields", "python_callable"}
 
 
-def find(folder: Path, files: list[Path]) -> list[DagSource]:
-    """Folders with a METADATA.yml (the topmost one on each path); also direct subfolders whose task files declare operators."""
-    by_dir: dict[Path, list[Path]] = {}
-    for path in files:
-        if path.suffix in TASK_SUFFIXES:
-            by_dir.setdefault(path.parent, []).append(path)
-    with_metadata = {d for d, paths in by_dir.items() if any(p.name in METADATA for p in paths)}
+def find(folder: Path, files: list[Path], lister: Lister) -> list[DagSource]:
+    """Folders with a METADATA.yml (the topmost one on each path); also direct subfolders whose own task
+    files declare an ``operator``. Only those folders' task files are listed (a folder of 2,000 ``.sql``
+    files that is no gusty DAG costs nothing)."""
+    with_metadata = {p.parent for p in files if p.name in METADATA}
     roots = sorted(d for d in with_metadata if not any(a in with_metadata for a in d.parents if a == folder or folder in a.parents))
-    for child in sorted(d for d in by_dir if d.parent == folder and d not in with_metadata):
-        if not any(r == child or r in child.parents for r in roots) and any(_declares_operator(p) for p in by_dir[child]):
+    for child in _direct_children(folder):
+        if child in with_metadata or any(r == child or r in child.parents for r in roots):
+            continue
+        if any(_declares_operator(p) for p in _own_files(child)):
             roots.append(child)
     sources = []
     for root in sorted(roots):
-        members = tuple(sorted(p for d, paths in by_dir.items() if d == root or root in d.parents for p in paths))
+        members = tuple(sorted(lister(root, TASK_SUFFIXES)))
         metadata = next((root / m for m in METADATA if (root / m) in members), None)
         sources.append(DagSource(metadata or root, members))
     return sources
+
+
+def _own_files(folder: Path) -> list[Path]:
+    """A folder's own spec files (no subfolders, no links): enough to tell a gusty DAG folder without METADATA."""
+    try:
+        return sorted(Path(e.path) for e in os.scandir(folder)
+                      if e.name.endswith((".yml", ".yaml", ".sql")) and e.is_file(follow_symlinks=False))
+    except OSError:
+        return []
+
+
+def _direct_children(folder: Path) -> list[Path]:
+    try:
+        return sorted(Path(e.path) for e in os.scandir(folder) if e.is_dir(follow_symlinks=False) and not e.name.startswith((".", "__")))
+    except OSError:
+        return []
 
 
 def _declares_operator(path: Path) -> bool:
