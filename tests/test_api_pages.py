@@ -93,3 +93,11 @@ def test_search_and_owner_filter_through_the_indexes(db_url: str) -> None:
         assert catalog.assets(search="zz_renamed")["total"] == 0
     finally:
         catalog.close()
+
+
+def test_a_since_that_is_not_a_date_says_what_to_write(base_url: str) -> None:
+    response = requests.get(base_url + "/api/v1/cost", params={"since": "notadate"}, timeout=10)
+    assert response.status_code == 400
+    assert response.json()["error"] == ("since 'notadate' is not a date: use YYYY-MM-DD (2026-11-01) or an ISO timestamp "
+                                        "(2026-11-01T06:00:00+00:00)")
+    assert "until '2026-13-01'" in requests.get(base_url + "/api/v1/cost", params={"until": "2026-13-01"}, timeout=10).json()["error"]
