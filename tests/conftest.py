@@ -100,6 +100,19 @@ with DAG(dag_id="demo_mart", start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
 """
 
 
+LIVE_REPORT_DAG = """
+import pendulum
+from airflow.sdk import DAG
+from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+
+with DAG(dag_id="finance_report", start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), schedule=None, catchup=False):
+    SQLExecuteQueryOperator(task_id="report", conn_id="warehouse", sql="CREATE TABLE mart.report AS SELECT kind, n FROM mart.daily")
+"""
+# users of the live API server: passwords, and the DAGs a user is limited to (tests/dag_grants_auth.py)
+LIVE_USERS = {"admin": "s3cret", "analyst": "an4lyst", "intern": "1ntern"}
+LIVE_GRANTS = "analyst=demo_mart;intern="
+
+
 @pytest.fixture(scope="session")
 def live_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """A real Airflow 3 with overlay's plugin: migrated metadata DB, a catalog scanned from its DAG folder,
@@ -122,11 +135,15 @@ def live_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     (home / "dags" / "demo.py").write_text(LIVE_DAG)
     for sample in ("platform/raw_tables_loop.py", "content/catalog_sync.py"):  # sample DAGs whose SQL really runs
         shutil.copy(SAMPLE_DAGS / sample, home / "dags" / Path(sample).name)
-    (home / "passwords.json").write_text(json.dumps({"admin": "s3cret"}))
+    (home / "dags" / "finance_report.py").write_text(LIVE_REPORT_DAG)  # scanned, never run: reads demo_mart's table
+    (home / "config").mkdir()  # on Airflow's sys.path: the auth manager that limits users to some DAGs
+    shutil.copy(ROOT / "tests" / "dag_grants_auth.py", home / "config" / "dag_grants_auth.py")
+    (home / "passwords.json").write_text(json.dumps(LIVE_USERS))
     warehouse = f"overlay_wh_{uuid.uuid4().hex[:8]}"
     (home / "overlay.yaml").write_text(
         f"connections:\n  warehouse: {{dialect: postgres, database: {warehouse}, schema: public, namespace: warehouse}}\n"
         f"  warehouse_etl: {{dialect: postgres, database: {warehouse}, schema: public, namespace: warehouse}}\n")
+    shutil.copy(home / "overlay.yaml", home / "dags" / "overlay.yaml")  # where the API server's background scans find it
     with _pg_connect(PG_ADMIN_URL) as conn:
         conn.execute(f'CREATE DATABASE "{warehouse}"')
         conn.execute(f'ALTER DATABASE "{warehouse}" SET log_statement = \'all\'')  # this database's statements reach the server log
@@ -136,7 +153,8 @@ def live_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     catalog = f"sqlite:///{home / 'overlay.db'}"
     env = {**os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
            "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-           "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+           "AIRFLOW__CORE__AUTH_MANAGER": "dag_grants_auth.DagGrantsAuthManager", "OVERLAY_TEST_DAG_GRANTS": LIVE_GRANTS,
+           "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin,analyst:viewer,intern:viewer",
            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
            "AIRFLOW_CONN_WAREHOUSE": warehouse_url, "AIRFLOW_CONN_WAREHOUSE_ETL": warehouse_url, "OVERLAY_DB": catalog}
     env.pop("OVERLAY_API_TOKEN", None)
@@ -149,7 +167,9 @@ def live_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         assert test_run.returncode == 0, test_run.stdout[-3000:] + test_run.stderr[-3000:]
         logs.append(test_run.stdout + test_run.stderr)
     port = free_port()
-    server = subprocess.Popen([airflow, "api-server", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    api_token = uuid.uuid4().hex  # the operator's overlay token: reads every DAG
+    server = subprocess.Popen([airflow, "api-server", "--port", str(port)], env={**env, "OVERLAY_API_TOKEN": api_token},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -163,7 +183,8 @@ def live_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
                 pytest.fail("airflow api-server did not start")
             time.sleep(0.5)
         yield {"url": url, "home": home, "warehouse": warehouse, "warehouse_url": warehouse_url, "catalog": catalog, "env": env,
-               "airflow": airflow, "dags_test_log": "\n".join(logs)}
+               "airflow": airflow, "dags_test_log": "\n".join(logs),
+               "users": LIVE_USERS, "api_token": api_token}
     finally:
         server.terminate()
         server.wait(timeout=30)

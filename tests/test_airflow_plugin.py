@@ -71,7 +71,8 @@ def test_api_is_mounted_under_overlay_and_checks_airflows_jwt(live_airflow: dict
     headers = {"Authorization": f"Bearer {token}"}
     dags = requests.get(f"{url}/overlay/api/v1/dags", headers=headers, timeout=10)
     assert dags.status_code == 200
-    assert [d["dag_id"] for d in dags.json()["items"]] == ["content_sync_artists", "content_sync_tracks", "demo_mart", "platform_raw_commerce"]
+    assert [d["dag_id"] for d in dags.json()["items"]] == ["content_sync_artists", "content_sync_tracks", "demo_mart", "finance_report",
+                                                      "platform_raw_commerce"]
     asset = requests.get(f"{url}/overlay/api/v1/assets/mart.daily", headers=headers, timeout=10).json()
     assert asset["last_materialization"]["source"] == "airflow-listener"
     history = requests.get(f"{url}/overlay/api/v1/assets/mart.daily/materializations", headers=headers, timeout=10).json()
@@ -104,3 +105,56 @@ def test_queries_carry_sqlcommenter_tags_read_back_from_the_server_log(live_airf
     tags = parse_sqlcommenter(statement)
     assert (tags["dag_id"], tags["task_id"], tags["try_number"]) == ("platform_raw_commerce", "copy_orders", "1")
     assert tags["run_id"].startswith("manual__")
+
+
+def _session(live_airflow: dict, user: str) -> requests.Session:
+    """Requests as one Airflow user, with the JWT Airflow's auth manager issues for them."""
+    url = live_airflow["url"]
+    token = requests.post(f"{url}/auth/token", json={"username": user, "password": live_airflow["users"][user]}, timeout=10).json()
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token['access_token']}"
+    return session
+
+
+def test_each_user_reads_only_the_dags_airflow_lets_them_read(live_airflow: dict) -> None:
+    """analyst may read demo_mart only (tests/dag_grants_auth.py); admin and the overlay token read everything."""
+    api = f"{live_airflow['url']}/overlay/api/v1"
+    warehouse = live_airflow["warehouse"]
+    admin, analyst, intern = (_session(live_airflow, u) for u in ("admin", "analyst", "intern"))
+    everything = ["content_sync_artists", "content_sync_tracks", "demo_mart", "finance_report", "platform_raw_commerce"]
+    assert [d["dag_id"] for d in admin.get(f"{api}/dags", timeout=10).json()["items"]] == everything
+    token = requests.get(f"{api}/dags", headers={"Authorization": f"Bearer {live_airflow['api_token']}"}, timeout=10)
+    assert [d["dag_id"] for d in token.json()["items"]] == everything
+
+    assert [d["dag_id"] for d in analyst.get(f"{api}/dags", timeout=10).json()["items"]] == ["demo_mart"]
+    assert analyst.get(f"{api}/dags/demo_mart", timeout=10).status_code == 200
+    assert "CREATE TABLE mart.daily" in " ".join(analyst.get(f"{api}/tasks/demo_mart/build", timeout=10).json()["sql"])
+    for path in ("/dags/platform_raw_commerce", "/tasks/platform_raw_commerce/copy_orders", "/tasks/finance_report/report"):
+        assert analyst.get(f"{api}{path}", timeout=10).status_code == 404, path  # another DAG's SQL stays unseen
+    assert admin.get(f"{api}/tasks/platform_raw_commerce/copy_orders", timeout=10).json()["sql"]
+
+    # assets: those demo_mart produces or consumes; mart.daily is also read by finance_report, which analyst may not see
+    keys = [a["key"] for a in analyst.get(f"{api}/assets", timeout=10).json()["items"]]
+    assert keys == [f"warehouse:{warehouse}.{t}" for t in ("mart.audit", "mart.daily", "raw.events")]
+    daily = analyst.get(f"{api}/assets/mart.daily", timeout=10).json()
+    assert [c["task"] for c in daily["consumers"]] == ["demo_mart.audit"] and daily["consumer_dags"] == 1
+    assert [n["via"] for n in daily["downstream"]] == ["demo_mart.audit"]
+    assert {c["task"] for c in admin.get(f"{api}/assets/mart.daily", timeout=10).json()["consumers"]} == {
+        "demo_mart.audit", "finance_report.report"}
+    lineage = analyst.get(f"{api}/assets/mart.daily/lineage", params={"direction": "downstream"}, timeout=10).json()
+    assert {e["via"] for e in lineage["edges"]} == {"demo_mart.audit"}
+    assert f"warehouse:{warehouse}.mart.report" not in {n["key"] for n in lineage["nodes"]}
+    for path in ("/assets/mart.report", "/assets/raw.orders", "/assets/raw.orders/lineage", "/assets/raw.orders/materializations"):
+        assert analyst.get(f"{api}{path}", timeout=10).status_code == 404, path  # touched only by unreadable DAGs
+    assert analyst.get(f"{api}/assets/mart.daily/materializations", timeout=10).json()["materializations"][0]["task_id"] == "build"
+    owners = analyst.get(f"{api}/owners", timeout=10).json()
+    assert {a["key"] for a in owners["assets"]} == set(keys)
+    assert analyst.get(f"{api}/who/demo_mart", timeout=10).status_code == 200
+    for subject in ("platform_raw_commerce", "platform_raw_commerce.copy_orders", "raw.orders"):
+        assert analyst.get(f"{api}/who/{subject}", timeout=10).status_code == 404, subject
+    assert analyst.get(f"{api}/graph", timeout=10).status_code == 403  # whole-catalog views: not for a limited user
+    assert admin.get(f"{api}/graph", timeout=10).status_code == 200
+
+    assert intern.get(f"{api}/dags", timeout=10).json()["items"] == []  # a viewer granted no DAG reads none
+    assert intern.get(f"{api}/assets", timeout=10).json()["total"] == 0
+    assert intern.get(f"{api}/assets/mart.daily", timeout=10).status_code == 404

@@ -153,3 +153,17 @@ def test_who_answers_for_an_asset_a_dag_and_a_task(base_url: str) -> None:
     assert task["kind"] == "task" and maria["link"] == "mailto:maria@tempo.fm"
     assert get(base_url, "/api/v1/who/orders").status_code == 409
     assert get(base_url, "/api/v1/who/no_such_thing").status_code == 404
+
+
+def test_graph_select_and_group_by(base_url: str) -> None:
+    flat = requests.get(f"{base_url}/api/v1/graph", params={"select": "+okr_dashboard and not schema:staging"}, timeout=30)
+    assert flat.status_code == 200, flat.text
+    body = flat.json()
+    keys = {n["id"] for n in body["nodes"]}
+    assert "warehouse:tempo.finance.okr_dashboard" in keys and "warehouse:tempo.raw.orders" in keys
+    assert not any(".staging." in k for k in keys) and body["edges"]
+    grouped = requests.get(f"{base_url}/api/v1/graph", params={"select": "+okr_dashboard", "group_by": "dag"}, timeout=30).json()
+    assert {"finance_revenue", "growth_trial_metrics"} <= {n["id"] for n in grouped["nodes"] if n["group"]}
+    bad = requests.get(f"{base_url}/api/v1/graph", params={"select": "okr_dashboard and"}, timeout=30)
+    assert bad.status_code == 400 and "ends where" in bad.json()["error"]
+    assert requests.get(f"{base_url}/api/v1/graph", params={"group_by": "dag"}, timeout=30).status_code == 400

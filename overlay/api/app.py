@@ -27,7 +27,8 @@ from overlay.catalog import Catalog
 from overlay.catalog.queries import AmbiguousKey, NotFound, UnknownKey
 
 OPEN_PATHS = frozenset({"/health"})
-# checks a request; returns None when it may proceed, else the reason it may not
+# checks a request; returns None when it may proceed, else the reason it may not. It may also set
+# ``request.state.catalog_scope``: a function of the catalog giving the view of it that this user may read.
 Authenticator = Callable[[Request], Awaitable[str | None]]
 
 

@@ -252,6 +252,32 @@ class GraphPage(Page):
     errors: list[ScanErrorItem] = Field(description="Files the last scan could not read (first page only).")
 
 
+class SelectionNode(Model):
+    """An asset of the selection, or with ``group_by`` a collapsed group of them."""
+
+    id: str = Field(description="The asset key, or the group's name.")
+    group: bool = Field(False, description="True for a collapsed group.")
+    count: int | None = Field(None, description="Assets in the group.")
+    members: list[str] | None = Field(None, description="The group's first 50 assets.")
+
+
+class SelectionEdge(Model):
+    from_: str = Field(alias="from", description="Asset key or group.")
+    to: str
+    via: list[str] = Field(description="Tasks moving the data (first 20).")
+    count: int = Field(description="How many tasks move data between the two.")
+
+
+class GraphSelection(Model):
+    """The part of the graph a `select` expression names, flat or grouped (`group_by`)."""
+
+    selected: int = Field(description="Assets selected.")
+    group_by: str | None = None
+    truncated: bool = Field(description="More nodes than `limit`: nodes cut, no edges; group or narrow the selection.")
+    nodes: list[SelectionNode]
+    edges: list[SelectionEdge]
+
+
 class Who(Model):
     """The contact card of ``overlay who``: the owning team and the people to talk to, each with its source."""
 

@@ -28,7 +28,9 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def _catalog(request: Request) -> Catalog:
-    return request.app.state.get_catalog()
+    catalog = request.app.state.get_catalog()
+    scope = getattr(request.state, "catalog_scope", None)  # set by an authenticator when a user may read only some DAGs
+    return scope(catalog) if scope is not None else catalog
 
 
 @router.get("/health", tags=["meta"], response_model=models.Health)
@@ -155,13 +157,28 @@ def cost(
         raise HTTPException(status_code=400, detail=str(e)) from e
 
 
-@router.get("/api/v1/graph", tags=["graph"], response_model=models.GraphPage, responses=errors(400))
+@router.get("/api/v1/graph", tags=["graph"], response_model=models.GraphPage | models.GraphSelection, responses=errors(400))
 def graph(
     request: Request,
-    limit: Annotated[int, Query(ge=1, le=5000, description="Assets per page (1-5000).")] = 1000,
+    limit: Annotated[int, Query(ge=1, le=5000, description="Assets per page (1-5000); with `select`, the most nodes answered.")] = 1000,
     offset: Offset = 0,
     source: SourceFilter = None,
+    select: Annotated[str | None, Query(max_length=2000, description="A selection: `+key`, `key+`, `N+key+M`, `owner:`, `dag:`, "
+                                        "`tag:`, `source:`, `schema:`, `and`/`or`/`not`.", examples=["+okr_dashboard and not schema:raw"])] = None,
+    group_by: Annotated[Literal["dag", "schema", "owner", "source"] | None, Query(description="With `select`: collapse into groups.")] = None,
 ) -> dict[str, Any]:
     """The asset graph one page of assets at a time: the assets, the edges leaving them, the tasks and DAGs that touch
-    them, and cross-DAG links. Pages follow each other by `offset` until `total`; `overlay export` gives it whole."""
-    return _catalog(request).graph_page(limit=limit, offset=offset, source=source)
+    them, and cross-DAG links. Pages follow each other by `offset` until `total`; `overlay export` gives it whole.
+    With `select`, the part of the graph the expression names (grouped by `group_by`), as `overlay lineage --select`."""
+    if select is None:
+        if group_by is not None:
+            raise HTTPException(status_code=400, detail="group_by needs a select expression")
+        return _catalog(request).graph_page(limit=limit, offset=offset, source=source)
+    from overlay.catalog.select import selection_context
+    from overlay.selection import SelectionError, select as run_selection, view
+
+    ctx = selection_context(_catalog(request))
+    try:
+        return view(ctx, run_selection(select, ctx), group_by, limit=limit)
+    except SelectionError as e:
+        raise HTTPException(status_code=400, detail=f"select {select!r}: {e}") from e

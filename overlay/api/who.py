@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 
 from overlay.api import models
-from overlay.api.routes import errors
+from overlay.api.routes import _catalog, errors
 
 router = APIRouter()
 
@@ -18,4 +18,4 @@ router = APIRouter()
                         "and every person or group named (owners first, then contacts), each with the rule and source that "
                         "names them. 404 when nothing matches, 409 with `candidates` when an asset suffix is ambiguous.")
 def who(request: Request, subject: Annotated[str, Path(min_length=1, max_length=1000)]) -> dict[str, Any]:
-    return request.app.state.get_catalog().who(subject)
+    return _catalog(request).who(subject)

@@ -1,0 +1,147 @@
+"""The catalog as one user may read it: only the DAGs Airflow's auth manager lets them read.
+
+``ScopedCatalog`` answers the API's catalog calls for a set of readable dag ids: DAGs and tasks outside it
+are not found; an asset is visible when a readable DAG produces or consumes it, and what it shows (its
+producers, consumers, neighbours, runs, lineage edges) is limited to readable DAGs. Deny by default: a
+catalog call it does not know answers 403, so a new route never leaks what a user may not read.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from fastapi import HTTPException
+from sqlalchemy import func, select
+
+from overlay.catalog import Catalog
+from overlay.catalog.queries import AmbiguousKey, NotFound, UnknownKey
+from overlay.catalog.schema import Asset, Task, TaskIO
+
+SAFE = frozenset({"scans"})  # calls that hold nothing of any DAG
+
+
+class ScopedCatalog:
+    def __init__(self, catalog: Catalog, dag_ids: set[str]) -> None:
+        self._catalog, self.dag_ids = catalog, frozenset(dag_ids)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in SAFE:
+            return getattr(self._catalog, name)
+        raise HTTPException(status_code=403, detail=f"not available to a user who may read only some DAGs ({name})")
+
+    # --- what the user may see, computed once per request ------------------------------------------
+    @cached_property
+    def _io(self) -> dict[tuple[str, str], int]:
+        """(asset key, mode) -> number of readable tasks that read/write it."""
+        if not self.dag_ids:
+            return {}
+        with self._catalog.engine.connect() as conn:
+            rows = conn.execute(select(Asset.key, TaskIO.mode, func.count()).select_from(TaskIO)
+                                .join(Task, Task.id == TaskIO.task_pk).join(Asset, Asset.id == TaskIO.asset_id)
+                                .where(Task.dag_id.in_(self.dag_ids)).group_by(Asset.key, TaskIO.mode)).all()
+        return {(key, mode): n for key, mode, n in rows}
+
+    @cached_property
+    def visible(self) -> frozenset[str]:
+        return frozenset(key for key, _ in self._io)
+
+    @cached_property
+    def tasks(self) -> frozenset[str]:
+        """Readable tasks as ``dag_id.task_id`` (how the catalog names the task an edge goes through)."""
+        if not self.dag_ids:
+            return frozenset()
+        with self._catalog.engine.connect() as conn:
+            rows = conn.execute(select(Task.dag_id, Task.task_id).where(Task.dag_id.in_(self.dag_ids))).all()
+        return frozenset(f"{d}.{t}" for d, t in rows)
+
+    def _check_dag(self, dag_id: str) -> None:
+        if dag_id not in self.dag_ids:
+            raise NotFound(f"no DAG {dag_id!r} in the catalog")
+
+    def _check_asset(self, key: str) -> None:
+        if key not in self.visible:
+            raise UnknownKey(key)
+
+    # --- the catalog calls the API makes ---------------------------------------------------------
+    def resolve_key(self, text: str) -> str:
+        try:
+            key = self._catalog.resolve_key(text)
+        except AmbiguousKey as e:
+            candidates = [c for c in e.candidates if c in self.visible]
+            if len(candidates) > 1:
+                raise AmbiguousKey(text, candidates) from None
+            if not candidates:
+                raise UnknownKey(text) from None
+            key = candidates[0]
+        if key not in self.visible:
+            raise UnknownKey(text)
+        return key
+
+    def dags(self, source: str | None = None) -> list[dict[str, Any]]:
+        return [d for d in self._catalog.dags(source=source) if d["dag_id"] in self.dag_ids]
+
+    def dags_page(self, limit: int = 100, offset: int = 0, source: str | None = None) -> dict[str, Any]:
+        items = self.dags(source=source)
+        return {"total": len(items), "limit": limit, "offset": offset, "items": items[offset:offset + limit]}
+
+    def dag(self, dag_id: str, source: str | None = None) -> dict[str, Any]:
+        self._check_dag(dag_id)
+        return self._catalog.dag(dag_id, source=source)
+
+    def task(self, dag_id: str, task_id: str, source: str | None = None) -> dict[str, Any]:
+        self._check_dag(dag_id)
+        return self._catalog.task(dag_id, task_id, source=source)
+
+    def assets(self, search: str | None = None, owner: str | None = None, limit: int = 100, offset: int = 0,
+               source: str | None = None) -> dict[str, Any]:
+        everything = self._catalog.assets(search=search, owner=owner, limit=10**9, offset=0, source=source)["items"]
+        items = [a | {"producers": self._io.get((a["key"], "write"), 0), "consumers": self._io.get((a["key"], "read"), 0)}
+                 for a in everything if a["key"] in self.visible]
+        return {"total": len(items), "limit": limit, "offset": offset, "items": items[offset:offset + limit]}
+
+    def asset(self, key: str) -> dict[str, Any]:
+        self._check_asset(key)
+        found = self._catalog.asset(key)
+        producers = [t for t in found["producers"] if t["dag_id"] in self.dag_ids]
+        consumers = [t for t in found["consumers"] if t["dag_id"] in self.dag_ids]
+        runs = self.materializations(key, 1)
+        return found | {
+            "producers": producers, "consumers": consumers, "consumer_tasks": len(consumers),
+            "consumer_dags": len({c["dag_id"] for c in consumers}),
+            "upstream": [n for n in found["upstream"] if n.get("via") in self.tasks],
+            "downstream": [n for n in found["downstream"] if n.get("via") in self.tasks],
+            "last_materialization": runs[0] if runs else None,
+        }
+
+    def materializations(self, key: str, limit: int = 100) -> list[dict[str, Any]]:
+        self._check_asset(key)
+        runs = self._catalog.materializations(key, 10**6)
+        return [r for r in runs if r.get("dag_id") in self.dag_ids][:limit]
+
+    def lineage(self, key: str, direction: str = "both", depth: int = 3) -> dict[str, Any]:
+        """The walk over the edges of readable tasks only."""
+        self._check_asset(key)
+        found = self._catalog.lineage(key, direction, depth)
+        edges = [e for e in found["edges"] if e["via"] in self.tasks]
+        kept, frontier = {key}, {key}
+        while frontier:  # the nodes still reachable from the root through readable edges
+            frontier = ({e["to"] for e in edges if e["from"] in frontier} | {e["from"] for e in edges if e["to"] in frontier}) - kept
+            kept |= frontier
+        return found | {"nodes": [n for n in found["nodes"] if n["key"] in kept],
+                        "edges": [e for e in edges if e["from"] in kept and e["to"] in kept]}
+
+    def who(self, text: str) -> dict[str, Any]:
+        """A readable DAG or task, else a visible asset (an unreadable DAG is not found)."""
+        text = text.strip()
+        if text in self.dag_ids or text in self.tasks:
+            return self._catalog.who(text)
+        return self._catalog.who(self.resolve_key(text))
+
+    def owners(self, key: str | None = None) -> dict[str, Any]:
+        if key:
+            self._check_asset(key)
+        found = self._catalog.owners(key)
+        items = [a | {"producers": [p for p in a["producers"] if p in self.tasks]} for a in found["assets"] if a["key"] in self.visible]
+        return {"assets": items, "conflicts": [i["key"] for i in items if i["conflict"]],
+                "unowned": [i["key"] for i in items if not i["owners"] and i["producers"]]}
