@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from overlay.config import parse_settings
-from overlay.extract.files import ReadPolicy, ReadRefused, repository_root
+from overlay.extract.files import ReadPolicy, ReadRefused
+from overlay.repository import repository_root
 from overlay.scan import scan_folders
 
 SECRET = "SELECT * FROM secret_schema.secret_table"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from overlay.extract.files import repository_root
+from overlay.repository import repository_root
 
 LAYOUT_MARKERS = ("plugins", "include")
 

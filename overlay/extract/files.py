@@ -19,6 +19,8 @@ import errno
 import os
 from dataclasses import dataclass, field
 
+from overlay.repository import repository_root
+
 ALLOW_SETTING = "allow_paths"
 REMAP_SETTING = "paths"
 MAX_READ_BYTES = 20 * 1024 * 1024  # a template or script larger than this is not read
@@ -30,18 +32,6 @@ class ReadRefused(PermissionError):
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(errno.EACCES, reason, path)
         self.path = path
-
-
-def repository_root(folder: str) -> str:
-    """The folder holding ``.git`` at or above ``folder``; the folder itself when it is in no repository."""
-    start = current = os.path.realpath(folder)
-    while True:
-        if os.path.exists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return start
-        current = parent
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from overlay.repository import repository_root
+
 MAX_READ_BYTES = 1024 * 1024
 MAX_LISTING = 10_000
 MAX_CONFIG_NODES = 200_000
@@ -40,7 +42,7 @@ class RepoView:
     def __init__(self, dag_folder: str | Path, root: str | Path | None = None, variables: dict[str, Any] | None = None) -> None:
         self.dag_folder = Path(os.path.realpath(dag_folder))
         self.variables = dict(variables or {})  # overlay.yaml `variables:`, for Variable.get in DAG code
-        self.root = Path(os.path.realpath(root)) if root else find_root(self.dag_folder)
+        self.root = Path(os.path.realpath(root)) if root else Path(repository_root(self.dag_folder))
         self.modules: dict[str, LoadedModule | None] = {}  # real path -> evaluated module (None while loading: a cycle)
         self.evaluate: Callable[[str, str, RepoView], LoadedModule] | None = None
         self._search = self._search_roots()
@@ -155,13 +157,6 @@ def _bounded(names: list[str]) -> list[str]:
     if len(names) > MAX_LISTING:
         raise RefusedPath(f"a listing of {len(names):,} entries (limit {MAX_LISTING:,})")
     return names
-
-
-def find_root(folder: Path) -> Path:
-    for candidate in (folder, *folder.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return folder
 
 
 def load_config(text: str, kind: str) -> Any:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from overlay.discover.yaml_dags import dag_factory, gusty
-from overlay.discover.yaml_dags.common import DagSource, Lister, repository_root
+from overlay.discover.yaml_dags.common import DagSource, Lister
+from overlay.repository import repository_root
 from overlay.model import DagSpec, FileError
 
 

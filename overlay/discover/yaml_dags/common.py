@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,19 +35,6 @@ def _unknown_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
 
 _Loader.add_multi_constructor("!", _unknown_tag)
 _Loader.add_multi_constructor("tag:", _unknown_tag)
-
-
-def repository_root(folder: Path) -> str:
-    """The folder holding ``.git`` at or above ``folder``, else the folder (as extraction's read policy has it;
-    kept here so discovery never loads the extract stage)."""
-    start = current = os.path.realpath(folder)
-    while True:
-        if os.path.exists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return start
-        current = parent
 
 
 def load_yaml(text: str) -> Any:
