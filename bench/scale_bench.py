@@ -28,23 +28,11 @@ import requests
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
+from api_bench import free_port, percentile  # noqa: E402 - one definition for the API benchmarks
 from synthetic import source_name, synthetic_result, written  # noqa: E402
 
 ADMIN = os.environ.get("OVERLAY_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 TARGETS_MS = {"lineage depth 3": 50.0, "search": 100.0}
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def measure(session: requests.Session, urls: list[str], deadline: float) -> list[float]:
