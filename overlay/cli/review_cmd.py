@@ -9,20 +9,10 @@ from typing import Annotated, Optional
 import typer
 
 from overlay.cli.output import fail, print_json
+from overlay.cli.query_cmd import _open as open_catalog
 
 DIFF_FORMATS = ("text", "markdown", "json")
 LINT_FORMATS = ("text", "markdown", "json", "sarif")
-
-
-def _open_catalog(db: Optional[str]):  # noqa: ANN202
-    if not db:
-        return None
-    from overlay.catalog import Catalog, CatalogError
-
-    try:
-        return Catalog.open(db)
-    except CatalogError as e:
-        fail(str(e), 2)
 
 
 def _is_document(text: str) -> bool:
@@ -55,7 +45,7 @@ def diff_command(
     unknown = [f for f in wanted if f not in FAIL_ON]
     if unknown:
         fail(f"unknown --fail-on {', '.join(unknown)}: use {', '.join(FAIL_ON)}", 2)
-    catalog = _open_catalog(db)
+    catalog = open_catalog(db) if db else None
     try:
         if base and head and _is_document(base) and _is_document(head):
             report = diff_documents(base, head, catalog)
@@ -105,11 +95,7 @@ def lint_command(
         settings = load_settings(config, [str(f) for f in folders or []])
     except ConfigError as e:
         fail(str(e), 2)
-    catalog = _open_catalog(db) if db or not folders else None
-    if catalog is None and not folders:
-        from overlay.catalog import Catalog
-
-        catalog = Catalog.open(None)
+    catalog = open_catalog(db) if db or not folders else None  # read-only: a missing catalog is reported, not created
     ctx = context_from_folders([str(f) for f in folders], settings, catalog) if folders else context_from_catalog(catalog)
     findings = lint(ctx, settings.lint)
     if fmt == "json":
