@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -95,7 +96,24 @@ def test_a_statement_over_the_size_budget_is_refused_and_the_rest_goes_on() -> N
     assert result.errors[0].message.startswith(f"too complex to analyse ({len(select_list):,} characters)")
 
 
-def test_a_statement_over_the_time_budget_is_refused_and_the_rest_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def no_other_alarm() -> Iterator[None]:
+    """The condition the time budget needs: no real-time timer of someone else's running, a Python-level
+    SIGALRM handler. Earlier tests in the same process (Airflow code, C extensions) may leave either behind."""
+    import signal
+
+    handler, timer = signal.getsignal(signal.SIGALRM), signal.getitimer(signal.ITIMER_REAL)
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGALRM, handler if handler is not None else signal.SIG_DFL)
+        if timer[0]:
+            signal.setitimer(signal.ITIMER_REAL, *timer)
+
+
+def test_a_statement_over_the_time_budget_is_refused_and_the_rest_goes_on(monkeypatch: pytest.MonkeyPatch, no_other_alarm: None) -> None:
     monkeypatch.setattr(budget, "LIMITS", budget.Limits(seconds=0.05))
     nested = "SELECT * FROM " + "(SELECT * FROM " * 95 + "t" + ") x" * 95  # ~1 s for BigQuery's parser
     result = analyze_sql(f"INSERT INTO a SELECT * FROM b;\n{nested};\nINSERT INTO c SELECT * FROM d", "bigquery")
