@@ -122,6 +122,26 @@ def test_a_statement_over_the_time_budget_is_refused_and_the_rest_goes_on(monkey
     assert error.statement == 1 and "too complex to analyse" in error.message and "over 0.05 s" in error.message
 
 
+def test_an_alarm_swallowed_by_the_interpreter_is_followed_by_another(monkeypatch: pytest.MonkeyPatch, no_other_alarm: None) -> None:
+    """A TooComplex raised inside a gc callback or a __del__ is dropped ("Exception ignored in"): the
+    timer must come again rather than let the parse run unbounded. The first alarm is dropped here."""
+    real, dropped = budget._on_alarm, []
+
+    def first_one_swallowed(signum: int, frame: object) -> None:
+        if not dropped:
+            dropped.append(signum)
+            return
+        real(signum, frame)
+
+    monkeypatch.setattr(budget, "_on_alarm", first_one_swallowed)
+    monkeypatch.setattr(budget, "LIMITS", budget.Limits(seconds=0.05))
+    nested = "SELECT * FROM " + "(SELECT * FROM " * 95 + "t" + ") x" * 95
+    result = analyze_sql(f"{nested};\nINSERT INTO c SELECT * FROM d", "bigquery")
+    assert dropped and result.writes == ["c"]
+    [error] = result.errors
+    assert error.statement == 0 and "too complex to analyse" in error.message
+
+
 def test_the_time_budget_never_touches_someone_elses_running_alarm() -> None:
     import signal
 

@@ -143,6 +143,7 @@ def blank(text: str, spans: list[Segment]) -> str:
 
 
 _state = threading.local()
+_REPEAT_SECONDS = 0.02  # after the deadline, the alarm comes again this often until the block ends
 
 
 @contextmanager
@@ -175,7 +176,10 @@ def deadline(seconds: float) -> Iterator[None]:
         yield  # no timer here, or nested: the outer budget holds
         return
     _state.armed = True
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # The timer repeats until the block ends: a TooComplex raised while a gc callback or a
+    # __del__ runs is swallowed by the interpreter ("Exception ignored in"), so one alarm alone
+    # could be lost and the block would run unbounded.
+    signal.setitimer(signal.ITIMER_REAL, seconds, _REPEAT_SECONDS)
     try:
         yield
     finally:
@@ -191,5 +195,4 @@ def _can_install() -> bool:
 
 def _on_alarm(signum: int, frame: object) -> None:
     if getattr(_state, "armed", False):
-        _state.armed = False
         raise TooComplex()
