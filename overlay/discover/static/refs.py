@@ -34,6 +34,7 @@ class TaskGroupRef:
     prefix_group_id: bool = True
     parent: TaskGroupRef | None = None
     tasks: list[TaskRef] = field(default_factory=list)
+    default_args: dict[str, Any] = field(default_factory=dict)  # the parent group's, overridden by its own
 
     def child_id(self, label: str) -> str:
         return f"{self.group_id}.{label}" if self.prefix_group_id and self.group_id else label
