@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from overlay.config import ConnectionSpec, load_settings
+from overlay.connections import template_fields
 from overlay.scan import scan_folders
 
 FIXTURES = Path(__file__).parent / "fixtures" / "real_patterns"
@@ -31,3 +33,28 @@ GROUP_DEFAULTS = {
 def test_task_group_default_args_reach_their_tasks(mode: str) -> None:
     tasks = _tasks("group_defaults", mode)
     assert {tid: t.reads for tid, t in tasks.items()} == {tid: [key] for tid, key in GROUP_DEFAULTS.items()}
+
+
+def _scan_with_config(name: str) -> dict[str, object]:
+    folder = str(FIXTURES / name / "dags")
+    settings = load_settings(str(FIXTURES / name / "overlay.yaml"), [folder])
+    return {t.task_id: t for t in scan_folders([folder], mode="static", settings=settings, workers=1).tasks}
+
+
+def test_connection_fields_overlay_yaml_gives_fill_templates_and_parents_paths_are_followed() -> None:
+    tasks = _scan_with_config("conn_fields")
+    # template_searchpath=f"{Path(__file__).parents[2]}/include/sql/"; Snowflake's `schema` field is the schema
+    assert (tasks["snow"].reads, tasks["snow"].writes) == (["snow:farm.fruit.raw_berries"], ["snow:farm.fruit.berries"])
+    assert tasks["pg"].reads == ["pg:pantry.public.jam"]  # a Postgres connection's `schema` field is its database
+    unknown = tasks["unknown"]  # overlay.yaml names no database for it: still a stand-in, no table recorded
+    assert unknown.status == "unresolved" and not unknown.reads
+    assert any("conn.other.schema" in e for e in unknown.errors)
+
+
+def test_template_fields_never_guess_what_overlay_yaml_does_not_say() -> None:
+    fields = template_fields({
+        "snow": ConnectionSpec("snow", "snowflake", "farm", "fruit"), "pg": ConnectionSpec("pg", "postgres", "pantry"),
+        "bare": ConnectionSpec("bare", "snowflake", "farm"), "bq": ConnectionSpec("bq", "bigquery", "proj", "ds"),
+    })
+    assert fields == {"snow": {"conn_id": "snow", "schema": "fruit"}, "pg": {"conn_id": "pg", "schema": "pantry"},
+                      "bare": {"conn_id": "bare"}, "bq": {"conn_id": "bq"}}

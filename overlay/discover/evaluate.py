@@ -148,6 +148,8 @@ class Evaluator:
             base = self.eval(node.value)
             if isinstance(base, PurePosixPath) and node.attr in ("parent", "name", "stem", "suffix"):
                 return getattr(base, node.attr)
+            if isinstance(base, PurePosixPath) and node.attr in ("parents", "parts"):  # Path(__file__).parents[2]
+                return tuple(getattr(base, node.attr))
             if self.env is not None:
                 value = self.env.attribute(base, node.attr)
                 if value is not NOT_HANDLED:
