@@ -58,3 +58,20 @@ def test_template_fields_never_guess_what_overlay_yaml_does_not_say() -> None:
     })
     assert fields == {"snow": {"conn_id": "snow", "schema": "fruit"}, "pg": {"conn_id": "pg", "schema": "pantry"},
                       "bare": {"conn_id": "bare"}, "bq": {"conn_id": "bq"}}
+
+
+def test_plugin_classes_that_only_log_touch_no_data_and_others_stay_unknown() -> None:
+    tasks = _scan_with_config("plugin_classes")
+    assert (tasks["echo"].status, tasks["echo"].operator) == ("no_data", "BaseOperator")  # its methods only log
+    # `A if <not known> else B`: both touch no data, so the task does not either
+    assert (tasks["notify"].status, tasks["notify"].operator) == ("no_data", "BaseOperator|SlackAPIPostOperator")
+    assert tasks["mixed"].status == "unresolved"  # one choice deletes rows
+    assert "unknown operator EchoOperator|PurgeOperator" in tasks["mixed"].errors[0]
+    for task_id in ("purge", "ping", "loud"):  # a hook, an imported module's function, a method of its own
+        assert tasks[task_id].status == "unresolved", task_id
+
+
+def test_a_rule_for_a_plugin_subclass_is_found_by_the_class_name_as_written() -> None:
+    copy = _scan_with_config("plugin_classes")["copy"]
+    assert copy.operator == "SQLExecuteQueryOperator"  # the base's name; the rule is the subclass's
+    assert (copy.status, copy.reads, copy.writes) == ("resolved", ["warehouse:sales.orders"], ["warehouse:sales.orders_copy"])

@@ -120,9 +120,8 @@ class SpecBuilder:
         line = node.lineno if self.ctx is self.main else self.site_line
         task = TaskSpec(dag_id=dag.dag_id if dag else "", task_id="", operator=operator, file=self.path, line=line)
         if cls is not None:
-            base = cls.base_operator()
             task.operator_class = cls.name
-            task.operator = base.rsplit(".", 1)[-1] if base else cls.name
+            task.operator = "|".join(o.rsplit(".", 1)[-1] for o in cls.effective_operator().split("|"))
             fields = cls.attr("template_fields")
             if isinstance(fields, (list, tuple)) and all(isinstance(f, str) for f in fields):
                 task.template_fields = list(fields)
