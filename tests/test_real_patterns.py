@@ -8,6 +8,7 @@ import pytest
 
 from overlay.config import ConnectionSpec, load_settings
 from overlay.connections import template_fields
+from overlay.lineage import analyze_sql
 from overlay.scan import scan_folders
 
 FIXTURES = Path(__file__).parent / "fixtures" / "real_patterns"
@@ -75,3 +76,18 @@ def test_a_rule_for_a_plugin_subclass_is_found_by_the_class_name_as_written() ->
     copy = _scan_with_config("plugin_classes")["copy"]
     assert copy.operator == "SQLExecuteQueryOperator"  # the base's name; the rule is the subclass's
     assert (copy.status, copy.reads, copy.writes) == ("resolved", ["warehouse:sales.orders"], ["warehouse:sales.orders_copy"])
+
+
+@pytest.mark.parametrize("sql, reads, writes", [
+    # rows removed, then rebuilt from the rows left: the table is read as it was before the script
+    ("DELETE FROM daily WHERE period = 'week'; INSERT INTO daily SELECT 'week', SUM(n) FROM daily WHERE period = 'hour'",
+     ["daily"], ["daily"]),
+    ("UPDATE stock SET qty = 0 WHERE qty < 0; INSERT INTO report SELECT * FROM stock", ["stock"], ["stock", "report"]),
+    # a table the script fills (or creates) is still its own intermediate product
+    ("INSERT INTO stage SELECT * FROM raw; INSERT INTO mart SELECT * FROM stage", ["raw"], ["stage", "mart"]),
+    ("CREATE TABLE stage AS SELECT * FROM raw; DELETE FROM stage WHERE bad; INSERT INTO mart SELECT * FROM stage",
+     ["raw"], ["stage", "mart"]),
+])
+def test_delete_or_update_before_a_read_keeps_the_read(sql: str, reads: list[str], writes: list[str]) -> None:
+    result = analyze_sql(sql, "postgres")
+    assert (result.reads, result.writes) == (reads, writes)
