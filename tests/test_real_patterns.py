@@ -91,3 +91,13 @@ def test_a_rule_for_a_plugin_subclass_is_found_by_the_class_name_as_written() ->
 def test_delete_or_update_before_a_read_keeps_the_read(sql: str, reads: list[str], writes: list[str]) -> None:
     result = analyze_sql(sql, "postgres")
     assert (result.reads, result.writes) == (reads, writes)
+
+
+def test_psql_meta_commands_in_a_sql_file_are_not_sql() -> None:
+    script = "\\timing on\nREFRESH MATERIALIZED VIEW CONCURRENTLY stats.daily_mv;\n  \\set ON_ERROR_STOP on\n" \
+             "INSERT INTO stats.totals SELECT * FROM stats.daily_mv;\n"
+    result = analyze_sql(script, "postgres")
+    assert not result.errors and [s.line for s in result.statements] == [2, 4]  # lines as in the file
+    assert result.writes == ["stats.daily_mv", "stats.totals"]
+    # a backslash inside a string on one line is no command
+    assert analyze_sql("SELECT 'C:\\temp' AS p FROM files.paths", "postgres").reads == ["files.paths"]
