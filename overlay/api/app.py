@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from overlay import __version__
 from overlay.api.docs import add_docs
+from overlay.api.overview import router as overview_router
 from overlay.api.guards import allowed_host_names, host_problem, nul_problem
 from overlay.api.routes import router
 from overlay.api.who import router as who_router
@@ -51,6 +52,7 @@ def create_app(catalog: Catalog | Callable[[], Catalog], token: str | None = Non
     )
     add_docs(app)
     app.state.get_catalog = _provider(catalog)
+    app.include_router(overview_router)  # first: /assets/{key}/cost before /assets/{key:path}
     app.include_router(router)
     app.include_router(who_router)
     _errors(app)
