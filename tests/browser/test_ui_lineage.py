@@ -89,7 +89,7 @@ def test_click_a_node_then_its_asset_page(browser_page, ui_server: str, shoot) -
     panel.wait_for()
     assert "finance_revenue.build_okr_dashboard" in panel.inner_text()  # its producer
     page.wait_for_function("() => !document.querySelector('aside.og-panel .loading')")
-    assert "finance" in panel.inner_text().split("Owners", 1)[1]  # owners from the asset's page
+    assert "finance" in panel.inner_text().lower().split("owners", 1)[1]  # owners from the asset's page
     shoot(page, "lineage-panel")
     panel.get_by_role("link", name="Open asset page").click()
     page.wait_for_function(f"() => location.hash === '#/asset/{quote(OKR, safe='')}'")
@@ -159,7 +159,7 @@ def test_above_the_node_limit_it_groups_or_lists_and_says_so(browser_page, big_s
     selected = int(page.locator(".og-summary").get_attribute("data-selected"))
     assert selected > 1500
     # either the server grouped it (max_nodes) and the groups are drawn, or the nodes are listed: never 1,500+ drawn
-    assert page.locator(".react-flow__node").count() <= 1500
-    assert page.locator(DRAWN).count() == 1 or page.locator("table.og-list tbody tr").count() > 0
-    no_error(page)
+    page.wait_for_selector(f"{DRAWN}, table.og-list tbody tr", timeout=60_000)
     shoot(page, "lineage-node-limit")
+    assert page.locator(".react-flow__node").count() <= 1500
+    no_error(page)

@@ -89,7 +89,7 @@ export function LineageExplorer({ query }: { query: URLSearchParams }) {
         <Status state={main}>
           {answer && drawing && (
             <>
-              <Summary answer={answer} drawn={drawing.nodes.length} />
+              <Summary answer={answer} drawn={drawing.nodes.length} links={drawing.edges.length} />
               {answer.grouped_because && (
                 <div className="og-notice" role="status">
                   Grouped by schema because the selection is too big to draw ({answer.grouped_because}).
@@ -168,11 +168,11 @@ function PathLine({ path, missing, onShow }: { path: PathState; missing: number;
   );
 }
 
-function Summary({ answer, drawn }: { answer: Answer; drawn: number }) {
+function Summary({ answer, drawn, links }: { answer: Answer; drawn: number; links: number }) {
   const groups = answer.group_by ? `${answer.nodes.length} group${answer.nodes.length === 1 ? '' : 's'} by ${answer.group_by}, ` : '';
   return (
     <p className="og-summary" data-selected={answer.selected}>
-      {answer.selected.toLocaleString()} asset{answer.selected === 1 ? '' : 's'} selected · {groups}{drawn.toLocaleString()} node{drawn === 1 ? '' : 's'} and {answer.edges.length.toLocaleString()} link{answer.edges.length === 1 ? '' : 's'}
+      {answer.selected.toLocaleString()} asset{answer.selected === 1 ? '' : 's'} selected · {groups}{drawn.toLocaleString()} node{drawn === 1 ? '' : 's'} and {links.toLocaleString()} link{links === 1 ? '' : 's'}
     </p>
   );
 }

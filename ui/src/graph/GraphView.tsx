@@ -164,13 +164,23 @@ function Drawn({ layoutKey, ids, onDone }: { layoutKey: string; ids: Set<string>
   const done = useRef<string | null>(null);
   useEffect(() => {
     if (done.current === layoutKey) return;
-    const current = flow.getNodes(); // this layout's nodes, each measured (not the previous graph's)
-    if (current.length !== ids.size || current.some((n) => !ids.has(n.id) || !n.measured?.width)) return;
-    done.current = layoutKey;
-    void flow.fitView({ padding: 0.08, duration: 0 });
-    let frame = requestAnimationFrame(() => {
-      frame = requestAnimationFrame(() => onDone(layoutKey)); // the fitted view painted
-    });
+    let frame = 0;
+    let tries = 0;
+    const check = (): void => {
+      const current = flow.getNodes(); // this layout's nodes, each measured (not the previous graph's)
+      if (current.length !== ids.size || current.some((n) => !ids.has(n.id) || !n.measured?.width)) {
+        if (++tries < 600) frame = requestAnimationFrame(check);
+        return;
+      }
+      void flow.fitView({ padding: 0.08, duration: 0 });
+      frame = requestAnimationFrame(() => {
+        frame = requestAnimationFrame(() => { // the fitted view painted
+          done.current = layoutKey;
+          onDone(layoutKey);
+        });
+      });
+    };
+    check();
     return () => cancelAnimationFrame(frame);
   }, [initialized, layoutKey, ids, flow, onDone]);
   return null;

@@ -9,11 +9,12 @@ declare global {
 }
 
 if (typeof window === 'undefined') {
-  // in the worker: ELK (elk.bundled.js) installed a message handler of its own when imported; this one replaces it
-  const scope = self as unknown as { onmessage: ((e: MessageEvent<LayoutRequest>) => void) | null; postMessage(m: unknown): void };
-  scope.onmessage = (e) => {
-    computeLayout(e.data).then((result) => scope.postMessage(result));
-  };
+  // in the worker. ELK's bundled script takes self.onmessage for a protocol of its own when its first instance is
+  // made (after this line has run), so this listens with addEventListener: ELK's handler ignores these messages.
+  const scope = self as unknown as { addEventListener(type: 'message', f: (e: MessageEvent<LayoutRequest>) => void): void; postMessage(m: unknown): void };
+  scope.addEventListener('message', (e) => {
+    if (e.data && typeof e.data.id === 'number' && Array.isArray(e.data.nodes)) computeLayout(e.data).then((result) => scope.postMessage(result));
+  });
 } else {
   window.overlayLayout = computeLayout;
 }
