@@ -17,14 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLE_DAGS
 from overlay.catalog import Catalog
 from overlay.catalog.select import selection_context
 from overlay.config import load_settings
 from overlay.pipeline import build_catalog
 from overlay.selection import SelectionError, select, view
 
-UI = Path(__file__).resolve().parents[1] / "ui"
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DAGS = ROOT / "sample_dags"
+UI = ROOT / "ui"
 VITEST = UI / "node_modules" / ".bin" / "vitest"
 EXPRESSIONS = [
     "okr_dashboard", "+okr_dashboard", "1+okr_dashboard", "raw.plays+", "raw.plays+1", "2+trial_metrics_weekly+1",

@@ -141,7 +141,6 @@ function Inner({ nodes, edges, selected, highlight, root, edgeLabels = false, he
         nodesConnectable={false}
         edgesFocusable={false}
         elementsSelectable
-        onlyRenderVisibleElements={big}
         minZoom={0.02}
         maxZoom={2}
         proOptions={{ hideAttribution: true }}
