@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from overlay import __version__
 
@@ -58,16 +58,21 @@ def response_key(path: str, params: dict[str, Any] | None = None) -> str:
     return f"{path}?{urlencode(given)}" if given else path
 
 
+def segment(text: str) -> str:
+    """One path segment as the UI writes it (JavaScript's encodeURIComponent): ``warehouse:a.b`` -> ``warehouse%3Aa.b``."""
+    return quote(text, safe="-_.!~*'()")
+
+
 def entity_paths(asset_keys: Iterable[str], dag_ids: Iterable[str], tasks: Iterable[tuple[str, str]]) -> list[str]:
-    """The per-asset, per-DAG and per-task answers the UI's pages ask for."""
+    """The per-asset, per-DAG and per-task answers the UI's pages ask for, each id encoded as one segment."""
     paths: list[str] = []
-    for key in asset_keys:
+    for key in map(segment, asset_keys):
         paths += [f"/api/v1/assets/{key}", f"/api/v1/assets/{key}/materializations", f"/api/v1/assets/{key}/cost",
                   f"/api/v1/assets/{key}/lineage", f"/api/v1/who/{key}"]
     for dag_id in dag_ids:
-        paths += [f"/api/v1/dags/{dag_id}", f"/api/v1/who/{dag_id}"]
+        paths += [f"/api/v1/dags/{segment(dag_id)}", f"/api/v1/who/{segment(dag_id)}"]
     for dag_id, task_id in tasks:
-        paths += [f"/api/v1/tasks/{dag_id}/{task_id}", f"/api/v1/who/{dag_id}.{task_id}"]
+        paths += [f"/api/v1/tasks/{segment(dag_id)}/{segment(task_id)}", f"/api/v1/who/{segment(f'{dag_id}.{task_id}')}"]
     return paths
 
 
@@ -134,10 +139,10 @@ def previous_export(out: Path) -> list[str]:
 # --- I/O: asking the API in-process, writing the folder ----------------------------------------------
 
 async def _get(app: Any, path: str, params: dict[str, Any] | None = None) -> tuple[int, Any]:
-    """One GET through the ASGI app, as a loopback client (no token: the app is made without one)."""
+    """One GET of an encoded ``path`` through the ASGI app, as a loopback client (no token: the app is made without one)."""
     query = urlencode(sorted((k, str(v)) for k, v in (params or {}).items() if v is not None)).encode()
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": path, "raw_path": path.encode("utf-8"), "query_string": query, "root_path": "",
+             "path": unquote(path), "raw_path": path.encode("ascii"), "query_string": query, "root_path": "",
              "headers": [(b"host", b"127.0.0.1"), (b"accept", b"application/json")],
              "client": ("127.0.0.1", 0), "server": ("127.0.0.1", 80)}
     status, chunks = 500, []
@@ -193,12 +198,24 @@ async def _collect(app: Any) -> tuple[dict[str, Any], list[str]]:
 
     await asyncio.gather(*(one(p, q) for p, q in requests))
     # every task of every DAG (those touching no table too), as the DAG pages list them
-    tasks = sorted({(d, t["task_id"]) for d in dag_ids for t in (responses.get(f"/api/v1/dags/{d}") or {}).get("tasks", [])}
+    tasks = sorted({(d, t["task_id"]) for d in dag_ids for t in (responses.get(f"/api/v1/dags/{segment(d)}") or {}).get("tasks", [])}
                    | {(t["dag_id"], t["task_id"]) for t in graph["tasks"]})
     await asyncio.gather(*(one(p, None) for p in entity_paths([], [], tasks)))
     data = {"responses": dict(sorted(responses.items())), "assets": assets, "graph": graph,
             "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     return data, sorted(skipped)
+
+
+def _run_to_end(coroutine: Any) -> Any:
+    """Run ``coroutine()`` on a loop of its own: in this thread, or in another one when this thread already runs a loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine())
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(coroutine())).result()
 
 
 def write_site(catalog: Any, out: Path) -> SiteSummary:
@@ -212,7 +229,7 @@ def write_site(catalog: Any, out: Path) -> SiteSummary:
         raise ExportError(f"the UI bundle is missing ({index}): reinstall overlay, or build it with `npm ci && npm run build` in ui/")
     html = static_index(index.read_text(encoding="utf-8"))
     old_files = previous_export(out)
-    data, skipped = asyncio.run(_collect(create_app(catalog, token="")))
+    data, skipped = _run_to_end(lambda: _collect(create_app(catalog, token="")))
     script = data_script(data)
     for name in old_files:
         (out / name).unlink(missing_ok=True)

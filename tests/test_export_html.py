@@ -81,7 +81,7 @@ def test_every_page_answer_is_the_live_apis(site: Path, sample_db: str) -> None:
     responses = data["responses"]
     assert len(data["assets"]) == 39 and data["graph"]["total"] == 39 and len(data["graph"]["assets"]) == 39
     assert datetime.fromisoformat(data["generated_at"]).tzinfo is not None
-    okr = "warehouse:tempo.finance.okr_dashboard"
+    okr = "warehouse%3Atempo.finance.okr_dashboard"  # ids as the UI writes them in paths (encodeURIComponent)
     for path in (f"/api/v1/assets/{okr}", f"/api/v1/assets/{okr}/materializations", f"/api/v1/assets/{okr}/cost",
                  f"/api/v1/who/{okr}", "/api/v1/dags/finance_revenue", "/api/v1/tasks/finance_revenue/build_okr_dashboard",
                  "/api/v1/summary", "/api/v1/owners", "/api/v1/stale", "/api/v1/cost", "/api/v1/cost?by=dag", "/api/v1/coverage",
@@ -94,7 +94,7 @@ def test_every_page_answer_is_the_live_apis(site: Path, sample_db: str) -> None:
     try:
         with running(create_app(catalog, token="")) as url:
             for path in (f"/api/v1/assets/{okr}", "/api/v1/dags/finance_revenue", "/api/v1/coverage", "/api/v1/cost?by=dag",
-                         "/api/v1/tasks/growth_lead_scoring/export_segment", "/api/v1/assets/bigquery:tempo-analytics.content.artist_daily_stats/cost"):
+                         "/api/v1/tasks/growth_lead_scoring/export_segment", "/api/v1/assets/bigquery%3Atempo-analytics.content.artist_daily_stats/cost"):
                 assert responses[path] == requests.get(url + path, timeout=30).json(), path
             live_summary = requests.get(url + "/api/v1/summary", timeout=30).json()
             live_graph = requests.get(url + "/api/v1/graph", params={"limit": 5000}, timeout=30).json()
