@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 PREFIX = "/overlay"
 # Airflow fills {DAG_ID} and {TASK_ID} (URI-encoded) in the href of views shown on its DAG and task pages
 EXTERNAL_VIEWS = [
-    {"name": "Asset catalog", "href": f"{PREFIX}/", "destination": "nav", "url_route": "overlay", "nav_top_level": True},
+    {"name": "Catalog", "href": f"{PREFIX}/", "destination": "nav", "url_route": "overlay", "nav_top_level": True},
     {"name": "Assets (overlay)", "href": f"{PREFIX}/#/dag/{{DAG_ID}}", "destination": "dag", "url_route": "overlay-dag"},
     {"name": "Reads & writes (overlay)", "href": f"{PREFIX}/#/task/{{DAG_ID}}/{{TASK_ID}}", "destination": "task",
      "url_route": "overlay-task"},
