@@ -101,3 +101,15 @@ def test_psql_meta_commands_in_a_sql_file_are_not_sql() -> None:
     assert result.writes == ["stats.daily_mv", "stats.totals"]
     # a backslash inside a string on one line is no command
     assert analyze_sql("SELECT 'C:\\temp' AS p FROM files.paths", "postgres").reads == ["files.paths"]
+
+
+def test_a_stand_in_date_inside_a_word_never_names_a_table(tmp_path: Path) -> None:
+    (tmp_path / "dated.py").write_text(
+        "from airflow import DAG\n"
+        "from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator\n"
+        "with DAG('dated', schedule=None):\n"
+        "    SQLExecuteQueryOperator(task_id='snap', conn_id='wh',\n"
+        "        sql='CREATE TABLE s.{{ ts_nodash }}_scores AS SELECT * FROM s.raw_{{ ds_nodash }}x, s.events')\n")
+    task = scan_folders([str(tmp_path)], mode="static", workers=1).tasks[0]
+    assert task.status == "partial" and task.writes == [] and task.reads == ["wh:s.events"]
+    assert sum("the run's date" in e for e in task.errors) == 2
