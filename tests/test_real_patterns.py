@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from overlay.config import ConnectionSpec, load_settings
+from overlay.config import ConfigError, ConnectionSpec, load_settings, parse_settings
+from overlay.discover import discover_folder
 from overlay.connections import template_fields
 from overlay.lineage import analyze_sql
 from overlay.scan import scan_folders
@@ -113,3 +114,21 @@ def test_a_stand_in_date_inside_a_word_never_names_a_table(tmp_path: Path) -> No
     task = scan_folders([str(tmp_path)], mode="static", workers=1).tasks[0]
     assert task.status == "partial" and task.writes == [] and task.reads == ["wh:s.events"]
     assert sum("the run's date" in e for e in task.errors) == 2
+
+
+def test_environment_variables_overlay_yaml_gives_are_read_and_no_others() -> None:
+    tasks = _scan_with_config("environment")
+    daily = tasks["daily"]  # os.environ.get, os.getenv and environs' env()/env.int() in an imported module
+    assert daily.reads == ["bigquery:orchard-prod.raw_prod.apples"] and daily.writes == ["bigquery:orchard-prod.mart.apples_daily"]
+    assert tasks["regional"].status == "unresolved"  # REGION is not given: its default is not the deployment's value
+    folder = FIXTURES / "environment" / "dags"
+    found = discover_folder(folder, mode="static")
+    assert found[0].dags[0].tasks  # without overlay.yaml's environment the same code stays unknown
+    plain = {t.task_id: t for t in scan_folders([str(folder)], mode="static", workers=1).tasks}
+    assert plain["daily"].status == "unresolved" and not plain["daily"].writes
+
+
+def test_environment_must_map_names_to_values() -> None:
+    with pytest.raises(ConfigError, match="environment"):
+        parse_settings({"environment": {"STAGE": ["prod"]}})
+    assert parse_settings({"environment": {"RETRIES": 3}}).environment == {"RETRIES": "3"}
