@@ -120,7 +120,8 @@ def test_environment_variables_overlay_yaml_gives_are_read_and_no_others() -> No
     tasks = _scan_with_config("environment")
     daily = tasks["daily"]  # os.environ.get, os.getenv and environs' env()/env.int() in an imported module
     assert daily.reads == ["bigquery:orchard-prod.raw_prod.apples"] and daily.writes == ["bigquery:orchard-prod.mart.apples_daily"]
-    assert tasks["regional"].status == "unresolved"  # REGION is not given: its default is not the deployment's value
+    assert tasks["regional"].status == "unresolved"  # REGION is not given and has no default
+    assert tasks["zoned"].reads == ["bigquery:orchard-prod.raw_west.plums"]  # ZONE is unset there: its default
     folder = FIXTURES / "environment" / "dags"
     found = discover_folder(folder, mode="static")
     assert found[0].dags[0].tasks  # without overlay.yaml's environment the same code stays unknown

@@ -98,12 +98,16 @@ class ScanEnv:
         return isinstance(self.scanner.callee(call.func, ev.scope), (FunctionRef, ClassRef))
 
     def environment(self, ev: Evaluator, node: ast.Call, cast: str | None) -> Any:
-        """An environment variable: the value overlay.yaml's ``environment:`` gives, else unknown (never the code's
-        default: the deployment's value is what Airflow sees)."""
+        """An environment variable. overlay.yaml's ``environment:`` describes the deployment: a variable it gives has
+        that value, one it does not give is unset there (the code's default applies; with none, unknown). Without
+        ``environment:`` every variable is unknown: the deployment's value is what Airflow sees, not the default."""
         key = ev.eval(node.args[0]) if node.args else ev.eval(next((k.value for k in node.keywords if k.arg in ("key", "name")), None))
         environment = self.scanner.repo.environment if self.scanner.repo is not None else {}
-        if not isinstance(key, str) or key not in environment:
+        if not isinstance(key, str) or not environment:
             return UNKNOWN
+        if key not in environment:
+            default = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg in ("default", "fallback")), None)
+            return ev.eval(default) if default is not None else UNKNOWN
         value = environment[key]
         try:
             if cast == "int":
