@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
 
 from overlay.config import ConfigError, ConnectionSpec, load_settings, parse_settings
 from overlay.discover import discover_folder
+from overlay.discover.static import scan_source
 from overlay.connections import template_fields
 from overlay.lineage import analyze_sql
 from overlay.scan import scan_folders
@@ -133,3 +135,19 @@ def test_environment_must_map_names_to_values() -> None:
     with pytest.raises(ConfigError, match="environment"):
         parse_settings({"environment": {"STAGE": ["prod"]}})
     assert parse_settings({"environment": {"RETRIES": 3}}).environment == {"RETRIES": "3"}
+
+
+def test_loops_over_sets_build_their_tasks_in_first_seen_order() -> None:
+    dags, errors = scan_source("/dags/sets.py", textwrap.dedent('''
+        from airflow import DAG
+        from airflow.operators.empty import EmptyOperator
+        CONFIG = {"a": {"after": ["x", "y"]}, "b": {"after": ["y"]}, "c": {}}
+        upstream = list(set([u for p in CONFIG.values() for u in p.get("after", [])]))
+        with DAG("sets", schedule=None):
+            for name in upstream:
+                EmptyOperator(task_id=f"wait_{name}")
+            for name in sorted(frozenset(CONFIG)):
+                EmptyOperator(task_id=f"run_{name}")
+    '''))
+    assert not errors
+    assert [t.task_id for t in dags[0].tasks] == ["wait_x", "wait_y", "run_a", "run_b", "run_c"]

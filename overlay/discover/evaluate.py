@@ -405,6 +405,14 @@ class Evaluator:
             seqs = [iterable(a) for a in args]
             self.budget.items(max((len(s) for s in seqs), default=0), name)  # type: ignore[arg-type]
             return list(enumerate(seqs[0])) if name == "enumerate" and len(seqs) == 1 else list(zip(*seqs)) if name == "zip" else UNKNOWN
+        if name in ("set", "frozenset") and not kwargs and len(args) <= 1:
+            # a list without repeats, in first-seen order: the same members as Airflow's set, and a stable order
+            # for the tasks a loop over it builds (a real set's order changes with PYTHONHASHSEED)
+            items = iterable(args[0]) if args else []
+            if items is None or not all(isinstance(i, (str, int, float, bool, tuple)) or i is None for i in items):
+                return UNKNOWN
+            self.budget.items(len(items), name)
+            return list(dict.fromkeys(items))
         if name in _SAFE_BUILTINS and is_known(kwargs):
             if name == "str" and args and not _is_scalar_or_path(args[0]):
                 if size_of(args[0]) > 10_000:
