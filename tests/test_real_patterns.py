@@ -151,3 +151,50 @@ def test_loops_over_sets_build_their_tasks_in_first_seen_order() -> None:
     '''))
     assert not errors
     assert [t.task_id for t in dags[0].tasks] == ["wait_x", "wait_y", "run_a", "run_b", "run_c"]
+
+
+def test_instances_of_field_only_config_classes_give_their_fields() -> None:
+    dags, errors = scan_source("/dags/configured.py", textwrap.dedent('''
+        from dataclasses import dataclass, field
+        from airflow import DAG
+        from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+        from pydantic import BaseModel
+
+        class Base(BaseModel):
+            owner: str = "orchard"
+
+        class Tables(Base):
+            source: str = "raw.apples"
+            target: str = "mart.apples"
+
+        class Config(Base):
+            dag_id: str = "configured"
+            tables: Tables = Tables(target="mart.apples_v2")
+            extra: list = field(default_factory=list)
+
+        @dataclass
+        class Pair:
+            left: str
+            right: str = "b"
+
+        class Computed(Base):
+            name: str = "c"
+            def label(self):
+                return self.name.upper()
+
+        CONFIG = Config()
+        PAIR = Pair("a")
+        with DAG(CONFIG.dag_id, schedule=None, default_args={"owner": CONFIG.owner}):
+            SQLExecuteQueryOperator(task_id="copy", conn_id="wh",
+                                    sql=f"INSERT INTO {CONFIG.tables.target} SELECT * FROM {CONFIG.tables.source}")
+            SQLExecuteQueryOperator(task_id=f"pair_{PAIR.left}_{PAIR.right}", conn_id="wh", sql="SELECT 1")
+            SQLExecuteQueryOperator(task_id="extra", conn_id="wh", sql=f"SELECT {CONFIG.extra}")
+            SQLExecuteQueryOperator(task_id="computed", conn_id="wh", sql=f"SELECT * FROM {Computed().name}")
+    '''))
+    dag = dags[0]
+    tasks = {t.task_id: t for t in dag.tasks}
+    assert dag.dag_id == "configured" and dag.owners == ["orchard"]
+    assert tasks["copy"].args["sql"] == "INSERT INTO mart.apples_v2 SELECT * FROM raw.apples"
+    assert "pair_a_b" in tasks
+    assert "sql" in tasks["extra"].unknown_args  # field(default_factory=...): not known
+    assert "sql" in tasks["computed"].unknown_args  # a class with methods: its instances are not read

@@ -138,8 +138,13 @@ class Evaluator:
             return self._boolop(node)
         if isinstance(node, ast.Subscript):
             container, index = self.eval(node.value), self.eval(node.slice)
-            if isinstance(container, dict) and is_known(index) and index not in container:
-                return UNKNOWN
+            if isinstance(container, dict) and is_known(index):  # a dict known in part: its known keys still answer
+                try:
+                    return container.get(index, UNKNOWN)
+                except TypeError:
+                    return UNKNOWN
+            if isinstance(container, (list, tuple)) and isinstance(index, int) and not isinstance(index, bool):
+                return container[index] if -len(container) <= index < len(container) else UNKNOWN
             return container[index] if is_known(container) and is_known(index) else UNKNOWN
         if isinstance(node, ast.Slice):
             parts = [self.eval(p) if p is not None else None for p in (node.lower, node.upper, node.step)]

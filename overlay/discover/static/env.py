@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from overlay.discover.budget import ValueTooLarge
 from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, is_known
-from overlay.discover.static.refs import ClassRef, FileHandle, FunctionRef, ModuleRef
+from overlay.discover.static.refs import ClassRef, FileHandle, FunctionRef, ModuleRef, ObjectRef
 from overlay.discover.static.repo import RefusedPath, load_config
 
 if TYPE_CHECKING:
@@ -40,8 +40,8 @@ class ScanEnv:
         if isinstance(base, ModuleRef):
             value = base.get(attr)
             return UNKNOWN if value is None else value
-        if isinstance(base, ClassRef):
-            value = base.attr(attr)
+        if isinstance(base, (ClassRef, ObjectRef)):
+            value = base.attr(attr) if isinstance(base, ClassRef) else base.get(attr)
             return UNKNOWN if value is None else value
         return NOT_HANDLED
 

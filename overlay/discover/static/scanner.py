@@ -17,8 +17,8 @@ from typing import Any
 from overlay.discover.budget import Budget, BudgetError
 from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, bind_target, is_known, iterable
 from overlay.discover.static.env import ScanEnv
-from overlay.discover.static.refs import (ClassRef, DagRef, FileHandle, FunctionRef, ModuleCtx, ModuleRef, TaskGroupRef,
-                                          TaskRef, link)
+from overlay.discover.static.refs import (ClassRef, DagRef, FileHandle, FunctionRef, ModuleCtx, ModuleRef, ObjectRef,
+                                          TaskGroupRef, TaskRef, field_order, fields_only, link)
 from overlay.discover.static.repo import RepoView
 from overlay.discover.static.specs import SpecBuilder
 from overlay.model import DagSpec, FileError
@@ -294,6 +294,8 @@ class StaticScanner(SpecBuilder):
         if isinstance(target, ClassRef):
             if target.is_operator() or _has_task_id(node):
                 return self.make_task(target.name, node, scope, cls=target)
+            if fields_only(target):
+                return self.make_object(target, node, scope)
             return UNKNOWN
         if isinstance(target, FunctionRef):
             return self.call_function(target, node, scope)
@@ -313,6 +315,24 @@ class StaticScanner(SpecBuilder):
                 self.value(arg, scope)
         value = self.env.file_call(ev, node)  # the repository's listings and config files
         return ev.builtin_call(node) if value is NOT_HANDLED else value
+
+    def make_object(self, cls: ClassRef, node: ast.Call, scope: dict[str, Any]) -> Any:
+        """An instance of a class of fields: keyword arguments (positional ones in field order) over its defaults."""
+        names = field_order(cls)
+        if len(node.args) > len(names) or any(isinstance(a, ast.Starred) for a in node.args):
+            return UNKNOWN
+        attrs: dict[str, Any] = {}
+        for name, arg in zip(names, node.args):
+            attrs[name] = self.value(arg, scope)
+        for kw in node.keywords:
+            if kw.arg is None:
+                spread = self.value(kw.value, scope)
+                if not isinstance(spread, dict):
+                    return UNKNOWN
+                attrs.update(spread)
+            else:
+                attrs[kw.arg] = self.value(kw.value, scope)
+        return ObjectRef(cls, attrs)
 
     def _is_class(self, func: ast.expr, ev: Evaluator, scope: dict[str, Any]) -> bool:
         target = self.callee(func, scope)
