@@ -198,3 +198,25 @@ def test_instances_of_field_only_config_classes_give_their_fields() -> None:
     assert "pair_a_b" in tasks
     assert "sql" in tasks["extra"].unknown_args  # field(default_factory=...): not known
     assert "sql" in tasks["computed"].unknown_args  # a class with methods: its instances are not read
+
+
+def test_task_override_renames_a_taskflow_task() -> None:
+    dags, errors = scan_source("/dags/override.py", textwrap.dedent('''
+        from airflow.decorators import dag, task
+        @dag(schedule=None)
+        def chores():
+            @task
+            def do(what):
+                return what
+            first = do.override(task_id="sweep")("floor")
+            do.override(task_id="mop", retries=3)("kitchen")
+            do.override(task_id="wipe").expand(what=["a", "b"])
+            do("x")
+            first >> do("y")
+        chores()
+    '''))
+    assert not errors
+    tasks = {t.task_id: t for t in dags[0].tasks}
+    assert list(tasks) == ["sweep", "mop", "wipe", "do", "do__1"]
+    assert tasks["sweep"].operator == "@task" and tasks["sweep"].args["op_kwargs"] == {"what": "floor"}
+    assert tasks["mop"].args["retries"] == 3 and tasks["do__1"].upstream == ["sweep"]

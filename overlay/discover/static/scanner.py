@@ -12,6 +12,7 @@ file's ``Budget``.
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from typing import Any
 
 from overlay.discover.budget import Budget, BudgetError
@@ -270,6 +271,15 @@ class StaticScanner(SpecBuilder):
     def call(self, node: ast.Call, scope: dict[str, Any]) -> Any:
         ev = self.evaluator(scope)
         func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "override":  # `@task` function `.override(task_id=...)`
+            inner = self.callee(func.value, scope)
+            if isinstance(inner, FunctionRef) and inner.kind == "task":
+                changed = {k.arg: ev.eval(k.value) for k in node.keywords if k.arg}
+                return replace(inner, decorator_kwargs={**inner.decorator_kwargs, **changed})
+        if isinstance(func, ast.Call):  # `fn.override(...)(args)`: the function the inner call returned
+            made = self.value(func, scope)
+            if isinstance(made, FunctionRef):
+                return self.call_function(made, node, scope)
         target = self.callee(func, scope)
         if isinstance(func, ast.Attribute):
             if func.attr in ("set_upstream", "set_downstream"):
