@@ -88,6 +88,9 @@ def test_follow_producer_to_dag_to_task(browser_page, ui_server: str, shoot) -> 
     assert order == ["finance_revenue.build_daily_revenue", "finance_revenue.reconcile_refunds", "finance_revenue.build_okr_dashboard"]
     upstream = page.locator(".card", has_text="Upstream DAGs").inner_text()
     assert "growth_trial_metrics" in upstream and "platform_raw_commerce" in upstream, upstream
+    page.wait_for_function("() => document.querySelector('table.tasks')?.innerText.includes('try 3')")
+    daily = page.locator("table.tasks tbody tr").first.inner_text()  # build_daily_revenue runs first
+    assert "failed" in daily and "try 3" in daily, daily  # the last recorded run of each task
     shoot(page, "dag-finance-revenue")
     page.locator("table.tasks a.task-link", has_text="build_okr_dashboard").click()
     page.wait_for_url(re.compile(r"#/task/finance_revenue/build_okr_dashboard$"))
