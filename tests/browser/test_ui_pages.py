@@ -57,8 +57,10 @@ def test_search_as_you_type_opens_the_asset(browser_page, ui_server: str, shoot)
     hit.wait_for()
     assert searched and all("search=okr" in u for u in searched), searched
     shoot(page, "search-as-you-type")
-    hit.click()
-    page.wait_for_url(re.compile(r"#/asset/"))
+    assert page.locator(".results .asset-row").first.inner_text().startswith("okr_dashboard")
+    box.press("ArrowDown")  # the keyboard picks the first result
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"#/asset/warehouse%3Atempo.finance.okr_dashboard$"))
     settle(page)
     assert page.locator("main h1").first.inner_text().startswith("okr_dashboard")
 
