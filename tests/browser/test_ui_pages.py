@@ -102,6 +102,8 @@ def test_follow_producer_to_dag_to_task(browser_page, ui_server: str, shoot) -> 
     settle(page)
     assert page.locator("main h1").inner_text() == "build_okr_dashboard"
     assert page.locator("pre.sql .sql-table.read", has_text="growth.trial_metrics_weekly").count() == 1
+    runs = page.locator(".card", has_text="Recorded runs").inner_text()
+    assert "success" in runs and "scheduled__0" in runs, runs
     shoot(page, "task-build-okr-dashboard")
 
 
