@@ -108,6 +108,14 @@ class Asset(Base):
     owner_conflict: Mapped[bool] = mapped_column(Boolean, default=False)
     owners_by_source: Mapped[dict[str, Any]] = mapped_column(JSON)  # source -> {"owners": [...], "conflict": bool}
     columns: Mapped[list[Any]] = mapped_column(JSON)
+    # what search matches and ranks by (overlay.catalog.search_docs keeps them; migration 0008): lower-case lines of
+    # owner names and the producing tasks' DAG ids, task ids and tags; the consuming tasks' ones; and the evidence
+    search_text: Mapped[str | None] = mapped_column(Text)
+    search_related: Mapped[str | None] = mapped_column(Text)
+    producer_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    consumer_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_materialized: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # last successful run that wrote it
+    query_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # warehouse queries attributed to it
 
 
 class TaskIO(Base):
@@ -164,7 +172,8 @@ class Query(Base):
     """One warehouse query from the query history, attributed (or not) and priced."""
 
     __tablename__ = "queries"
-    __table_args__ = (UniqueConstraint("source", "query_id", name="uq_queries_source_id"), Index("ix_queries_started", "started_at"))
+    __table_args__ = (UniqueConstraint("source", "query_id", name="uq_queries_source_id"), Index("ix_queries_started", "started_at"),
+                      Index("ix_queries_asset_key", "asset_key"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(32))
     query_id: Mapped[str] = mapped_column(Text)  # whole: BigQuery job ids reach 1,024 characters

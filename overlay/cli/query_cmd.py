@@ -38,35 +38,58 @@ def _resolve(catalog: Catalog, key: str) -> str:
 
 
 def assets_command(
-    search: Annotated[Optional[str], typer.Option("--search", "-s", help="Substring of the asset key.")] = None,
+    search: Annotated[Optional[str], typer.Option("--search", "-s", help="Words found in the key, owners, or DAG/task ids and tags of "
+                                                                       "the tasks using the asset; ranked, ties by evidence.")] = None,
     owner: Annotated[Optional[str], typer.Option("--owner", help="Only assets this owner (or team) owns.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=100_000)] = 200,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The catalog's assets, searchable."""
-    page = _open(db).assets(search=search, owner=owner, limit=limit)
+    """The catalog's assets, searchable (ranked), with the verdict among assets of the same table name."""
+    from overlay.catalog.search import SearchError
+
+    try:
+        page = _open(db).assets(search=search, owner=owner, limit=limit)
+    except SearchError as e:
+        fail(f"--search: {e}", 2)
+        return
     if as_json:
         print_json(page)
         return
-    table = Table(title=f"{page['total']} assets" + (f" matching {search!r}" if search else ""), title_justify="left")
-    for column in ("asset", "owners", "producers", "consumers"):
+    table = Table(title=f"{page['total']} assets" + (f" matching {search!r}, best first" if search else ""), title_justify="left")
+    for column in ("asset", "owners", "producers", "consumers", "verdict"):
         table.add_column(column, overflow="fold")
     for a in page["items"]:
         owners = ", ".join(a["owners"]) or ("[yellow]unowned[/]" if a["producers"] else "[dim]source (no scanned producer)[/]")
         if a.get("contacts"):
             owners += f" [dim](contacts: {', '.join(a['contacts'])})[/]"
-        table.add_row(a["key"], owners + (" [red](conflict)[/]" if a["owner_conflict"] else ""), str(a["producers"]), str(a["consumers"]))
+        table.add_row(escape(a["key"]), owners + (" [red](conflict)[/]" if a["owner_conflict"] else ""), str(a["producers"]),
+                      str(a["consumers"]), verdict_text(a["verdict"]))
     console.print(table)
     if page["total"] > len(page["items"]):
         console.print(f"[dim]showing {len(page['items'])} of {page['total']}; use --limit or --search[/]")
 
 
+VERDICTS = {"preferred": "[green]preferred[/]", "likely_legacy": "[yellow]no producer, no owner: likely legacy[/]"}
+
+
+def verdict_text(verdict: str | None) -> str:
+    return VERDICTS.get(verdict or "", "")
+
+
 def asset_command(key: Annotated[str, typer.Argument(help="Asset key or an unambiguous suffix (`daily_revenue`).")],
                   db: DbOption = None, as_json: JsonOption = False) -> None:
-    """One asset: producers and consumers with file and line, owners with provenance, columns, last run."""
+    """One asset: producers and consumers with file and line, owners with provenance, columns, last run. A name several
+    assets share (`orders`) lists them with their evidence and which one to use."""
     catalog = _open(db)
-    detail = catalog.asset(_resolve(catalog, key))
+    try:
+        resolved = catalog.resolve_key(key)
+    except AmbiguousKey as e:
+        _which_one(catalog, key, e.candidates, as_json)
+        raise typer.Exit(1) from e
+    except UnknownKey:
+        resolved = _resolve(catalog, key)  # says so and exits
+    detail = catalog.asset(resolved)
     if as_json:
         print_json(detail)
         return
@@ -89,6 +112,30 @@ def asset_command(key: Annotated[str, typer.Argument(help="Asset key or an unamb
     last = detail["last_materialization"]
     console.print(f"  last materialization: {last['end_date']} by {last['dag_id']}.{last['task_id']} ({last['state']})" if last
                   else "  last materialization: [dim]none recorded[/]")
+    if detail["same_name"]:
+        console.print(f"  {verdict_text(detail['verdict']) or 'no verdict'} among {len(detail['same_name']) + 1} assets named "
+                      f"{escape(detail['name'].rsplit('.', 1)[-1])}:")
+        for other in detail["same_name"]:
+            console.print(f"    {escape(other['key'])}  {verdict_text(other['verdict'])}  [dim]{evidence_text(other['evidence'])}[/]")
+
+
+def evidence_text(evidence: dict) -> str:
+    last = evidence["last_materialized"]
+    return (f"{evidence['producers']} producers, {evidence['consumers']} consumers, {evidence['owners']} owners, "
+            f"{evidence['queries']} queries, last run {last[:16] if last else 'never'}")
+
+
+def _which_one(catalog: Catalog, key: str, candidates: list[str], as_json: bool) -> None:
+    """An ambiguous name: each candidate with its evidence and verdict, so the answer to "which one?" is on screen."""
+    found = [catalog.asset(c) for c in candidates]
+    message = f"{key!r} matches {len(candidates)} assets; use one of:"
+    if as_json:
+        print_json({"error": message, "candidates": candidates,
+                    "verdicts": {a["key"]: {"verdict": a["verdict"], "evidence": a["evidence"]} for a in found}})
+        return
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    for a in sorted(found, key=lambda a: (a["verdict"] != "preferred", a["verdict"] == "likely_legacy", a["key"])):
+        err_console.print(f"  {escape(a['key'])}  {verdict_text(a['verdict'])}  [dim]{evidence_text(a['evidence'])}[/]")
 
 
 def lineage_command(

@@ -1,0 +1,147 @@
+"""Keeping what search matches and ranks by in step with the catalog: one row's terms and evidence per asset.
+
+Search (``overlay.catalog.search``) matches the asset key and two lower-case texts, and ranks ties by
+the evidence, all stored on ``assets`` so that a search is one indexed query whatever the catalog's size:
+
+- ``search_text``: the owner and team names, and the DAG ids, ``dag.task`` ids and DAG tags of the tasks
+  that write the asset, one a line;
+- ``search_related``: the same of the tasks that read it (a weaker match);
+- ``producer_count``, ``consumer_count``: tasks that write / read it (every source's);
+- ``last_materialized``: the end of its last successful run; ``query_count``: warehouse queries attributed to it.
+
+A scan refreshes the assets it touched (``refresh_assets``); recording runs and ingesting queries refresh
+their own column (``refresh_materialized``, ``refresh_query_counts``). What an API answer shows as
+evidence is read live (``overlay.catalog.evidence``); these columns only order the matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, select, update
+
+from overlay.catalog.schema import Asset, Dag, Materialization, Query, Task, TaskIO
+
+CHUNK = 500
+DOC_COLUMNS = ("search_text", "search_related", "producer_count", "consumer_count", "last_materialized", "query_count")
+
+
+@dataclass(frozen=True)
+class TaskTerms:
+    """One task touching an asset, as search sees it."""
+
+    mode: str  # read | write
+    task_pk: int
+    dag_id: str
+    task_id: str
+    tags: tuple[str, ...]
+
+
+def doc_values(owner_names: str | None, tasks: Iterable[TaskTerms], last_materialized: datetime | None,
+               queries: int) -> dict[str, Any]:
+    """The stored search columns of one asset, from its owner names, the tasks touching it and its history."""
+    writers = [t for t in tasks if t.mode == "write"]
+    readers = [t for t in tasks if t.mode == "read"]
+    owners = [line for line in (owner_names or "").split("\n") if line]
+    return {
+        "search_text": _lines(owners + _task_terms(writers)),
+        "search_related": _lines(_task_terms(readers)),
+        "producer_count": len({t.task_pk for t in writers}),
+        "consumer_count": len({t.task_pk for t in readers}),
+        "last_materialized": last_materialized,
+        "query_count": queries,
+    }
+
+
+def _task_terms(tasks: list[TaskTerms]) -> list[str]:
+    return [term for t in tasks for term in (t.dag_id, f"{t.dag_id}.{t.task_id}", *t.tags)]
+
+
+def _lines(terms: list[str]) -> str:
+    """Distinct lower-case terms, one a line, with a line break before the first (so ``\\nterm\\n`` is a whole term)."""
+    return "\n" + "".join(f"{term}\n" for term in sorted({str(t).lower() for t in terms if t}))
+
+
+def refresh_assets(conn: Any, asset_ids: Iterable[int] | None = None) -> int:
+    """Recompute the search columns of these assets (every asset when None); returns how many rows changed."""
+    ids = sorted(asset_ids) if asset_ids is not None else list(conn.execute(select(Asset.id).order_by(Asset.id)).scalars())
+    changed = 0
+    for start in range(0, len(ids), CHUNK):
+        changed += _refresh_chunk(conn, ids[start:start + CHUNK])
+    return changed
+
+
+def _refresh_chunk(conn: Any, ids: list[int]) -> int:
+    assets = conn.execute(select(Asset.id, Asset.key, Asset.owner_names, *(getattr(Asset, c) for c in DOC_COLUMNS))
+                          .where(Asset.id.in_(ids))).all()
+    if not assets:
+        return 0
+    tasks: dict[int, list[TaskTerms]] = {}
+    for asset_id, mode, pk, dag_id, task_id, tags in conn.execute(
+            select(TaskIO.asset_id, TaskIO.mode, Task.id, Task.dag_id, Task.task_id, Dag.tags).select_from(TaskIO)
+            .join(Task, Task.id == TaskIO.task_pk)
+            .outerjoin(Dag, and_(Dag.source == Task.source, Dag.dag_id == Task.dag_id))
+            .where(TaskIO.asset_id.in_(ids))):
+        tasks.setdefault(asset_id, []).append(TaskTerms(mode, pk, dag_id, task_id, tuple(str(t) for t in tags or [])))
+    runs = _last_success(conn, ids)
+    queries = _query_counts(conn, [a.key for a in assets])
+    updates = []
+    for a in assets:
+        values = doc_values(a.owner_names, tasks.get(a.id, []), runs.get(a.id), queries.get(a.key, 0))
+        if any(_differs(getattr(a, c), v) for c, v in values.items()):
+            updates.append({"b_id": a.id, **{f"b_{c}": v for c, v in values.items()}})
+    _write(conn, updates, DOC_COLUMNS)
+    return len(updates)
+
+
+def refresh_materialized(conn: Any, asset_ids: Iterable[int]) -> None:
+    """``last_materialized`` of these assets, after runs were recorded."""
+    ids = sorted(set(asset_ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        runs = _last_success(conn, chunk)
+        current = dict(conn.execute(select(Asset.id, Asset.last_materialized).where(Asset.id.in_(chunk))).all())
+        _write(conn, [{"b_id": i, "b_last_materialized": runs[i]} for i in chunk
+                      if i in runs and i in current and _differs(current[i], runs[i])], ("last_materialized",))
+
+
+def refresh_query_counts(conn: Any, keys: Iterable[str]) -> None:
+    """``query_count`` of the assets with these keys, after queries were ingested."""
+    wanted = sorted({k for k in keys if k})
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start:start + CHUNK]
+        counts = _query_counts(conn, chunk)
+        rows = conn.execute(select(Asset.id, Asset.key, Asset.query_count).where(Asset.key.in_(chunk))).all()
+        _write(conn, [{"b_id": r.id, "b_query_count": counts.get(r.key, 0)} for r in rows if r.query_count != counts.get(r.key, 0)],
+               ("query_count",))
+
+
+def _last_success(conn: Any, ids: list[int]) -> dict[int, datetime]:
+    return dict(conn.execute(select(Materialization.asset_id, func.max(Materialization.end_date))
+                             .where(Materialization.asset_id.in_(ids), Materialization.state == "success")
+                             .group_by(Materialization.asset_id)).all())
+
+
+def _query_counts(conn: Any, keys: list[str]) -> dict[str, int]:
+    if not keys:
+        return {}
+    return dict(conn.execute(select(Query.asset_key, func.count()).where(Query.asset_key.in_(keys)).group_by(Query.asset_key)).all())
+
+
+def _differs(old: Any, new: Any) -> bool:
+    if isinstance(old, datetime) and isinstance(new, datetime):  # SQLite gives timestamps back without their offset (UTC)
+        return _naive_utc(old) != _naive_utc(new)
+    return old != new
+
+
+def _naive_utc(value: datetime) -> datetime:
+    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _write(conn: Any, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    if rows:
+        conn.execute(update(Asset.__table__).where(Asset.__table__.c.id == bindparam("b_id"))
+                     .values({c: bindparam(f"b_{c}") for c in columns}), rows)
