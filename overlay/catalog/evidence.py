@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 
 from overlay.catalog.schema import Asset
 
@@ -97,15 +97,26 @@ EVIDENCE_COLUMNS = (Asset.id, Asset.key, Asset.name, Asset.owners, Asset.produce
                     Asset.last_materialized, Asset.query_count)
 
 
+# built once: a statement built per request costs more than running it
+_NAME_COUNTS = select(Asset.short_name, func.count()).where(Asset.short_name.in_(bindparam("names", expanding=True))) \
+    .group_by(Asset.short_name)
+_SAME_NAME = select(*EVIDENCE_COLUMNS, Asset.short_name).where(Asset.short_name.in_(bindparam("names", expanding=True))).order_by(Asset.key)
+
+
 def same_name_rows(conn: Any, short_names: Iterable[str]) -> dict[str, list[Any]]:
-    """table name -> the asset rows (``EVIDENCE_COLUMNS``) with that table name, for the given ``short_name`` values."""
+    """table name -> the asset rows (``EVIDENCE_COLUMNS``) with that table name, for the given ``short_name`` values that
+    more than one asset has (a name only one asset has gets no verdict)."""
     given = set(short_names)
     wanted = {table_name(n) for n in given}
     if not wanted:
         return {}
     spellings = sorted(given | wanted | {w.upper() for w in wanted})  # the short_name index is case-sensitive: usual spellings
+    sizes: dict[str, int] = {}
+    for short_name, count in conn.execute(_NAME_COUNTS, {"names": spellings}):  # from the index alone
+        sizes[table_name(short_name)] = sizes.get(table_name(short_name), 0) + count
+    shared = [n for n in spellings if sizes.get(table_name(n), 0) > 1]
     groups: dict[str, list[Any]] = {}
-    for row in conn.execute(select(*EVIDENCE_COLUMNS, Asset.short_name).where(Asset.short_name.in_(spellings)).order_by(Asset.key)):
+    for row in conn.execute(_SAME_NAME, {"names": shared}) if shared else []:
         if table_name(row.name) in wanted:
             groups.setdefault(table_name(row.name), []).append(row)
     return groups

@@ -69,16 +69,21 @@ class CatalogQueries:
         if owner:
             conditions.append(_owned_by(dialect, owner))
         where = and_(*conditions) if conditions else None
+        searching = bool(search and search.strip())
         with self.engine.connect() as conn:
-            count_query = select(func.count()).select_from(Asset)
-            searching = bool(search and search.strip())
-            ordering = ranked.order(search, now) if searching else [Asset.key]
-            page_query = select(*_LIST_COLUMNS, *([ranked.tier(search).label("match")] if searching else [])) \
-                .order_by(*ordering).limit(limit).offset(offset)
-            if where is not None:
-                count_query, page_query = count_query.where(where), page_query.where(where)
-            total = conn.execute(count_query).scalar_one()
-            rows = conn.execute(page_query).all()
+            fast = ranked.fts_page(conn, search, _LIST_COLUMNS, limit, offset) \
+                if searching and terms and dialect == "sqlite" and len(conditions) == 1 else None
+            if fast is not None:
+                total, rows = fast
+            else:
+                count_query = select(func.count()).select_from(Asset)
+                ordering = ranked.order(search) if searching else [Asset.key]
+                page_query = select(*_LIST_COLUMNS, *([ranked.tier(search).label("match")] if searching else [])) \
+                    .order_by(*ordering).limit(limit).offset(offset)
+                if where is not None:
+                    count_query, page_query = count_query.where(where), page_query.where(where)
+                total = conn.execute(count_query).scalar_one()
+                rows = conn.execute(page_query).all()
             judged = _judged(conn, rows, now)
         items = [_summary(r) | _verdict_fields(judged, r) | ({"match": r.match} if searching else {}) for r in rows]
         return {"total": total, "limit": limit, "offset": offset, "items": items}

@@ -62,7 +62,7 @@ class SourceFile(Base):
 
 class Dag(Base):
     __tablename__ = "dags"
-    __table_args__ = (UniqueConstraint("source", "dag_id", name="uq_dags_source_dag"),)
+    __table_args__ = (UniqueConstraint("source", "dag_id", name="uq_dags_source_dag"), Index("ix_dags_dag_id_source", "dag_id", "source"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(250))
     dag_id: Mapped[str] = mapped_column(String(250), index=True)
@@ -78,7 +78,8 @@ class Dag(Base):
 
 class Task(Base):
     __tablename__ = "tasks"
-    __table_args__ = (UniqueConstraint("source", "dag_id", "task_id", name="uq_tasks_source_dag_task"),)
+    __table_args__ = (UniqueConstraint("source", "dag_id", "task_id", name="uq_tasks_source_dag_task"),
+                      Index("ix_tasks_dag_id_source", "dag_id", "source"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(250))
     dag_id: Mapped[str] = mapped_column(String(250), index=True)
@@ -116,6 +117,11 @@ class Asset(Base):
     consumer_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_materialized: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # last successful run that wrote it
     query_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # warehouse queries attributed to it
+    search_rank: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # evidence as one number: search's tie order
+
+
+# search walks this index for broad matches, best evidence first (overlay.catalog.search)
+Index("ix_assets_search_order", Asset.search_rank.desc(), Asset.consumer_count.desc(), Asset.key)
 
 
 class TaskIO(Base):

@@ -26,7 +26,9 @@ from sqlalchemy import and_, bindparam, func, select, update
 from overlay.catalog.schema import Asset, Dag, Materialization, Query, Task, TaskIO
 
 CHUNK = 500
-DOC_COLUMNS = ("search_text", "search_related", "producer_count", "consumer_count", "last_materialized", "query_count")
+DOC_COLUMNS = ("search_text", "search_related", "producer_count", "consumer_count", "last_materialized", "query_count", "search_rank")
+# search_rank: the evidence in the order the ties are ranked by, one bit each (a producer outweighs all the rest)
+RANK_BITS = (("producer_count", 16), ("owner", 8), ("last_materialized", 4), ("consumer_count", 2), ("query_count", 1))
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ def doc_values(owner_names: str | None, tasks: Iterable[TaskTerms], last_materia
     writers = [t for t in tasks if t.mode == "write"]
     readers = [t for t in tasks if t.mode == "read"]
     owners = [line for line in (owner_names or "").split("\n") if line]
-    return {
+    values = {
         "search_text": _lines(owners + _task_terms(writers)),
         "search_related": _lines(_task_terms(readers)),
         "producer_count": len({t.task_pk for t in writers}),
@@ -54,6 +56,13 @@ def doc_values(owner_names: str | None, tasks: Iterable[TaskTerms], last_materia
         "last_materialized": last_materialized,
         "query_count": queries,
     }
+    return values | {"search_rank": search_rank(values, bool(owners))}
+
+
+def search_rank(values: dict[str, Any], owned: bool) -> int:
+    """The ``RANK_BITS`` of an asset's evidence: has a producer, an owner, a successful run, consumers, queries."""
+    present = {**{k: bool(v) for k, v in values.items()}, "owner": owned}
+    return sum(bit for name, bit in RANK_BITS if present.get(name))
 
 
 def _task_terms(tasks: list[TaskTerms]) -> list[str]:
@@ -98,25 +107,36 @@ def _refresh_chunk(conn: Any, ids: list[int]) -> int:
 
 
 def refresh_materialized(conn: Any, asset_ids: Iterable[int]) -> None:
-    """``last_materialized`` of these assets, after runs were recorded."""
+    """``last_materialized`` (and the rank) of these assets, after runs were recorded."""
     ids = sorted(set(asset_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         runs = _last_success(conn, chunk)
-        current = dict(conn.execute(select(Asset.id, Asset.last_materialized).where(Asset.id.in_(chunk))).all())
-        _write(conn, [{"b_id": i, "b_last_materialized": runs[i]} for i in chunk
-                      if i in runs and i in current and _differs(current[i], runs[i])], ("last_materialized",))
+        _update_some(conn, select(*_RANKED).where(Asset.id.in_(chunk)), "last_materialized", lambda row: runs.get(row.id))
 
 
 def refresh_query_counts(conn: Any, keys: Iterable[str]) -> None:
-    """``query_count`` of the assets with these keys, after queries were ingested."""
+    """``query_count`` (and the rank) of the assets with these keys, after queries were ingested."""
     wanted = sorted({k for k in keys if k})
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start:start + CHUNK]
         counts = _query_counts(conn, chunk)
-        rows = conn.execute(select(Asset.id, Asset.key, Asset.query_count).where(Asset.key.in_(chunk))).all()
-        _write(conn, [{"b_id": r.id, "b_query_count": counts.get(r.key, 0)} for r in rows if r.query_count != counts.get(r.key, 0)],
-               ("query_count",))
+        _update_some(conn, select(*_RANKED).where(Asset.key.in_(chunk)), "query_count", lambda row: counts.get(row.key, 0))
+
+
+_RANKED = (Asset.id, Asset.key, Asset.owner_names, Asset.producer_count, Asset.consumer_count, Asset.last_materialized,
+           Asset.query_count, Asset.search_rank)
+
+
+def _update_some(conn: Any, query: Any, column: str, new: Any) -> None:
+    """Rows of ``query`` whose ``column`` differs from ``new(row)`` get it, with their rank."""
+    updates = []
+    for row in conn.execute(query).all():
+        value = new(row)
+        if _differs(getattr(row, column), value):
+            values = {c: getattr(row, c) for c in ("producer_count", "consumer_count", "last_materialized", "query_count")} | {column: value}
+            updates.append({"b_id": row.id, f"b_{column}": value, "b_search_rank": search_rank(values, len(row.owner_names or "") > 1)})
+    _write(conn, updates, (column, "search_rank"))
 
 
 def _last_success(conn: Any, ids: list[int]) -> dict[int, datetime]:

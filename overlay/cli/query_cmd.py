@@ -268,22 +268,28 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 def serve_command(
     host: Annotated[str, typer.Option("--host", help="Address to bind. Anything but loopback needs OVERLAY_API_TOKEN.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8765,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, max=64, help="Server processes answering in parallel "
+                                                                            "(default: the machine's CPU cores).")] = None,
     db: DbOption = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json) outside Airflow."""
     import os
 
-    import uvicorn
-
     from overlay.api import create_app
+    from overlay.api.serving import default_workers, serve
 
     if host not in LOOPBACK and not os.environ.get("OVERLAY_API_TOKEN"):
         fail(f"refusing to bind {host} without OVERLAY_API_TOKEN: set a token, or serve on 127.0.0.1", 2)
     catalog = _open(db)
+    workers = workers or default_workers()
     sock = _bind(host, port)  # bind first: a port in use is an error, not a banner followed by a traceback
-    console.print(f"overlay API on http://{host}:{port}/api/v1 (catalog {catalog.url}); docs at /docs")
-    server = uvicorn.Server(uvicorn.Config(create_app(catalog, bound_host=host), log_level="warning"))
-    server.run(sockets=[sock])
+    console.print(f"overlay API on http://{host}:{port}/api/v1 (catalog {catalog.url}, {workers} worker"
+                  f"{'s' if workers > 1 else ''}); docs at /docs")
+    if workers > 1:
+        catalog.close()  # each worker opens its own
+        serve(catalog.url, sock, host, workers)
+    else:
+        serve(create_app(catalog, bound_host=host), sock, host, 1)
 
 
 def _bind(host: str, port: int):  # noqa: ANN202 - socket.socket

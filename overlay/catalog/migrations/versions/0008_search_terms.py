@@ -2,8 +2,10 @@
 
 ``assets`` gains ``search_text`` (owner names; DAG ids, task ids and tags of the tasks that write it),
 ``search_related`` (the same of the tasks that read it), ``producer_count``, ``consumer_count``,
-``last_materialized`` and ``query_count`` (see ``overlay.catalog.search_docs``, which fills them here for
-existing rows and then at each scan, run record and query ingest). ``queries.asset_key`` gets an index.
+``last_materialized``, ``query_count`` and ``search_rank`` (the evidence as one number, indexed with
+``consumer_count`` and ``key`` in search's tie order) (see ``overlay.catalog.search_docs``, which fills them here for
+existing rows and then at each scan, run record and query ingest). ``queries.asset_key`` gets an index, and
+``dags``/``tasks`` one on (dag_id, source) for the DAG pages.
 SQLite: an FTS5 trigram table ``assets_search_terms`` over key, search_text and search_related (external
 content, kept in step by triggers). PostgreSQL: pg_trgm GIN indexes on the two texts (as 0007, skipped
 when the extension cannot be created).
@@ -66,7 +68,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("consumer_count", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("last_materialized", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("query_count", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("search_rank", sa.Integer(), nullable=False, server_default="0"))
     op.create_index("ix_queries_asset_key", "queries", ["asset_key"])
+    op.create_index("ix_assets_search_order", "assets", [sa.text("search_rank DESC"), sa.text("consumer_count DESC"), "key"])
+    op.create_index("ix_dags_dag_id_source", "dags", ["dag_id", "source"])  # /api/v1/dags pages in this order
+    op.create_index("ix_tasks_dag_id_source", "tasks", ["dag_id", "source"])  # and counts each DAG's tasks
     bind = op.get_bind()
     refresh_assets(bind)
     if bind.dialect.name == "sqlite":
@@ -94,6 +100,9 @@ def downgrade() -> None:
         for name in ("ix_assets_search_text_trgm", "ix_assets_search_related_trgm"):
             op.execute(f"DROP INDEX IF EXISTS {name}")
     op.drop_index("ix_queries_asset_key", "queries")
+    op.drop_index("ix_assets_search_order", "assets")
+    op.drop_index("ix_dags_dag_id_source", "dags")
+    op.drop_index("ix_tasks_dag_id_source", "tasks")
     with op.batch_alter_table("assets") as batch:
-        for column in ("query_count", "last_materialized", "consumer_count", "producer_count", "search_related", "search_text"):
+        for column in ("search_rank", "query_count", "last_materialized", "consumer_count", "producer_count", "search_related", "search_text"):
             batch.drop_column(column)
