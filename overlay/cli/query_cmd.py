@@ -271,25 +271,27 @@ def serve_command(
     workers: Annotated[Optional[int], typer.Option("--workers", min=1, max=64, help="Server processes answering in parallel "
                                                                             "(default: the machine's CPU cores).")] = None,
     db: DbOption = None,
+    airflow_url: Annotated[Optional[str], typer.Option("--airflow-url", envvar="OVERLAY_AIRFLOW_URL",
+                                                       help="Airflow UI base URL, for the UI's links to DAGs and tasks.")] = None,
 ) -> None:
-    """Serve the HTTP API (OpenAPI at /openapi.json) outside Airflow."""
+    """Serve the web UI at / and the HTTP API under /api/v1 (OpenAPI at /openapi.json, explorer at /docs) outside Airflow."""
     import os
 
-    from overlay.api import create_app
-    from overlay.api.serving import default_workers, serve
+    from overlay.api.serving import default_workers, serve, standalone_app
 
     if host not in LOOPBACK and not os.environ.get("OVERLAY_API_TOKEN"):
         fail(f"refusing to bind {host} without OVERLAY_API_TOKEN: set a token, or serve on 127.0.0.1", 2)
     catalog = _open(db)
     workers = workers or default_workers()
     sock = _bind(host, port)  # bind first: a port in use is an error, not a banner followed by a traceback
-    console.print(f"overlay API on http://{host}:{port}/api/v1 (catalog {catalog.url}, {workers} worker"
-                  f"{'s' if workers > 1 else ''}); docs at /docs")
+    app = standalone_app(catalog, host, airflow_url)  # built here too when workers build their own: a broken bundle fails now
+    console.print(f"overlay UI on http://{host}:{port}/ · API under /api/v1 (catalog {catalog.url}, {workers} worker"
+                  f"{'s' if workers > 1 else ''}) · docs at /docs")
     if workers > 1:
         catalog.close()  # each worker opens its own
-        serve(catalog.url, sock, host, workers)
+        serve(catalog.url, sock, host, workers, airflow_url)
     else:
-        serve(create_app(catalog, bound_host=host), sock, host, 1)
+        serve(app, sock, host, 1)
 
 
 def _bind(host: str, port: int):  # noqa: ANN202 - socket.socket
