@@ -151,6 +151,8 @@ def test_a_user_limited_to_some_dags_searches_only_what_they_see(catalog: Catalo
     assert found[RAW_ORDERS]["verdict"] is None  # no same-named table visible to compare with
     detail = scoped.asset(RAW_ORDERS)
     assert detail["same_name"] == [] and detail["evidence"]["producers"] == 0
+    unique = scoped.asset("warehouse:tempo.finance.okr_dashboard")  # a table name no other asset has
+    assert unique["verdict"] is None and unique["same_name"] == [] and unique["evidence"]["producers"] == 1
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
