@@ -220,3 +220,23 @@ def test_task_override_renames_a_taskflow_task() -> None:
     assert list(tasks) == ["sweep", "mop", "wipe", "do", "do__1"]
     assert tasks["sweep"].operator == "@task" and tasks["sweep"].args["op_kwargs"] == {"what": "floor"}
     assert tasks["mop"].args["retries"] == 3 and tasks["do__1"].upstream == ["sweep"]
+
+
+def test_dedented_command_strings_are_known() -> None:
+    dags, errors = scan_source("/dags/dedent.py", textwrap.dedent('''
+        import inspect
+        import textwrap
+        from airflow import DAG
+        from airflow.operators.bash import BashOperator
+        PREFIX = "set -e && "
+        with DAG("dedent", schedule=None):
+            BashOperator(task_id="load", bash_command=PREFIX + textwrap.dedent("""
+                psql -c 'INSERT INTO mart.a SELECT * FROM raw.a'
+            """))
+            BashOperator(task_id="doc", bash_command=inspect.cleandoc("""
+                echo one
+                echo two"""))
+    '''))
+    tasks = {t.task_id: t for t in dags[0].tasks}
+    assert tasks["load"].args["bash_command"] == "set -e && \npsql -c 'INSERT INTO mart.a SELECT * FROM raw.a'\n"
+    assert tasks["doc"].args["bash_command"] == "echo one\necho two"

@@ -13,8 +13,10 @@ evaluator does not know (modules of the repository, listings and config files in
 from __future__ import annotations
 
 import ast
+import inspect
 import operator
 import os
+import textwrap
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -410,6 +412,9 @@ class Evaluator:
             seqs = [iterable(a) for a in args]
             self.budget.items(max((len(s) for s in seqs), default=0), name)  # type: ignore[arg-type]
             return list(enumerate(seqs[0])) if name == "enumerate" and len(seqs) == 1 else list(zip(*seqs)) if name == "zip" else UNKNOWN
+        if name in ("textwrap.dedent", "inspect.cleandoc") and len(args) == 1 and isinstance(args[0], str) and not kwargs:
+            self.budget.charge(len(args[0]), name)
+            return textwrap.dedent(args[0]) if name == "textwrap.dedent" else inspect.cleandoc(args[0])
         if name in ("set", "frozenset") and not kwargs and len(args) <= 1:
             # a list without repeats, in first-seen order: the same members as Airflow's set, and a stable order
             # for the tasks a loop over it builds (a real set's order changes with PYTHONHASHSEED)
