@@ -122,7 +122,7 @@ def side_owners(result: ScanResult, settings: Settings, keys: set[str] | None = 
     """Asset key -> owner names (of ``keys`` only, when given: ownership is worked out per asset)."""
     from dataclasses import replace
 
-    from overlay.pipeline import compute_ownership
+    from overlay.ownership import compute_ownership
 
     if keys is not None:
         result = replace(result, assets=[a for a in result.assets if a.key in keys])
