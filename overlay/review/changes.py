@@ -119,6 +119,8 @@ def _tasks(result: ScanResult) -> dict[str, ResolvedTask]:
 def _task_change(old: ResolvedTask | None, new: ResolvedTask | None) -> TaskChange | None:
     if old is None and new is None:
         return None
+    if old is not None and new is not None and old.reads == new.reads and old.writes == new.writes and old.sql == new.sql:
+        return None  # the same reads, writes and SQL text: nothing to compare (most tasks of a change)
     some = new or old
     assert some is not None
     change = TaskChange(some.dag_id, some.task_id, "changed", some.file, some.line,
