@@ -64,13 +64,37 @@ def build_graph(assets: Iterable[AssetRow], edges: Iterable[EdgeRow], io: Iterab
         data["writers"], data["readers"] = sorted(data["writers"]), sorted(data["readers"])
         data["producers"] = sorted(task_ref(*t) for t in data["writers"])
         data["consumers"] = sorted(task_ref(*t) for t in data["readers"])
-    graph = nx.MultiDiGraph()
-    graph.add_nodes_from(nodes.items())
-    graph.add_edges_from(
+    return assemble(nodes, (
         (source, target, via, {"via": via, "dag_id": dag_id, "task_id": task_id,
                                "cross_dag": any(dag != dag_id for dag, _ in nodes[source]["writers"])})
-        for (source, target, via), (dag_id, task_id) in moves.items())
+        for (source, target, via), (dag_id, task_id) in moves.items()))
+
+
+def assemble(nodes: dict[str, dict[str, Any]], edges: Iterable[tuple[str, str, str, dict[str, Any]]]) -> nx.MultiDiGraph:
+    """A new graph holding ``nodes`` (key -> its data, taken as they are) and ``edges`` (source, target, key, data).
+
+    What ``add_nodes_from`` and ``add_edges_from`` would make, written into networkx's documented
+    adjacency dicts of a fresh graph directly: those calls cost more than working out the graph
+    (tens of thousands of edges for a diff). Each edge's endpoints must be in ``nodes``, each key once.
+    """
+    graph = nx.MultiDiGraph()
+    graph._node.update(nodes)
+    succ, pred = graph._succ, graph._pred  # _adj is _succ; a keydict is shared by succ[u][v] and pred[v][u]
+    for key in nodes:
+        succ[key] = {}
+        pred[key] = {}
+    for source, target, key, data in edges:
+        keydict = succ[source].get(target)
+        if keydict is None:
+            keydict = succ[source][target] = pred[target][source] = {}
+        keydict[key] = data
     return graph
+
+
+def copy_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """``graph.copy()`` (new node and edge data dicts, values shared), through ``assemble``."""
+    return assemble({n: dict(d) for n, d in graph._node.items()},
+                    ((u, v, k, dict(d)) for u, nbrs in graph._succ.items() for v, keydict in nbrs.items() for k, d in keydict.items()))
 
 
 def _node(key: str, namespace: str, name: str) -> dict[str, Any]:

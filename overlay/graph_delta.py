@@ -13,12 +13,10 @@ from typing import Any
 
 import networkx as nx
 
-from overlay.graph import _node, _split_key, graph_from_scan, task_ref
+from overlay.graph import _node, _split_key, copy_graph, graph_from_scan, task_ref
 from overlay.model import ResolvedTask, ScanResult
 
 MAX_CHANGED_SHARE = 0.25  # more tasks differ than this: a fresh build is cheaper than patching
-
-Contribution = tuple[list[str], list[str], list[list[str]]]  # reads, writes, edges
 
 
 def graph_after(graph: nx.MultiDiGraph, before: ScanResult, after: ScanResult) -> nx.MultiDiGraph:
@@ -26,7 +24,7 @@ def graph_after(graph: nx.MultiDiGraph, before: ScanResult, after: ScanResult) -
     old, new = _by_task(before.tasks), _by_task(after.tasks)
     if old is None or new is None:
         return graph_from_scan(after)  # a (dag_id, task_id) twice, or two tasks with one ref: first-row rules apply
-    changed = {t for t in old.keys() | new.keys() if _contribution(old.get(t)) != _contribution(new.get(t))}
+    changed = {t for t, task in old.items() if _differs(task, new.get(t))} | (new.keys() - old.keys())
     if len(changed) > MAX_CHANGED_SHARE * max(len(after.tasks), 1):
         return graph_from_scan(after)
     old_assets, new_assets = _asset_rows(before), _asset_rows(after)
@@ -37,7 +35,7 @@ def graph_after(graph: nx.MultiDiGraph, before: ScanResult, after: ScanResult) -
         for source, target in task.edges:
             keys.update((source, target))
             moves.add((source, target, task_ref(task.dag_id, task.task_id)))
-    patched = graph.copy()
+    patched = copy_graph(graph)
     patched.remove_edges_from([m for m in moves if patched.has_edge(*m)])
     for key, data in _nodes(after, new_assets, keys).items():
         if data is None:
@@ -69,8 +67,9 @@ def _by_task(tasks: list[ResolvedTask]) -> dict[tuple[str, str], ResolvedTask] |
     return out if len(out) == len(tasks) == len(refs) else None
 
 
-def _contribution(task: ResolvedTask | None) -> Contribution | None:
-    return None if task is None else (task.reads, task.writes, task.edges)
+def _differs(old: ResolvedTask, new: ResolvedTask | None) -> bool:
+    """The task adds other nodes or edges to the graph (or is gone)."""
+    return new is None or old.reads != new.reads or old.writes != new.writes or old.edges != new.edges
 
 
 def _asset_rows(result: ScanResult) -> dict[str, tuple[str, str]]:

@@ -167,15 +167,19 @@ def _dag_changes(before: dict[str, DagSpec], after: dict[str, DagSpec], tasks: l
 
 
 def _link_changes(base: nx.MultiDiGraph, head: nx.MultiDiGraph) -> list[LinkChange]:
-    def links(graph: nx.MultiDiGraph) -> set[tuple[str, str, str]]:
-        """(asset, writing DAG, reading DAG) as ``cross_dag_links`` lists them, without their task lists."""
+    def links(graph: nx.MultiDiGraph, other: nx.MultiDiGraph) -> set[tuple[str, str, str]]:
+        """(asset, writing DAG, reading DAG) as ``cross_dag_links`` lists them, without their task lists; an asset
+        with the same writers and readers in ``other`` is left out (its links are on both sides: no change)."""
         out = set()
         for key, data in graph.nodes(data=True):
+            same = other.nodes.get(key)
+            if same is not None and same["writers"] == data["writers"] and same["readers"] == data["readers"]:
+                continue
             readers = {d for d, _ in data["readers"]}
             out.update((key, w, r) for w in {d for d, _ in data["writers"]} for r in readers - {w})
         return out
 
-    old, new = links(base), links(head)
+    old, new = links(base, head), links(head, base)
     return ([LinkChange(*l, kind="added") for l in sorted(new - old)]
             + [LinkChange(*l, kind="removed") for l in sorted(old - new)])
 
