@@ -18,7 +18,7 @@ from overlay.catalog import Catalog
 from overlay.catalog.queries import AmbiguousKey, NotFound, UnknownKey
 from overlay.catalog.schema import Asset, Task, TaskIO
 
-SAFE = frozenset({"scans"})  # calls that hold nothing of any DAG
+SAFE = frozenset({"scans", "scanned_folders"})  # calls that hold nothing of any DAG
 
 
 class ScopedCatalog:
@@ -145,3 +145,36 @@ class ScopedCatalog:
         items = [a | {"producers": [p for p in a["producers"] if p in self.tasks]} for a in found["assets"] if a["key"] in self.visible]
         return {"assets": items, "conflicts": [i["key"] for i in items if i["conflict"]],
                 "unowned": [i["key"] for i in items if not i["owners"] and i["producers"]]}
+
+    # --- the overview routes (overlay.api.overview) --------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        return self._catalog.summary(dag_ids=self.dag_ids)
+
+    def coverage_rows(self) -> list[dict[str, Any]]:
+        return self._catalog.coverage_rows(dag_ids=self.dag_ids)
+
+    def asset_cost_rows(self, key: str, since: Any = None, until: Any = None) -> list[Any]:
+        """Only the queries attributed to a readable DAG's task."""
+        self._check_asset(key)
+        return self._catalog.asset_cost_rows(key, since, until, dag_ids=self.dag_ids)
+
+    def load_graph(self, source: str | None = None) -> Any:
+        """The visible assets, and the edges of readable tasks; producers and consumers of readable DAGs only."""
+        whole = self._catalog.load_graph(source=source)
+        graph = whole.subgraph(self.visible & set(whole.nodes)).copy()
+        graph.remove_edges_from([(a, b, via) for a, b, via in list(graph.edges(keys=True)) if via not in self.tasks])
+        for _, data in graph.nodes(data=True):
+            data["writers"] = [t for t in data["writers"] if t[0] in self.dag_ids]
+            data["readers"] = [t for t in data["readers"] if t[0] in self.dag_ids]
+            data["producers"] = [t for t in data["producers"] if t in self.tasks]
+            data["consumers"] = [t for t in data["consumers"] if t in self.tasks]
+        return graph
+
+    def freshness_states(self) -> dict[str, Any]:
+        """Visible assets, with readable producers, their runs and upstream assets only."""
+        states = {k: v for k, v in self._catalog.freshness_states().items() if k in self.visible}
+        for state in states.values():
+            state.producers = [p for p in state.producers if p in self.tasks]
+            state.last_runs = {p: r for p, r in state.last_runs.items() if p in self.tasks}
+            state.upstream = [u for u in state.upstream if u in self.visible]
+        return states

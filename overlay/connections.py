@@ -53,6 +53,26 @@ def dialect_hint(name: str | None) -> str | None:
     return None
 
 
+# dialects whose Airflow Connection keeps the database in its `schema` field (Postgres-like hooks) or the schema
+_SCHEMA_FIELD_IS_DATABASE = frozenset({"postgres", "redshift", "mysql", "tsql"})
+_SCHEMA_FIELD_IS_SCHEMA = frozenset({"snowflake"})
+
+
+def template_fields(connections: dict[str, ConnectionSpec]) -> dict[str, dict[str, Any]]:
+    """What ``{{ conn.<id>.<field> }}`` renders to in a template, for connections overlay.yaml describes: ``conn_id``
+    and, where the user gave it, Airflow's ``schema`` field (the database for Postgres-like connections, the schema
+    for Snowflake). Anything else stays a stand-in: a host or login is never guessed."""
+    fields: dict[str, dict[str, Any]] = {}
+    for conn_id, spec in connections.items():
+        known: dict[str, Any] = {"conn_id": conn_id}
+        if spec.dialect in _SCHEMA_FIELD_IS_DATABASE and spec.database:
+            known["schema"] = spec.database
+        elif spec.dialect in _SCHEMA_FIELD_IS_SCHEMA and spec.schema:
+            known["schema"] = spec.schema
+        fields[conn_id] = known
+    return fields
+
+
 # the schema a dialect uses when a connection names none
 DEFAULT_SCHEMAS: dict[str, str] = {"postgres": "public", "redshift": "public", "snowflake": "public", "tsql": "dbo"}
 

@@ -110,3 +110,31 @@ def coverage(tasks: list[ResolvedTask], top: int = TOP) -> Coverage:
         result.reasons.append(Reason(reason, count, f"{task.file}:{task.line or ''}", f"{task.dag_id}.{task.task_id}",
                                      hint_for(original), original))
     return result
+
+
+STATUSES = ("resolved", "partial", "unresolved", "no_data")
+
+
+def reasons_by_task(rows: list[dict[str, Any]], tasks_per_reason: int = 200) -> dict[str, Any]:
+    """Totals by status, and each reason with the setting that would resolve it and every task that has it.
+
+    ``rows``: ``{"dag_id", "task_id", "file", "line", "status", "errors"}`` each (``Catalog.coverage_rows``).
+    Reasons are grouped as in ``coverage``; most tasks first; ``tasks`` lists at most ``tasks_per_reason``."""
+    totals = dict.fromkeys(STATUSES, 0)
+    groups: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        status = row["status"] if row["status"] in STATUSES else "unresolved"
+        totals[status] += 1
+        if status not in ("partial", "unresolved"):
+            continue
+        seen: set[str] = set()
+        for error in row["errors"] or ["no reason recorded"]:
+            reason = normalize_reason(str(error))
+            if reason in seen:
+                continue
+            seen.add(reason)
+            group = groups.setdefault(reason, {"reason": reason, "setting": hint_for(str(error)), "count": 0, "tasks": []})
+            group["count"] += 1
+            if len(group["tasks"]) < tasks_per_reason:
+                group["tasks"].append({k: row[k] for k in ("dag_id", "task_id", "file", "line")})
+    return {"totals": totals, "reasons": sorted(groups.values(), key=lambda g: (-g["count"], g["reason"]))}

@@ -135,6 +135,7 @@ def explain_in_scan(result: Any, settings: Any, name: str) -> Explanation | list
     """Explain ``dag_id.task_id`` of a finished scan (``ScanResult``) with the scan's settings; else the candidates."""
     import os
 
+    from overlay.connections import template_fields
     from overlay.extract import ExtractContext
 
     found = find_task(result.dags, name)
@@ -144,5 +145,6 @@ def explain_in_scan(result: Any, settings: Any, name: str) -> Explanation | list
     path = os.path.abspath(dag.file)
     folder = next((f for f in result.folders if path.startswith(f.rstrip(os.sep) + os.sep)), result.folders[0] if result.folders else None)
     ctx = ExtractContext(dag_folder=folder, variables=dict(settings.variables), allow_paths=getattr(settings, "allow_paths", []),
-                         path_remaps=getattr(settings, "path_remaps", {}))
+                         path_remaps=getattr(settings, "path_remaps", {}), operators=getattr(settings, "operators", {}),
+                         connections=template_fields(getattr(settings, "connections", {})))
     return explain(dag, task, ctx, ConnectionResolver(settings))

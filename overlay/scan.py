@@ -156,12 +156,13 @@ class _ExtractState:
 
     def get(self) -> Any:
         if self._context is None:
+            from overlay.connections import template_fields
             from overlay.extract import ExtractContext
 
             settings = self.settings or Settings()
             self._context = ExtractContext(dag_folder=self.dag_folder, variables=self.variables,
                                            allow_paths=settings.allow_paths, path_remaps=settings.path_remaps,
-                                           operators=settings.operators)
+                                           operators=settings.operators, connections=template_fields(settings.connections))
         return self._context
 
 

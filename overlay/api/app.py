@@ -20,11 +20,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from overlay import __version__
 from overlay.api.docs import add_docs
+from overlay.api.overview import router as overview_router
 from overlay.api.guards import allowed_host_names, host_problem, nul_problem
 from overlay.api.routes import router
 from overlay.api.who import router as who_router
 from overlay.catalog import Catalog
 from overlay.catalog.queries import AmbiguousKey, NotFound, UnknownKey
+from overlay.ui import is_ui_path
 
 OPEN_PATHS = frozenset({"/health"})
 # checks a request; returns None when it may proceed, else the reason it may not. It may also set
@@ -50,6 +52,7 @@ def create_app(catalog: Catalog | Callable[[], Catalog], token: str | None = Non
     )
     add_docs(app)
     app.state.get_catalog = _provider(catalog)
+    app.include_router(overview_router)  # first: /assets/{key}/cost before /assets/{key:path}
     app.include_router(router)
     app.include_router(who_router)
     _errors(app)
@@ -146,7 +149,8 @@ def _errors(app: FastAPI) -> None:
 def _require(app: FastAPI, authenticate: Authenticator) -> None:
     @app.middleware("http")
     async def check(request: Request, call_next):  # noqa: ANN001, ANN202
-        if request.url.path.removeprefix(request.scope.get("root_path", "")) in OPEN_PATHS:
+        path = request.url.path.removeprefix(request.scope.get("root_path", ""))
+        if path in OPEN_PATHS or is_ui_path(path):  # the UI's page and scripts hold no data: its API calls authenticate
             return await call_next(request)
         problem = await authenticate(request)
         if problem is not None:

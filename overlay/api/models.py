@@ -274,6 +274,8 @@ class GraphSelection(Model):
     selected: int = Field(description="Assets selected.")
     group_by: str | None = None
     truncated: bool = Field(description="More nodes than `limit`: nodes cut, no edges; group or narrow the selection.")
+    grouped_because: str | None = Field(None, description="Set when the selection had more than `max_nodes` assets and no "
+                                        "`group_by`: grouped by schema instead (`\"<n> nodes > <max_nodes>\"`).")
     nodes: list[SelectionNode]
     edges: list[SelectionEdge]
 

@@ -166,6 +166,8 @@ def graph(
     select: Annotated[str | None, Query(max_length=2000, description="A selection: `+key`, `key+`, `N+key+M`, `owner:`, `dag:`, "
                                         "`tag:`, `source:`, `schema:`, `and`/`or`/`not`.", examples=["+okr_dashboard and not schema:raw"])] = None,
     group_by: Annotated[Literal["dag", "schema", "owner", "source"] | None, Query(description="With `select`: collapse into groups.")] = None,
+    max_nodes: Annotated[int, Query(ge=1, le=100_000, description="With `select` and no `group_by`: above this many assets the "
+                                    "answer is grouped by schema, and `grouped_because` says so.")] = 2000,
 ) -> dict[str, Any]:
     """The asset graph one page of assets at a time: the assets, the edges leaving them, the tasks and DAGs that touch
     them, and cross-DAG links. Pages follow each other by `offset` until `total`; `overlay export` gives it whole.
@@ -179,6 +181,9 @@ def graph(
 
     ctx = selection_context(_catalog(request))
     try:
-        return view(ctx, run_selection(select, ctx), group_by, limit=limit)
+        keys = run_selection(select, ctx)
+        if group_by is None and len(keys) > max_nodes:  # too many to draw: the browser shows schemas to open one by one
+            return view(ctx, keys, "schema", limit=limit) | {"grouped_because": f"{len(keys)} nodes > {max_nodes}"}
+        return view(ctx, keys, group_by, limit=limit)
     except SelectionError as e:
         raise HTTPException(status_code=400, detail=f"select {select!r}: {e}") from e

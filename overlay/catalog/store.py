@@ -26,6 +26,7 @@ from overlay.catalog.costs import CostQueries
 from overlay.catalog.engine import make_engine, migrate, resolve_db_url
 from overlay.catalog.errors import CatalogError, EmptyScanRefused, MissingCatalog
 from overlay.catalog.location import catalog_exists
+from overlay.catalog.overview import OverviewQueries
 from overlay.catalog.queries import CatalogQueries
 from overlay.catalog.runs import RunQueries
 from overlay.catalog.schema import DEFAULT_SOURCE, AssetEdge, Dag, Scan, ScanError, Source, SourceFile, Task, TaskIO
@@ -57,7 +58,7 @@ class ScanSummary:
         return dict(self.__dict__)
 
 
-class Catalog(CatalogQueries, RunQueries, CostQueries, ContactQueries, SourceQueries):
+class Catalog(CatalogQueries, RunQueries, CostQueries, ContactQueries, SourceQueries, OverviewQueries):
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url

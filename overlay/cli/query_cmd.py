@@ -222,20 +222,25 @@ def serve_command(
     host: Annotated[str, typer.Option("--host", help="Address to bind. Anything but loopback needs OVERLAY_API_TOKEN.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8765,
     db: DbOption = None,
+    airflow_url: Annotated[Optional[str], typer.Option("--airflow-url", envvar="OVERLAY_AIRFLOW_URL",
+                                                       help="Airflow UI base URL, for the UI's links to DAGs and tasks.")] = None,
 ) -> None:
-    """Serve the HTTP API (OpenAPI at /openapi.json) outside Airflow."""
+    """Serve the web UI at / and the HTTP API under /api/v1 (OpenAPI at /openapi.json, explorer at /docs) outside Airflow."""
     import os
 
     import uvicorn
 
     from overlay.api import create_app
+    from overlay.ui import mount_ui
 
     if host not in LOOPBACK and not os.environ.get("OVERLAY_API_TOKEN"):
         fail(f"refusing to bind {host} without OVERLAY_API_TOKEN: set a token, or serve on 127.0.0.1", 2)
     catalog = _open(db)
     sock = _bind(host, port)  # bind first: a port in use is an error, not a banner followed by a traceback
-    console.print(f"overlay API on http://{host}:{port}/api/v1 (catalog {catalog.url}); docs at /docs")
-    server = uvicorn.Server(uvicorn.Config(create_app(catalog, bound_host=host), log_level="warning"))
+    app = create_app(catalog, bound_host=host)
+    mount_ui(app, airflow=airflow_url)
+    console.print(f"overlay UI on http://{host}:{port}/ · API under /api/v1 (catalog {catalog.url}) · docs at /docs")
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     server.run(sockets=[sock])
 
 

@@ -148,6 +148,8 @@ class Evaluator:
             base = self.eval(node.value)
             if isinstance(base, PurePosixPath) and node.attr in ("parent", "name", "stem", "suffix"):
                 return getattr(base, node.attr)
+            if isinstance(base, PurePosixPath) and node.attr in ("parents", "parts"):  # Path(__file__).parents[2]
+                return tuple(getattr(base, node.attr))
             if self.env is not None:
                 value = self.env.attribute(base, node.attr)
                 if value is not NOT_HANDLED:
@@ -157,6 +159,11 @@ class Evaluator:
             return self._call(node)
         if isinstance(node, ast.IfExp):
             test = self.eval(node.test)
+            if not is_known(test) and self.env is not None and all(isinstance(n, (ast.Name, ast.Attribute))
+                                                                   for n in (node.body, node.orelse)):
+                choice = self.env.choice(self.eval(node.body), self.eval(node.orelse))  # `A if env == "dev" else B`
+                if choice is not NOT_HANDLED:
+                    return choice
             return UNKNOWN if not is_known(test) else self.eval(node.body if test else node.orelse)
         if isinstance(node, ast.UnaryOp):
             value = self.eval(node.operand)

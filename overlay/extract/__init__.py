@@ -32,9 +32,10 @@ def extract_task(task: TaskSpec, dag: DagSpec, ctx: ExtractContext) -> TaskAcces
 
 def _extract(t: TaskState) -> None:
     name = t.operator.rsplit(".", 1)[-1] if "." in t.operator and not t.operator.startswith("@") else t.operator
-    rule = t.ctx.user_rules.get(name) or rule_for(t.operator) or fallback_rule(t)
+    user = t.ctx.user_rules  # a rule for the class as written (a plugin subclass) wins over its base's
+    rule = (user.get(t.spec.operator_class or "") or user.get(name) or rule_for(t.operator) or fallback_rule(t))
     if rule is None:
-        t.unresolved(f"unknown operator {t.operator}: data access not known")
+        t.unresolved(f"unknown operator {t.spec.operator_class or t.operator}: data access not known")
         return
     rule.extractor(t, rule)
     if not t.found_anything:

@@ -31,6 +31,7 @@ class ExtractContext:
     allow_paths: list[str] = field(default_factory=list)
     path_remaps: dict[str, str] = field(default_factory=dict)
     operators: dict[str, Any] = field(default_factory=dict)  # overlay.yaml `operators:` (name -> config.UserRule)
+    connections: dict[str, dict[str, Any]] = field(default_factory=dict)  # `{{ conn.x.schema }}` fields known statically
     _renderers: dict[str, Renderer] = field(default_factory=dict, repr=False)
     _user_rules: dict[str, Any] | None = field(default=None, repr=False)
     _policy: ReadPolicy | None = field(default=None, repr=False)
@@ -62,7 +63,7 @@ class ExtractContext:
     def renderer(self, dag: DagSpec) -> Renderer:
         key = f"{dag.file}::{dag.dag_id}"
         if key not in self._renderers:
-            self._renderers[key] = Renderer(dag, self.roots, self.variables, self.policy_for(dag))
+            self._renderers[key] = Renderer(dag, self.roots, self.variables, self.policy_for(dag), self.connections)
         return self._renderers[key]
 
 

@@ -217,7 +217,8 @@ NO_DATA_OPERATORS: dict[str, OperatorRule] = {name: _NO_DATA for name in (
     "SlackAPIFileOperator", "HttpOperator", "SimpleHttpOperator", "HttpSensor", "GCSObjectExistenceSensor",
     "GCSObjectsWithPrefixExistenceSensor", "SmoothOperator", "HITLOperator", "ApprovalOperator", "HITLBranchOperator",
     "HITLEntryOperator", "LocalFilesystemToS3Operator", "LocalFilesystemToGCSOperator", "BigQueryCreateEmptyDatasetOperator",
-    "FireboltStartEngineOperator", "FireboltStopEngineOperator")}
+    "FireboltStartEngineOperator", "FireboltStopEngineOperator",
+    "BaseOperator")}  # BaseOperator: also what static discovery names a repository class whose own code only logs
 
 OPERATORS: dict[str, OperatorRule] = {**SQL_OPERATORS, **CHECK_OPERATORS, **TRANSFER_OPERATORS, **SHELL_OPERATORS, **CONTAINER_OPERATORS,
                                       **DBT_OPERATORS, **PYTHON_OPERATORS, **NO_DATA_OPERATORS}
@@ -238,6 +239,9 @@ def user_rule(spec: UserRule) -> OperatorRule:
 
 def rule_for(operator: str) -> OperatorRule | None:
     """The rule of an operator class name (a dotted path works too; other ``@task.x`` flavours run Python)."""
+    if "|" in operator:  # `A if <not known> else B`: a rule only when every choice has the same one
+        rules = {id(r): r for r in (rule_for(o) for o in operator.split("|"))}
+        return next(iter(rules.values())) if len(rules) == 1 else None
     name = operator.rsplit(".", 1)[-1] if "." in operator and not operator.startswith("@") else operator
     if name in OPERATORS:
         return OPERATORS[name]

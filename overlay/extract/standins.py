@@ -227,8 +227,10 @@ def _date_filters() -> dict[str, Any]:
 DATE_FILTERS = _date_filters()
 
 
-def base_context(dag_id: str, dag_folder: str, variables: dict[str, Any], macros: dict[str, Any]) -> dict[str, Any]:
-    """Airflow's template context for one DAG, with fixed dates; ``params`` is merged per task."""
+def base_context(dag_id: str, dag_folder: str, variables: dict[str, Any], macros: dict[str, Any],
+                 connections: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Airflow's template context for one DAG, with fixed dates; ``params`` is merged per task. ``connections``:
+    the fields of connections known statically (``connections.template_fields``); the rest are stand-ins."""
     start, end = LOGICAL_DATE, LOGICAL_DATE + dt.timedelta(days=1)
     ds, prev, nxt = start.strftime("%Y-%m-%d"), (start - dt.timedelta(days=1)), end
     run_id = f"scheduled__{start.isoformat()}"
@@ -246,7 +248,8 @@ def base_context(dag_id: str, dag_folder: str, variables: dict[str, Any], macros
         "dag_run": Placeholder("dag_run", {"run_id": run_id, "logical_date": start, "dag_id": dag_id, "conf": Placeholder(f"dag_run{SEP}conf")}),
         "macros": _macros(),
         "var": Placeholder("var", {"value": Placeholder("var", variables), "json": Placeholder("var", variables)}),
-        "conn": Placeholder("conn"), "inlets": [], "outlets": [], "test_mode": False, "map_index_template": None,
+        "conn": Placeholder("conn", {cid: Placeholder(f"conn{SEP}{cid}", f) for cid, f in (connections or {}).items()}),
+        "inlets": [], "outlets": [], "test_mode": False, "map_index_template": None,
     }
     context.update(macros)
     return context

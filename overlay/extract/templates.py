@@ -73,8 +73,10 @@ def _environment(searchpath: list[str], policy: ReadPolicy | None = None) -> _Sa
 class Renderer:
     """Renders the templates of one DAG."""
 
-    def __init__(self, dag: DagSpec, roots: list[str], variables: dict[str, Any], policy: ReadPolicy | None = None) -> None:
+    def __init__(self, dag: DagSpec, roots: list[str], variables: dict[str, Any], policy: ReadPolicy | None = None,
+                 connections: dict[str, dict[str, Any]] | None = None) -> None:
         self.dag = dag
+        self.connections = connections or {}
         self.folder = os.path.dirname(os.path.abspath(dag.file)) if dag.file else ""
         self.policy = policy or ReadPolicy.for_folders([self.folder, *roots])
         self.remaps: dict[str, str] = {}  # folder or file remapped into the repository -> how (for task reports)
@@ -112,7 +114,7 @@ class Renderer:
     def context(self, params: dict[str, Any] | None = None, task_id: str = "task") -> dict[str, Any]:
         if self._base is None:
             macros = {k: v for k, v in (self.dag.user_defined_macros or {}).items() if isinstance(k, str)}
-            self._base = base_context(self.dag.dag_id, self.folder, self.variables, macros)
+            self._base = base_context(self.dag.dag_id, self.folder, self.variables, macros, self.connections)
         return task_context(self._base, self.dag.params, params or {}, task_id)
 
     def take_standins(self) -> dict[str, tuple[str, ...]]:

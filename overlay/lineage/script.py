@@ -1,5 +1,6 @@
 """Across statements: temporary and intermediate tables disappear, their inputs and outputs meet.
 
+A DELETE or UPDATE of a table does not make a later read of it internal (the rows were there before).
 A table is *intermediate* when the text creates it as temporary (or names it ``#tmp``), drops it
 after writing it, or renames/swaps it away. Script-level reads are tables read before the text
 writes them; writes are tables it leaves written. Edges are statement-level (read -> write of
@@ -12,6 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from overlay.lineage.model import StatementLineage
+
+
+# statements that only change or remove rows already in a table: what the text reads from it afterwards is still
+# what was there before the text ran (DELETE ... WHERE, then INSERT INTO t SELECT ... FROM t reads t)
+_IN_PLACE = frozenset({"delete", "update"})
 
 
 @dataclass
@@ -27,8 +33,9 @@ class ScriptState:
         if target not in targets:
             targets.append(target)
 
-    def wrote(self, name: str, index: int) -> None:
-        self.first_write.setdefault(name, index)
+    def wrote(self, name: str, index: int, brings_rows: bool = True) -> None:
+        if brings_rows:  # DELETE and UPDATE change the rows already there: a later read still reads those
+            self.first_write.setdefault(name, index)
         if name not in self.writes:
             self.writes.append(name)
 
@@ -57,7 +64,7 @@ def _apply(stmt: StatementLineage, state: ScriptState) -> None:
     for name in stmt.writes:
         for source in stmt.reads:
             state.edge(source, name)
-        state.wrote(name, i)
+        state.wrote(name, i, brings_rows=stmt.kind not in _IN_PLACE)
     state.intermediate.update(n for n in stmt.temporary)
     state.intermediate.update(n for n in stmt.writes if n.rsplit(".", 1)[-1].startswith("#"))
     for name in stmt.dropped:

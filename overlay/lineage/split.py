@@ -97,7 +97,7 @@ def _parse_statements(sql: str, dialect: str | None) -> list[ParsedStatement]:
     rejected = [] if budget.within_limits(sql) else [
         (segment, error) for segment in budget.segments(sql, d) if (error := budget.over_limits(segment)) is not None
     ]
-    text = budget.blank(sql, [segment for segment, _ in rejected])
+    text = _without_client_commands(budget.blank(sql, [segment for segment, _ in rejected]))
     # (offset, line, expression, error), in text order: parsed chunks and statements over budget
     line_at = _LineCounter(sql)
     found: list[Found] = [(segment.start, line_at(segment.start), None, error) for segment, error in rejected]
@@ -126,6 +126,16 @@ def _parse_statements(sql: str, dialect: str | None) -> list[ParsedStatement]:
 
 
 Found = tuple[int, int, "exp.Expression | None", "str | None"]
+
+# a line that is a psql (or mysql client) meta-command: `\timing`, `\set ON_ERROR_STOP on`, `\i file.sql`, `\G`
+_CLIENT_COMMAND = re.compile(r"^[ \t]*\\[A-Za-z!?][^\n]*", re.M)
+
+
+def _without_client_commands(text: str) -> str:
+    """Client meta-commands blanked out (same length: offsets and lines stay): they are not SQL the server runs."""
+    if "\\" not in text:
+        return text
+    return _CLIENT_COMMAND.sub(lambda m: " " * len(m.group(0)), text)
 
 
 class _LineCounter:

@@ -38,6 +38,12 @@ class ScanEnv:
             return UNKNOWN if value is None else value
         return NOT_HANDLED
 
+    def choice(self, body: Any, orelse: Any) -> Any:
+        """``A if <not known> else B`` of two classes: either may run, so the task's rule must hold for both."""
+        if isinstance(body, ClassRef) and isinstance(orelse, ClassRef):
+            return ClassRef.either(body, orelse)
+        return NOT_HANDLED
+
     def call(self, ev: Evaluator, node: ast.Call) -> Any:
         """A call met inside an expression: tasks, DAGs and helpers go to the scanner, file access to ``file_call``."""
         scanner = self.scanner

@@ -355,7 +355,7 @@ class StaticScanner(SpecBuilder):
             elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
                 attrs[stmt.target.id] = ev.eval(stmt.value)
         init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
-        return ClassRef(node.name, bases, attrs, module=self.ctx, init=init, scope=scope)
+        return ClassRef(node.name, bases, attrs, module=self.ctx, init=init, scope=scope, node=node)
 
     def call_function(self, fn: FunctionRef, node: ast.Call, scope: dict[str, Any]) -> Any:
         if fn.kind == "task":

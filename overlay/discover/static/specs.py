@@ -96,7 +96,12 @@ class SpecBuilder:
         if count:  # Airflow numbers a group id used again (a @task_group called twice)
             full = f"{full}__{count}"
         prefix = kwargs.get("prefix_group_id", True)
-        return TaskGroupRef(full, prefix is not False, parent)
+        own = kwargs.get("default_args")
+        own = {k: plain(v) for k, v in own.items() if isinstance(k, str) and is_known(v) and is_data(v)} \
+            if isinstance(own, dict) else {}
+        # Airflow's TaskGroup: the parent group's default_args, then its own over them
+        default_args = {**(parent.default_args if parent is not None else {}), **own}
+        return TaskGroupRef(full, prefix is not False, parent, default_args=default_args)
 
     def current_group(self: StaticScanner, node: ast.Call, scope: dict[str, Any]) -> TaskGroupRef | None:
         for kw in node.keywords:
@@ -115,15 +120,14 @@ class SpecBuilder:
         line = node.lineno if self.ctx is self.main else self.site_line
         task = TaskSpec(dag_id=dag.dag_id if dag else "", task_id="", operator=operator, file=self.path, line=line)
         if cls is not None:
-            base = cls.base_operator()
             task.operator_class = cls.name
-            task.operator = base.rsplit(".", 1)[-1] if base else cls.name
+            task.operator = "|".join(o.rsplit(".", 1)[-1] for o in cls.effective_operator().split("|"))
             fields = cls.attr("template_fields")
             if isinstance(fields, (list, tuple)) and all(isinstance(f, str) for f in fields):
                 task.template_fields = list(fields)
             elif isinstance(fields, str):
                 task.template_fields = [fields]
-        task.args = dict(dag.default_args) if dag else {}
+        task.args = merged_defaults(dag, group)
         self.apply_kwargs(task, node, ev)
         if cls is not None:
             self.init_arguments(task, cls, node, ev)
@@ -212,8 +216,10 @@ class SpecBuilder:
             if kw.arg in _NOT_ARGS:
                 continue
             value = ev.eval(kw.value)
-            if kw.arg == "default_args" and isinstance(value, dict):
-                task.args.update({k: plain(v) for k, v in value.items() if isinstance(k, str) and is_known(v) and is_data(v) and k not in task.args})
+            if kw.arg == "default_args" and isinstance(value, dict):  # over the DAG's and the group's, under explicit arguments
+                explicit = {k.arg for k in node.keywords if k.arg}
+                task.args.update({k: plain(v) for k, v in value.items() if isinstance(k, str) and is_known(v) and is_data(v)
+                                  and k not in explicit})
             elif is_known(value) and is_data(value):
                 task.args[kw.arg] = plain(value)
             elif isinstance(value, dict):  # known in part: keep the known keys, name the unknown ones
@@ -236,7 +242,7 @@ class SpecBuilder:
         module = fn.module or self.ctx
         line = fn.node.lineno if module is self.main else self.site_line
         task = TaskSpec(dag_id=dag.dag_id if dag else "", task_id=task_id, operator=fn.decorator_name, file=self.path, line=line)
-        task.args = dict(dag.default_args) if dag else {}
+        task.args = merged_defaults(dag, group)
         task.args.update({k: plain(v) for k, v in fn.decorator_kwargs.items() if isinstance(k, str) and is_known(v) and is_data(v) and k != "task_id"})
         task.callable_name, task.callable_source = fn.node.name, ast.get_source_segment(module.source, fn.node)
         task.callable_scope = constants_used(fn.node, fn.scope)
@@ -282,6 +288,14 @@ def constants_used(fn: ast.FunctionDef, scope: dict[str, Any]) -> dict[str, Any]
     """Module-level constants a function refers to (in its body or its defaults), JSON-ready."""
     names = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
     return {name: plain(scope[name]) for name in sorted(names) if name in scope and is_known(scope[name]) and is_data(scope[name])}
+
+
+def merged_defaults(dag: DagSpec | None, group: TaskGroupRef | None) -> dict[str, Any]:
+    """The default arguments a task starts from, as Airflow merges them: the DAG's, then its task group's over them."""
+    args = dict(dag.default_args) if dag else {}
+    if group is not None:
+        args.update(group.default_args)
+    return args
 
 
 def _scalar(value: Any) -> bool:

@@ -1,0 +1,81 @@
+// Search as you type: debounced, and each keystroke cancels the request before it.
+import { useEffect, useRef, useState } from "react";
+import { getJSON } from "../data/client";
+import { href, navigate } from "../router";
+import { AssetRow } from "./AssetRow";
+
+const DEBOUNCE_MS = 120;
+
+export function SearchBox({ compact = false, initial = "", autoFocus = false }: { compact?: boolean; initial?: string; autoFocus?: boolean }) {
+  const [q, setQ] = useState(initial);
+  const [items, setItems] = useState<any[] | null>(null);
+  const [total, setTotal] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+  const [open, setOpen] = useState(false);
+  const controller = useRef<AbortController | null>(null);
+
+  useEffect(() => {
+    const text = q.trim();
+    controller.current?.abort();
+    if (!text) {
+      setItems(null);
+      setError(null);
+      return;
+    }
+    const mine = new AbortController();
+    controller.current = mine;
+    const timer = window.setTimeout(() => {
+      getJSON("/api/v1/assets", { search: text, limit: compact ? 8 : 12 }, { signal: mine.signal }).then(
+        (page) => {
+          if (mine.signal.aborted) return;
+          setItems(page.items ?? []);
+          setTotal(page.total ?? 0);
+          setError(null);
+        },
+        (e) => {
+          if (mine.signal.aborted || e?.name === "AbortError") return;
+          setError(String(e.message ?? e));
+        },
+      );
+    }, DEBOUNCE_MS);
+    return () => {
+      window.clearTimeout(timer);
+      mine.abort();
+    };
+  }, [q, compact]);
+
+  const submit = () => q.trim() && navigate(href.search(q.trim()));
+  return (
+    <div className={compact ? "searchbox compact" : "searchbox"} onBlur={(e) => !e.currentTarget.contains(e.relatedTarget) && setOpen(false)}>
+      <input
+        type="search"
+        role="searchbox"
+        aria-label="Search assets"
+        placeholder={compact ? "Search assets…" : "Search tables and files: a name, a DAG, a task, an owner…"}
+        value={q}
+        autoFocus={autoFocus}
+        onChange={(e) => {
+          setQ(e.target.value);
+          setOpen(true);
+        }}
+        onFocus={() => setOpen(true)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") submit();
+          if (e.key === "Escape") setOpen(false);
+        }}
+      />
+      {open && q.trim() && (
+        <div className="results" role="listbox" aria-label="Search results">
+          {error && <div className="error">{error}</div>}
+          {items && items.length === 0 && <div className="muted pad">No asset matches “{q.trim()}”.</div>}
+          {items?.map((a) => <AssetRow key={a.key} asset={a} onPick={() => setOpen(false)} />)}
+          {items && total > items.length && (
+            <a className="more" href={href.search(q.trim())} onClick={() => setOpen(false)}>
+              All {total} results →
+            </a>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
