@@ -130,7 +130,8 @@ class _FileWorker:
 
     def __call__(self, dag_file: DagFile) -> tuple[FileDiscovery, FileOutcome]:
         if self._repo is None:
-            self._repo = RepoView(self.root, variables=self.state.variables)
+            environment = self.state.settings.environment if self.state.settings is not None else {}
+            self._repo = RepoView(self.root, variables=self.state.variables, environment=environment)
         if self.mode != "static" and not self._loader_tried:
             self._loader_tried = True
             self._loader = import_loader(self.root, self.mode)  # type: ignore[arg-type]

@@ -1,7 +1,7 @@
 // One task: where it is, what it reads and writes, the SQL, and why it is partial or unresolved.
 import { useData } from "../data/useData";
 import { Status } from "../components/Status";
-import { AirflowLink, AssetLink, DagLink, TaskLink } from "../components/Links";
+import { AirflowLink, AssetLink, DagLink, TaskLink, Ticks } from "../components/Links";
 import { SqlBlock } from "../components/Sql";
 import { shortSource } from "../components/Owners";
 
@@ -46,12 +46,14 @@ export function TaskPage({ dagId, taskId }: { dagId: string; taskId: string }) {
                 <h2>Why overlay could not resolve all of it</h2>
                 <ul>
                   {t.errors.map((e: string) => (
-                    <li key={e}>{e}</li>
+                    <li key={e}>
+                      <Ticks text={e} />
+                    </li>
                   ))}
                 </ul>
                 {fixes.map((f) => (
                   <p className="fix" key={f}>
-                    <strong>Fix:</strong> {f}
+                    <strong>Fix:</strong> <Ticks text={f} />
                   </p>
                 ))}
               </div>
