@@ -26,7 +26,7 @@ from overlay.model import AssetRef, DagSpec, ResolvedTask, ScanResult
 from overlay.review import revisions
 from overlay.review.changes import ChangeSet, as_dict, compare
 from overlay.review.impact import Impact, assess, attach_owners, involved
-from overlay.review.snapshot import PortableCache, Side, scan_side
+from overlay.review.snapshot import Lender, PortableCache, Side, scan_side
 
 
 @dataclass
@@ -118,11 +118,12 @@ def _diff_revisions(path: Path, base: str | None, head: str | None, dag_paths: l
     with tempfile.TemporaryDirectory(prefix="overlay-diff-") as tmp:
         base_root = _tree(repo, base_commit, cache_dir, Path(tmp) / "base")
         base_side = scan_side(f"{base or 'merge base'} ({base_commit[:8]})", base_root, base_commit, relative, cache, config)
+        lender = Lender.of(base_side, cache)  # HEAD borrows what it shares with BASE instead of decoding it again
         if head_commit is None:
-            head_side = scan_side("working tree", repo, None, relative, cache, config)
+            head_side = scan_side("working tree", repo, None, relative, cache, config, lender=lender)
         else:
             head_root = _tree(repo, head_commit, cache_dir, Path(tmp) / "head")
-            head_side = scan_side(f"{head} ({head_commit[:8]})", head_root, head_commit, relative, cache, config)
+            head_side = scan_side(f"{head} ({head_commit[:8]})", head_root, head_commit, relative, cache, config, lender=lender)
         cache.save()
         report = assemble(base_side, head_side, files_changed, catalog)  # while both sides' files exist (CODEOWNERS)
     report.seconds = time.perf_counter() - started
