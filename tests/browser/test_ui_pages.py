@@ -49,13 +49,18 @@ def test_search_as_you_type_opens_the_asset(browser_page, ui_server: str, shoot)
     page = browser_page
     page.goto(f"{ui_server}/#/")
     settle(page)
+    searched: list[str] = []
+    page.on("request", lambda r: searched.append(r.url) if "/api/v1/assets?" in r.url else None)
     box = page.get_by_role("searchbox", name="Search assets")
-    box.press_sequentially("okr", delay=60)  # keystrokes: each one cancels the request before it
+    box.press_sequentially("okr", delay=30)  # keystrokes faster than the debounce: one request, for the whole word
     hit = page.locator(".results .asset-row", has_text="okr_dashboard").first
     hit.wait_for()
+    assert searched and all("search=okr" in u for u in searched), searched
     shoot(page, "search-as-you-type")
-    hit.click()
-    page.wait_for_url(re.compile(r"#/asset/"))
+    assert page.locator(".results .asset-row").first.inner_text().startswith("okr_dashboard")
+    box.press("ArrowDown")  # the keyboard picks the first result
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"#/asset/warehouse%3Atempo.finance.okr_dashboard$"))
     settle(page)
     assert page.locator("main h1").first.inner_text().startswith("okr_dashboard")
 
@@ -88,12 +93,17 @@ def test_follow_producer_to_dag_to_task(browser_page, ui_server: str, shoot) -> 
     assert order == ["finance_revenue.build_daily_revenue", "finance_revenue.reconcile_refunds", "finance_revenue.build_okr_dashboard"]
     upstream = page.locator(".card", has_text="Upstream DAGs").inner_text()
     assert "growth_trial_metrics" in upstream and "platform_raw_commerce" in upstream, upstream
+    page.wait_for_function("() => document.querySelector('table.tasks')?.innerText.includes('try 3')")
+    daily = page.locator("table.tasks tbody tr").first.inner_text()  # build_daily_revenue runs first
+    assert "failed" in daily and "try 3" in daily, daily  # the last recorded run of each task
     shoot(page, "dag-finance-revenue")
     page.locator("table.tasks a.task-link", has_text="build_okr_dashboard").click()
     page.wait_for_url(re.compile(r"#/task/finance_revenue/build_okr_dashboard$"))
     settle(page)
     assert page.locator("main h1").inner_text() == "build_okr_dashboard"
     assert page.locator("pre.sql .sql-table.read", has_text="growth.trial_metrics_weekly").count() == 1
+    runs = page.locator(".card", has_text="Recorded runs").inner_text()
+    assert "success" in runs and "scheduled__0" in runs, runs
     shoot(page, "task-build-okr-dashboard")
 
 
@@ -123,6 +133,8 @@ def test_which_orders_table_to_use(browser_page, ui_server: str, shoot) -> None:
     assert "Which “orders” table should I use?" in which.inner_text()
     assert "no producer, no owner: likely legacy" in which.locator("tr.self").inner_text()
     assert which.locator(".verdict.preferred").count() >= 1
+    advice = which.locator("p").first.inner_text()
+    assert advice.startswith("Use warehouse:tempo.raw.orders: it has a producer, an owner") and "still reads this one" in advice, advice
     shoot(page, "which-orders")
     page.goto(f"{ui_server}/#/search?q=orders")
     settle(page)
@@ -169,3 +181,31 @@ def test_stale_page_walks_the_reason_chain(browser_page, ui_server: str) -> None
     settle(page)
     freshness = page.locator(".freshness").inner_text()  # no rule covers it: its last run, in words
     assert "Last run failed" in freshness and "try 3" in freshness, freshness
+
+
+def test_a_token_protected_api_asks_for_the_token_once(browser_page, sample_catalog) -> None:  # noqa: ANN001
+    from api_server import running
+
+    from overlay.api import create_app
+    from overlay.ui import mount_ui
+
+    app = create_app(sample_catalog, token="s3cret")
+    mount_ui(app)
+    page = browser_page
+    asked: list[str] = []
+
+    def answer(dialog) -> None:  # noqa: ANN001
+        asked.append(dialog.message)
+        dialog.accept("s3cret")
+
+    page.on("dialog", answer)
+    with running(app) as url:
+        page.goto(f"{url}/#/")
+        settle(page)
+        assert page.locator(".counts").inner_text().startswith("39")  # the summary, fetched with the token
+        page.goto(f"{url}/#/owners")
+        settle(page)
+    assert len(asked) == 1 and "token" in asked[0]
+    refused = [e for e in page.overlay_errors if "status of 401" in e]
+    assert len(refused) == 1 and "/api/v1/summary" in refused[0], page.overlay_errors  # the first call, before the token
+    page.overlay_errors.remove(refused[0])

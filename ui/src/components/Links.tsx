@@ -67,3 +67,12 @@ export function LinkedText({ text }: { text: string }) {
   pieces.push(text.slice(at));
   return <>{pieces}</>;
 }
+
+/** Text with `backticked` spans as code (the API's settings and fixes are written that way). */
+export function Ticks({ text }: { text: string }) {
+  return (
+    <>
+      {text.split(/(`[^`]+`)/).map((part, i) => (part.startsWith("`") && part.endsWith("`") && part.length > 2 ? <code key={i}>{part.slice(1, -1)}</code> : part))}
+    </>
+  );
+}

@@ -5,6 +5,7 @@ import { Status } from "../components/Status";
 import { AssetLink, DagLink, TaskLink } from "../components/Links";
 import { BarChart, CompareBars } from "../components/Chart";
 import { href } from "../router";
+import { config } from "../data/client";
 import { money, percent, plural } from "../format";
 
 const BYS: [string, string][] = [
@@ -76,7 +77,8 @@ function AssetQueries({ assetKey }: { assetKey: string }) {
 
 export function CostPage({ by: initialBy }: { by: string }) {
   const [by, setBy] = useState(BYS.some(([b]) => b === initialBy) ? initialBy : "owner");
-  const [days, setDays] = useState(30);
+  const isStatic = config().mode === "static"; // the export holds the all-time report only
+  const [days, setDays] = useState(isStatic ? 0 : 30);
   const [open, setOpen] = useState<string | null>(null);
   const range = period(days);
   const report = useData<any>("/api/v1/cost", { by, ...range, compare: days ? "previous" : undefined });
@@ -92,8 +94,8 @@ export function CostPage({ by: initialBy }: { by: string }) {
             </button>
           ))}
         </div>
-        <select aria-label="Period" value={days} onChange={(e) => setDays(Number(e.target.value))}>
-          {PERIODS.map(([d, label]) => (
+        <select aria-label="Period" value={days} onChange={(e) => setDays(Number(e.target.value))} disabled={isStatic}>
+          {PERIODS.filter(([d]) => !isStatic || d === 0).map(([d, label]) => (
             <option key={d} value={d}>
               {label}
             </option>
@@ -126,7 +128,7 @@ export function CostPage({ by: initialBy }: { by: string }) {
             </div>
             {r.groups.length === 0 ? (
               <p className="muted">
-                No query cost in this period. Load warehouse query history with <code>overlay cost ingest</code>.
+                No query cost in this period. Load warehouse query history with <code>overlay attribute</code>.
               </p>
             ) : (
               <div className="grid2">

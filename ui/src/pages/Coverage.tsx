@@ -1,7 +1,7 @@
 // Coverage: the tasks overlay could not resolve, by reason, with the setting that would resolve them.
 import { useData } from "../data/useData";
 import { Status } from "../components/Status";
-import { TaskLink } from "../components/Links";
+import { TaskLink, Ticks } from "../components/Links";
 import { plural } from "../format";
 
 export function CoveragePage() {
@@ -42,11 +42,11 @@ export function CoveragePage() {
             {(c.reasons ?? []).map((r: any) => (
               <div className="card" key={r.reason}>
                 <h2>
-                  {r.reason} <span className="muted small">{plural(r.count, "task")}</span>
+                  <Ticks text={r.reason} /> <span className="muted small">{plural(r.count, "task")}</span>
                 </h2>
                 {r.setting && (
                   <p className="fix">
-                    <strong>Fix:</strong> {r.setting}
+                    <strong>Fix:</strong> <Ticks text={r.setting} />
                   </p>
                 )}
                 <table className="table compact">

@@ -1,9 +1,41 @@
 // One DAG: its tasks in run order with what each reads and writes, and the DAGs before and after it through assets.
+import { useEffect, useState } from "react";
 import { useData } from "../data/useData";
+import { getJSON } from "../data/client";
 import { Status } from "../components/Status";
 import { AirflowLink, AssetLink, DagLink, TaskLink } from "../components/Links";
 import { href, splitTaskRef } from "../router";
-import { plural } from "../format";
+import { ago, plural } from "../format";
+
+/** The latest recorded run of each task, from the materializations of the assets the DAG writes. */
+function useLastRuns(d: any): Map<string, any> {
+  const [runs, setRuns] = useState<Map<string, any>>(new Map());
+  const written: string[] = d ? [...new Set<string>(d.tasks.flatMap((t: any) => t.writes ?? []))].sort() : [];
+  const key = written.join("\n");
+  useEffect(() => {
+    if (!written.length) return;
+    const controller = new AbortController();
+    Promise.all(
+      written.slice(0, 50).map((k) =>
+        getJSON(`/api/v1/assets/${encodeURIComponent(k)}/materializations`, { limit: 20 }, { signal: controller.signal }).catch(() => null),
+      ),
+    ).then((answers) => {
+      if (controller.signal.aborted) return;
+      const latest = new Map<string, any>();
+      for (const a of answers)
+        for (const m of a?.materializations ?? []) {
+          if (m.dag_id !== d.dag_id) continue;
+          const at = m.end_date ?? m.start_date ?? "";
+          const seen = latest.get(m.task_id);
+          if (!seen || at > (seen.end_date ?? seen.start_date ?? "")) latest.set(m.task_id, m);
+        }
+      setRuns(latest);
+    });
+    return () => controller.abort();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
+  return runs;
+}
 
 /** Tasks in dependency order (upstream first), ties by line in the file. */
 export function runOrder(tasks: any[]): any[] {
@@ -76,6 +108,7 @@ export function DagPage({ dagId }: { dagId: string }) {
   const graph = useData<any>("/api/v1/graph", { select: `dag:${dagId}`, limit: 2000 });
   const d = dag.data;
   const links = graph.data ? neighbourDags(dagId, graph.data.nodes ?? []) : null;
+  const lastRuns = useLastRuns(d);
   return (
     <section className="page dag">
       <Status state={dag}>
@@ -125,7 +158,8 @@ export function DagPage({ dagId }: { dagId: string }) {
                     <th>Task</th>
                     <th>Reads</th>
                     <th>Writes</th>
-                    <th>Status</th>
+                    <th>Lineage</th>
+                    <th>Last run</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -156,6 +190,18 @@ export function DagPage({ dagId }: { dagId: string }) {
                       <td>
                         <span className={`state ${t.status}`}>{t.status.replace("_", " ")}</span>
                         {(t.errors ?? []).length > 0 && <div className="small muted">{plural(t.errors.length, "problem")}</div>}
+                      </td>
+                      <td>
+                        {lastRuns.get(t.task_id) ? (
+                          <>
+                            <span className={`state ${lastRuns.get(t.task_id).state === "success" ? "ok" : "bad"}`}>{lastRuns.get(t.task_id).state}</span>
+                            <div className="small muted">
+                              {ago(lastRuns.get(t.task_id).end_date ?? lastRuns.get(t.task_id).start_date)}, try {lastRuns.get(t.task_id).try_number}
+                            </div>
+                          </>
+                        ) : (
+                          <span className="small muted">{(t.writes ?? []).length ? "none recorded" : "—"}</span>
+                        )}
                       </td>
                     </tr>
                   ))}

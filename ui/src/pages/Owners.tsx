@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { useData } from "../data/useData";
 import { Status } from "../components/Status";
-import { AssetLink } from "../components/Links";
+import { AssetLink, TaskLink } from "../components/Links";
 import { href, navigate } from "../router";
 import { plural } from "../format";
 
@@ -82,7 +82,21 @@ export function OwnersPage({ q }: { q: string }) {
                             .map((c: any) => c.rule)
                             .join(", ")}
                         </td>
-                        <td className="small">{(a.producers ?? []).length ? `written by ${a.producers.join(", ")}` : <span className="muted">no producer</span>}</td>
+                        <td className="small">
+                          {(a.producers ?? []).length ? (
+                            <>
+                              written by{" "}
+                              {a.producers.map((t: string, i: number) => (
+                                <span key={t}>
+                                  {i > 0 && ", "}
+                                  <TaskLink task={t} />
+                                </span>
+                              ))}
+                            </>
+                          ) : (
+                            <span className="muted">no producer</span>
+                          )}
+                        </td>
                       </tr>
                     ))}
                   </tbody>

@@ -8,7 +8,7 @@ import { ago, duration, plural } from "../format";
 export function StalePage() {
   const stale = useData<any>("/api/v1/stale");
   const data = stale.data;
-  const items: any[] = data ? [...data.stale].sort((a, b) => (lateBy(b) ?? Infinity) - (lateBy(a) ?? Infinity)) : [];
+  const items: any[] = data ? [...data.stale].sort((a, b) => (lateBy(b) ?? -1) - (lateBy(a) ?? -1)) : []; // latest first, never updated last
   return (
     <section className="page stale-page">
       <h1>Late assets</h1>
