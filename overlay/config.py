@@ -77,13 +77,15 @@ class Settings:
     allow_paths: list[str] = field(default_factory=list)  # folders outside the repository extraction may read
     path_remaps: dict[str, str] = field(default_factory=dict)  # `paths:` deployment prefix -> folder in the checkout
     operators: dict[str, UserRule] = field(default_factory=dict)  # `operators:` rules for operators and wrappers
+    environment: dict[str, str] = field(default_factory=dict)  # `environment:` the deployment's variables DAG code reads
     path: str | None = None
 
     def fingerprint(self) -> str:
         """Changes whenever a setting that affects scan results changes."""
         data = {"connections": {k: asdict(v) for k, v in sorted(self.connections.items())},
                 "ignore": self.ignore, "variables": self.variables, "allow_paths": self.allow_paths,
-                "paths": self.path_remaps, "operators": {k: asdict(v) for k, v in sorted(self.operators.items())}}
+                "paths": self.path_remaps, "operators": {k: asdict(v) for k, v in sorted(self.operators.items())},
+                "environment": self.environment}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -128,6 +130,7 @@ def parse_settings(raw: dict[str, Any], where: str = CONFIG_NAME) -> Settings:
         allow_paths=[_folder(p, where) for p in _list(raw, "allow_paths", where)],
         path_remaps=_remaps(raw.get("paths") or {}, where),
         operators=_user_rules(raw.get("operators") or {}, where),
+        environment=_environment(raw.get("environment") or {}, where),
         path=where,
     )
 
@@ -162,6 +165,13 @@ def _user_rules(raw: Any, where: str) -> dict[str, UserRule]:
             dialect=_opt(spec.get("dialect")), writes=tables("destination") + tables("writes"), reads=tables("reads"),
             ext=names("ext") or (".sql",), database=names("database"), schema=names("schema"))
     return rules
+
+
+def _environment(raw: Any, where: str) -> dict[str, str]:
+    """``environment: {ENV_SHORT_NAME: prod}``: what ``os.environ``/``os.getenv`` give DAG code in the deployment scanned."""
+    if not isinstance(raw, dict) or not all(isinstance(v, (str, int, float, bool)) for v in raw.values()):
+        raise ConfigError(f"{where}: `environment` maps variable names to string values: {{ENV_SHORT_NAME: prod}}")
+    return {str(k): str(v) for k, v in raw.items()}
 
 
 def _remaps(raw: Any, where: str) -> dict[str, str]:

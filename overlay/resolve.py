@@ -136,8 +136,8 @@ def standin_in(name: str, standins: dict[str, str] | list[str]) -> str | None:
         for tokens in parts:
             if any(tokens[i:i + len(words)] == words for i in range(len(tokens) - len(words) + 1)):
                 return standin
-        if "-" in standin and standin in name:
-            return standin
+        if ("-" in standin or standin.isdigit()) and standin.lower() in name.lower():
+            return standin  # a stand-in date inside a word too: `{{ ts_nodash }}_scores` renders 20240115t000000_scores
     return None
 
 

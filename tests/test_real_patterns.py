@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
 
-from overlay.config import ConnectionSpec, load_settings
+from overlay.config import ConfigError, ConnectionSpec, load_settings, parse_settings
+from overlay.discover import discover_folder
+from overlay.discover.static import scan_source
 from overlay.connections import template_fields
 from overlay.lineage import analyze_sql
 from overlay.scan import scan_folders
@@ -101,3 +104,139 @@ def test_psql_meta_commands_in_a_sql_file_are_not_sql() -> None:
     assert result.writes == ["stats.daily_mv", "stats.totals"]
     # a backslash inside a string on one line is no command
     assert analyze_sql("SELECT 'C:\\temp' AS p FROM files.paths", "postgres").reads == ["files.paths"]
+
+
+def test_a_stand_in_date_inside_a_word_never_names_a_table(tmp_path: Path) -> None:
+    (tmp_path / "dated.py").write_text(
+        "from airflow import DAG\n"
+        "from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator\n"
+        "with DAG('dated', schedule=None):\n"
+        "    SQLExecuteQueryOperator(task_id='snap', conn_id='wh',\n"
+        "        sql='CREATE TABLE s.{{ ts_nodash }}_scores AS SELECT * FROM s.raw_{{ ds_nodash }}x, s.events')\n")
+    task = scan_folders([str(tmp_path)], mode="static", workers=1).tasks[0]
+    assert task.status == "partial" and task.writes == [] and task.reads == ["wh:s.events"]
+    assert sum("the run's date" in e for e in task.errors) == 2
+
+
+def test_environment_variables_overlay_yaml_gives_are_read_and_no_others() -> None:
+    tasks = _scan_with_config("environment")
+    daily = tasks["daily"]  # os.environ.get, os.getenv and environs' env()/env.int() in an imported module
+    assert daily.reads == ["bigquery:orchard-prod.raw_prod.apples"] and daily.writes == ["bigquery:orchard-prod.mart.apples_daily"]
+    assert tasks["regional"].status == "unresolved"  # REGION is not given and has no default
+    assert tasks["zoned"].reads == ["bigquery:orchard-prod.raw_west.plums"]  # ZONE is unset there: its default
+    folder = FIXTURES / "environment" / "dags"
+    found = discover_folder(folder, mode="static")
+    assert found[0].dags[0].tasks  # without overlay.yaml's environment the same code stays unknown
+    plain = {t.task_id: t for t in scan_folders([str(folder)], mode="static", workers=1).tasks}
+    assert plain["daily"].status == "unresolved" and not plain["daily"].writes
+
+
+def test_environment_must_map_names_to_values() -> None:
+    with pytest.raises(ConfigError, match="environment"):
+        parse_settings({"environment": {"STAGE": ["prod"]}})
+    assert parse_settings({"environment": {"RETRIES": 3}}).environment == {"RETRIES": "3"}
+
+
+def test_loops_over_sets_build_their_tasks_in_first_seen_order() -> None:
+    dags, errors = scan_source("/dags/sets.py", textwrap.dedent('''
+        from airflow import DAG
+        from airflow.operators.empty import EmptyOperator
+        CONFIG = {"a": {"after": ["x", "y"]}, "b": {"after": ["y"]}, "c": {}}
+        upstream = list(set([u for p in CONFIG.values() for u in p.get("after", [])]))
+        with DAG("sets", schedule=None):
+            for name in upstream:
+                EmptyOperator(task_id=f"wait_{name}")
+            for name in sorted(frozenset(CONFIG)):
+                EmptyOperator(task_id=f"run_{name}")
+    '''))
+    assert not errors
+    assert [t.task_id for t in dags[0].tasks] == ["wait_x", "wait_y", "run_a", "run_b", "run_c"]
+
+
+def test_instances_of_field_only_config_classes_give_their_fields() -> None:
+    dags, errors = scan_source("/dags/configured.py", textwrap.dedent('''
+        from dataclasses import dataclass, field
+        from airflow import DAG
+        from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+        from pydantic import BaseModel
+
+        class Base(BaseModel):
+            owner: str = "orchard"
+
+        class Tables(Base):
+            source: str = "raw.apples"
+            target: str = "mart.apples"
+
+        class Config(Base):
+            dag_id: str = "configured"
+            tables: Tables = Tables(target="mart.apples_v2")
+            extra: list = field(default_factory=list)
+
+        @dataclass
+        class Pair:
+            left: str
+            right: str = "b"
+
+        class Computed(Base):
+            name: str = "c"
+            def label(self):
+                return self.name.upper()
+
+        CONFIG = Config()
+        PAIR = Pair("a")
+        with DAG(CONFIG.dag_id, schedule=None, default_args={"owner": CONFIG.owner}):
+            SQLExecuteQueryOperator(task_id="copy", conn_id="wh",
+                                    sql=f"INSERT INTO {CONFIG.tables.target} SELECT * FROM {CONFIG.tables.source}")
+            SQLExecuteQueryOperator(task_id=f"pair_{PAIR.left}_{PAIR.right}", conn_id="wh", sql="SELECT 1")
+            SQLExecuteQueryOperator(task_id="extra", conn_id="wh", sql=f"SELECT {CONFIG.extra}")
+            SQLExecuteQueryOperator(task_id="computed", conn_id="wh", sql=f"SELECT * FROM {Computed().name}")
+    '''))
+    dag = dags[0]
+    tasks = {t.task_id: t for t in dag.tasks}
+    assert dag.dag_id == "configured" and dag.owners == ["orchard"]
+    assert tasks["copy"].args["sql"] == "INSERT INTO mart.apples_v2 SELECT * FROM raw.apples"
+    assert "pair_a_b" in tasks
+    assert "sql" in tasks["extra"].unknown_args  # field(default_factory=...): not known
+    assert "sql" in tasks["computed"].unknown_args  # a class with methods: its instances are not read
+
+
+def test_task_override_renames_a_taskflow_task() -> None:
+    dags, errors = scan_source("/dags/override.py", textwrap.dedent('''
+        from airflow.decorators import dag, task
+        @dag(schedule=None)
+        def chores():
+            @task
+            def do(what):
+                return what
+            first = do.override(task_id="sweep")("floor")
+            do.override(task_id="mop", retries=3)("kitchen")
+            do.override(task_id="wipe").expand(what=["a", "b"])
+            do("x")
+            first >> do("y")
+        chores()
+    '''))
+    assert not errors
+    tasks = {t.task_id: t for t in dags[0].tasks}
+    assert list(tasks) == ["sweep", "mop", "wipe", "do", "do__1"]
+    assert tasks["sweep"].operator == "@task" and tasks["sweep"].args["op_kwargs"] == {"what": "floor"}
+    assert tasks["mop"].args["retries"] == 3 and tasks["do__1"].upstream == ["sweep"]
+
+
+def test_dedented_command_strings_are_known() -> None:
+    dags, errors = scan_source("/dags/dedent.py", textwrap.dedent('''
+        import inspect
+        import textwrap
+        from airflow import DAG
+        from airflow.operators.bash import BashOperator
+        PREFIX = "set -e && "
+        with DAG("dedent", schedule=None):
+            BashOperator(task_id="load", bash_command=PREFIX + textwrap.dedent("""
+                psql -c 'INSERT INTO mart.a SELECT * FROM raw.a'
+            """))
+            BashOperator(task_id="doc", bash_command=inspect.cleandoc("""
+                echo one
+                echo two"""))
+    '''))
+    tasks = {t.task_id: t for t in dags[0].tasks}
+    assert tasks["load"].args["bash_command"] == "set -e && \npsql -c 'INSERT INTO mart.a SELECT * FROM raw.a'\n"
+    assert tasks["doc"].args["bash_command"] == "echo one\necho two"

@@ -13,8 +13,10 @@ evaluator does not know (modules of the repository, listings and config files in
 from __future__ import annotations
 
 import ast
+import inspect
 import operator
 import os
+import textwrap
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -138,8 +140,13 @@ class Evaluator:
             return self._boolop(node)
         if isinstance(node, ast.Subscript):
             container, index = self.eval(node.value), self.eval(node.slice)
-            if isinstance(container, dict) and is_known(index) and index not in container:
-                return UNKNOWN
+            if isinstance(container, dict) and is_known(index):  # a dict known in part: its known keys still answer
+                try:
+                    return container.get(index, UNKNOWN)
+                except TypeError:
+                    return UNKNOWN
+            if isinstance(container, (list, tuple)) and isinstance(index, int) and not isinstance(index, bool):
+                return container[index] if -len(container) <= index < len(container) else UNKNOWN
             return container[index] if is_known(container) and is_known(index) else UNKNOWN
         if isinstance(node, ast.Slice):
             parts = [self.eval(p) if p is not None else None for p in (node.lower, node.upper, node.step)]
@@ -405,6 +412,17 @@ class Evaluator:
             seqs = [iterable(a) for a in args]
             self.budget.items(max((len(s) for s in seqs), default=0), name)  # type: ignore[arg-type]
             return list(enumerate(seqs[0])) if name == "enumerate" and len(seqs) == 1 else list(zip(*seqs)) if name == "zip" else UNKNOWN
+        if name in ("textwrap.dedent", "inspect.cleandoc") and len(args) == 1 and isinstance(args[0], str) and not kwargs:
+            self.budget.charge(len(args[0]), name)
+            return textwrap.dedent(args[0]) if name == "textwrap.dedent" else inspect.cleandoc(args[0])
+        if name in ("set", "frozenset") and not kwargs and len(args) <= 1:
+            # a list without repeats, in first-seen order: the same members as Airflow's set, and a stable order
+            # for the tasks a loop over it builds (a real set's order changes with PYTHONHASHSEED)
+            items = iterable(args[0]) if args else []
+            if items is None or not all(isinstance(i, (str, int, float, bool, tuple)) or i is None for i in items):
+                return UNKNOWN
+            self.budget.items(len(items), name)
+            return list(dict.fromkeys(items))
         if name in _SAFE_BUILTINS and is_known(kwargs):
             if name == "str" and args and not _is_scalar_or_path(args[0]):
                 if size_of(args[0]) > 10_000:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from overlay.discover.budget import ValueTooLarge
 from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, is_known
-from overlay.discover.static.refs import ClassRef, FileHandle, FunctionRef, ModuleRef
+from overlay.discover.static.refs import ClassRef, FileHandle, FunctionRef, ModuleRef, ObjectRef
 from overlay.discover.static.repo import RefusedPath, load_config
 
 if TYPE_CHECKING:
@@ -23,6 +23,13 @@ _JSON_LOAD = {"json.load", "json.loads"}
 _PATH_LISTS = {"glob", "rglob", "iterdir"}
 _PATH_TESTS = {"exists", "is_file", "is_dir"}
 _EFFECT_NAMES = ("Operator", "Sensor", "TaskGroup", "DAG")
+_ENV_GET = {"os.environ.get", "os.getenv", "environ.get", "getenv"}
+_ENV_READERS = {"environs.Env"}
+_ENVIRONS_CASTS = {"str", "int", "bool", "list", "__call__"}
+
+
+class EnvReader:
+    """An ``environs.Env()`` instance: calling it (or ``.str``/``.int``...) reads an environment variable."""
 
 
 class ScanEnv:
@@ -33,8 +40,8 @@ class ScanEnv:
         if isinstance(base, ModuleRef):
             value = base.get(attr)
             return UNKNOWN if value is None else value
-        if isinstance(base, ClassRef):
-            value = base.attr(attr)
+        if isinstance(base, (ClassRef, ObjectRef)):
+            value = base.attr(attr) if isinstance(base, ClassRef) else base.get(attr)
             return UNKNOWN if value is None else value
         return NOT_HANDLED
 
@@ -61,6 +68,14 @@ class ScanEnv:
         name = ev.qualified(node.func)
         if name.endswith("Variable.get") or name == "Variable.get":
             return self.variable(ev, node)
+        if name in _ENV_GET:
+            return self.environment(ev, node, None)
+        if name in _ENV_READERS:
+            return EnvReader()
+        reader = ev.eval(node.func.value) if isinstance(node.func, ast.Attribute) else ev.eval(node.func)
+        if isinstance(reader, EnvReader):  # environs: env("X", default), env.str("X"), env.int("X")...
+            method = node.func.attr if isinstance(node.func, ast.Attribute) else "str"
+            return self.environment(ev, node, method) if method in _ENVIRONS_CASTS else UNKNOWN
         try:
             return self.repository_call(ev, node, name)
         except RefusedPath as e:
@@ -81,6 +96,29 @@ class ScanEnv:
         if any(k.arg == "task_id" for k in call.keywords) or ev.qualified(call.func).rsplit(".", 1)[-1].endswith(_EFFECT_NAMES):
             return True
         return isinstance(self.scanner.callee(call.func, ev.scope), (FunctionRef, ClassRef))
+
+    def environment(self, ev: Evaluator, node: ast.Call, cast: str | None) -> Any:
+        """An environment variable. overlay.yaml's ``environment:`` describes the deployment: a variable it gives has
+        that value, one it does not give is unset there (the code's default applies; with none, unknown). Without
+        ``environment:`` every variable is unknown: the deployment's value is what Airflow sees, not the default."""
+        key = ev.eval(node.args[0]) if node.args else ev.eval(next((k.value for k in node.keywords if k.arg in ("key", "name")), None))
+        environment = self.scanner.repo.environment if self.scanner.repo is not None else {}
+        if not isinstance(key, str) or not environment:
+            return UNKNOWN
+        if key not in environment:
+            default = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg in ("default", "fallback")), None)
+            return ev.eval(default) if default is not None else UNKNOWN
+        value = environment[key]
+        try:
+            if cast == "int":
+                return int(value)
+            if cast == "bool":
+                return value.strip().lower() in ("1", "true", "yes", "on", "y")
+            if cast == "list":
+                return [v.strip() for v in value.split(",") if v.strip()]
+        except ValueError:
+            return UNKNOWN
+        return value
 
     def variable(self, ev: Evaluator, node: ast.Call) -> Any:
         """``Variable.get(key, deserialize_json=...)``: the value overlay.yaml's ``variables:`` gives, else unknown."""

@@ -190,6 +190,47 @@ def _harmless_call(call: ast.Call, imports: dict[str, str]) -> bool:
 
 
 @dataclass
+class ObjectRef:
+    """An instance of a repository class that only declares fields (a dataclass, a pydantic model, a settings class):
+    its attributes are the class's defaults with the keyword arguments it was made with over them."""
+
+    cls: ClassRef
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str) -> Any:
+        if name in self.attrs:
+            return self.attrs[name]
+        return self.cls.attr(name)
+
+
+def fields_only(cls: ClassRef, depth: int = 0) -> bool:
+    """No ``__init__`` of its own or of a repository base, and no methods besides: a record of fields."""
+    if cls.node is None or depth > 20 or cls.choices:
+        return False
+    if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in cls.node.body):
+        return False
+    return all(fields_only(b, depth + 1) if isinstance(b, ClassRef) else b.rsplit(".", 1)[-1] in _RECORD_BASES
+               for b in cls.bases)
+
+
+_RECORD_BASES = frozenset({"object", "BaseModel", "BaseSettings", "NamedTuple", "TypedDict"})
+
+
+def field_order(cls: ClassRef, depth: int = 0) -> list[str]:
+    """Annotated fields in declaration order, bases first (how a dataclass binds positional arguments)."""
+    names: list[str] = []
+    for base in cls.bases:
+        if isinstance(base, ClassRef) and depth < 20:
+            names.extend(n for n in field_order(base, depth + 1) if n not in names)
+    if cls.node is not None:
+        for stmt in cls.node.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id not in names \
+                    and "ClassVar" not in ast.dump(stmt.annotation):
+                names.append(stmt.target.id)
+    return names
+
+
+@dataclass
 class ModuleRef:
     """A repository module bound by ``import pkg.mod`` / ``from pkg import mod``."""
 

@@ -39,9 +39,11 @@ class LoadedModule:
 
 
 class RepoView:
-    def __init__(self, dag_folder: str | Path, root: str | Path | None = None, variables: dict[str, Any] | None = None) -> None:
+    def __init__(self, dag_folder: str | Path, root: str | Path | None = None, variables: dict[str, Any] | None = None,
+                 environment: dict[str, str] | None = None) -> None:
         self.dag_folder = Path(os.path.realpath(dag_folder))
         self.variables = dict(variables or {})  # overlay.yaml `variables:`, for Variable.get in DAG code
+        self.environment = dict(environment or {})  # overlay.yaml `environment:`, for os.environ / os.getenv
         self.root = Path(os.path.realpath(root)) if root else Path(repository_root(self.dag_folder))
         self.modules: dict[str, LoadedModule | None] = {}  # real path -> evaluated module (None while loading: a cycle)
         self.evaluate: Callable[[str, str, RepoView], LoadedModule] | None = None

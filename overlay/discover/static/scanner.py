@@ -12,13 +12,14 @@ file's ``Budget``.
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from typing import Any
 
 from overlay.discover.budget import Budget, BudgetError
 from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, bind_target, is_known, iterable
 from overlay.discover.static.env import ScanEnv
-from overlay.discover.static.refs import (ClassRef, DagRef, FileHandle, FunctionRef, ModuleCtx, ModuleRef, TaskGroupRef,
-                                          TaskRef, link)
+from overlay.discover.static.refs import (ClassRef, DagRef, FileHandle, FunctionRef, ModuleCtx, ModuleRef, ObjectRef,
+                                          TaskGroupRef, TaskRef, field_order, fields_only, link)
 from overlay.discover.static.repo import RepoView
 from overlay.discover.static.specs import SpecBuilder
 from overlay.model import DagSpec, FileError
@@ -270,6 +271,15 @@ class StaticScanner(SpecBuilder):
     def call(self, node: ast.Call, scope: dict[str, Any]) -> Any:
         ev = self.evaluator(scope)
         func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "override":  # `@task` function `.override(task_id=...)`
+            inner = self.callee(func.value, scope)
+            if isinstance(inner, FunctionRef) and inner.kind == "task":
+                changed = {k.arg: ev.eval(k.value) for k in node.keywords if k.arg}
+                return replace(inner, decorator_kwargs={**inner.decorator_kwargs, **changed})
+        if isinstance(func, ast.Call):  # `fn.override(...)(args)`: the function the inner call returned
+            made = self.value(func, scope)
+            if isinstance(made, FunctionRef):
+                return self.call_function(made, node, scope)
         target = self.callee(func, scope)
         if isinstance(func, ast.Attribute):
             if func.attr in ("set_upstream", "set_downstream"):
@@ -294,6 +304,8 @@ class StaticScanner(SpecBuilder):
         if isinstance(target, ClassRef):
             if target.is_operator() or _has_task_id(node):
                 return self.make_task(target.name, node, scope, cls=target)
+            if fields_only(target):
+                return self.make_object(target, node, scope)
             return UNKNOWN
         if isinstance(target, FunctionRef):
             return self.call_function(target, node, scope)
@@ -313,6 +325,24 @@ class StaticScanner(SpecBuilder):
                 self.value(arg, scope)
         value = self.env.file_call(ev, node)  # the repository's listings and config files
         return ev.builtin_call(node) if value is NOT_HANDLED else value
+
+    def make_object(self, cls: ClassRef, node: ast.Call, scope: dict[str, Any]) -> Any:
+        """An instance of a class of fields: keyword arguments (positional ones in field order) over its defaults."""
+        names = field_order(cls)
+        if len(node.args) > len(names) or any(isinstance(a, ast.Starred) for a in node.args):
+            return UNKNOWN
+        attrs: dict[str, Any] = {}
+        for name, arg in zip(names, node.args):
+            attrs[name] = self.value(arg, scope)
+        for kw in node.keywords:
+            if kw.arg is None:
+                spread = self.value(kw.value, scope)
+                if not isinstance(spread, dict):
+                    return UNKNOWN
+                attrs.update(spread)
+            else:
+                attrs[kw.arg] = self.value(kw.value, scope)
+        return ObjectRef(cls, attrs)
 
     def _is_class(self, func: ast.expr, ev: Evaluator, scope: dict[str, Any]) -> bool:
         target = self.callee(func, scope)

@@ -12,6 +12,7 @@ export function SearchBox({ compact = false, initial = "", autoFocus = false }: 
   const [total, setTotal] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [open, setOpen] = useState(false);
+  const [active, setActive] = useState(-1); // the result the arrow keys are on
   const controller = useRef<AbortController | null>(null);
 
   useEffect(() => {
@@ -29,6 +30,7 @@ export function SearchBox({ compact = false, initial = "", autoFocus = false }: 
         (page) => {
           if (mine.signal.aborted) return;
           setItems(page.items ?? []);
+          setActive(-1);
           setTotal(page.total ?? 0);
           setError(null);
         },
@@ -44,7 +46,12 @@ export function SearchBox({ compact = false, initial = "", autoFocus = false }: 
     };
   }, [q, compact]);
 
-  const submit = () => q.trim() && navigate(href.search(q.trim()));
+  const submit = () => {
+    if (items && active >= 0 && active < items.length) {
+      setOpen(false);
+      navigate(href.asset(items[active].key));
+    } else if (q.trim()) navigate(href.search(q.trim()));
+  };
   return (
     <div className={compact ? "searchbox compact" : "searchbox"} onBlur={(e) => !e.currentTarget.contains(e.relatedTarget) && setOpen(false)}>
       <input
@@ -62,13 +69,22 @@ export function SearchBox({ compact = false, initial = "", autoFocus = false }: 
         onKeyDown={(e) => {
           if (e.key === "Enter") submit();
           if (e.key === "Escape") setOpen(false);
+          if (e.key === "ArrowDown" && items?.length) {
+            e.preventDefault();
+            setOpen(true);
+            setActive((i) => Math.min(items.length - 1, i + 1));
+          }
+          if (e.key === "ArrowUp" && items?.length) {
+            e.preventDefault();
+            setActive((i) => Math.max(-1, i - 1));
+          }
         }}
       />
       {open && q.trim() && (
         <div className="results" role="listbox" aria-label="Search results">
           {error && <div className="error">{error}</div>}
           {items && items.length === 0 && <div className="muted pad">No asset matches “{q.trim()}”.</div>}
-          {items?.map((a) => <AssetRow key={a.key} asset={a} onPick={() => setOpen(false)} />)}
+          {items?.map((a, i) => <AssetRow key={a.key} asset={a} active={i === active} onPick={() => setOpen(false)} />)}
           {items && total > items.length && (
             <a className="more" href={href.search(q.trim())} onClick={() => setOpen(false)}>
               All {total} results →
