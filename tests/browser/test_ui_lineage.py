@@ -44,7 +44,7 @@ def test_selection_draws_the_right_nodes(browser_page, ui_server: str, sample_ca
     # typing a new selection keeps it in the hash route and redraws
     page.fill("input[name=select]", "okr_dashboard or lead_scores")
     page.click("button[type=submit]:has-text('Show')")
-    page.wait_for_function("() => decodeURIComponent(location.hash).includes('okr_dashboard or lead_scores')")
+    page.wait_for_function("() => new URLSearchParams(location.hash.split('?')[1]).get('select') === 'okr_dashboard or lead_scores'")
     page.wait_for_function("() => document.querySelectorAll('.og-graph[data-graph-state=drawn] .react-flow__node').length === 2")
     assert drawn_ids(page) == {OKR, "warehouse:tempo.growth.lead_scores"}
 
