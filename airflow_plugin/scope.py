@@ -8,6 +8,7 @@ catalog call it does not know answers 403, so a new route never leaks what a use
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any
 
@@ -16,7 +17,9 @@ from sqlalchemy import func, select
 
 from overlay.catalog import Catalog
 from overlay.catalog.queries import AmbiguousKey, NotFound, UnknownKey
-from overlay.catalog.schema import Asset, Task, TaskIO
+from overlay.catalog.evidence import Evidence, same_name_rows, verdicts
+from overlay.catalog.queries import _owner_names
+from overlay.catalog.schema import Asset, Materialization, Query, Task, TaskIO
 
 SAFE = frozenset({"scans", "scanned_folders"})  # calls that hold nothing of any DAG
 
@@ -95,10 +98,21 @@ class ScopedCatalog:
 
     def assets(self, search: str | None = None, owner: str | None = None, limit: int = 100, offset: int = 0,
                source: str | None = None) -> dict[str, Any]:
-        everything = self._catalog.assets(search=search, owner=owner, limit=10**9, offset=0, source=source)["items"]
-        items = [a | {"producers": self._io.get((a["key"], "write"), 0), "consumers": self._io.get((a["key"], "read"), 0)}
-                 for a in everything if a["key"] in self.visible]
-        return {"total": len(items), "limit": limit, "offset": offset, "items": items[offset:offset + limit]}
+        """Search matches keys and owners only (never through a DAG the user may not read); evidence and verdicts
+        count only readable DAGs' tasks and runs, and the order follows them."""
+        everything = self._catalog.assets(search=search, owner=owner, limit=10**9, offset=0, source=source, terms=False)["items"]
+        visible = [a for a in everything if a["key"] in self.visible]
+        evidence = self._evidence({a["key"]: len(a["owners"]) for a in visible})
+        items = [a | {"producers": self._io.get((a["key"], "write"), 0), "consumers": self._io.get((a["key"], "read"), 0)} for a in visible]
+        now = datetime.now(timezone.utc)
+        if search and search.strip():
+            items.sort(key=lambda a: (a["match"], -len(evidence[a["key"]].signals(now)), -a["consumers"], a["key"]))
+        page = items[offset:offset + limit]
+        with self._catalog.engine.connect() as conn:
+            groups = same_name_rows(conn, {a["name"].rsplit(".", 1)[-1] for a in page})
+        verdict = self._verdicts(groups, evidence, now)
+        return {"total": len(items), "limit": limit, "offset": offset,
+                "items": [a | {"evidence": evidence[a["key"]].to_dict(), "verdict": verdict.get(a["key"])} for a in page]}
 
     def asset(self, key: str) -> dict[str, Any]:
         self._check_asset(key)
@@ -106,13 +120,47 @@ class ScopedCatalog:
         producers = [t for t in found["producers"] if t["dag_id"] in self.dag_ids]
         consumers = [t for t in found["consumers"] if t["dag_id"] in self.dag_ids]
         runs = self.materializations(key, 1)
+        with self._catalog.engine.connect() as conn:
+            groups = same_name_rows(conn, {found["name"].rsplit(".", 1)[-1]})
+        evidence = self._evidence({key: len(found["owners"])})  # its siblings' come with the verdicts (a unique name has none)
+        verdict = self._verdicts(groups, evidence, datetime.now(timezone.utc))
         return found | {
             "producers": producers, "consumers": consumers, "consumer_tasks": len(consumers),
             "consumer_dags": len({c["dag_id"] for c in consumers}),
             "upstream": [n for n in found["upstream"] if n.get("via") in self.tasks],
             "downstream": [n for n in found["downstream"] if n.get("via") in self.tasks],
             "last_materialization": runs[0] if runs else None,
+            "evidence": evidence[key].to_dict(), "verdict": verdict.get(key),
+            "same_name": [{"key": k, "verdict": verdict.get(k), "evidence": e.to_dict()} for k, e in sorted(evidence.items()) if k != key],
         }
+
+    def _verdicts(self, groups: dict[str, list[Any]], evidence: dict[str, Evidence], now: datetime) -> dict[str, str | None]:
+        """Verdicts among the visible assets of each table name; ``evidence`` gains the ones it lacked."""
+        rows = [r for group in groups.values() for r in group if r.key in self.visible]
+        evidence.update(self._evidence({r.key: len(_owner_names(r.owners)) for r in rows if r.key not in evidence}))
+        result: dict[str, str | None] = {}
+        for group in groups.values():
+            result.update(verdicts({r.key: evidence[r.key] for r in group if r.key in self.visible}, now))
+        return result
+
+    def _evidence(self, owners: dict[str, int]) -> dict[str, Evidence]:
+        """key -> evidence from readable DAGs only (their tasks, successful runs and attributed queries)."""
+        keys = list(owners)
+        runs: dict[str, Any] = {}
+        queries: dict[str, int] = {}
+        if keys and self.dag_ids:
+            with self._catalog.engine.connect() as conn:
+                for start in range(0, len(keys), 500):
+                    chunk = keys[start:start + 500]
+                    runs.update(conn.execute(select(Asset.key, func.max(Materialization.end_date))
+                                             .join(Asset, Asset.id == Materialization.asset_id)
+                                             .where(Asset.key.in_(chunk), Materialization.state == "success",
+                                                    Materialization.dag_id.in_(self.dag_ids)).group_by(Asset.key)).all())
+                    queries.update(conn.execute(select(Query.asset_key, func.count())
+                                                .where(Query.asset_key.in_(chunk), Query.dag_id.in_(self.dag_ids))
+                                                .group_by(Query.asset_key)).all())
+        return {k: Evidence(self._io.get((k, "write"), 0), self._io.get((k, "read"), 0), n, runs.get(k), queries.get(k, 0))
+                for k, n in owners.items()}
 
     def materializations(self, key: str, limit: int = 100) -> list[dict[str, Any]]:
         self._check_asset(key)

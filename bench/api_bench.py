@@ -1,12 +1,13 @@
 """API benchmark: a 50,000-asset catalog served by `overlay serve`, hit by 8 concurrent clients over HTTP.
 
-    python bench/api_bench.py [--assets 50000] [--clients 8] [--requests 200] [--catalog FILE]
+    python bench/api_bench.py [--assets 50000] [--clients 8] [--requests 200] [--workers N] [--catalog FILE]
 
 Builds the catalog with a synthetic scan (or copies ``--catalog``, a SQLite file an earlier run kept
 with ``--keep``), starts ``overlay serve`` on a free loopback port, then runs each kind of request
 from ``--clients`` separate processes at once (each its own HTTP connection) and prints p50/p95/p99
-latencies per kind, the server's CPU time per request (a figure that does not depend on how busy the
-machine is), its resident memory after a warm-up round and at the end, and PASS/FAIL against the targets.
+latencies per kind, the server's CPU time per request (all its worker processes; a figure that does not
+depend on how busy the machine is), its resident memory after a warm-up round and at the end, and PASS/FAIL
+against the targets. ``--workers`` is passed to ``overlay serve`` (default: its own, the machine's cores).
 """
 
 from __future__ import annotations
@@ -47,16 +48,41 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def process_tree(pid: int) -> list[int]:
+    """The server and its worker processes (``overlay serve --workers``), by parent pid."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    tree, frontier = [pid], [pid]
+    while frontier:
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+        tree += frontier
+    return tree
+
+
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for member in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    total = 0.0
+    for member in process_tree(pid):
+        try:
+            lines = Path(f"/proc/{member}/status").read_text().splitlines()
+        except OSError:
+            continue
+        total += sum(int(line.split()[1]) / 1024 for line in lines if line.startswith("VmRSS:"))
+    return total
 
 
 def client(job: tuple[list[str], float]) -> tuple[list[float], list[str]]:
@@ -116,6 +142,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=200, help="requests per kind, shared by the clients")
     parser.add_argument("--rounds", type=int, default=2, help="measured rounds (memory must settle: the last adds little)")
+    parser.add_argument("--workers", type=int, help="server processes (overlay serve --workers; default: its own)")
     parser.add_argument("--catalog", type=Path, help="start from a copy of this SQLite catalog instead of scanning")
     parser.add_argument("--keep", type=Path, help="copy the catalog here afterwards (for --catalog next time)")
     args = parser.parse_args()
@@ -132,7 +159,8 @@ def main() -> None:
             if args.keep:
                 shutil.copy(path, args.keep)
         port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "overlay.cli.main", "serve", "--port", str(port), "--db", db],
+        workers = ["--workers", str(args.workers)] if args.workers else []
+        server = subprocess.Popen([sys.executable, "-m", "overlay.cli.main", "serve", "--port", str(port), "--db", db, *workers],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
         try:
             base = f"http://127.0.0.1:{port}"
@@ -155,6 +183,7 @@ def main() -> None:
                         cpu = cpu_seconds(server.pid)
                         results[name] = (*run_concurrently(pool, kind_urls, args.clients), cpu_seconds(server.pid) - cpu)
                     rss.append(rss_mb(server.pid))
+            process_tree_at_end = process_tree(server.pid)
         finally:
             server.terminate()
             try:
@@ -162,8 +191,8 @@ def main() -> None:
             except subprocess.TimeoutExpired:  # still busy with slow requests
                 server.kill()
                 server.wait(timeout=10)
-    print(f"assets in catalog: {total}; {args.clients} concurrent client processes; load average {os.getloadavg()[0]:.1f} "
-          f"on {os.cpu_count()} CPUs")
+    print(f"assets in catalog: {total}; {args.clients} concurrent client processes; server workers: {args.workers or 'default'} "
+          f"({len(process_tree_at_end)} server processes); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"\n{'request':<16} {'count':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'cpu ms/req':>10} {'target p95':>11}")
     ok = True
     for name, (times, failures, cpu) in results.items():

@@ -76,17 +76,22 @@ def test_search_and_owner_filter_through_the_indexes(db_url: str) -> None:
     try:
         with catalog.engine.connect() as conn:
             keys = list(conn.execute(text("SELECT key FROM assets ORDER BY key")).scalars())
+            texts = {k: (t or "") + (r or "") for k, t, r in conn.execute(text("SELECT key, search_text, search_related FROM assets"))}
         for word in ("orders", "ORD", "or", "_", "%", "a.o", "tempo.raw.pl", 'x"y', "stg_", "dbt_staging.stg_orders"):
             expected = [k for k in keys if word.lower() in k.lower()]
             page = catalog.assets(search=word, limit=1000)
-            assert [a["key"] for a in page["items"]] == expected and page["total"] == len(expected), word
+            found = [a["key"] for a in page["items"]]
+            # every key match, ahead of the assets matched through their owners' or tasks' names only
+            assert sorted(found[:len(expected)]) == expected and all(a["match"] <= 2 for a in page["items"][:len(expected)]), word
+            assert all(word.lower() in texts[k] and word.lower() not in k.lower() for k in found[len(expected):]), word
+            assert page["total"] == len(found) == len({k for k in keys if word.lower() in k.lower() + texts[k]}), word
         assert [a["key"] for a in catalog.assets(owner="FINANCE-data@")["items"]] == [
             "warehouse:tempo.finance.daily_revenue", "warehouse:tempo.finance.okr_dashboard"]
         assert catalog.assets(owner="codeowners")["total"] == 0  # provenance never matches, though it is in the JSON text
         renamed = keys[0].replace(":", ":zz_renamed_")  # the SQLite trigram table follows updates and deletes
         with catalog.engine.begin() as conn:
             conn.execute(text("UPDATE assets SET key = :new WHERE key = :old"), {"new": renamed, "old": keys[0]})
-        assert [a["key"] for a in catalog.assets(search="zz_renamed")["items"]] == [renamed]
+        assert [a["key"] for a in catalog.assets(search="zz_renamed")["items"]] == [renamed]  # the terms table follows too
         assert keys[0] not in {a["key"] for a in catalog.assets(search=keys[0], limit=1000)["items"]}
         with catalog.engine.begin() as conn:
             conn.execute(text("DELETE FROM assets WHERE key = :key"), {"key": renamed})

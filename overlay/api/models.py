@@ -6,7 +6,7 @@ Models allow extra fields, so a field a route adds shows in responses before its
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -38,6 +38,28 @@ class Page(Model):
     offset: int
 
 
+class Evidence(Model):
+    """What shows an asset is in use (search ranks ties by it; the verdict among same-named assets rests on it)."""
+
+    producers: int = Field(description="Tasks that write it.")
+    consumers: int = Field(description="Tasks that read it.")
+    owners: int = Field(description="Owners named for it.")
+    last_materialized: Timestamp | None = Field(description="End of its last successful run (listener or `runs sync`); null if none.")
+    queries: int = Field(description="Warehouse queries attributed to it (`overlay cost ingest`).")
+
+
+Verdict = Literal["preferred", "likely_legacy"] | None
+VERDICT_TEXT = ("Among assets with the same table name (last part of the name): `preferred` has strictly the most evidence, "
+                "a producer and an owner among it; `likely_legacy` has no producer, no owner and no recent run while a "
+                "same-named one has a producer or an owner; null otherwise (or when no other asset has its table name).")
+
+
+class SameName(Model):
+    key: str
+    verdict: Verdict = Field(description=VERDICT_TEXT)
+    evidence: Evidence
+
+
 class AssetSummary(Model):
     key: str = Field(description="`namespace:name`", examples=["warehouse:tempo.finance.daily_revenue"])
     namespace: str = Field(examples=["warehouse"])
@@ -46,6 +68,8 @@ class AssetSummary(Model):
     owner_conflict: bool = Field(description="Tasks of different owners write it.")
     producers: int = Field(description="Tasks that write it.")
     consumers: int = Field(description="Tasks that read it.")
+    evidence: Evidence
+    verdict: Verdict = Field(description=VERDICT_TEXT)
 
 
 class AssetPage(Page):
@@ -103,6 +127,9 @@ class AssetDetail(Model):
     last_materialization: Materialization | None
     freshness: Any | None = None
     cost: Any | None = None
+    evidence: Evidence
+    verdict: Verdict = Field(description=VERDICT_TEXT)
+    same_name: list[SameName] = Field(description="The other assets with the same table name, with their verdict and evidence.")
 
 
 class LineageNode(Model):

@@ -43,16 +43,24 @@ def health(request: Request) -> dict[str, Any]:
 @router.get("/api/v1/assets", tags=["assets"], response_model=models.AssetPage, responses=errors(400))
 def list_assets(
     request: Request,
-    search: Annotated[str | None, Query(max_length=500, description="Substring of the asset key (any case).",
-                                        examples=["revenue"])] = None,
+    search: Annotated[str | None, Query(max_length=500, description="Words (at most 16), each found in the key, the owners, or the "
+                                        "DAG ids, task ids and tags of the tasks writing or reading the asset (any case); ranked: "
+                                        "table name first, then key, then the rest, ties by evidence.",
+                                        examples=["okr dashboard"])] = None,
     owner: Annotated[str | None, Query(max_length=500, description="Only assets whose owner or team contains this (any case).",
                                        examples=["finance-data@tempo.fm"])] = None,
     limit: Limit = 100,
     offset: Offset = 0,
     source: SourceFilter = None,
 ) -> dict[str, Any]:
-    """Assets (tables and files tasks read or write), by key, one page at a time, with the total."""
-    return _catalog(request).assets(search=search, owner=owner, limit=limit, offset=offset, source=source)
+    """Assets (tables and files tasks read or write), by key (ranked with `search`), one page at a time, with the total;
+    each with its evidence and its verdict among assets of the same table name."""
+    from overlay.catalog.search import SearchError
+
+    try:
+        return _catalog(request).assets(search=search, owner=owner, limit=limit, offset=offset, source=source)
+    except SearchError as e:
+        raise HTTPException(status_code=400, detail=str(e)) from e
 
 
 @router.get("/api/v1/assets/{key:path}/lineage", tags=["assets"], response_model=models.Lineage, responses=errors(400, 404, 409))
@@ -78,7 +86,8 @@ def asset_materializations(request: Request, key: Key, limit: Limit = 100) -> di
 
 @router.get("/api/v1/assets/{key:path}", tags=["assets"], response_model=models.AssetDetail, responses=errors(400, 404, 409))
 def get_asset(request: Request, key: Key) -> dict[str, Any]:
-    """One asset: owners with their sources, the tasks that write and read it, its neighbours and its last run."""
+    """One asset: owners with their sources, the tasks that write and read it, its neighbours, its last run, its evidence
+    and verdict, and the other assets with its table name (`same_name`)."""
     catalog = _catalog(request)
     return catalog.asset(catalog.resolve_key(key))
 

@@ -20,6 +20,7 @@ from overlay.attribution.cumulative import OUTCOMES, Baseline, difference
 from overlay.attribution.history import Malformed, QueryRecord
 from overlay.catalog.runs import as_utc
 from overlay.catalog.schema import Asset, Query, QueryBaseline, Task, TaskIO
+from overlay.catalog.search_docs import refresh_query_counts
 
 GROUPS = {"asset": Query.asset_key, "owner": Query.owner, "dag": Query.dag_id, "task": None}
 BATCH = 20_000
@@ -122,11 +123,15 @@ class CostQueries:
             return 0
         with self.engine.begin() as conn:
             if conn.dialect.name == "sqlite":
-                return _insert_sqlite(conn, rows)
-            from sqlalchemy.dialects.postgresql import insert
+                inserted = _insert_sqlite(conn, rows)
+            else:
+                from sqlalchemy.dialects.postgresql import insert
 
-            statement = insert(Query.__table__).on_conflict_do_nothing(index_elements=["source", "query_id"]).returning(Query.__table__.c.id)
-            return len(conn.execute(statement, [dict(zip(_COLUMNS, row)) for row in rows]).all())  # RETURNING: only new rows
+                statement = insert(Query.__table__).on_conflict_do_nothing(index_elements=["source", "query_id"]).returning(Query.__table__.c.id)
+                inserted = len(conn.execute(statement, [dict(zip(_COLUMNS, row)) for row in rows]).all())  # RETURNING: only new rows
+            if inserted:  # search ranks assets with query traffic first
+                refresh_query_counts(conn, {row[_COLUMNS.index("asset_key")] for row in rows})
+            return inserted
 
     def top_unattributed(self, limit: int = 10) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 DEFAULT_DB_URL = "sqlite:///overlay.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
 # search indexes the migrations create per dialect outside the models (FTS5 table and its shadow tables, pg_trgm indexes)
-SEARCH_OBJECTS = ("assets_search", "ix_assets_key_trgm", "ix_assets_owner_names")
+SEARCH_OBJECTS = ("assets_search", "ix_assets_key_trgm", "ix_assets_owner_names", "ix_assets_search_")
 
 
 def owner_names_text(claims: list[dict] | None) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Engine, String, and_, cast, column, exists, func, or_, select, table
+from sqlalchemy import ColumnElement, Engine, String, and_, cast, exists, func, or_, select
 
 from overlay.catalog.pages import dags_page, graph_page
 from overlay.catalog.schema import Asset, AssetEdge, Dag, Materialization, Scan, ScanError, Task, TaskIO
@@ -52,30 +53,39 @@ class CatalogQueries:
         return candidates[0]
 
     def assets(self, search: str | None = None, owner: str | None = None, limit: int = 100, offset: int = 0,
-               source: str | None = None) -> dict[str, Any]:
+               source: str | None = None, terms: bool = True) -> dict[str, Any]:
+        """A page of assets with the total: by key, or with ``search`` ranked (``overlay.catalog.search``; each item then
+        says how it ``match``ed, an index in ``TIERS``); each item with its ``evidence`` and its ``verdict`` among
+        same-named assets (``overlay.catalog.evidence``). ``terms=False``: search keys and owners only."""
+        from overlay.catalog import search as ranked
+
         dialect = self.engine.dialect.name
+        now = datetime.now(timezone.utc)
         conditions = []
         if source:
             conditions.append(Asset.id.in_(_assets_of_source(source)))
-        if search:
-            conditions.append(_key_contains(dialect, search))
+        if search and search.strip():
+            conditions.append(ranked.matches(dialect, search, terms))
         if owner:
             conditions.append(_owned_by(dialect, owner))
         where = and_(*conditions) if conditions else None
+        searching = bool(search and search.strip())
         with self.engine.connect() as conn:
-            count_query = select(func.count()).select_from(Asset)
-            page_query = select(Asset).order_by(Asset.key).limit(limit).offset(offset)
-            if where is not None:
-                count_query, page_query = count_query.where(where), page_query.where(where)
-            total = conn.execute(count_query).scalar_one()
-            rows = conn.execute(page_query).mappings().all()
-            io = _io_counts(conn, [r["id"] for r in rows])
-        items = [
-            {"key": r["key"], "namespace": r["namespace"], "name": r["name"], "owners": _owner_names(r["owners"]),
-             "contacts": _contact_names(r["owners"]),
-             "owner_conflict": r["owner_conflict"], "producers": io.get((r["id"], "write"), 0), "consumers": io.get((r["id"], "read"), 0)}
-            for r in rows
-        ]
+            fast = ranked.fts_page(conn, search, _LIST_COLUMNS, limit, offset) \
+                if searching and terms and dialect == "sqlite" and len(conditions) == 1 else None
+            if fast is not None:
+                total, rows = fast
+            else:
+                count_query = select(func.count()).select_from(Asset)
+                ordering = ranked.order(search) if searching else [Asset.key]
+                page_query = select(*_LIST_COLUMNS, *([ranked.tier(search).label("match")] if searching else [])) \
+                    .order_by(*ordering).limit(limit).offset(offset)
+                if where is not None:
+                    count_query, page_query = count_query.where(where), page_query.where(where)
+                total = conn.execute(count_query).scalar_one()
+                rows = conn.execute(page_query).all()
+            judged = _judged(conn, rows, now)
+        items = [_summary(r) | _verdict_fields(judged, r) | ({"match": r.match} if searching else {}) for r in rows]
         return {"total": total, "limit": limit, "offset": offset, "items": items}
 
     def asset(self, key: str) -> dict[str, Any]:
@@ -91,6 +101,8 @@ class CatalogQueries:
             downstream = _neighbours(conn, row["id"], upstream=False)
             last = conn.execute(select(Materialization).where(Materialization.asset_id == row["id"])
                                 .order_by(Materialization.end_date.desc()).limit(1)).mappings().first()
+            listed = conn.execute(select(*_LIST_COLUMNS).where(Asset.id == row["id"])).one()
+            judged = _judged(conn, [listed], datetime.now(timezone.utc))
 
         def task_ref(t: Any) -> dict[str, Any]:
             return {"task": f"{t['dag_id']}.{t['task_id']}", "dag_id": t["dag_id"], "task_id": t["task_id"], "source": t["source"],
@@ -99,7 +111,8 @@ class CatalogQueries:
 
         producers = [task_ref(t) for t in tasks if t["mode"] == "write"]
         consumers = [task_ref(t) for t in tasks if t["mode"] == "read"]
-        return {
+        same = sorted(((k, e, v) for k, (e, v) in judged.items() if k != key), key=lambda item: item[0])
+        return _verdict_fields(judged, listed) | {
             "key": row["key"], "namespace": row["namespace"], "name": row["name"],
             "owners": _owner_names(row["owners"]), "contacts": _contact_names(row["owners"]), "ownership": row["owners"],
             "owner_conflict": row["owner_conflict"],
@@ -107,6 +120,7 @@ class CatalogQueries:
             "consumer_tasks": len(consumers), "consumer_dags": len({c["dag_id"] for c in consumers}),
             "upstream": upstream, "downstream": downstream,
             "last_materialization": _materialization(last), "freshness": None, "cost": None,
+            "same_name": [{"key": k, "verdict": v, "evidence": e.to_dict()} for k, e, v in same],
         }
 
     def owners(self, key: str | None = None) -> dict[str, Any]:
@@ -276,27 +290,6 @@ def _suffix_match(key: str, name: str, text: str) -> bool:
     return name == text or name.endswith("." + text) or key.endswith(":" + text)
 
 
-# the SQLite FTS5 trigram table of migration 0005 (rowid = assets.id)
-_SEARCH = table("assets_search", column("rowid"), column("assets_search"))
-
-
-def _key_contains(dialect: str, text: str) -> ColumnElement[bool]:
-    """Asset keys containing ``text`` (ASCII letters in any case, as SQL ``ILIKE``).
-
-    On SQLite the trigram table narrows the rows first (it matches a superset: Unicode case folding),
-    then the same ``ILIKE`` decides; PostgreSQL's trigram index serves the ``ILIKE`` itself.
-    """
-    exact = Asset.key.ilike(f"%{_escape_like(text)}%", escape="\\")
-    if dialect == "sqlite" and len(text) >= 3:
-        return and_(Asset.id.in_(select(_SEARCH.c.rowid).where(_SEARCH.c.assets_search.match(_phrase("key", text)))), exact)
-    return exact
-
-
-def _phrase(column_name: str, text: str) -> str:
-    """An FTS5 query for ``text`` as one literal phrase in one column (trigram tokens: a substring)."""
-    return f'{column_name}:"{text.replace(chr(34), chr(34) * 2)}"'
-
-
 def _owned_by(dialect: str, owner: str) -> ColumnElement[bool]:
     """Assets with an ownership claim whose owner or team contains ``owner`` (any case); provenance fields never match.
 
@@ -337,12 +330,28 @@ def _contact_names(claims: list[dict[str, Any]] | None) -> list[str]:
     return sorted({c["owner"] for c in claims or [] if c.get("role") == "contact"} - set(_owner_names(claims)))
 
 
-def _io_counts(conn: Any, asset_ids: list[int]) -> dict[tuple[int, str], int]:
-    if not asset_ids:
-        return {}
-    rows = conn.execute(select(TaskIO.asset_id, TaskIO.mode, func.count()).where(TaskIO.asset_id.in_(asset_ids))
-                        .group_by(TaskIO.asset_id, TaskIO.mode)).all()
-    return {(a, m): n for a, m, n in rows}
+# what a list item is made of: the asset's own columns and its stored evidence (overlay.catalog.search_docs)
+_LIST_COLUMNS = (Asset.id, Asset.key, Asset.namespace, Asset.name, Asset.short_name, Asset.owners, Asset.owner_conflict,
+                 Asset.producer_count, Asset.consumer_count, Asset.last_materialized, Asset.query_count)
+
+
+def _summary(r: Any) -> dict[str, Any]:
+    return {"key": r.key, "namespace": r.namespace, "name": r.name, "owners": _owner_names(r.owners), "contacts": _contact_names(r.owners),
+            "owner_conflict": r.owner_conflict, "producers": r.producer_count or 0, "consumers": r.consumer_count or 0}
+
+
+def _judged(conn: Any, rows: list[Any], now: datetime) -> dict[str, tuple[Any, str | None]]:
+    """key -> (evidence, verdict) for these rows and every asset sharing a table name with one of them."""
+    from overlay.catalog.evidence import judged, same_name_rows, stored
+
+    return judged(same_name_rows(conn, {r.short_name for r in rows}), stored, now)
+
+
+def _verdict_fields(judged: dict[str, tuple[Any, str | None]], row: Any) -> dict[str, Any]:
+    from overlay.catalog.evidence import stored
+
+    evidence, verdict = judged.get(row.key) or (stored(row), None)
+    return {"evidence": evidence.to_dict(), "verdict": verdict}
 
 
 def _neighbours(conn: Any, asset_id: int, upstream: bool) -> list[dict[str, str]]:

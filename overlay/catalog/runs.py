@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select
 
 from overlay.catalog.schema import Asset, AssetEdge, Materialization, Task, TaskIO
+from overlay.catalog.search_docs import refresh_materialized
 from overlay.freshness import AssetState
 from overlay.model import TaskRun
 
@@ -62,6 +63,7 @@ class RunQueries:
                                      "state": run.state, "source": run.source, "source_name": source_name, "recorded_at": now})
             if rows:
                 conn.execute(insert(Materialization.__table__), rows)
+                refresh_materialized(conn, {r["asset_id"] for r in rows})  # search ranks recently materialized assets first
         return {"runs": len(runs), "materializations": len(rows), "unknown_tasks": unknown, "no_writes": no_writes}
 
     def has_run_history(self) -> bool:

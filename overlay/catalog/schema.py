@@ -62,7 +62,7 @@ class SourceFile(Base):
 
 class Dag(Base):
     __tablename__ = "dags"
-    __table_args__ = (UniqueConstraint("source", "dag_id", name="uq_dags_source_dag"),)
+    __table_args__ = (UniqueConstraint("source", "dag_id", name="uq_dags_source_dag"), Index("ix_dags_dag_id_source", "dag_id", "source"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(250))
     dag_id: Mapped[str] = mapped_column(String(250), index=True)
@@ -78,7 +78,8 @@ class Dag(Base):
 
 class Task(Base):
     __tablename__ = "tasks"
-    __table_args__ = (UniqueConstraint("source", "dag_id", "task_id", name="uq_tasks_source_dag_task"),)
+    __table_args__ = (UniqueConstraint("source", "dag_id", "task_id", name="uq_tasks_source_dag_task"),
+                      Index("ix_tasks_dag_id_source", "dag_id", "source"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(250))
     dag_id: Mapped[str] = mapped_column(String(250), index=True)
@@ -108,6 +109,19 @@ class Asset(Base):
     owner_conflict: Mapped[bool] = mapped_column(Boolean, default=False)
     owners_by_source: Mapped[dict[str, Any]] = mapped_column(JSON)  # source -> {"owners": [...], "conflict": bool}
     columns: Mapped[list[Any]] = mapped_column(JSON)
+    # what search matches and ranks by (overlay.catalog.search_docs keeps them; migration 0008): lower-case lines of
+    # owner names and the producing tasks' DAG ids, task ids and tags; the consuming tasks' ones; and the evidence
+    search_text: Mapped[str | None] = mapped_column(Text)
+    search_related: Mapped[str | None] = mapped_column(Text)
+    producer_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    consumer_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_materialized: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # last successful run that wrote it
+    query_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # warehouse queries attributed to it
+    search_rank: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # evidence as one number: search's tie order
+
+
+# search walks this index for broad matches, best evidence first (overlay.catalog.search)
+Index("ix_assets_search_order", Asset.search_rank.desc(), Asset.consumer_count.desc(), Asset.key)
 
 
 class TaskIO(Base):
@@ -164,7 +178,8 @@ class Query(Base):
     """One warehouse query from the query history, attributed (or not) and priced."""
 
     __tablename__ = "queries"
-    __table_args__ = (UniqueConstraint("source", "query_id", name="uq_queries_source_id"), Index("ix_queries_started", "started_at"))
+    __table_args__ = (UniqueConstraint("source", "query_id", name="uq_queries_source_id"), Index("ix_queries_started", "started_at"),
+                      Index("ix_queries_asset_key", "asset_key"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(32))
     query_id: Mapped[str] = mapped_column(Text)  # whole: BigQuery job ids reach 1,024 characters

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from overlay.catalog import locks
 from overlay.catalog.queries import NotFound
 from overlay.catalog.schema import Asset, Dag, Materialization, Scan, Source, SourceFile, Task, TaskIO
+from overlay.catalog.search_docs import refresh_assets
 from overlay.catalog.shared_assets import delete_orphans, merge_assets, merged_ownership
 from overlay.model import ScanResult
 
@@ -62,6 +63,7 @@ class SourceQueries:
             locks.xact_lock(conn, locks.ASSETS)
             merge_assets(conn, name, ScanResult(folders=[]), {}, previous)  # drops the source's ownership claims
             counts["assets"] = delete_orphans(conn, previous)
+            refresh_assets(conn, previous)  # the remaining ones lose this source's tasks from their search terms
         return counts
 
     def record_run_sync(self, name: str, origin: str) -> None:

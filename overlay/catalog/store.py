@@ -29,6 +29,7 @@ from overlay.catalog.location import catalog_exists
 from overlay.catalog.overview import OverviewQueries
 from overlay.catalog.queries import CatalogQueries
 from overlay.catalog.runs import RunQueries
+from overlay.catalog.search_docs import refresh_assets
 from overlay.catalog.schema import DEFAULT_SOURCE, AssetEdge, Dag, Scan, ScanError, Source, SourceFile, Task, TaskIO
 from overlay.catalog.shared_assets import delete_orphans, merge_assets
 from overlay.catalog.sources import SourceQueries, ensure_source
@@ -287,6 +288,7 @@ def _store(conn: Any, result: ScanResult, mode: str, started_at: datetime, owner
     sync_links(conn, TaskIO.__table__, ["task_pk", "asset_id", "mode"], io, scope=TaskIO.task_pk.in_(own_tasks))
     sync_links(conn, AssetEdge.__table__, ["from_asset", "to_asset", "task_pk"], edges, scope=AssetEdge.task_pk.in_(own_tasks))
     delete_orphans(conn, previous_assets - set(asset_ids.values()))
+    refresh_assets(conn, previous_assets | set(asset_ids.values()))  # search terms and evidence (deleted ids are skipped)
 
     _record_errors(conn, scan_id, result)
     summary = ScanSummary(

@@ -38,35 +38,58 @@ def _resolve(catalog: Catalog, key: str) -> str:
 
 
 def assets_command(
-    search: Annotated[Optional[str], typer.Option("--search", "-s", help="Substring of the asset key.")] = None,
+    search: Annotated[Optional[str], typer.Option("--search", "-s", help="Words found in the key, owners, or DAG/task ids and tags of "
+                                                                       "the tasks using the asset; ranked, ties by evidence.")] = None,
     owner: Annotated[Optional[str], typer.Option("--owner", help="Only assets this owner (or team) owns.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=100_000)] = 200,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The catalog's assets, searchable."""
-    page = _open(db).assets(search=search, owner=owner, limit=limit)
+    """The catalog's assets, searchable (ranked), with the verdict among assets of the same table name."""
+    from overlay.catalog.search import SearchError
+
+    try:
+        page = _open(db).assets(search=search, owner=owner, limit=limit)
+    except SearchError as e:
+        fail(f"--search: {e}", 2)
+        return
     if as_json:
         print_json(page)
         return
-    table = Table(title=f"{page['total']} assets" + (f" matching {search!r}" if search else ""), title_justify="left")
-    for column in ("asset", "owners", "producers", "consumers"):
+    table = Table(title=f"{page['total']} assets" + (f" matching {search!r}, best first" if search else ""), title_justify="left")
+    for column in ("asset", "owners", "producers", "consumers", "verdict"):
         table.add_column(column, overflow="fold")
     for a in page["items"]:
         owners = ", ".join(a["owners"]) or ("[yellow]unowned[/]" if a["producers"] else "[dim]source (no scanned producer)[/]")
         if a.get("contacts"):
             owners += f" [dim](contacts: {', '.join(a['contacts'])})[/]"
-        table.add_row(a["key"], owners + (" [red](conflict)[/]" if a["owner_conflict"] else ""), str(a["producers"]), str(a["consumers"]))
+        table.add_row(escape(a["key"]), owners + (" [red](conflict)[/]" if a["owner_conflict"] else ""), str(a["producers"]),
+                      str(a["consumers"]), verdict_text(a["verdict"]))
     console.print(table)
     if page["total"] > len(page["items"]):
         console.print(f"[dim]showing {len(page['items'])} of {page['total']}; use --limit or --search[/]")
 
 
+VERDICTS = {"preferred": "[green]preferred[/]", "likely_legacy": "[yellow]no producer, no owner: likely legacy[/]"}
+
+
+def verdict_text(verdict: str | None) -> str:
+    return VERDICTS.get(verdict or "", "")
+
+
 def asset_command(key: Annotated[str, typer.Argument(help="Asset key or an unambiguous suffix (`daily_revenue`).")],
                   db: DbOption = None, as_json: JsonOption = False) -> None:
-    """One asset: producers and consumers with file and line, owners with provenance, columns, last run."""
+    """One asset: producers and consumers with file and line, owners with provenance, columns, last run. A name several
+    assets share (`orders`) lists them with their evidence and which one to use."""
     catalog = _open(db)
-    detail = catalog.asset(_resolve(catalog, key))
+    try:
+        resolved = catalog.resolve_key(key)
+    except AmbiguousKey as e:
+        _which_one(catalog, key, e.candidates, as_json)
+        raise typer.Exit(1) from e
+    except UnknownKey:
+        resolved = _resolve(catalog, key)  # says so and exits
+    detail = catalog.asset(resolved)
     if as_json:
         print_json(detail)
         return
@@ -89,6 +112,30 @@ def asset_command(key: Annotated[str, typer.Argument(help="Asset key or an unamb
     last = detail["last_materialization"]
     console.print(f"  last materialization: {last['end_date']} by {last['dag_id']}.{last['task_id']} ({last['state']})" if last
                   else "  last materialization: [dim]none recorded[/]")
+    if detail["same_name"]:
+        console.print(f"  {verdict_text(detail['verdict']) or 'no verdict'} among {len(detail['same_name']) + 1} assets named "
+                      f"{escape(detail['name'].rsplit('.', 1)[-1])}:")
+        for other in detail["same_name"]:
+            console.print(f"    {escape(other['key'])}  {verdict_text(other['verdict'])}  [dim]{evidence_text(other['evidence'])}[/]")
+
+
+def evidence_text(evidence: dict) -> str:
+    last = evidence["last_materialized"]
+    return (f"{evidence['producers']} producers, {evidence['consumers']} consumers, {evidence['owners']} owners, "
+            f"{evidence['queries']} queries, last run {last[:16] if last else 'never'}")
+
+
+def _which_one(catalog: Catalog, key: str, candidates: list[str], as_json: bool) -> None:
+    """An ambiguous name: each candidate with its evidence and verdict, so the answer to "which one?" is on screen."""
+    found = [catalog.asset(c) for c in candidates]
+    message = f"{key!r} matches {len(candidates)} assets; use one of:"
+    if as_json:
+        print_json({"error": message, "candidates": candidates,
+                    "verdicts": {a["key"]: {"verdict": a["verdict"], "evidence": a["evidence"]} for a in found}})
+        return
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    for a in sorted(found, key=lambda a: (a["verdict"] != "preferred", a["verdict"] == "likely_legacy", a["key"])):
+        err_console.print(f"  {escape(a['key'])}  {verdict_text(a['verdict'])}  [dim]{evidence_text(a['evidence'])}[/]")
 
 
 def lineage_command(
@@ -221,6 +268,8 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 def serve_command(
     host: Annotated[str, typer.Option("--host", help="Address to bind. Anything but loopback needs OVERLAY_API_TOKEN.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8765,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, max=64, help="Server processes answering in parallel "
+                                                                            "(default: the machine's CPU cores).")] = None,
     db: DbOption = None,
     airflow_url: Annotated[Optional[str], typer.Option("--airflow-url", envvar="OVERLAY_AIRFLOW_URL",
                                                        help="Airflow UI base URL, for the UI's links to DAGs and tasks.")] = None,
@@ -228,20 +277,21 @@ def serve_command(
     """Serve the web UI at / and the HTTP API under /api/v1 (OpenAPI at /openapi.json, explorer at /docs) outside Airflow."""
     import os
 
-    import uvicorn
-
-    from overlay.api import create_app
-    from overlay.ui import mount_ui
+    from overlay.api.serving import default_workers, serve, standalone_app
 
     if host not in LOOPBACK and not os.environ.get("OVERLAY_API_TOKEN"):
         fail(f"refusing to bind {host} without OVERLAY_API_TOKEN: set a token, or serve on 127.0.0.1", 2)
     catalog = _open(db)
+    workers = workers or default_workers()
     sock = _bind(host, port)  # bind first: a port in use is an error, not a banner followed by a traceback
-    app = create_app(catalog, bound_host=host)
-    mount_ui(app, airflow=airflow_url)
-    console.print(f"overlay UI on http://{host}:{port}/ · API under /api/v1 (catalog {catalog.url}) · docs at /docs")
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    server.run(sockets=[sock])
+    app = standalone_app(catalog, host, airflow_url)  # built here too when workers build their own: a broken bundle fails now
+    console.print(f"overlay UI on http://{host}:{port}/ · API under /api/v1 (catalog {catalog.url}, {workers} worker"
+                  f"{'s' if workers > 1 else ''}) · docs at /docs")
+    if workers > 1:
+        catalog.close()  # each worker opens its own
+        serve(catalog.url, sock, host, workers, airflow_url)
+    else:
+        serve(app, sock, host, 1)
 
 
 def _bind(host: str, port: int):  # noqa: ANN202 - socket.socket

@@ -1,0 +1,204 @@
+"""Ranked search over the catalog's assets: which assets match a text, and in what order.
+
+The text is split into words at white space (``okr dashboard``: two words; ``raw.orders``, ``t_00``: one
+each). An asset matches when every word occurs (any case) in its key, in its ``search_text`` (owner and team
+names; the producing tasks' DAG ids, ``dag.task`` ids and tags) or in its ``search_related`` (the same of
+the consuming tasks); see ``overlay.catalog.search_docs``. Matches are ordered by how they match (``TIERS``,
+best first), then by evidence (``overlay.catalog.evidence``), then by key.
+
+SQLite: the FTS5 trigram table of migration 0008 narrows the rows by the words of three or more characters
+(a superset: Unicode case folding), then the same LIKE tests decide. PostgreSQL: its trigram indexes serve
+the LIKE tests themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, bindparam, case, column, func, literal, or_, select, table
+
+from overlay.catalog.schema import Asset
+
+MAX_WORDS = 16
+# how an asset matches, best first: the tier is the first whose test holds (see ``tier``)
+TIERS = (
+    "its table name (last part of the name) is the text (words joined by `_`)",
+    "its key contains the text (words joined by `_`)",
+    "its key contains every word",
+    "every word is in its key, its owners or its producing tasks' DAG, task and tags",
+    "every word is somewhere, its consuming tasks included",
+)
+
+_TERMS = table("assets_search_terms", column("rowid"), column("assets_search_terms"))
+
+
+class SearchError(ValueError):
+    """A search text overlay does not run (too many words)."""
+
+
+def words(text: str) -> list[str]:
+    """The distinct lower-case words of a search text, in order."""
+    found: list[str] = []
+    for word in text.lower().split():
+        if word not in found:
+            found.append(word)
+    if len(found) > MAX_WORDS:
+        raise SearchError(f"search has {len(found)} words; at most {MAX_WORDS}")
+    return found
+
+
+def matches(dialect: str, text: str, terms: bool = True) -> ColumnElement[bool]:
+    """Assets in which every word of ``text`` occurs (key, search_text or search_related); with ``terms=False`` only
+    in the key or the owner names (for a user who may not see every DAG: no match through a DAG's ids or tags)."""
+    found = words(text)
+    if not found:
+        return Asset.id.isnot(None)
+    if not terms:
+        return and_(*(or_(Asset.key.ilike(_like(w), escape="\\"), Asset.owner_names.ilike(_like(w), escape="\\")) for w in found))
+    exact = and_(*(or_(Asset.key.ilike(_like(w), escape="\\"), Asset.search_text.like(_like(w), escape="\\"),
+                       Asset.search_related.like(_like(w), escape="\\")) for w in found))
+    indexed = [w for w in found if len(w) >= 3]
+    if dialect == "sqlite" and indexed:
+        query = " AND ".join(_quoted(w) for w in indexed)
+        return and_(Asset.id.in_(select(_TERMS.c.rowid).where(_TERMS.c.assets_search_terms.match(query))), exact)
+    return exact
+
+
+def tier(text: str) -> ColumnElement[int]:
+    """The index in ``TIERS`` of how an asset matches ``text`` (for matching assets)."""
+    found = words(text)
+    joined = "_".join(found)
+    in_key = [Asset.key.ilike(_like(w), escape="\\") for w in found]
+    primary = [or_(k, Asset.search_text.like(_like(w), escape="\\")) for k, w in zip(in_key, found)]
+    return case((Asset.short_name.in_(_spellings(joined)), 0), (Asset.key.ilike(_like(joined), escape="\\"), 1), (and_(*in_key), 2),
+                (and_(*primary), 3), else_=4)
+
+
+EVIDENCE_ORDER = (Asset.search_rank.desc(), Asset.consumer_count.desc(), Asset.key)  # the index ix_assets_search_order
+
+
+def order(text: str) -> list[ColumnElement]:
+    """ORDER BY for a search: tier, then evidence (``search_rank``: producer, owner, runs, consumers, queries), then key."""
+    return [tier(text), *EVIDENCE_ORDER]
+
+
+def _spellings(name: str) -> list[str]:
+    """The usual spellings of a table name (``short_name`` is compared as stored: its index is case-sensitive)."""
+    return sorted({name, name.lower(), name.upper()})
+
+
+# --- SQLite: the tiers from the trigram table alone ----------------------------------------------------------------
+NARROW = 1000  # up to this many matches are ranked from their few columns in Python; more, tier by tier in SQL
+
+
+def fts_tiers(text: str) -> list[ColumnElement[bool]] | None:
+    """For SQLite, each tier's assets as a condition on the trigram table only (cumulative: tier k's condition holds for
+    tiers 0..k), or None when the trigram table cannot decide alone (a word under three characters, or not ASCII,
+    where FTS5's Unicode case folding and LIKE's ASCII one differ)."""
+    found = words(text)
+    if not found or not all(len(w) >= 3 and w.isascii() for w in found):
+        return None
+    joined = "_".join(found)
+
+    return [Asset.short_name.in_(_spellings(joined)),  # a table named so has the text in its key: within every tier below
+            *(Asset.id.in_(select(_TERMS.c.rowid).where(_TERMS.c.assets_search_terms.match(_fts_query(text, i)))) for i in (1, 2, 3, 4))]
+
+
+def fts_page(conn: Any, text: str, columns: tuple[Any, ...], limit: int, offset: int) -> tuple[int, list[Any]] | None:
+    """(total, rows) of one page of a search on SQLite from the trigram table, tier by tier, without reading the rows
+    of matches outside the page; None when ``fts_tiers`` cannot decide (the caller runs the general query)."""
+    found = words(text)
+    if not found or not all(len(w) >= 3 and w.isascii() for w in found):
+        return None
+    ids = list(conn.execute(_matching_ids(), {"query": _fts_query(text, 4)}).scalars())
+    if len(ids) <= NARROW:  # every match at hand: rank them here, read only the page's rows
+        return len(ids), _narrow_page(conn, text, ids, columns, limit, offset)
+    tiers = fts_tiers(text)
+    assert tiers is not None
+    total = _fts_count(conn, text, 4)
+    rows: list[Any] = []
+    start = 0  # matches in the tiers before this one
+    for index, condition in enumerate(tiers):
+        if len(rows) >= limit or start >= total:
+            break
+        skip = max(0, offset - start)
+        if skip:  # the page starts past this tier's beginning: how far does the tier reach?
+            size = (conn.execute(select(func.count()).select_from(Asset).where(condition)).scalar_one() if index == 0
+                    else _fts_count(conn, text, index)) - start
+            if skip >= size:
+                start += size
+                continue
+        query = select(*columns, literal(index).label("match")).where(condition if index == 0 else and_(condition, ~tiers[index - 1])) \
+            .order_by(*EVIDENCE_ORDER).limit(limit - len(rows)).offset(skip)
+        if index:  # walk the evidence index and stop at the page's end instead of sorting every match
+            query = query.with_hint(Asset, "INDEXED BY ix_assets_search_order", "sqlite")
+        got = conn.execute(query).all()
+        rows.extend(got)
+        start += skip + len(got)  # exact when the tier ran out before the page was full (the only case the loop goes on)
+    return total, rows
+
+
+def _fts_count(conn: Any, text: str, index: int) -> int:
+    return conn.execute(select(func.count()).select_from(_TERMS).where(_TERMS.c.assets_search_terms.match(_fts_query(text, index))))\
+        .scalar_one()
+
+
+# built once: a statement built per request costs more than running it
+def _matching_ids() -> Any:
+    return select(_TERMS.c.rowid).where(_TERMS.c.assets_search_terms.match(bindparam("query"))).limit(NARROW + 1)
+
+
+_RANKING = select(Asset.id, Asset.key, Asset.short_name, Asset.search_text, Asset.search_rank, Asset.consumer_count) \
+    .where(Asset.id.in_(bindparam("ids", expanding=True)))
+_BY_IDS: dict[tuple[Any, ...], Any] = {}
+
+
+def _narrow_page(conn: Any, text: str, ids: list[int], columns: tuple[Any, ...], limit: int, offset: int) -> list[Any]:
+    found = words(text)
+    joined = "_".join(found)
+    names = set(_spellings(joined))
+
+    def tier_of(row: Any) -> int:  # as ``tier`` (ASCII words: lower() folds as LIKE does)
+        key = row.key.lower()
+        if row.short_name in names:
+            return 0
+        if joined in key:
+            return 1
+        if all(w in key for w in found):
+            return 2
+        return 3 if all(w in key or w in (row.search_text or "") for w in found) else 4
+
+    rows = conn.execute(_RANKING, {"ids": ids}).all() if ids else []
+    ranked = sorted(rows, key=lambda r: (tier_of(r), -r.search_rank, -r.consumer_count, r.key))[offset:offset + limit]
+    if not ranked:
+        return []
+    tiers = {r.id: tier_of(r) for r in ranked}
+    if columns not in _BY_IDS:
+        _BY_IDS[columns] = select(*columns).where(Asset.id.in_(bindparam("ids", expanding=True)))
+    page = {r.id: r for r in conn.execute(_BY_IDS[columns], {"ids": list(tiers)}).all()}
+    return [_with_match(page[i], tiers[i]) for i in tiers]
+
+
+def _with_match(row: Any, match: int) -> Any:
+    from types import SimpleNamespace
+
+    return SimpleNamespace(**row._asdict(), match=match)
+
+
+def _fts_query(text: str, index: int) -> str:
+    found = words(text)
+    joined = "_".join(found)
+    return [None, f"key : {_quoted(joined)}", " AND ".join(f"key : {_quoted(w)}" for w in found),
+            " AND ".join(f"{{key search_text}} : {_quoted(w)}" for w in found), " AND ".join(_quoted(w) for w in found)][index]
+
+
+def _quoted(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _like(word: str) -> str:
+    return f"%{_escape(word)}%"
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
