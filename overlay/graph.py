@@ -32,32 +32,69 @@ def task_ref(dag_id: str, task_id: str) -> str:
 
 
 def build_graph(assets: Iterable[AssetRow], edges: Iterable[EdgeRow], io: Iterable[IORow] = ()) -> nx.MultiDiGraph:
-    """The graph from plain rows; ``io`` (which task reads or writes which asset) fills producers and consumers."""
-    graph = nx.MultiDiGraph()
+    """The graph from plain rows; ``io`` (which task reads or writes which asset) fills producers and consumers.
+
+    Nodes and edges are worked out in plain dicts and handed to networkx in one go each (in the order
+    the rows give them: nodes as first named, an edge once per (source, target, task), its first row winning).
+    """
+    nodes: dict[str, dict[str, Any]] = {}
     for key, namespace, name in assets:
-        graph.add_node(key, **_node(key, namespace, name))
+        nodes[key] = _node(key, namespace, name)
     for key, dag_id, task_id, mode in io:
-        if key not in graph:
-            graph.add_node(key, **_node(key, *_split_key(key)))
-        graph.nodes[key]["writers" if mode == "write" else "readers"].add((dag_id, task_id))
+        data = nodes.get(key)
+        if data is None:
+            data = nodes[key] = _node(key, *_split_key(key))
+        data["writers" if mode == "write" else "readers"].add((dag_id, task_id))
+    moves: dict[tuple[str, str, str], tuple[str, str]] = {}  # (source, target, via) -> (dag_id, task_id)
     for source, target, dag_id, task_id in edges:
-        via = task_ref(dag_id, task_id)
         for key in (source, target):
-            if key not in graph:
-                graph.add_node(key, **_node(key, *_split_key(key)))
-        if not graph.has_edge(source, target, key=via):
-            graph.add_edge(source, target, key=via, via=via, dag_id=dag_id, task_id=task_id)
-    for node, data in graph.nodes(data=True):
+            if key not in nodes:
+                nodes[key] = _node(key, *_split_key(key))
+        moves.setdefault((source, target, task_ref(dag_id, task_id)), (dag_id, task_id))
+    into: dict[str, set[tuple[str, str]]] = {}
+    out_of: dict[str, set[tuple[str, str]]] = {}
+    for (source, target, _), task in moves.items():
+        into.setdefault(target, set()).add(task)
+        out_of.setdefault(source, set()).add(task)
+    for key, data in nodes.items():
         if not data["writers"]:  # rows without io: writers and readers are known from the edges
-            data["writers"].update((e["dag_id"], e["task_id"]) for _, _, e in graph.in_edges(node, data=True))
+            data["writers"] = into.get(key, set())
         if not data["readers"]:
-            data["readers"].update((e["dag_id"], e["task_id"]) for _, _, e in graph.out_edges(node, data=True))
+            data["readers"] = out_of.get(key, set())
         data["writers"], data["readers"] = sorted(data["writers"]), sorted(data["readers"])
         data["producers"] = sorted(task_ref(*t) for t in data["writers"])
         data["consumers"] = sorted(task_ref(*t) for t in data["readers"])
-    for source, _, edge in graph.edges(data=True):
-        edge["cross_dag"] = any(dag != edge["dag_id"] for dag, _ in graph.nodes[source]["writers"])
+    return assemble(nodes, (
+        (source, target, via, {"via": via, "dag_id": dag_id, "task_id": task_id,
+                               "cross_dag": any(dag != dag_id for dag, _ in nodes[source]["writers"])})
+        for (source, target, via), (dag_id, task_id) in moves.items()))
+
+
+def assemble(nodes: dict[str, dict[str, Any]], edges: Iterable[tuple[str, str, str, dict[str, Any]]]) -> nx.MultiDiGraph:
+    """A new graph holding ``nodes`` (key -> its data, taken as they are) and ``edges`` (source, target, key, data).
+
+    What ``add_nodes_from`` and ``add_edges_from`` would make, written into networkx's documented
+    adjacency dicts of a fresh graph directly: those calls cost more than working out the graph
+    (tens of thousands of edges for a diff). Each edge's endpoints must be in ``nodes``, each key once.
+    """
+    graph = nx.MultiDiGraph()
+    graph._node.update(nodes)
+    succ, pred = graph._succ, graph._pred  # _adj is _succ; a keydict is shared by succ[u][v] and pred[v][u]
+    for key in nodes:
+        succ[key] = {}
+        pred[key] = {}
+    for source, target, key, data in edges:
+        keydict = succ[source].get(target)
+        if keydict is None:
+            keydict = succ[source][target] = pred[target][source] = {}
+        keydict[key] = data
     return graph
+
+
+def copy_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """``graph.copy()`` (new node and edge data dicts, values shared), through ``assemble``."""
+    return assemble({n: dict(d) for n, d in graph._node.items()},
+                    ((u, v, k, dict(d)) for u, nbrs in graph._succ.items() for v, keydict in nbrs.items() for k, d in keydict.items()))
 
 
 def _node(key: str, namespace: str, name: str) -> dict[str, Any]:

@@ -28,17 +28,21 @@ class Record:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]):  # noqa: ANN206
-        kwargs = {}
-        nested = getattr(cls, "_nested", {})
-        for name in _field_names(cls):
-            if name not in data:
-                continue
-            value = data[name]
-            sub = nested.get(name)
-            if sub is not None and value is not None:
-                value = [sub.from_dict(v) for v in value]
-            kwargs[name] = value
+        names, nested = _shape(cls)
+        if not nested and data.keys() <= names:
+            return cls(**data)  # the common case (every cached task and asset): nothing to convert or drop
+        kwargs = {name: value for name, value in data.items() if name in names}  # keys of other versions are dropped
+        for name, sub in nested.items():
+            value = kwargs.get(name)
+            if value is not None:
+                kwargs[name] = [sub.from_dict(v) for v in value]
         return cls(**kwargs)
+
+
+@lru_cache(maxsize=None)
+def _shape(cls: type) -> tuple[frozenset[str], dict[str, type]]:
+    """A record class's field names, and its fields holding lists of records (``_nested``)."""
+    return frozenset(_field_names(cls)), dict(getattr(cls, "_nested", {}))
 
 
 @lru_cache(maxsize=None)

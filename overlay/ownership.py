@@ -18,11 +18,12 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from codeowners import CodeOwners
 
 from overlay.config import OwnershipRule, Settings
-from overlay.model import DagSpec, ResolvedTask
+from overlay.model import DagSpec, ResolvedTask, ScanResult
 
 CODEOWNERS_LOCATIONS = ("CODEOWNERS", ".github/CODEOWNERS", ".gitlab/CODEOWNERS", "docs/CODEOWNERS")
 MEANINGLESS_OWNERS = frozenset({"airflow", ""})
@@ -218,3 +219,19 @@ def _dedupe(items: list[dict]) -> list[dict]:
             seen.add((item["name"], item["rule"]))
             kept.append(item)
     return kept
+
+
+def compute_ownership(result: ScanResult, settings: Settings) -> dict[str, dict[str, Any]]:
+    """Asset key -> its owners (claims as dicts) and whether they conflict, for every asset of a scan."""
+    codeowners = find_codeowners(result.folders[0]) if result.folders else None
+    resolver = OwnershipResolver(settings, codeowners)
+    dags = {d.dag_id: d for d in result.dags}
+    producers: dict[str, list] = {}
+    for task in result.tasks:
+        for key in task.writes:
+            producers.setdefault(key, []).append((task, dags.get(task.dag_id)))
+    ownership = {}
+    for asset in result.assets:
+        answer = resolver.asset(asset.key, asset.name, producers.get(asset.key, []))
+        ownership[asset.key] = {"owners": [c.__dict__ for c in answer.owners], "conflict": answer.conflict}
+    return ownership

@@ -15,7 +15,7 @@ from overlay.catalog.store import ScanSummary, scan_fingerprint
 from overlay.config import Settings
 from overlay.coverage import coverage
 from overlay.model import ScanResult
-from overlay.ownership import OwnershipResolver, find_codeowners
+from overlay.ownership import OwnershipResolver, compute_ownership, find_codeowners  # noqa: F401 - compute_ownership's old home
 from overlay.scan import ScanProgress, scan_folders
 
 
@@ -45,21 +45,6 @@ class ScanOutcome:
             "conflicts": self.conflicts,
             "coverage": coverage(self.result.tasks).to_dict(),
         }
-
-
-def compute_ownership(result: ScanResult, settings: Settings) -> dict[str, dict[str, Any]]:
-    codeowners = find_codeowners(result.folders[0]) if result.folders else None
-    resolver = OwnershipResolver(settings, codeowners)
-    dags = {d.dag_id: d for d in result.dags}
-    producers: dict[str, list] = {}
-    for task in result.tasks:
-        for key in task.writes:
-            producers.setdefault(key, []).append((task, dags.get(task.dag_id)))
-    ownership = {}
-    for asset in result.assets:
-        answer = resolver.asset(asset.key, asset.name, producers.get(asset.key, []))
-        ownership[asset.key] = {"owners": [c.__dict__ for c in answer.owners], "conflict": answer.conflict}
-    return ownership
 
 
 def compute_holders(result: ScanResult, settings: Settings) -> dict[str, list[dict[str, Any]]]:

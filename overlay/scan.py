@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -55,9 +55,16 @@ def scan_folders(
     resolver: ConnectionResolver | None = None,
     progress: ScanProgress | None = None,
     workers: int | None = None,
+    given: dict[str, FileOutcome] | None = None,
+    outcomes: dict[str, FileOutcome] | None = None,
 ) -> ScanResult:
     """``progress`` hears of each file read and each file extracted (the CLI's progress bar and ``-v`` lines);
-    ``workers``: processes reading files (default ``$OVERLAY_SCAN_WORKERS``, else the machine's cores)."""
+    ``workers``: processes reading files (default ``$OVERLAY_SCAN_WORKERS``, else the machine's cores).
+
+    ``given``: outcomes already known of cached files (by path), each equal to what its payload in ``cache``
+    gives; such a file, when unchanged, is taken from there and its payload needs only ``content_hash``,
+    ``settings``, ``digest`` and ``deps`` (the file's record carries that payload). ``outcomes`` receives each
+    file's outcome (by path) as read, before DAG ids are deduplicated across files."""
     settings = settings or Settings()
     workers = worker_count(workers)
     resolver = resolver or ConnectionResolver(settings)
@@ -67,6 +74,7 @@ def scan_folders(
     assets: dict[str, AssetRef] = {}
     seen_dags: dict[str, str] = {}
     seen_tasks: set[tuple[str, str]] = set()  # one task per (dag_id, task_id) across files, as the catalog keys them
+    refs: dict[tuple[Any, Any], AssetRef] = {}  # asset references of cached files, one object per asset
     for folder in folders:
         root = Path(folder).resolve()
         if not root.is_dir():
@@ -77,7 +85,13 @@ def scan_folders(
         reusable = _reusable(cache, fingerprint)
         worker = _FileWorker(str(root), mode, ctx, resolver)
         for found, done in _read_folder(root, mode, reusable, ignored, worker, workers, progress.discovered if progress else None):
-            outcome = _reuse(cache[found.path]) if found.skipped else done or _process(found, ctx, resolver)
+            if found.skipped:
+                known = given.get(found.path) if given else None
+                outcome = replace(known) if known is not None else _reuse(cache[found.path], refs)
+            else:
+                outcome = done or _process(found, ctx, resolver)
+            if outcomes is not None:
+                outcomes[found.path] = replace(outcome)  # a copy: deduplication below reassigns its lists
             _dedupe_dags(outcome, seen_dags, result.errors, seen_tasks)
             result.dags.extend(outcome.dags)
             result.tasks.extend(outcome.tasks)
@@ -193,15 +207,27 @@ def access_files(access: Any) -> set[str]:
     return {f for f in files if f and os.path.isfile(f)}
 
 
-def _reuse(payload: dict[str, Any]) -> FileOutcome:
+def _reuse(payload: dict[str, Any], refs: dict[tuple[Any, Any], AssetRef] | None = None) -> FileOutcome:
+    """The outcome of a cached file; ``refs`` holds the asset references made so far (immutable: shared)."""
+    refs = {} if refs is None else refs
     return FileOutcome(
         dags=[DagSpec.from_dict(d) for d in payload.get("dags", [])],
         tasks=[ResolvedTask.from_dict(t) for t in payload.get("tasks", [])],
-        assets=[AssetRef.from_dict(a) for a in payload.get("assets", [])],
+        assets=[_asset_ref(a, refs) for a in payload.get("assets", [])],
         errors=[FileError.from_dict(e) for e in payload.get("errors", [])],
         deps=dict(payload.get("deps", {})),
         cached=payload,
     )
+
+
+def _asset_ref(data: dict[str, Any], refs: dict[tuple[Any, Any], AssetRef]) -> AssetRef:
+    if len(data) != 2:
+        return AssetRef.from_dict(data)
+    pair = (data.get("namespace"), data.get("name"))
+    ref = refs.get(pair)
+    if ref is None:
+        ref = refs[pair] = AssetRef.from_dict(data)
+    return ref
 
 
 def _reusable(cache: dict[str, dict[str, Any]], settings_fingerprint: str) -> dict[str, str]:

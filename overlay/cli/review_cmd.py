@@ -9,10 +9,15 @@ from typing import Annotated, Optional
 import typer
 
 from overlay.cli.output import fail, print_json
-from overlay.cli.query_cmd import _open as open_catalog
 
 DIFF_FORMATS = ("text", "markdown", "json")
 LINT_FORMATS = ("text", "markdown", "json", "sarif")
+
+
+def open_catalog(db: str | None):  # noqa: ANN201 - a Catalog; imported only when a command uses one
+    from overlay.cli.query_cmd import _open
+
+    return _open(db)
 
 
 def _is_document(text: str) -> bool:

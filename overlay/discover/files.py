@@ -50,8 +50,10 @@ def walk_files(folder: str | Path, suffixes: tuple[str, ...], syntax: str | None
         subdirs[:] = sorted(d for d in subdirs if not d.startswith((".", "__pycache__"))
                             and not _ignored(here / d, active, is_dir=True))
         for name in sorted(files):
+            if not name.endswith(suffixes):
+                continue  # most files of a DAG folder (.sql templates, for .py): no path object made for them
             path = here / name
-            if name.endswith(suffixes) and not _ignored(path, active, is_dir=False) and path.is_file():
+            if not _ignored(path, active, is_dir=False) and path.is_file():
                 found.append(path)  # regular files only: reading a FIFO or a device would block the scan
     return found
 

@@ -119,6 +119,8 @@ def _tasks(result: ScanResult) -> dict[str, ResolvedTask]:
 def _task_change(old: ResolvedTask | None, new: ResolvedTask | None) -> TaskChange | None:
     if old is None and new is None:
         return None
+    if old is not None and new is not None and old.reads == new.reads and old.writes == new.writes and old.sql == new.sql:
+        return None  # the same reads, writes and SQL text: nothing to compare (most tasks of a change)
     some = new or old
     assert some is not None
     change = TaskChange(some.dag_id, some.task_id, "changed", some.file, some.line,
@@ -165,15 +167,19 @@ def _dag_changes(before: dict[str, DagSpec], after: dict[str, DagSpec], tasks: l
 
 
 def _link_changes(base: nx.MultiDiGraph, head: nx.MultiDiGraph) -> list[LinkChange]:
-    def links(graph: nx.MultiDiGraph) -> set[tuple[str, str, str]]:
-        """(asset, writing DAG, reading DAG) as ``cross_dag_links`` lists them, without their task lists."""
+    def links(graph: nx.MultiDiGraph, other: nx.MultiDiGraph) -> set[tuple[str, str, str]]:
+        """(asset, writing DAG, reading DAG) as ``cross_dag_links`` lists them, without their task lists; an asset
+        with the same writers and readers in ``other`` is left out (its links are on both sides: no change)."""
         out = set()
         for key, data in graph.nodes(data=True):
+            same = other.nodes.get(key)
+            if same is not None and same["writers"] == data["writers"] and same["readers"] == data["readers"]:
+                continue
             readers = {d for d, _ in data["readers"]}
             out.update((key, w, r) for w in {d for d, _ in data["writers"]} for r in readers - {w})
         return out
 
-    old, new = links(base), links(head)
+    old, new = links(base, head), links(head, base)
     return ([LinkChange(*l, kind="added") for l in sorted(new - old)]
             + [LinkChange(*l, kind="removed") for l in sorted(old - new)])
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import difflib
 import re
 
-from sqlglot.tokens import Tokenizer
-
 _COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
 MAX_DIFF_LINES = 80
 
 
 def normalized(sql: str) -> str:
     """One token per space, comments dropped (sqlglot's tokenizer; a regex where it cannot tokenize)."""
+    from sqlglot.tokens import Tokenizer  # only SQL that differs is tokenized: most diffs never load sqlglot
+
     try:
         return " ".join(t.text for t in Tokenizer().tokenize(sql))
     except Exception:  # noqa: BLE001 - any text still compares, only less precisely

@@ -102,6 +102,8 @@ def test_follow_producer_to_dag_to_task(browser_page, ui_server: str, shoot) -> 
     settle(page)
     assert page.locator("main h1").inner_text() == "build_okr_dashboard"
     assert page.locator("pre.sql .sql-table.read", has_text="growth.trial_metrics_weekly").count() == 1
+    runs = page.locator(".card", has_text="Recorded runs").inner_text()
+    assert "success" in runs and "scheduled__0" in runs, runs
     shoot(page, "task-build-okr-dashboard")
 
 
@@ -131,6 +133,8 @@ def test_which_orders_table_to_use(browser_page, ui_server: str, shoot) -> None:
     assert "Which “orders” table should I use?" in which.inner_text()
     assert "no producer, no owner: likely legacy" in which.locator("tr.self").inner_text()
     assert which.locator(".verdict.preferred").count() >= 1
+    advice = which.locator("p").first.inner_text()
+    assert advice.startswith("Use warehouse:tempo.raw.orders: it has a producer, an owner") and "still reads this one" in advice, advice
     shoot(page, "which-orders")
     page.goto(f"{ui_server}/#/search?q=orders")
     settle(page)

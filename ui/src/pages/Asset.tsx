@@ -48,6 +48,19 @@ function TaskRow({ t, open }: { t: any; open: boolean }) {
   );
 }
 
+/** What the evidence of the preferred table has, in words ("it has a producer, an owner and 2 readers"). */
+export function evidenceWords(e: any): string {
+  if (!e) return "it has the best evidence of them";
+  const has: string[] = [];
+  if (e.producers) has.push(e.producers === 1 ? "a producer" : `${e.producers} producers`);
+  if (e.owners) has.push(e.owners === 1 ? "an owner" : `${e.owners} owners`);
+  if (e.last_materialized) has.push(`a run ${ago(e.last_materialized)}`);
+  if (e.consumers) has.push(e.consumers === 1 ? "a reader" : `${e.consumers} readers`);
+  if (e.queries) has.push(plural(e.queries, "query", "queries"));
+  if (!has.length) return "it has the best evidence of them";
+  return `it has ${has.length > 1 ? `${has.slice(0, -1).join(", ")} and ${has[has.length - 1]}` : has[0]}`;
+}
+
 function SameName({ asset }: { asset: any }) {
   const others: any[] = asset.same_name ?? [];
   if (!others.length) return null;
@@ -55,6 +68,8 @@ function SameName({ asset }: { asset: any }) {
   const order = (v: string | null) => (v === "preferred" ? 0 : v === "likely_legacy" ? 2 : 1);
   rows.sort((a, b) => order(a.verdict) - order(b.verdict) || (a.key < b.key ? -1 : 1));
   const preferred = rows.find((r) => r.verdict === "preferred");
+  const self = rows.find((r) => r.self)!;
+  const readers = self.evidence?.consumers ?? 0;
   return (
     <div className="card which">
       <h2>Which “{tableName(asset.key)}” table should I use?</h2>
@@ -62,7 +77,10 @@ function SameName({ asset }: { asset: any }) {
         {preferred ? (
           <>
             Use <AssetLink k={preferred.key} full />
-            {preferred.self ? " (this one)" : ""}: it has a producer, an owner, recent runs and readers.
+            {preferred.self ? " (this one)" : ""}: {evidenceWords(preferred.evidence)}.
+            {!preferred.self && self.verdict === "likely_legacy" && readers > 0 && (
+              <> {plural(readers, "task")} still read{readers === 1 ? "s" : ""} this one: move {readers === 1 ? "it" : "them"} to the preferred table.</>
+            )}
           </>
         ) : (
           <>{plural(rows.length, "table")} share the name; none has all the evidence of a table to rely on.</>
@@ -107,7 +125,7 @@ function Cost({ assetKey }: { assetKey: string }) {
             />
           </>
         ) : (
-          <p className="muted">No warehouse query cost is attributed to it (load query history with <code>overlay cost ingest</code>).</p>
+          <p className="muted">No warehouse query cost is attributed to it (load query history with <code>overlay attribute</code>).</p>
         ))}
     </Status>
   );
@@ -196,8 +214,8 @@ export function AssetPage({ assetKey }: { assetKey: string }) {
               </div>
             </div>
             {a.description && <p className="description">{a.description}</p>}
-            <Freshness stale={staleItem} last={a.last_materialization} />
             <SameName asset={a} />
+            <Freshness stale={staleItem} last={a.last_materialization} />
             <div className="grid2">
               <div className="card">
                 <h2>Owners</h2>

@@ -128,7 +128,7 @@ export function CostPage({ by: initialBy }: { by: string }) {
             </div>
             {r.groups.length === 0 ? (
               <p className="muted">
-                No query cost in this period. Load warehouse query history with <code>overlay cost ingest</code>.
+                No query cost in this period. Load warehouse query history with <code>overlay attribute</code>.
               </p>
             ) : (
               <div className="grid2">

@@ -1,5 +1,8 @@
 // One task: where it is, what it reads and writes, the SQL, and why it is partial or unresolved.
+import { useEffect, useState } from "react";
 import { useData } from "../data/useData";
+import { getJSON } from "../data/client";
+import { ago, when } from "../format";
 import { Status } from "../components/Status";
 import { AirflowLink, AssetLink, DagLink, TaskLink, Ticks } from "../components/Links";
 import { SqlBlock } from "../components/Sql";
@@ -12,11 +15,36 @@ function fixesFor(coverage: any, dagId: string, taskId: string): string[] {
     .map((r: any) => r.setting);
 }
 
+/** The task's recorded runs (latest first), from the materializations of what it writes. */
+function useRuns(t: any): any[] | null {
+  const [runs, setRuns] = useState<any[] | null>(null);
+  const writes: string[] = t?.writes ?? [];
+  useEffect(() => {
+    if (!t) return;
+    if (!writes.length) return setRuns([]);
+    const controller = new AbortController();
+    Promise.all(
+      writes.map((k) => getJSON(`/api/v1/assets/${encodeURIComponent(k)}/materializations`, { limit: 50 }, { signal: controller.signal }).catch(() => null)),
+    ).then((answers) => {
+      if (controller.signal.aborted) return;
+      const seen = new Map<string, any>();
+      for (const a of answers)
+        for (const m of a?.materializations ?? [])
+          if (m.dag_id === t.dag_id && m.task_id === t.task_id) seen.set(`${m.run_id}/${m.try_number}`, m);
+      setRuns([...seen.values()].sort((x, y) => ((y.end_date ?? y.start_date ?? "") < (x.end_date ?? x.start_date ?? "") ? -1 : 1)).slice(0, 10));
+    });
+    return () => controller.abort();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [t?.dag_id, t?.task_id, writes.join("\n")]);
+  return runs;
+}
+
 export function TaskPage({ dagId, taskId }: { dagId: string; taskId: string }) {
   const task = useData<any>(`/api/v1/tasks/${encodeURIComponent(dagId)}/${encodeURIComponent(taskId)}`);
   const t = task.data;
   const coverage = useData<any>(t && (t.errors ?? []).length ? "/api/v1/coverage" : null);
   const fixes = t ? fixesFor(coverage.data, t.dag_id, t.task_id) : [];
+  const runs = useRuns(t);
   return (
     <section className="page task">
       <Status state={task}>
@@ -89,6 +117,39 @@ export function TaskPage({ dagId, taskId }: { dagId: string; taskId: string }) {
                 <p className="small muted">
                   From {t.sql_files.map((f: any) => (typeof f === "string" ? f : f.path ?? JSON.stringify(f))).join(", ")}
                 </p>
+              )}
+            </div>
+            <div className="card">
+              <h2>Recorded runs</h2>
+              {runs === null ? (
+                <div className="loading">Loading…</div>
+              ) : runs.length === 0 ? (
+                <p className="muted">{(t.writes ?? []).length ? "No recorded run (the Airflow listener or overlay runs sync records them)." : "It writes no table, so no run of it is recorded."}</p>
+              ) : (
+                <table className="table compact">
+                  <thead>
+                    <tr>
+                      <th>Ended</th>
+                      <th>State</th>
+                      <th>Run</th>
+                      <th>Try</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {runs.map((m) => (
+                      <tr key={`${m.run_id}/${m.try_number}`}>
+                        <td title={when(m.end_date)}>{ago(m.end_date ?? m.start_date)}</td>
+                        <td>
+                          <span className={`state ${m.state === "success" ? "ok" : "bad"}`}>{m.state}</span>
+                        </td>
+                        <td>
+                          <code>{m.run_id}</code>
+                        </td>
+                        <td className="num">{m.try_number}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
               )}
             </div>
             <div className="grid2">
