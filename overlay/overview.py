@@ -66,9 +66,9 @@ def path_between(graph: nx.MultiDiGraph, start: str, end: str) -> dict[str, Any]
 
 def stale_items(stale: Iterable[StaleAsset]) -> list[dict[str, Any]]:
     """``{"key", "late_by_seconds", "reason"}``: how far past its allowed lag (null when it never succeeded), and the
-    most direct cause; the latest first."""
+    most direct cause; the latest first, then those never updated (often loaded outside the scanned DAGs)."""
     items = []
     for s in stale:
         late = int((s.lag - parse_lag(s.max_lag)).total_seconds()) if s.lag is not None else None
         items.append({"key": s.key, "late_by_seconds": late, "reason": s.reasons[0] if s.reasons else "", "reasons": s.reasons})
-    return sorted(items, key=lambda i: (i["late_by_seconds"] is not None, -(i["late_by_seconds"] or 0), i["key"]))
+    return sorted(items, key=lambda i: (i["late_by_seconds"] is None, -(i["late_by_seconds"] or 0), i["key"]))

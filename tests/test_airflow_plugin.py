@@ -87,7 +87,57 @@ def test_plugin_is_registered_through_the_entry_point() -> None:
     (entry,) = [e for e in entry_points(group="airflow.plugins") if e.name == "overlay"]
     plugin = entry.load()
     assert plugin.name == "overlay" and plugin.fastapi_apps[0]["url_prefix"] == "/overlay"
-    assert plugin.external_views[0]["href"] == "/overlay/docs"
+    assert plugin.external_views[0]["href"] == "/overlay/"
+
+
+# the placeholders Airflow 3.3's UI fills in an external view's href on each page (none in the navigation)
+FILLED = {"nav": set(), "dag": {"DAG_ID"}, "dag_run": {"DAG_ID", "RUN_ID"}, "task": {"DAG_ID", "TASK_ID"},
+          "task_instance": {"DAG_ID", "RUN_ID", "TASK_ID", "MAP_INDEX"}}
+
+
+def test_the_ui_is_in_airflows_navigation_and_on_its_dag_and_task_pages() -> None:
+    import re
+
+    from airflow.api_fastapi.core_api.datamodels.plugins import ExternalViewResponse
+
+    from airflow_plugin.plugin import OverlayPlugin
+
+    views = {v["destination"]: ExternalViewResponse.model_validate(v) for v in OverlayPlugin.external_views}  # as Airflow serves them
+    assert set(views) == {"nav", "dag", "task"}
+    assert all(v.url_route for v in views.values())  # rendered inside Airflow's page, not a link out of it
+    assert len({v.url_route for v in views.values()}) == 3  # Airflow drops a view whose route another one took
+    assert views["nav"].href == "/overlay/" and views["nav"].nav_top_level
+    assert views["dag"].href == "/overlay/#/dag/{DAG_ID}" and views["task"].href == "/overlay/#/task/{DAG_ID}/{TASK_ID}"
+    for destination, view in views.items():
+        assert set(re.findall(r"\{([A-Z_]+)\}", view.href)) <= FILLED[destination], view.href
+    assert not any("docs" in v.href for v in views.values())  # the old Swagger link is gone
+
+
+def test_the_mounted_app_serves_the_ui_page_under_overlay_with_its_api_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mounted at /overlay as Airflow's API server mounts plugin apps: the page (no token needed: it holds no data) names
+    the API under /overlay/api/v1 and Airflow's origin; its scripts come from the package; the API still needs a token."""
+    import json
+    import re
+
+    from fastapi import FastAPI
+
+    from api_server import running
+    from airflow_plugin.plugin import OverlayPlugin
+    from overlay.ui import dist_dir
+
+    monkeypatch.delenv("OVERLAY_API_TOKEN", raising=False)
+    (entry,) = OverlayPlugin.fastapi_apps
+    airflow = FastAPI()
+    airflow.mount(entry["url_prefix"], entry["app"])
+    with running(airflow) as url:
+        page = requests.get(f"{url}/overlay/", timeout=10)
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        config = json.loads(re.search(r'<script id="overlay-config" type="application/json">(.*?)</script>', page.text).group(1))
+        assert config == {"mode": "api", "api": "/overlay/api/v1", "airflow": url}
+        script = re.search(r'src="\./(assets/[^"]+\.js)"', page.text).group(1)
+        served = requests.get(f"{url}/overlay/{script}", timeout=10)
+        assert served.status_code == 200 and served.content == (dist_dir() / script).read_bytes()
+        assert requests.get(f"{url}/overlay/api/v1/dags", timeout=10).status_code == 401
 
 
 def test_queries_carry_sqlcommenter_tags_read_back_from_the_server_log(live_airflow: dict) -> None:
@@ -153,6 +203,16 @@ def test_each_user_reads_only_the_dags_airflow_lets_them_read(live_airflow: dict
     for subject in ("platform_raw_commerce", "platform_raw_commerce.copy_orders", "raw.orders"):
         assert analyst.get(f"{api}/who/{subject}", timeout=10).status_code == 404, subject
     assert analyst.get(f"{api}/graph", timeout=10).status_code == 403  # whole-catalog views: not for a limited user
+    summary = analyst.get(f"{api}/summary", timeout=10).json()  # the UI's home counts demo_mart alone
+    assert summary["counts"]["dags"] == 1 and summary["counts"]["assets"] == len(keys)
+    assert [d["dag_id"] for d in summary["by_dag"]] == ["demo_mart"]
+    assert {c["key"] for c in summary["recently_changed"]} <= set(keys)
+    assert sum(analyst.get(f"{api}/coverage", timeout=10).json()["totals"].values()) == len(
+        analyst.get(f"{api}/dags/demo_mart", timeout=10).json()["tasks"])
+    assert analyst.get(f"{api}/graph/path", params={"from": "raw.events", "to": "mart.audit"}, timeout=10).status_code == 200
+    assert analyst.get(f"{api}/graph/path", params={"from": "mart.daily", "to": "mart.report"}, timeout=10).status_code == 404
+    assert {n["id"] for n in analyst.get(f"{api}/graph", params={"select": "mart.daily+"}, timeout=10).json()["nodes"]} == {
+        f"warehouse:{warehouse}.mart.daily", f"warehouse:{warehouse}.mart.audit"}
     assert admin.get(f"{api}/graph", timeout=10).status_code == 200
 
     assert intern.get(f"{api}/dags", timeout=10).json()["items"] == []  # a viewer granted no DAG reads none

@@ -75,11 +75,12 @@ def test_every_page_follows_the_ranking_rule(catalog: Catalog, monkeypatch: pyte
         matched = [(tier(r), -r.search_rank, -r.consumer_count, r.key) for r in rows if tier(r) is not None]
         return [m[-1] for m in sorted(matched)]
 
-    for narrow in (1000, 0):
+    for narrow, small in ((1000, 100), (1000, 0), (0, 0)):  # read whole at once; ranked then read; tier by tier
         monkeypatch.setattr(ranked, "NARROW", narrow)
+        monkeypatch.setattr(ranked, "SMALL", small)
         for query in ("orders", "raw", "tempo", "growth data", "okr dashboard", "finance_revenue", "rev"):
             want = expected(query)
-            assert keys(catalog, query) == want, (narrow, query)
+            assert keys(catalog, query) == want, (narrow, small, query)
             pages = [catalog.assets(search=query, limit=3, offset=o) for o in range(0, len(want) + 3, 3)]
             assert [a["key"] for p in pages for a in p["items"]] == want and {p["total"] for p in pages} == {len(want)}, (narrow, query)
 

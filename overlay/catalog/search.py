@@ -13,6 +13,7 @@ the LIKE tests themselves.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, case, column, func, literal, or_, select, table
@@ -89,6 +90,7 @@ def _spellings(name: str) -> list[str]:
 
 # --- SQLite: the tiers from the trigram table alone ----------------------------------------------------------------
 NARROW = 1000  # up to this many matches are ranked from their few columns in Python; more, tier by tier in SQL
+SMALL = 100  # up to this many are read whole in one query
 
 
 def fts_tiers(text: str) -> list[ColumnElement[bool]] | None:
@@ -151,6 +153,7 @@ def _matching_ids() -> Any:
 _RANKING = select(Asset.id, Asset.key, Asset.short_name, Asset.search_text, Asset.search_rank, Asset.consumer_count) \
     .where(Asset.id.in_(bindparam("ids", expanding=True)))
 _BY_IDS: dict[tuple[Any, ...], Any] = {}
+_WHOLE: dict[tuple[Any, ...], Any] = {}
 
 
 def _narrow_page(conn: Any, text: str, ids: list[int], columns: tuple[Any, ...], limit: int, offset: int) -> list[Any]:
@@ -168,7 +171,15 @@ def _narrow_page(conn: Any, text: str, ids: list[int], columns: tuple[Any, ...],
             return 2
         return 3 if all(w in key or w in (row.search_text or "") for w in found) else 4
 
-    rows = conn.execute(_RANKING, {"ids": ids}).all() if ids else []
+    if not ids:
+        return []
+    if len(ids) <= SMALL:  # few: read them whole at once (one query)
+        if columns not in _WHOLE:
+            _WHOLE[columns] = select(*columns, Asset.search_text, Asset.search_rank).where(Asset.id.in_(bindparam("ids", expanding=True)))
+        rows = conn.execute(_WHOLE[columns], {"ids": ids}).all()
+        ranked = sorted(rows, key=lambda r: (tier_of(r), -r.search_rank, -r.consumer_count, r.key))[offset:offset + limit]
+        return [_with_match(r, tier_of(r)) for r in ranked]
+    rows = conn.execute(_RANKING, {"ids": ids}).all()  # else rank from a few columns, then read the page's rows
     ranked = sorted(rows, key=lambda r: (tier_of(r), -r.search_rank, -r.consumer_count, r.key))[offset:offset + limit]
     if not ranked:
         return []
@@ -179,9 +190,7 @@ def _narrow_page(conn: Any, text: str, ids: list[int], columns: tuple[Any, ...],
     return [_with_match(page[i], tiers[i]) for i in tiers]
 
 
-def _with_match(row: Any, match: int) -> Any:
-    from types import SimpleNamespace
-
+def _with_match(row: Any, match: int) -> SimpleNamespace:
     return SimpleNamespace(**row._asdict(), match=match)
 
 

@@ -148,16 +148,41 @@ def file_problems(errors: list) -> list[dict[str, str]]:  # noqa: ANN001 - list[
 
 
 def export_command(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="json | mermaid | dot | openlineage (one RunEvent per line)")] = "json",
+    out: Annotated[Optional[Path], typer.Argument(metavar="OUT", help="With --format html: the folder the site is written to (new, empty, "
+                                                  "or an earlier html export).", show_default=False)] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json | mermaid | dot | openlineage (one RunEvent per line) | "
+                                     "html (a static site in OUT/)")] = "json",
     db: Annotated[Optional[str], typer.Option("--db", help="Catalog URL or SQLite file.")] = None,
 ) -> None:
-    """Write the asset graph to standard output."""
+    """Write the asset graph to standard output, or with --format html the catalog as a static site in OUT/."""
     from overlay.export import FORMATS, render
 
-    if fmt not in FORMATS:
-        fail(f"unknown --format {fmt!r}: use one of {', '.join(FORMATS)}", 2)
+    if fmt not in (*FORMATS, "html"):
+        fail(f"unknown --format {fmt!r}: use one of {', '.join((*FORMATS, 'html'))}", 2)
+    if fmt == "html" and out is None:
+        fail("--format html writes a site into a folder: overlay export --format html OUT/", 2)
+    if fmt != "html" and out is not None:
+        fail(f"--format {fmt} writes to standard output (redirect it: overlay export --format {fmt} > FILE); only html takes OUT/", 2)
     try:
         catalog = Catalog.open(db, create=False)
     except CatalogError as e:
         fail(str(e), 2)
+    if fmt == "html":
+        _export_site(catalog, out)
+        return
     typer.echo(render(catalog, fmt), nl=False)
+
+
+def _export_site(catalog: Catalog, out: Path) -> None:
+    from overlay.static_site import ExportError, write_site
+
+    try:
+        site = write_site(catalog, out)
+    except ExportError as e:
+        fail(str(e), 2)
+    if site.assets == 0:
+        err_console.print("[yellow]the catalog has no assets[/yellow]: the site says so; run `overlay scan DAG_FOLDER` first")
+    for line in site.skipped[:10]:
+        err_console.print(f"[yellow]not in the site[/yellow] {line}")
+    console.print(f"wrote {site.out}/index.html: {site.assets} assets, {site.dags} DAGs, {site.tasks} tasks, "
+                  f"{site.responses} answers ({site.bytes / 1e6:.1f} MB of data); open it from disk or serve the folder")

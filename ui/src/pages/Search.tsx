@@ -63,14 +63,14 @@ export function SearchPage({ q }: { q: string }) {
                 ))}
               </tbody>
             </table>
-            <div className="pager">
+            {page.total > PAGE && <div className="pager">
               <button disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
                 ← previous
               </button>
               <button disabled={offset + PAGE >= page.total} onClick={() => setOffset(offset + PAGE)}>
                 next →
               </button>
-            </div>
+            </div>}
           </>
         )}
       </Status>
