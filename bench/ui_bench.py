@@ -1,0 +1,240 @@
+"""UI benchmark: the web UI in a real browser (Debian's Chromium, Playwright) over `overlay serve` on a 50,000-asset catalog.
+
+    python bench/ui_bench.py [--assets 50000] [--catalog FILE] [--keep FILE] [--loads 5] [--keys 40] [--graphs 3]
+
+Builds the catalog as bench/api_bench.py does (or copies ``--catalog``, a SQLite file an earlier run kept with
+``--keep``), starts ``overlay serve`` (the UI at /, the API under /api/v1) on a free port, and measures:
+
+- first page load: a fresh browser context (empty cache) navigates to the home page; the time from navigation
+  start until the page has rendered with its data (``main .page`` present, nothing left loading);
+- search as you type: keystrokes in the home page's search box, one at a time with a pause after each, the time
+  from the keydown to the first change of the page after the answer for that text arrived (results rendered),
+  and, to show where the time goes, the part from the request's answer to the rendering;
+- a 1,000-node lineage selection: the explorer's hash route set to a selection of about 1,000 assets, the time
+  until every node is laid out (in the Web Worker) and drawn (``data-graph-state=drawn``), with the server's
+  answer time and the layout time.
+
+Prints each figure with its target (first load <= 1.5 s, search p95 <= 100 ms, 1,000-node graph <= 2 s) and
+PASS/FAIL; exits 1 when one fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+from api_bench import TASKS_PER_FILE, build_catalog, free_port, percentile  # noqa: E402
+
+CHROMIUM = os.environ.get("OVERLAY_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+TARGETS = {"first page load": 1500.0, "search p95": 100.0, "1,000-node graph": 2000.0}
+WORDS = ["t_0001", "mart", "finance", "team-4", "t_02", "growth", "core.t_0", "staging"]
+
+# in the page before its scripts: when keys go down, when search answers arrive, when the page changes
+INSTRUMENT = """
+window.__bench = {keys: [], answers: [], changes: []};
+document.addEventListener('keydown', (e) => window.__bench.keys.push(e.timeStamp), true);
+const realFetch = window.fetch.bind(window);
+window.fetch = async (...args) => {
+  const response = await realFetch(...args);
+  const url = String(args[0]);
+  if (url.includes('search=')) {
+    const body = await response.clone().text();
+    window.__bench.answers.push({url, t: performance.now(), size: body.length});
+  }
+  return response;
+};
+new MutationObserver(() => window.__bench.changes.push(performance.now()))
+  .observe(document, {childList: true, subtree: true, characterData: true, attributes: true});
+"""
+RENDERED = "() => document.querySelector('main .page') && !document.querySelector('main .loading') ? performance.now() : false"
+
+
+def start_server(db: str, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "overlay.cli.main", "serve", "--port", str(port), "--db", db],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            if requests.get(f"{base}/api/v1/assets?limit=1", timeout=5).ok:
+                return server, base
+        except requests.RequestException:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit(f"server did not start: {server.stderr.read().decode()[-1000:] if server.stderr else ''}")
+
+
+def first_loads(browser, base: str, count: int) -> list[float]:  # noqa: ANN001
+    times = []
+    for _ in range(count):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})  # an empty cache each time
+        page = context.new_page()
+        page.goto(f"{base}/", wait_until="commit")
+        times.append(page.wait_for_function(RENDERED, polling="raf", timeout=60_000).json_value())
+        context.close()
+    return times
+
+
+def search_latencies(browser, base: str, keys: int) -> tuple[list[float], list[float]]:  # noqa: ANN001
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(INSTRUMENT)
+    page = context.new_page()
+    page.goto(f"{base}/")
+    page.wait_for_function(RENDERED, polling="raf", timeout=60_000)
+    box = page.locator("main input[type=search]").first
+    typed: list[str] = []
+    while len(typed) < keys:
+        for word in WORDS:
+            box.fill("")
+            page.wait_for_timeout(300)
+            for i in range(len(word)):
+                page.keyboard.type(word[i])
+                typed.append(word[: i + 1])
+                page.wait_for_timeout(450)  # the answer for this text lands and renders before the next key
+                if len(typed) >= keys:
+                    break
+            box.click()
+            if len(typed) >= keys:
+                break
+    page.wait_for_timeout(500)
+    record = page.evaluate("window.__bench")
+    context.close()
+    keydowns = record["keys"][-len(typed):]
+    total, after_answer = [], []
+    for text, key in zip(typed, keydowns):
+        answers = [a["t"] for a in record["answers"] if f"search={quote(text, safe='')}&" in a["url"] + "&" and a["t"] >= key]
+        if not answers:
+            continue  # no request for this text (it was typed while another answer was on its way)
+        changed = [c for c in record["changes"] if c >= answers[0]]
+        if changed:
+            total.append(changed[0] - key)
+            after_answer.append(changed[0] - answers[0])
+    return total, after_answer
+
+
+def selection_of_about(base: str, nodes: int) -> tuple[str, int]:
+    """A union of DAG globs whose selection has at least ``nodes`` assets (and few more)."""
+    parts: list[str] = []
+    selected = 0
+    for i in range(1000):
+        parts.append(f"dag:synthetic_{i:04d}*")
+        selected = requests.get(f"{base}/api/v1/graph", params={"select": " ".join(parts), "limit": 1}, timeout=300).json()["selected"]
+        if selected >= nodes:
+            break
+    if selected < nodes:
+        raise SystemExit(f"no selection of {nodes} assets in this catalog")
+    return " ".join(parts), selected
+
+
+def graph_draws(browser, base: str, selection: str, runs: int) -> list[dict]:  # noqa: ANN001
+    out = []
+    for _ in range(runs):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(f"{base}/")
+        page.wait_for_function(RENDERED, polling="raf", timeout=60_000)
+        start = page.evaluate(f"() => {{ const t = performance.now(); location.hash = '#/lineage?select={quote(selection, safe='')}'; return t; }}")
+        drawn = page.wait_for_function("() => { const g = document.querySelector('.og-graph[data-graph-state=drawn]');"
+                                       " return g ? performance.now() : false; }", polling="raf", timeout=300_000).json_value()
+        info = page.evaluate("""() => {
+            const g = document.querySelector('.og-graph');
+            const r = performance.getEntriesByType('resource').filter((e) => e.name.includes('/graph?'));
+            return {nodes: Number(g.dataset.nodeCount), edges: Number(g.dataset.edgeCount), layout: Number(g.dataset.layoutMs),
+                    engine: g.dataset.layoutEngine, where: g.dataset.layoutWhere,
+                    server: r.length ? r[r.length - 1].responseEnd - r[r.length - 1].startTime : null,
+                    drawnNodes: document.querySelectorAll('.react-flow__node').length};
+        }""")
+        out.append({"total": drawn - start, **info})
+        context.close()
+    return out
+
+
+def verdict(value: float, target: float) -> str:
+    return "PASS" if value <= target else "FAIL"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--assets", type=int, default=50_000)
+    parser.add_argument("--catalog", type=Path, help="start from a copy of this SQLite catalog instead of scanning")
+    parser.add_argument("--keep", type=Path, help="copy the catalog here afterwards (for --catalog next time)")
+    parser.add_argument("--loads", type=int, default=5, help="first page loads, each in a fresh browser context")
+    parser.add_argument("--keys", type=int, default=40, help="keystrokes measured in the search box (>= 30)")
+    parser.add_argument("--graphs", type=int, default=3, help="times the 1,000-node selection is drawn")
+    parser.add_argument("--graph-nodes", type=int, default=1000)
+    args = parser.parse_args()
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"{CHROMIUM} is absent: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    env = {**os.environ, "PYTHONPATH": str(BENCH.parent)}
+    env.pop("OVERLAY_API_TOKEN", None)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "catalog.db"
+        db = f"sqlite:///{path}"
+        if args.catalog:
+            shutil.copy(args.catalog, path)
+        else:
+            build_catalog(Path(tmp) / "dags", db, max(1, args.assets // TASKS_PER_FILE), env)
+            if args.keep:
+                shutil.copy(path, args.keep)
+        server, base = start_server(db, env)
+        try:
+            total = requests.get(f"{base}/api/v1/assets?limit=1", timeout=60).json()["total"]
+            selection, selected = selection_of_about(base, args.graph_nodes)
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                first_loads(browser, base, 1)  # warm-up: the server's caches, the disk
+                loads = first_loads(browser, base, args.loads)
+                keys, after = search_latencies(browser, base, args.keys)
+                draws = graph_draws(browser, base, selection, args.graphs)
+                browser.close()
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    print(f"assets in catalog: {total}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; chromium {CHROMIUM}")
+    ok = True
+    load = statistics.median(loads)
+    ok &= load <= TARGETS["first page load"]
+    print(f"\nfirst page load (home rendered, empty cache): median {load:.0f} ms, max {max(loads):.0f} ms over {len(loads)} loads"
+          f"   target {TARGETS['first page load']:.0f} ms  {verdict(load, TARGETS['first page load'])}")
+    if len(keys) < 30:
+        print(f"search as you type: only {len(keys)} keystrokes measured (need 30)  FAIL")
+        ok = False
+    else:
+        p95 = percentile(keys, 95)
+        ok &= p95 <= TARGETS["search p95"]
+        print(f"search as you type (keydown -> results rendered): p50 {statistics.median(keys):.0f} ms, p95 {p95:.0f} ms over {len(keys)} keystrokes"
+              f"   target p95 {TARGETS['search p95']:.0f} ms  {verdict(p95, TARGETS['search p95'])}")
+        print(f"    of which answer arrived -> rendered: p50 {statistics.median(after):.0f} ms, p95 {percentile(after, 95):.0f} ms"
+              " (the rest: the search box's debounce and the request)")
+    graph = statistics.median(d["total"] for d in draws)
+    ok &= graph <= TARGETS["1,000-node graph"] and all(d["drawnNodes"] >= args.graph_nodes for d in draws)
+    print(f"{selected}-node lineage selection laid out and drawn: median {graph:.0f} ms, max {max(d['total'] for d in draws):.0f} ms over {len(draws)} runs"
+          f"   target {TARGETS['1,000-node graph']:.0f} ms  {verdict(graph, TARGETS['1,000-node graph'])}")
+    for d in draws:
+        print(f"    {d['nodes']} nodes, {d['edges']} edges ({d['drawnNodes']} drawn): server answer {d['server'] or 0:.0f} ms, "
+              f"layout {d['layout']:.0f} ms ({d['engine']}, in the {d['where']}), total {d['total']:.0f} ms")
+    print(f"    selection: {selection[:120]}{'…' if len(selection) > 120 else ''}")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
