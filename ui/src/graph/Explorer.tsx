@@ -111,9 +111,10 @@ export function LineageExplorer({ query }: { query: URLSearchParams }) {
               )}
               <PathLine path={path} missing={highlight?.missing ?? 0} onShow={(keys) => go({ select: keys.join(' '), group_by: '' })} />
               {!tooMany && !answer.truncated && !asList && drawing.nodes.length > 0 && (
-                <div className={picked ? 'og-explorer' : 'og-explorer og-nopanel'}>
+                <div className="og-explorer">
                   <GraphView nodes={drawing.nodes} edges={drawing.edges} selected={picked} highlight={highlight} edgeLabels={labels}
                     height="calc(100vh - 260px)" onNodeClick={setPicked} onNodeOpen={open} />
+                  {!picked && <aside className="og-panel muted">Click a node for its details; double-click a group to expand it, an asset to open its page.</aside>}
                   {picked && (
                     <Panel id={picked} answer={answer} flat={flat} expanded={expanded} onToggle={toggle} onClose={() => setPicked(null)}
                       onPath={(side) => go(side === 'from' ? { path_from: picked, path_to: pathTo } : { path_from: pathFrom, path_to: picked })}
