@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from conftest import AIRFLOW_URL
+from browser.conftest import AIRFLOW_URL  # a package: plain `conftest` is tests/conftest.py
 
 OKR = "warehouse:tempo.finance.okr_dashboard"
 ROUTES = {
