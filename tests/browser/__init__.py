@@ -1,1 +1,1 @@
-"""Browser tests: a package, so its conftest is ``browser.conftest`` and ``from conftest import`` elsewhere gets tests/conftest.py."""
+"""Browser tests (a package, so its conftest does not shadow tests/conftest.py for `from conftest import ...`)."""

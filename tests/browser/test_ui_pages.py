@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from browser.conftest import AIRFLOW_URL  # a package: plain `conftest` is tests/conftest.py
+from .conftest import AIRFLOW_URL
 
 OKR = "warehouse:tempo.finance.okr_dashboard"
 ROUTES = {
@@ -52,7 +52,7 @@ def test_search_as_you_type_opens_the_asset(browser_page, ui_server: str, shoot)
     searched: list[str] = []
     page.on("request", lambda r: searched.append(r.url) if "/api/v1/assets?" in r.url else None)
     box = page.get_by_role("searchbox", name="Search assets")
-    box.press_sequentially("okr", delay=30)  # keystrokes faster than the debounce: one request, for the whole word
+    box.press_sequentially("okr")  # keystrokes back to back, faster than the debounce: one request, for the whole word
     hit = page.locator(".results .asset-row", has_text="okr_dashboard").first
     hit.wait_for()
     assert searched and all("search=okr" in u for u in searched), searched
@@ -78,6 +78,9 @@ def test_asset_answers_who_where_from_and_why_late(browser_page, ui_server: str,
     assert sql.locator(".sql-table.write", has_text="finance.okr_dashboard").count() == 1
     assert sql.locator(".sql-table.read", has_text="finance.daily_revenue").count() == 1
     assert "sample_dags/finance/revenue.py:40" in page.locator(".task-row").first.inner_text()
+    neighbourhood = page.locator(".card", has_text="Upstream and downstream")
+    neighbourhood.get_by_text("trial_metrics_weekly").first.wait_for()  # the graph of its neighbourhood, drawn
+    assert neighbourhood.get_by_text("daily_revenue").count() >= 1
     shoot(page, "asset-okr-dashboard")
 
 
