@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from conftest import AIRFLOW_URL
+from .conftest import AIRFLOW_URL
 
 OKR = "warehouse:tempo.finance.okr_dashboard"
 ROUTES = {
