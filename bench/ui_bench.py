@@ -46,7 +46,7 @@ WORDS = ["t_0001", "mart", "finance", "team-4", "t_02", "growth", "core.t_0", "s
 # in the page before its scripts: when keys go down, when search answers arrive, when the page changes
 INSTRUMENT = """
 window.__bench = {keys: [], answers: [], changes: []};
-document.addEventListener('keydown', (e) => window.__bench.keys.push(e.timeStamp), true);
+document.addEventListener('keydown', (e) => e.key.length === 1 && window.__bench.keys.push(e.timeStamp), true);  // not Shift
 const realFetch = window.fetch.bind(window);
 window.fetch = async (...args) => {
   const response = await realFetch(...args);

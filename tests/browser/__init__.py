@@ -1,1 +1,1 @@
-"""Browser tests (a package, so its conftest is browser.conftest and never shadows tests/conftest.py as `conftest`)."""
+"""Browser tests (a package, so its conftest does not shadow tests/conftest.py for `from conftest import ...`)."""

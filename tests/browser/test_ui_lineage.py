@@ -163,3 +163,22 @@ def test_above_the_node_limit_it_groups_or_lists_and_says_so(browser_page, big_s
     shoot(page, "lineage-node-limit")
     assert page.locator(".react-flow__node").count() <= 1500
     no_error(page)
+
+
+def test_static_export_from_disk_lays_out_in_the_page(browser_page, sample_catalog, tmp_path: Path, shoot) -> None:  # noqa: ANN001
+    """file:// starts no Worker: the layout script runs in the page, and select.ts answers the selection and the path."""
+    import subprocess
+
+    site = tmp_path / "site"
+    run = subprocess.run([sys.executable, "-m", "overlay.cli.main", "export", "--format", "html", str(site), "--db", sample_catalog.url],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    page = browser_page
+    page.goto(f"{(site / 'index.html').as_uri()}#/lineage?select=%2Bokr_dashboard&path_from=raw.orders&path_to=okr_dashboard")
+    ids = drawn_ids(page)
+    assert OKR in ids and "warehouse:tempo.raw.orders" in ids and len(ids) == 16
+    assert page.locator(DRAWN).get_attribute("data-layout-where") == "page"
+    assert page.locator(".og-path-line").get_attribute("data-path-length") == "3"
+    assert page.locator(f"{DRAWN} .og-path").count() == 3
+    no_error(page)
+    shoot(page, "lineage-static-file")
