@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
-
-from overlay.graph import downstream, upstream
 
 METHODS = ("owner", "dag", "tag", "source", "schema")
 MAX_EXPRESSION = 2_000
@@ -40,6 +39,47 @@ class SelectionContext:
     owners: dict[str, list[str]] = field(default_factory=dict)  # asset key -> owners and teams
     dag_tags: dict[str, list[str]] = field(default_factory=dict)  # dag_id -> tags
     dag_sources: dict[str, str] = field(default_factory=dict)  # dag_id -> source name
+    _indexes: dict[str, dict[str, set[str]]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def index(self, name: str) -> dict[str, set[str]]:
+        """A value -> asset keys index over the graph, built on first use and kept (the context is not mutated after)."""
+        if name not in self._indexes:
+            self._indexes[name] = _INDEXES[name](self)
+        return self._indexes[name]
+
+
+def _group(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for value, key in pairs:
+        out.setdefault(value, set()).add(key)
+    return out
+
+
+def _suffixes(name: str) -> list[str]:
+    """The name and every part after one of its dots: exactly the patterns ``p`` with ``name == p or name.endswith('.' + p)``."""
+    return [name] + [name[i + 1:] for i, c in enumerate(name) if c == "."]
+
+
+_INDEXES: dict[str, Callable[[SelectionContext], dict[str, set[str]]]] = {
+    "dag": lambda ctx: _group((dag, k) for k, d in ctx.graph.nodes(data=True) for dag in _dags_of(d)),
+    "owner": lambda ctx: _group((o, k) for k, owners in ctx.owners.items() if k in ctx.graph for o in owners),
+    "schema": lambda ctx: _group((schema_of(d["name"]), k) for k, d in ctx.graph.nodes(data=True)),
+    "name": lambda ctx: _group((d["name"], k) for k, d in ctx.graph.nodes(data=True)),
+    "suffix": lambda ctx: _group((s, k) for k, d in ctx.graph.nodes(data=True) for s in _suffixes(d["name"])),
+}
+
+
+def _union(index: dict[str, set[str]], values: Iterable[str]) -> set[str]:
+    return set().union(*(index[v] for v in values if v in index))
+
+
+def _matcher(pattern: str) -> Callable[[str], Any]:
+    return re.compile(fnmatch.translate(pattern)).match  # what fnmatch.fnmatchcase does, compiled once
+
+
+def _matching(values: Iterable[str], pattern: str) -> list[str]:
+    match = _matcher(pattern)
+    return [v for v in values if match(v)]
 
 
 Node = Callable[[SelectionContext], set[str]]
@@ -122,14 +162,28 @@ def _atom(token: str) -> Node:
     def node(ctx: SelectionContext) -> set[str]:
         seeds = base(ctx)
         out = set(seeds)
-        for key in seeds:
-            if up is not None:
-                out.update(upstream(ctx.graph, key, int(up) if up else None))
-            if down is not None:
-                out.update(downstream(ctx.graph, key, int(down) if down else None))
+        if up is not None:
+            out |= _reach(ctx.graph.predecessors, seeds, int(up) if up else None)
+        if down is not None:
+            out |= _reach(ctx.graph.successors, seeds, int(down) if down else None)
         return out
 
     return node
+
+
+def _reach(neighbours: Any, seeds: set[str], depth: int | None) -> set[str]:
+    """Assets within ``depth`` hops of any seed (one walk from all seeds: the union of each seed's walk)."""
+    distances = dict.fromkeys(seeds, 0)
+    queue: deque[str] = deque(seeds)
+    while queue:
+        node = queue.popleft()
+        if depth is not None and distances[node] >= depth:
+            continue
+        for other in neighbours(node):
+            if other not in distances:
+                distances[other] = distances[node] + 1
+                queue.append(other)
+    return set(distances)
 
 
 def _keys(ctx: SelectionContext, pattern: str) -> set[str]:
@@ -137,10 +191,11 @@ def _keys(ctx: SelectionContext, pattern: str) -> set[str]:
     if pattern in graph:
         return {pattern}
     if any(c in pattern for c in "*?["):
-        found = {k for k, d in graph.nodes(data=True)
-                 if fnmatch.fnmatchcase(k, pattern) or fnmatch.fnmatchcase(d["name"], pattern) or fnmatch.fnmatchcase(d["name"], "*." + pattern)}
+        names = ctx.index("name")
+        found = set(_matching(graph.nodes, pattern)) | _union(names, _matching(names, pattern)) \
+            | _union(names, _matching(names, "*." + pattern))
     else:
-        found = {k for k, d in graph.nodes(data=True) if d["name"] == pattern or d["name"].endswith("." + pattern)}
+        found = set(ctx.index("suffix").get(pattern, ()))
     if not found:
         raise SelectionError(f"no asset matches {pattern!r}")
     return found
@@ -151,20 +206,23 @@ def _dags_of(data: dict[str, Any]) -> set[str]:
 
 
 def _method(ctx: SelectionContext, method: str, value: str) -> set[str]:
-    graph = ctx.graph
+    """Each method matches the distinct values of its index (DAG ids, owners, schemas), never every asset."""
     if method == "owner":
-        return {k for k in graph.nodes if any(fnmatch.fnmatchcase(o.lower(), value.lower()) or o.lower().lstrip("@").endswith(value.lower())
-                                             for o in ctx.owners.get(k, []))}
+        owners, lowered = ctx.index("owner"), value.lower()
+        match = _matcher(lowered)
+        return _union(owners, (o for o in owners if match(o.lower()) or o.lower().lstrip("@").endswith(lowered)))
     if method == "dag":
-        return {k for k, d in graph.nodes(data=True) if any(fnmatch.fnmatchcase(dag, value) for dag in _dags_of(d))}
+        dags = ctx.index("dag")
+        return _union(dags, _matching(dags, value))
     if method == "tag":
-        return {k for k, d in graph.nodes(data=True)
-                if any(fnmatch.fnmatchcase(t, value) for dag in _dags_of(d) for t in ctx.dag_tags.get(dag, []))}
+        dags, match = ctx.index("dag"), _matcher(value)
+        return _union(dags, (dag for dag in dags if any(match(t) for t in ctx.dag_tags.get(dag, []))))
     if method == "source":
-        return {k for k, d in graph.nodes(data=True) if any(ctx.dag_sources.get(dag) == value for dag in _dags_of(d))}
+        dags = ctx.index("dag")
+        return _union(dags, (dag for dag in dags if ctx.dag_sources.get(dag) == value))
     if method == "schema":
-        return {k for k, d in graph.nodes(data=True) if fnmatch.fnmatchcase(schema_of(d["name"]), value)
-                or schema_of(d["name"]).endswith("." + value)}
+        schemas, match = ctx.index("schema"), _matcher(value)
+        return _union(schemas, (s for s in schemas if match(s) or s.endswith("." + value)))
     raise SelectionError(f"unknown method {method!r}: use {', '.join(METHODS)}")
 
 

@@ -185,10 +185,10 @@ def graph(
         if group_by is not None:
             raise HTTPException(status_code=400, detail="group_by needs a select expression")
         return _catalog(request).graph_page(limit=limit, offset=offset, source=source)
-    from overlay.catalog.select import selection_context
+    from overlay.catalog.select import cached_selection_context
     from overlay.selection import SelectionError, select as run_selection, view
 
-    ctx = selection_context(_catalog(request))
+    ctx = cached_selection_context(_catalog(request))  # loaded once per catalog version; a user's scoped view never cached
     try:
         keys = run_selection(select, ctx)
         if group_by is None and len(keys) > max_nodes:  # too many to draw: the browser shows schemas to open one by one
