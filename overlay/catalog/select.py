@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from overlay.catalog.queries import _owner_names
 from overlay.catalog.schema import Asset, AssetEdge, Dag, Scan, Source
 from overlay.catalog.store import Catalog
 from overlay.selection import SelectionContext
@@ -24,12 +25,20 @@ _lock = threading.Lock()
 
 def selection_context(catalog: Any) -> SelectionContext:
     graph = catalog.load_graph()
-    owners = {a["key"]: a["owners"] for a in catalog.owners()["assets"] if a["owners"]}
+    owners = _owner_names_by_key(catalog) if type(catalog) is Catalog else \
+        {a["key"]: a["owners"] for a in catalog.owners()["assets"] if a["owners"]}
     dags = catalog.dags()
     if isinstance(dags, dict):  # a paged answer
         dags = dags.get("items", [])
     return SelectionContext(graph, owners, {d["dag_id"]: list(d.get("tags") or []) for d in dags},
                             {d["dag_id"]: d["source"] for d in dags if d.get("source")})
+
+
+def _owner_names_by_key(catalog: Catalog) -> dict[str, list[str]]:
+    """What ``catalog.owners()`` names per asset, without its contacts, producers and conflicts (half its time at 50k assets)."""
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(select(Asset.key, Asset.owners)).all()
+    return {key: names for key, claims in rows if (names := _owner_names(claims))}
 
 
 def version(catalog: Catalog) -> tuple[Any, ...]:
