@@ -268,8 +268,8 @@ def view(ctx: SelectionContext, keys: set[str], group_by: str | None = None, lim
             groups.setdefault(group, []).append(key)
         nodes = [{"id": g, "group": True, "count": len(m), "members": sorted(m)[:50]} for g, m in sorted(groups.items())]
     edges: dict[tuple[str, str], set[str]] = {}
-    for a, b, via in graph.edges(keys=True):
-        if a in member and b in member and member[a] != member[b]:
+    for a, b, via in graph.out_edges(member, keys=True):  # only the selection's edges, never the whole graph's
+        if b in member and member[a] != member[b]:
             edges.setdefault((member[a], member[b]), set()).add(via)
     too_many = len(nodes) > limit
     return {
