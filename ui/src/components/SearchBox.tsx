@@ -4,7 +4,7 @@ import { getJSON } from "../data/client";
 import { href, navigate } from "../router";
 import { AssetRow } from "./AssetRow";
 
-const DEBOUNCE_MS = 120;
+const DEBOUNCE_MS = 30; // short: each keystroke also cancels the request before it, so a fast typist still sends one
 
 export function SearchBox({ compact = false, initial = "", autoFocus = false }: { compact?: boolean; initial?: string; autoFocus?: boolean }) {
   const [q, setQ] = useState(initial);
