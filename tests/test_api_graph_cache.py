@@ -74,3 +74,24 @@ def test_a_limited_user_is_never_answered_from_the_whole_catalogs_context(catalo
         assert selected(full, "*") == set(whole.graph.nodes) == {"wh:raw.src", "wh:raw.orders", "wh:raw.users", "wh:mart.daily_revenue"}
         assert selected(limited, "*") == {"wh:raw.src", "wh:raw.orders"}
     assert cached_selection_context(ScopedCatalog(catalog, {"ingest"})) is not whole
+
+
+def test_the_home_summary_follows_a_new_scan(catalog: Catalog) -> None:
+    """The summary keeps its scan-derived part (counts, teams, biggest DAGs) between requests, until the catalog changes."""
+    with running(create_app(catalog, token="")) as url:
+        def summary() -> dict:
+            response = requests.get(url + "/api/v1/summary", timeout=30)
+            assert response.status_code == 200, response.text
+            return response.json()
+
+        first = summary()
+        assert first["counts"]["dags"] == 2 and first["counts"]["assets"] == 4
+        assert summary() == first
+        catalog.store_scan(_result(INGEST, MART, ("mart", "weekly", ["wh:mart.daily_revenue"], ["wh:mart.weekly_revenue"])),
+                           source="prod")
+        assert summary()["counts"]["assets"] == 5
+        catalog.store_scan(_result(("side", "copy", ["wh:raw.orders"], ["wh:side.copy"])), source="other")
+        after = summary()
+        assert after["counts"]["sources"] == 2 and {s["name"] for s in after["by_source"]} == {"prod", "other"}
+        catalog.remove_source("other")
+        assert summary()["counts"]["sources"] == 1
