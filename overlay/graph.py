@@ -142,8 +142,14 @@ def walk(graph: nx.MultiDiGraph, key: str, direction: Direction = "both", depth:
 
 
 def _bfs(neighbours: Any, key: str, depth: int | None) -> dict[str, int]:
-    distances = {key: 0}
-    queue: deque[str] = deque([key])
+    return hops(neighbours, [key], depth)
+
+
+def hops(neighbours: Any, seeds: Iterable[str], depth: int | None) -> dict[str, int]:
+    """Each asset within ``depth`` hops of a seed (None: no limit), with its distance from the nearest seed."""
+    seeds = list(seeds)
+    distances = dict.fromkeys(seeds, 0)
+    queue: deque[str] = deque(seeds)
     while queue:
         node = queue.popleft()
         if depth is not None and distances[node] >= depth:

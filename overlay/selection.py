@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
+
+from overlay.graph import hops
 
 METHODS = ("owner", "dag", "tag", "source", "schema")
 MAX_EXPRESSION = 2_000
@@ -173,17 +174,7 @@ def _atom(token: str) -> Node:
 
 def _reach(neighbours: Any, seeds: set[str], depth: int | None) -> set[str]:
     """Assets within ``depth`` hops of any seed (one walk from all seeds: the union of each seed's walk)."""
-    distances = dict.fromkeys(seeds, 0)
-    queue: deque[str] = deque(seeds)
-    while queue:
-        node = queue.popleft()
-        if depth is not None and distances[node] >= depth:
-            continue
-        for other in neighbours(node):
-            if other not in distances:
-                distances[other] = distances[node] + 1
-                queue.append(other)
-    return set(distances)
+    return set(hops(neighbours, seeds, depth))
 
 
 def _keys(ctx: SelectionContext, pattern: str) -> set[str]:
