@@ -171,7 +171,9 @@ def test_coverage_links_to_the_unresolved_task(browser_page, ui_server: str) -> 
     card.locator("a.task-link", has_text="export_segment").click()
     page.wait_for_url(re.compile(r"#/task/growth_lead_scoring/export_segment$"))
     settle(page)
-    assert "variables:" in page.locator(".problems").inner_text()
+    from playwright.sync_api import expect  # the setting comes from /api/v1/coverage, asked once the task has loaded
+
+    expect(page.locator(".problems")).to_contain_text("variables:")
 
 
 def test_stale_page_walks_the_reason_chain(browser_page, ui_server: str) -> None:  # noqa: ANN001
