@@ -105,11 +105,14 @@ def test_highlight_a_path(browser_page, ui_server: str, shoot) -> None:  # noqa:
     page.fill("input[name=path_to]", "okr_dashboard")
     page.click("button:has-text('Highlight path')")
     page.wait_for_selector(".og-path-line")
+    from playwright.sync_api import expect  # the path's nodes and edges are restyled a render after its line appears
+
     length = int(page.locator(".og-path-line").get_attribute("data-path-length"))
     assert length >= 3
+    expect(page.locator(f"{DRAWN} .og-path")).to_have_count(length)
     lit = page.locator(f"{DRAWN} .og-path").evaluate_all("els => els.map(e => e.dataset.nodeId)")
-    assert "warehouse:tempo.raw.orders" in lit and OKR in lit and len(lit) == length
-    assert page.locator(f"{DRAWN} .react-flow__edge.og-edge-path").count() == length - 1
+    assert "warehouse:tempo.raw.orders" in lit and OKR in lit
+    expect(page.locator(f"{DRAWN} .react-flow__edge.og-edge-path")).to_have_count(length - 1)
     assert "path_from=raw.orders" in page.evaluate("location.hash")
     no_error(page)
     shoot(page, "lineage-path")
