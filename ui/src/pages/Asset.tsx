@@ -8,6 +8,7 @@ import { Verdict } from "../components/Verdict";
 import { Evidence } from "../components/Evidence";
 import { BarChart } from "../components/Chart";
 import { SqlBlock } from "../components/Sql";
+import { RunsTable } from "../components/RunsTable";
 import { Owners } from "../components/Owners";
 import { href } from "../router";
 import { ago, money, nameOf, namespaceOf, plural, tableName, when } from "../format";
@@ -137,34 +138,7 @@ function Runs({ assetKey }: { assetKey: string }) {
     <Status state={runs}>
       {runs.data &&
         (runs.data.materializations.length ? (
-          <table className="table compact">
-            <thead>
-              <tr>
-                <th>Ended</th>
-                <th>State</th>
-                <th>Task</th>
-                <th>Run</th>
-                <th>Try</th>
-              </tr>
-            </thead>
-            <tbody>
-              {runs.data.materializations.map((m: any, i: number) => (
-                <tr key={i}>
-                  <td title={when(m.end_date)}>{ago(m.end_date ?? m.start_date)}</td>
-                  <td>
-                    <span className={`state ${m.state === "success" ? "ok" : "bad"}`}>{m.state}</span>
-                  </td>
-                  <td>
-                    <TaskLink dagId={m.dag_id} taskId={m.task_id} />
-                  </td>
-                  <td>
-                    <code>{m.run_id}</code>
-                  </td>
-                  <td className="num">{m.try_number}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <RunsTable runs={runs.data.materializations} />
         ) : (
           <p className="muted">No recorded run wrote it.</p>
         ))}

@@ -2,10 +2,10 @@
 import { useEffect, useState } from "react";
 import { useData } from "../data/useData";
 import { getJSON } from "../data/client";
-import { ago, when } from "../format";
 import { Status } from "../components/Status";
 import { AirflowLink, AssetLink, DagLink, TaskLink, Ticks } from "../components/Links";
 import { SqlBlock } from "../components/Sql";
+import { RunsTable } from "../components/RunsTable";
 import { shortSource } from "../components/Owners";
 
 /** The settings that would resolve this task, from the coverage report's reasons that list it. */
@@ -126,30 +126,7 @@ export function TaskPage({ dagId, taskId }: { dagId: string; taskId: string }) {
               ) : runs.length === 0 ? (
                 <p className="muted">{(t.writes ?? []).length ? "No recorded run (the Airflow listener or overlay runs sync records them)." : "It writes no table, so no run of it is recorded."}</p>
               ) : (
-                <table className="table compact">
-                  <thead>
-                    <tr>
-                      <th>Ended</th>
-                      <th>State</th>
-                      <th>Run</th>
-                      <th>Try</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {runs.map((m) => (
-                      <tr key={`${m.run_id}/${m.try_number}`}>
-                        <td title={when(m.end_date)}>{ago(m.end_date ?? m.start_date)}</td>
-                        <td>
-                          <span className={`state ${m.state === "success" ? "ok" : "bad"}`}>{m.state}</span>
-                        </td>
-                        <td>
-                          <code>{m.run_id}</code>
-                        </td>
-                        <td className="num">{m.try_number}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                <RunsTable runs={runs} withTask={false} />
               )}
             </div>
             <div className="grid2">
