@@ -58,35 +58,36 @@ class CatalogQueries:
         says how it ``match``ed, an index in ``TIERS``); each item with its ``evidence`` and its ``verdict`` among
         same-named assets (``overlay.catalog.evidence``). ``terms=False``: search keys and owners only."""
         from overlay.catalog import search as ranked
+        from overlay.catalog.search_pages import ranked_page
 
         dialect = self.engine.dialect.name
         now = datetime.now(timezone.utc)
+        searching = bool(search and search.strip())
         conditions = []
         if source:
             conditions.append(Asset.id.in_(_assets_of_source(source)))
-        if search and search.strip():
-            conditions.append(ranked.matches(dialect, search, terms))
         if owner:
             conditions.append(_owned_by(dialect, owner))
-        where = and_(*conditions) if conditions else None
-        searching = bool(search and search.strip())
+        estimated = False
         with self.engine.connect() as conn:
-            fast = ranked.fts_page(conn, search, _LIST_COLUMNS, limit, offset) \
-                if searching and terms and dialect == "sqlite" and len(conditions) == 1 else None
-            if fast is not None:
-                total, rows = fast
+            if searching:
+                fast = ranked.fts_page(conn, search, _LIST_COLUMNS, limit, offset) if terms and dialect == "sqlite" and not conditions else None
+                if fast is not None:
+                    total, rows = fast
+                else:
+                    where = and_(*conditions, ranked.matches(dialect, search, terms))
+                    exact = and_(*conditions, ranked.matches(dialect, search, terms, prefilter=False))
+                    total, estimated, rows = ranked_page(conn, search, where, exact, _LIST_COLUMNS, limit, offset)
             else:
                 count_query = select(func.count()).select_from(Asset)
-                ordering = ranked.order(search) if searching else [Asset.key]
-                page_query = select(*_LIST_COLUMNS, *([ranked.tier(search).label("match")] if searching else [])) \
-                    .order_by(*ordering).limit(limit).offset(offset)
-                if where is not None:
-                    count_query, page_query = count_query.where(where), page_query.where(where)
+                page_query = select(*_LIST_COLUMNS).order_by(Asset.key).limit(limit).offset(offset)
+                if conditions:
+                    count_query, page_query = count_query.where(*conditions), page_query.where(*conditions)
                 total = conn.execute(count_query).scalar_one()
                 rows = conn.execute(page_query).all()
             judged = _judged(conn, rows, now)
         items = [_summary(r) | _verdict_fields(judged, r) | ({"match": r.match} if searching else {}) for r in rows]
-        return {"total": total, "limit": limit, "offset": offset, "items": items}
+        return {"total": total, "total_is_estimate": estimated, "limit": limit, "offset": offset, "items": items}
 
     def asset(self, key: str) -> dict[str, Any]:
         with self.engine.connect() as conn:
