@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Engine, String, and_, cast, exists, func, or_, select
+from sqlalchemy import ColumnElement, Engine, String, and_, cast, exists, false, func, or_, select
 
 from overlay.catalog.pages import dags_page, graph_page
 from overlay.catalog.schema import Asset, AssetEdge, Dag, Materialization, Scan, ScanError, Task, TaskIO
@@ -58,6 +58,7 @@ class CatalogQueries:
         says how it ``match``ed, an index in ``TIERS``); each item with its ``evidence`` and its ``verdict`` among
         same-named assets (``overlay.catalog.evidence``). ``terms=False``: search keys and owners only."""
         from overlay.catalog import search as ranked
+        from overlay.catalog.owner_filter import PAGE_BY_VALUES
         from overlay.catalog.search_pages import ranked_page
 
         dialect = self.engine.dialect.name
@@ -66,10 +67,11 @@ class CatalogQueries:
         conditions = []
         if source:
             conditions.append(Asset.id.in_(_assets_of_source(source)))
-        if owner:
-            conditions.append(_owned_by(dialect, owner))
         estimated = False
         with self.engine.connect() as conn:
+            listed = _owner_values(conn, dialect, owner) if owner else None  # the owner filter from its index, if it can
+            if owner:
+                conditions.append(listed if listed is not None else _owned_by(dialect, owner))
             if searching:
                 fast = ranked.fts_page(conn, search, _LIST_COLUMNS, limit, offset) if terms and dialect == "sqlite" and not conditions else None
                 if fast is not None:
@@ -80,11 +82,13 @@ class CatalogQueries:
                     total, estimated, rows = ranked_page(conn, search, where, exact, _LIST_COLUMNS, limit, offset)
             else:
                 count_query = select(func.count()).select_from(Asset)
-                page_query = select(*_LIST_COLUMNS).order_by(Asset.key).limit(limit).offset(offset)
                 if conditions:
-                    count_query, page_query = count_query.where(*conditions), page_query.where(*conditions)
+                    count_query = count_query.where(*conditions)
                 total = conn.execute(count_query).scalar_one()
-                rows = conn.execute(page_query).all()
+                if listed is not None and total > PAGE_BY_VALUES:  # many: walk the key index, testing each row's names
+                    conditions[-1] = _owned_by(dialect, owner)
+                page_query = select(*_LIST_COLUMNS).order_by(Asset.key).limit(limit).offset(offset)
+                rows = conn.execute(page_query.where(*conditions) if conditions else page_query).all()
             judged = _judged(conn, rows, now)
         items = [_summary(r) | _verdict_fields(judged, r) | ({"match": r.match} if searching else {}) for r in rows]
         return {"total": total, "total_is_estimate": estimated, "limit": limit, "offset": offset, "items": items}
@@ -303,6 +307,19 @@ def _owned_by(dialect: str, owner: str) -> ColumnElement[bool]:
     if dialect == "sqlite":  # LIKE ignores ASCII case as lower() does; a scan of the covering index ix_assets_owner_names
         return Asset.owner_names.like(pattern, escape="\\")
     return func.lower(Asset.owner_names).like(pattern, escape="\\")  # served by the pg_trgm index
+
+
+def _owner_values(conn: Any, dialect: str, owner: str) -> ColumnElement[bool] | None:
+    """``_owned_by`` as ``owner_names IN (the distinct values it holds for)`` on SQLite (``overlay.catalog.owner_filter``),
+    or None when that does not apply (another database, a line break in ``owner``, too many distinct values)."""
+    from overlay.catalog.owner_filter import matching_values
+
+    if dialect != "sqlite" or "\n" in owner:
+        return None
+    values = matching_values(conn, f"%{_escape_like(owner.lower())}%")
+    if values is None:
+        return None
+    return Asset.owner_names.in_(values) if values else false()
 
 
 def _owner_claim_matches(dialect: str, owner: str) -> ColumnElement[bool]:
