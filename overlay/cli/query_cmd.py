@@ -277,11 +277,15 @@ def serve_command(
     """Serve the web UI at / and the HTTP API under /api/v1 (OpenAPI at /openapi.json, explorer at /docs) outside Airflow."""
     import os
 
-    from overlay.api.serving import default_workers, serve, standalone_app
+    from overlay.api.serving import default_workers, open_catalog, serve, standalone_app
 
     if host not in LOOPBACK and not os.environ.get("OVERLAY_API_TOKEN"):
         fail(f"refusing to bind {host} without OVERLAY_API_TOKEN: set a token, or serve on 127.0.0.1", 2)
-    catalog = _open(db)
+    try:
+        catalog = open_catalog(db)
+    except CatalogError as e:
+        fail(str(e), 2)
+        return
     workers = workers or default_workers()
     sock = _bind(host, port)  # bind first: a port in use is an error, not a banner followed by a traceback
     app = standalone_app(catalog, host, airflow_url)  # built here too when workers build their own: a broken bundle fails now
