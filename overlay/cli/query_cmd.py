@@ -56,7 +56,8 @@ def assets_command(
     if as_json:
         print_json(page)
         return
-    table = Table(title=f"{page['total']} assets" + (f" matching {search!r}, best first" if search else ""), title_justify="left")
+    about = "about " if page.get("total_is_estimate") else ""
+    table = Table(title=f"{about}{page['total']} assets" + (f" matching {search!r}, best first" if search else ""), title_justify="left")
     for column in ("asset", "owners", "producers", "consumers", "verdict"):
         table.add_column(column, overflow="fold")
     for a in page["items"]:
@@ -67,7 +68,7 @@ def assets_command(
                       str(a["consumers"]), verdict_text(a["verdict"]))
     console.print(table)
     if page["total"] > len(page["items"]):
-        console.print(f"[dim]showing {len(page['items'])} of {page['total']}; use --limit or --search[/]")
+        console.print(f"[dim]showing {len(page['items'])} of {about}{page['total']}; use --limit or --search[/]")
 
 
 VERDICTS = {"preferred": "[green]preferred[/]", "likely_legacy": "[yellow]no producer, no owner: likely legacy[/]"}
