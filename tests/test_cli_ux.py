@@ -207,3 +207,26 @@ def test_lineage_prints_a_tree_and_says_when_depth_cut_it(scanned: tuple[Path, s
     assert "cut at" not in full.stdout
     data = json.loads(run("lineage", "warehouse:tempo.raw.plays", "--downstream", "--depth", "1", "--json", "--db", db, cwd=work).stdout)
     assert data["truncated"] is True
+
+
+def test_verbose_says_what_each_file_held_in_the_default_auto_mode_too(sample_dags: Path, tmp_path: Path) -> None:
+    """Airflow's import replaces the root logger's handlers (bound to a captured stdout), which silenced every `-v`
+    line after the first in auto mode, the default."""
+    verbose = run("-v", "scan", str(sample_dags), "--db", f"sqlite:///{tmp_path / 'v.db'}", cwd=tmp_path)
+    assert verbose.returncode == 0, verbose.stderr
+    assert "in auto mode (import each file with Airflow" in verbose.stderr
+    assert "growth/trial_metrics.py: read by import; 1 DAGs, 4 tasks" in verbose.stderr
+    assert "finance/revenue.py: read by static" in verbose.stderr  # its import fails; read statically instead
+    assert "ownership: overlay.yaml rules, then CODEOWNERS, then DAG metadata" in verbose.stderr
+    assert "Falling back to parsing as a 'Command'" not in verbose.stderr  # sqlglot's own warnings are not overlay's stages
+    assert "[info" not in verbose.stdout and "overlay:" not in verbose.stdout  # nothing of it leaks into the result
+
+
+def test_the_stored_error_count_is_the_one_the_scan_summary_prints(sample_dags: Path, tmp_path: Path) -> None:
+    """`overlay sources` (and the API and web UI reading it) count a file read statically after its import failed once,
+    as the scan's own summary does, not once per error row."""
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    scan = run("scan", str(sample_dags), "--db", db, cwd=tmp_path)
+    assert "errors 7 (6 of them files whose import failed" in scan.stdout
+    sources = json.loads(run("sources", "--db", db, "--json", cwd=tmp_path).stdout)
+    assert [s["last_scan"]["errors"] for s in sources["items"]] == [7]
