@@ -57,6 +57,19 @@ def test_json_errors_go_to_stdout_with_candidates_and_the_same_exit_code(scanned
     assert unknown.returncode == 1 and json.loads(unknown.stdout)["candidates"] == []
 
 
+def test_json_usage_errors_are_json_on_stdout_with_exit_code_2(scanned: tuple[Path, str]) -> None:
+    """A value click refuses before the command runs (not a number, a missing argument) is an error like any other."""
+    work, db = scanned
+    human = run("lineage", "raw.orders", "--depth", "abc", "--db", db, cwd=work)
+    as_json = run("lineage", "raw.orders", "--depth", "abc", "--db", db, "--json", cwd=work)
+    assert human.returncode == as_json.returncode == 2
+    assert "Invalid value for '--depth'" in human.stderr and human.stdout == ""
+    error = json.loads(as_json.stdout)
+    assert error["error"].startswith("Invalid value for '--depth'") and error["candidates"] == [] and "lineage --help" in error["hint"]
+    missing = run("asset", "--db", db, "--json", cwd=work)
+    assert missing.returncode == 2 and json.loads(missing.stdout)["error"] == "Missing argument 'key'."
+
+
 def test_stale_exits_1_when_late_and_says_how_to_get_run_history(scanned: tuple[Path, str]) -> None:
     work, db = scanned
     late = run("stale", "--db", db, cwd=work)
@@ -198,6 +211,8 @@ def test_lineage_prints_a_tree_and_says_when_depth_cut_it(scanned: tuple[Path, s
     assert any("warehouse:tempo.growth.lead_features" in line and "via growth_lead_scoring.extract_features" in line for line in lines)
     assert not any("lead_scores" in line for line in lines)
     assert "cut at --depth 1" in cut.stdout
+    # lead_scores and okr_dashboard are 2 hops away; campaign_performance (3 hops) is not counted as if it were the next step
+    assert "2 more asset(s) one step further downstream (at depth 2, perhaps more past it)" in cut.stdout
     full = run("lineage", "warehouse:tempo.raw.plays", "--downstream", "--depth", "5", "--db", db, cwd=work)
     lines = full.stdout.splitlines()
     features = next(line for line in lines if "lead_features" in line)
