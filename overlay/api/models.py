@@ -342,6 +342,11 @@ class GraphSelection(Model):
     edges: list[SelectionEdge]
 
 
+# a page's fields and a selection's exclude each other: validated left to right, a 200-asset page is checked once
+# (pydantic's smart mode validated it against both: 10 ms instead of 3)
+GraphAnswer = Annotated[GraphPage | GraphSelection, Field(union_mode="left_to_right")]
+
+
 class Team(Model):
     name: str = Field(examples=["@tempo/growth-data"])
     rule: str = Field(description="overlay.yaml | CODEOWNERS | team tag")

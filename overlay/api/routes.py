@@ -166,7 +166,7 @@ def cost(
         raise HTTPException(status_code=400, detail=str(e)) from e
 
 
-@router.get("/api/v1/graph", tags=["graph"], response_model=models.GraphPage | models.GraphSelection, responses=errors(400))
+@router.get("/api/v1/graph", tags=["graph"], response_model=models.GraphAnswer, responses=errors(400))
 def graph(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=5000, description="Assets per page (1-5000); with `select`, the most nodes answered.")] = 1000,
