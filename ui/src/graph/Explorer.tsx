@@ -11,6 +11,7 @@ import { useData } from '../data/useData';
 import { href, navigate } from '../router';
 import { Status } from '../components/Status';
 import { GraphView } from './GraphView';
+import { startLayout } from './layout';
 import { bfsPath, compose, NODE_LIMIT, pathHighlight, shortName } from './compose';
 import type { GraphView as Answer } from './select';
 import './static';
@@ -37,6 +38,7 @@ export function LineageExplorer({ query }: { query: URLSearchParams }) {
   useEffect(() => { setFrom(pathFrom); setTo(pathTo); }, [pathFrom, pathTo]);
   useEffect(() => { setExpanded(new Set()); setPicked(null); setAsList(false); }, [select, groupBy]);
 
+  useEffect(startLayout, []); // the worker boots while the graph is asked for
   const go = (q: { select?: string; group_by?: string; path_from?: string; path_to?: string }): void =>
     navigate(href.lineage({ select, group_by: groupBy, path_from: pathFrom, path_to: pathTo, ...q }));
 
