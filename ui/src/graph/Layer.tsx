@@ -38,13 +38,13 @@ const Box = memo(function Box({ node, x, y, selected, highlighted, root }: {
   );
 });
 
-const Line = memo(function Line({ curve, on, label, marker }: { curve: Curve; on: boolean; label?: string; marker: string }) {
-  return (
-    <g className={on ? 'og-edge og-edge-path' : 'og-edge'} data-edge-id={curve.id}>
-      <path d={curve.d} markerEnd={`url(#${marker})`} />
-      {label && <text x={curve.labelX} y={curve.labelY} textAnchor="middle" dominantBaseline="middle">{label}</text>}
-    </g>
-  );
+/** One edge: a path, and its label (the tasks) when labels are on. */
+const Line = memo(function Line({ curve, on, marker }: { curve: Curve; on: boolean; marker: string }) {
+  return <path className={on ? 'og-edge og-edge-path' : 'og-edge'} data-edge-id={curve.id} d={curve.d} markerEnd={`url(#${marker})`} />;
+});
+
+const Label = memo(function Label({ curve }: { curve: Curve }) {
+  return <text className="og-edge-label" x={curve.labelX} y={curve.labelY} textAnchor="middle" dominantBaseline="middle">{curve.label}</text>;
 });
 
 function nodeAt(e: MouseEvent): string | null {
@@ -66,7 +66,8 @@ export function Layer({ nodes, curves, positions, selected, root, highlight, edg
             <polyline className="og-arrow" points="-5,-4 0,0 -5,4 -5,-4" />
           </marker>
         </defs>
-        {ordered.map((c) => <Line key={c.id} curve={c} on={Boolean(lit?.has(c.id))} label={edgeLabels ? c.label : undefined} marker={marker} />)}
+        {ordered.map((c) => <Line key={c.id} curve={c} on={Boolean(lit?.has(c.id))} marker={marker} />)}
+        {edgeLabels && curves.map((c) => c.label && <Label key={c.id} curve={c} />)}
       </svg>
       {nodes.map((n) => {
         const p = positionOf(positions, n.id);
