@@ -184,7 +184,11 @@ class ScopedCatalog:
         text = text.strip()
         if text in self.dag_ids or text in self.tasks:
             return self._catalog.who(text)
-        return self._catalog.who(self.resolve_key(text))
+        try:
+            key = self.resolve_key(text)
+        except UnknownKey:
+            raise NotFound(f"no asset, DAG or task matches {text!r}") from None
+        return self._catalog.who(key)
 
     def owners(self, key: str | None = None) -> dict[str, Any]:
         if key:

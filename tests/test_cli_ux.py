@@ -57,6 +57,19 @@ def test_json_errors_go_to_stdout_with_candidates_and_the_same_exit_code(scanned
     assert unknown.returncode == 1 and json.loads(unknown.stdout)["candidates"] == []
 
 
+def test_json_usage_errors_are_json_on_stdout_with_exit_code_2(scanned: tuple[Path, str]) -> None:
+    """A value click refuses before the command runs (not a number, a missing argument) is an error like any other."""
+    work, db = scanned
+    human = run("lineage", "raw.orders", "--depth", "abc", "--db", db, cwd=work)
+    as_json = run("lineage", "raw.orders", "--depth", "abc", "--db", db, "--json", cwd=work)
+    assert human.returncode == as_json.returncode == 2
+    assert "Invalid value for '--depth'" in human.stderr and human.stdout == ""
+    error = json.loads(as_json.stdout)
+    assert error["error"].startswith("Invalid value for '--depth'") and error["candidates"] == [] and "lineage --help" in error["hint"]
+    missing = run("asset", "--db", db, "--json", cwd=work)
+    assert missing.returncode == 2 and json.loads(missing.stdout)["error"] == "Missing argument 'key'."
+
+
 def test_stale_exits_1_when_late_and_says_how_to_get_run_history(scanned: tuple[Path, str]) -> None:
     work, db = scanned
     late = run("stale", "--db", db, cwd=work)
@@ -198,6 +211,8 @@ def test_lineage_prints_a_tree_and_says_when_depth_cut_it(scanned: tuple[Path, s
     assert any("warehouse:tempo.growth.lead_features" in line and "via growth_lead_scoring.extract_features" in line for line in lines)
     assert not any("lead_scores" in line for line in lines)
     assert "cut at --depth 1" in cut.stdout
+    # lead_scores and okr_dashboard are 2 hops away; campaign_performance (3 hops) is not counted as if it were the next step
+    assert "2 more asset(s) one step further downstream (at depth 2, perhaps more past it)" in cut.stdout
     full = run("lineage", "warehouse:tempo.raw.plays", "--downstream", "--depth", "5", "--db", db, cwd=work)
     lines = full.stdout.splitlines()
     features = next(line for line in lines if "lead_features" in line)
@@ -207,3 +222,26 @@ def test_lineage_prints_a_tree_and_says_when_depth_cut_it(scanned: tuple[Path, s
     assert "cut at" not in full.stdout
     data = json.loads(run("lineage", "warehouse:tempo.raw.plays", "--downstream", "--depth", "1", "--json", "--db", db, cwd=work).stdout)
     assert data["truncated"] is True
+
+
+def test_verbose_says_what_each_file_held_in_the_default_auto_mode_too(sample_dags: Path, tmp_path: Path) -> None:
+    """Airflow's import replaces the root logger's handlers (bound to a captured stdout), which silenced every `-v`
+    line after the first in auto mode, the default."""
+    verbose = run("-v", "scan", str(sample_dags), "--db", f"sqlite:///{tmp_path / 'v.db'}", cwd=tmp_path)
+    assert verbose.returncode == 0, verbose.stderr
+    assert "in auto mode (import each file with Airflow" in verbose.stderr
+    assert "growth/trial_metrics.py: read by import; 1 DAGs, 4 tasks" in verbose.stderr
+    assert "finance/revenue.py: read by static" in verbose.stderr  # its import fails; read statically instead
+    assert "ownership: overlay.yaml rules, then CODEOWNERS, then DAG metadata" in verbose.stderr
+    assert "Falling back to parsing as a 'Command'" not in verbose.stderr  # sqlglot's own warnings are not overlay's stages
+    assert "[info" not in verbose.stdout and "overlay:" not in verbose.stdout  # nothing of it leaks into the result
+
+
+def test_the_stored_error_count_is_the_one_the_scan_summary_prints(sample_dags: Path, tmp_path: Path) -> None:
+    """`overlay sources` (and the API and web UI reading it) count a file read statically after its import failed once,
+    as the scan's own summary does, not once per error row."""
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    scan = run("scan", str(sample_dags), "--db", db, cwd=tmp_path)
+    assert "errors 7 (6 of them files whose import failed" in scan.stdout
+    sources = json.loads(run("sources", "--db", db, "--json", cwd=tmp_path).stdout)
+    assert [s["last_scan"]["errors"] for s in sources["items"]] == [7]

@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, with_config
+from typing_extensions import NotRequired, TypedDict
 
 # the catalog stores UTC; SQLite gives it back without an offset, which is not an RFC 3339 date-time
 Timestamp = Annotated[datetime, AfterValidator(lambda d: d if d.tzinfo else d.replace(tzinfo=timezone.utc))]
@@ -45,7 +46,12 @@ class Evidence(Model):
     consumers: int = Field(description="Tasks that read it.")
     owners: int = Field(description="Owners named for it.")
     last_materialized: Timestamp | None = Field(description="End of its last successful run (listener or `runs sync`); null if none.")
-    queries: int = Field(description="Warehouse queries attributed to it (`overlay cost ingest`).")
+    queries: int = Field(description="Warehouse queries attributed to it (`overlay attribute`).")
+
+
+def contacts_field() -> Any:
+    return Field([], description="People or groups to talk to besides the owners (the DAG's `owner`, `owner_links`, a CODEOWNERS "
+                                 "entry that is not the owner).", examples=[["maria"]])
 
 
 Verdict = Literal["preferred", "likely_legacy"] | None
@@ -65,11 +71,14 @@ class AssetSummary(Model):
     namespace: str = Field(examples=["warehouse"])
     name: str = Field(examples=["tempo.finance.daily_revenue"])
     owners: list[str] = Field(description="Owners of the asset (from its ownership claims).", examples=[["finance-data@tempo.fm"]])
+    contacts: list[str] = contacts_field()
     owner_conflict: bool = Field(description="Tasks of different owners write it.")
     producers: int = Field(description="Tasks that write it.")
     consumers: int = Field(description="Tasks that read it.")
     evidence: Evidence
     verdict: Verdict = Field(description=VERDICT_TEXT)
+    match: int | None = Field(None, description="With `search`: how the asset matches, an index into the search's tiers (0 best: "
+                                                "its table name is the text; then its key contains the text, every word, ...).")
 
 
 class AssetPage(Page):
@@ -85,6 +94,7 @@ class TaskRef(Model):
     line: int | None
     status: str = Field(description="resolved | partial | unresolved | no_sql ...")
     owner: str | None
+    source: str | None = Field(None, description="The catalog source (deployment or repository) of the task's DAG.")
 
 
 class Neighbour(Model):
@@ -92,11 +102,22 @@ class Neighbour(Model):
     via: str = Field(description="The task (`dag_id.task_id`) that links the two assets.")
 
 
-class OwnershipClaim(Model):
-    owner: str
-    team: str | None = None
-    rule: str | None = Field(None, description="The rule or metadata the claim comes from.")
-    source: str | None = None
+@with_config(ConfigDict(extra="allow"))
+class OwnershipClaim(TypedDict):
+    """One claim on who owns or is a contact for an asset, a DAG or a task, with where it comes from. A claim is
+    answered as the catalog holds it: a field it does not carry is left out (so a page of `/graph` is what
+    `overlay export` says)."""
+
+    owner: Annotated[str, Field(description="The owner or contact named.", examples=["@tempo/growth-data"])]
+    team: NotRequired[Annotated[str | None, Field(description="Its team, where the rule or a `team:` tag names one.")]]
+    rule: NotRequired[Annotated[str | None, Field(description="What the claim comes from: overlay.yaml | CODEOWNERS | dag owner | "
+                                                              "owner_links | tag ...", examples=["CODEOWNERS"])]]
+    source: NotRequired[Annotated[str | None, Field(description="Where that is written: a file:line, a rule's place in overlay.yaml, "
+                                                                "a DAG and its file.")]]
+    role: NotRequired[Annotated[str | None, Field(description="owner (who owns it) | contact (a person to talk to, not the owner).",
+                                                  examples=["owner"])]]
+    link: NotRequired[Annotated[str | None, Field(description="The DAG's `owner_links` entry for this name (a mailto: or a URL).")]]
+    source_name: NotRequired[Annotated[str | None, Field(description="The catalog source whose scan made the claim.")]]
 
 
 class Materialization(Model):
@@ -108,6 +129,7 @@ class Materialization(Model):
     end_date: Timestamp | None
     state: str
     source: str = Field(description="listener | runs sync")
+    source_name: str | None = Field(None, description="The catalog source (Airflow deployment) the run belongs to.")
 
 
 class AssetDetail(Model):
@@ -116,6 +138,7 @@ class AssetDetail(Model):
     name: str
     owners: list[str]
     ownership: list[OwnershipClaim] = Field(description="Every claim, with where it comes from.")
+    contacts: list[str] = contacts_field()
     owner_conflict: bool
     columns: list[Any]
     producers: list[TaskRef]
@@ -169,6 +192,8 @@ class DagSummary(Model):
     schedule: str | None = Field(description="The schedule as written (cron, preset, timedelta, asset-triggered...).",
                                  examples=["@daily"])
     tasks: int = Field(description="Number of tasks.")
+    source: str | None = Field(None, description="The catalog source (deployment or repository) the DAG belongs to.")
+    ownership: list[OwnershipClaim] = Field([], description="Who owns the DAG and whom to talk to, each claim with its rule and source.")
 
 
 class DagPage(Page):
@@ -187,6 +212,8 @@ class Task(Model):
     status: str
     errors: list[str] = Field(description="Why a task is partial or unresolved, and what setting would resolve it.")
     upstream: list[str] = Field(description="Upstream task ids in the DAG.")
+    source: str | None = Field(None, description="The catalog source (deployment or repository) of the task's DAG.")
+    ownership: list[OwnershipClaim] = Field([], description="Who owns the task and whom to talk to, each claim with its rule and source.")
 
 
 class TaskDetail(Task):
@@ -205,11 +232,14 @@ class DagDetail(Model):
     tags: list[str]
     schedule: str | None
     tasks: list[Task]
+    source: str | None = Field(None, description="The catalog source (deployment or repository) the DAG belongs to.")
+    ownership: list[OwnershipClaim] = Field([], description="Who owns the DAG and whom to talk to, each claim with its rule and source.")
 
 
 class AssetOwners(Model):
     key: str
     owners: list[str]
+    contacts: list[str] = contacts_field()
     ownership: list[OwnershipClaim]
     conflict: bool
     producers: list[str]
@@ -218,7 +248,9 @@ class AssetOwners(Model):
 class Owners(Model):
     assets: list[AssetOwners]
     conflicts: list[str] = Field(description="Assets written by tasks of different owners.")
-    unowned: list[str] = Field(description="Written assets without an owner.")
+    unowned: list[str] = Field(description="Assets written by tasks that name no owner.")
+    sources: list[str] = Field([], description="Assets read but written by no scanned task: no owner to infer (an overlay.yaml "
+                                               "`ownership:` rule records one).")
 
 
 class Stale(Model):
@@ -307,18 +339,75 @@ class GraphSelection(Model):
     edges: list[SelectionEdge]
 
 
+class Team(Model):
+    name: str = Field(examples=["@tempo/growth-data"])
+    rule: str = Field(description="overlay.yaml | CODEOWNERS | team tag")
+    source: str = Field(description="Where it is written.")
+
+
+class Contact(Model):
+    name: str = Field(examples=["maria"])
+    role: str = Field(description="owner | contact")
+    rule: str | None = Field(None, description="What names them: overlay.yaml | CODEOWNERS | dag owner | ...")
+    source: str | None = Field(None, description="Where it is written.")
+    link: str | None = Field(None, description="The DAG's `owner_links` entry (mailto: or URL), if any.")
+
+
 class Who(Model):
     """The contact card of ``overlay who``: the owning team and the people to talk to, each with its source."""
 
     kind: str = Field(description="asset | dag | task", examples=["asset"])
     id: str = Field(description="The asset key, DAG id or `dag_id.task_id` the subject resolved to.")
+    team: Team | None = Field(description="The owning team: an overlay.yaml rule's team, else a CODEOWNERS team, else a `team:` tag.")
+    contacts: list[Contact] = Field(description="Everyone named, owners first, then contacts.")
     note: str | None = Field(None, description="When nobody is named: why, and which setting would name someone.")
+
+
+class LastScan(Model):
+    id: int
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
+    folders: list[str] = Field(description="The folders scanned.")
+    mode: str = Field(description="auto | import | static")
+    git_commit: str | None
+    bundle_version: str | None
+    unchanged: bool = Field(description="Nothing had changed since the scan before: the catalog was left as it was.")
+    errors: int = Field(description="Problems, one per file (a file read statically after its import failed is one).")
+    files: int = Field(description="DAG files read.")
+
+
+class SourceCounts(Model):
+    dags: int
+    tasks: int
+    assets: int = Field(description="Assets its tasks read or write.")
+
+
+class SourceCoverage(Model):
+    tasks: int
+    resolved: int
+    partial: int
+    unresolved: int
+    no_data: int = Field(description="Tasks that touch no data.")
+    resolved_share: float | None = Field(description="resolved / tasks (null with no task).")
+
+
+class RunSync(Model):
+    at: Timestamp
+    from_: str | None = Field(None, alias="from", description="The Airflow URL synced from.")
 
 
 class Source(Model):
     """A source (deployment or repository) of the catalog: its last scan, counts, coverage and last run sync."""
 
     name: str | None = Field(None, examples=["default"])
+    created_at: Timestamp | None = Field(None, description="When the catalog first saw the source.")
+    last_scan: LastScan | None = Field(None, description="Its last successful scan; null before the first.")
+    commit: str | None = Field(None, description="The git commit of the scanned folder at the last scan.")
+    bundle_version: str | None = Field(None, description="The DAG bundle version Airflow knew at the last scan (git bundles).")
+    counts: SourceCounts | None = None
+    coverage: SourceCoverage | None = None
+    last_run_sync: RunSync | None = Field(None, description="The last `overlay runs sync` into this source; null if none.")
+    last_run: Timestamp | None = Field(None, description="End of the newest recorded task run of the source.")
 
 
 class SourceList(Model):

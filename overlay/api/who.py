@@ -17,5 +17,6 @@ router = APIRouter()
             description="`subject`: a DAG id, `dag_id.task_id`, or an asset key or unambiguous suffix. Returns the owning team "
                         "and every person or group named (owners first, then contacts), each with the rule and source that "
                         "names them. 404 when nothing matches, 409 with `candidates` when an asset suffix is ambiguous.")
-def who(request: Request, subject: Annotated[str, Path(min_length=1, max_length=1000)]) -> dict[str, Any]:
+def who(request: Request, subject: Annotated[str, Path(min_length=1, max_length=1000, description="A DAG id, `dag_id.task_id`, or an asset key or unambiguous suffix.",
+                                                                             examples=["lead_scores"])]) -> dict[str, Any]:
     return _catalog(request).who(subject)

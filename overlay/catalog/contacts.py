@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from overlay.catalog.queries import NotFound, UnknownKey
 from overlay.catalog.schema import Asset, Dag, Task
 from overlay.ownership import contact_card
 
@@ -14,7 +15,7 @@ class ContactQueries:
     engine: Engine
 
     def who(self, text: str) -> dict[str, Any]:
-        """``text``: a DAG id, ``dag_id.task_id``, or an asset key or unambiguous suffix (raises UnknownKey/AmbiguousKey)."""
+        """``text``: a DAG id, ``dag_id.task_id``, or an asset key or unambiguous suffix (raises NotFound/AmbiguousKey)."""
         text = text.strip()
         with self.engine.connect() as conn:
             dag = conn.execute(select(Dag.dag_id, Dag.ownership, Dag.owners).where(Dag.dag_id == text)).first()
@@ -25,7 +26,10 @@ class ContactQueries:
                                     .where(Task.dag_id == text[:cut], Task.task_id == text[cut + 1:])).first()
                 if task is not None:
                     return _answer("task", f"{task.dag_id}.{task.task_id}", task.ownership or [])
-        key = self.resolve_key(text)  # type: ignore[attr-defined] - CatalogQueries
+        try:
+            key = self.resolve_key(text)  # type: ignore[attr-defined] - CatalogQueries
+        except UnknownKey:
+            raise NotFound(f"no asset, DAG or task matches {text!r}") from None
         with self.engine.connect() as conn:
             claims = conn.execute(select(Asset.owners).where(Asset.key == key)).scalar() or []
         answer = _answer("asset", key, claims)

@@ -35,6 +35,7 @@ from overlay.catalog.shared_assets import delete_orphans, merge_assets
 from overlay.catalog.sources import SourceQueries, ensure_source
 from overlay.catalog.sync import sync_links, sync_rows
 from overlay.model import ScanResult
+from overlay.scan_problems import file_problems
 
 log = logging.getLogger(__name__)
 RETRY_DELAYS = (1.0, 3.0)  # seconds before each new attempt when the database connection drops (a server restart)
@@ -293,7 +294,7 @@ def _store(conn: Any, result: ScanResult, mode: str, started_at: datetime, owner
     _record_errors(conn, scan_id, result)
     summary = ScanSummary(
         scan_id=scan_id, dags=len(result.dags), tasks=len(result.tasks), assets=len(result.assets), edges=len(edges),
-        unresolved=sum(1 for t in result.tasks if t.status == "unresolved"), errors=len(result.errors),
+        unresolved=sum(1 for t in result.tasks if t.status == "unresolved"), errors=len(file_problems(result.errors)),
         files=len(result.files), reused_files=sum(1 for f in result.files if f.mode == "cached"))
     conn.execute(Scan.__table__.update().where(Scan.__table__.c.id == scan_id).values(
         status="ok", finished_at=datetime.now(timezone.utc), counts={**summary.to_dict(), "fingerprint": fingerprint}))

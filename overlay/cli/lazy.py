@@ -90,3 +90,25 @@ class LazyGroup(TyperGroup):
     def __init__(self, **attrs) -> None:  # noqa: ANN003 - typer's own group arguments
         super().__init__(**attrs)
         self.commands = LazyCommands(self.commands)
+
+    def invoke(self, ctx: click.Context):  # noqa: ANN201 - what the command returns
+        """A usage error (an unknown option, a value that is not a number, a missing argument) is JSON on stdout under
+        ``--json``, like every other error, with click's exit code 2."""
+        from overlay.cli.output import print_json
+
+        args = [*getattr(ctx, "_protected_args", []), *ctx.args]
+        wants_json = "--json" in args[:args.index("--")] if "--" in args else "--json" in args
+        try:
+            return super().invoke(ctx)
+        except _UsageError as e:
+            if not wants_json:
+                raise
+            command = e.ctx.command_path if e.ctx is not None else ctx.command_path
+            print_json({"error": e.format_message(), "candidates": [], "hint": f"see `{command} --help`"})
+            raise typer.Exit(e.exit_code) from None
+
+
+try:  # typer >= 0.26 carries its own copy of click, whose exceptions its commands raise
+    from typer._click.exceptions import UsageError as _UsageError
+except ImportError:
+    from click.exceptions import UsageError as _UsageError

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from overlay.cli.output import err_console
+from overlay.scan_problems import file_problems
 
 log = logging.getLogger("overlay")
 T = TypeVar("T")
@@ -47,8 +48,11 @@ class ScanDisplay:
             how = "unchanged, reused from the last scan" if found.skipped else f"read by {found.mode_used}"
             from overlay.scan import display_path
 
-            log.info("file %s: %s; %d DAGs, %d tasks (%s), %d tables; %d errors", display_path(found.path), how, len(outcome.dags), len(outcome.tasks),
-                     ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) or "none", len(outcome.assets), len(outcome.errors))
+            problems = file_problems(outcome.errors)
+            notes = "".join(f" ({p['note']})" for p in problems if p["note"])
+            log.info("file %s: %s; %d DAGs, %d tasks (%s), %d tables; %d errors%s", display_path(found.path), how, len(outcome.dags),
+                     len(outcome.tasks), ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) or "none", len(outcome.assets),
+                     len(problems), notes)
         if self.progress is None:
             return
         if self.extracting is None:

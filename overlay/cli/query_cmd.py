@@ -168,8 +168,8 @@ def lineage_command(
     for way in (["upstream", "downstream"] if direction == "both" else [direction]):
         console.print(lineage_tree(result, way))
     if beyond:
-        console.print(f"[yellow]cut at --depth {depth}[/]: {beyond} more asset(s) lie further {'away' if direction == 'both' else direction}; "
-                      f"raise --depth to see them")
+        console.print(f"[yellow]cut at --depth {depth}[/]: {beyond} more asset(s) one step further "
+                      f"{'away' if direction == 'both' else direction} (at depth {depth + 1}, perhaps more past it); raise --depth to see them")
 
 
 def _selection(expression: Optional[str], group_by: Optional[str], db: Optional[str], as_json: bool) -> None:

@@ -16,6 +16,7 @@ from overlay.cli.coverage_view import print_coverage, print_explanation
 from overlay.config import ConfigError, load_settings
 from overlay.explain import explain_in_scan
 from overlay.pipeline import build_catalog
+from overlay.scan_problems import file_problems
 
 
 def scan_command(
@@ -121,30 +122,6 @@ def _print_summary(outcome, elapsed: float, url: str, source: str) -> None:  # n
         for problem in problems[:50]:
             table.add_row(problem["where"], problem["stage"], problem["error"][:300], problem["note"])
         err_console.print(table)
-
-
-FALLBACK_NOTE = "import failed; DAGs below were found by static analysis"
-
-
-def file_problems(errors: list) -> list[dict[str, str]]:  # noqa: ANN001 - list[FileError]
-    """One row per problem: a file whose import failed and that was then read statically is one error, with a note
-    (the static result, or that static reading failed the same way), not two or three rows."""
-    rows: list[dict[str, str]] = []
-    by_file: dict[str, dict[str, str]] = {}
-    for error in errors:
-        first = by_file.get(error.file)
-        if first is not None and first["stage"] == "import" and (error.error == FALLBACK_NOTE or error.stage == "static"):
-            if error.error == FALLBACK_NOTE:
-                first["note"] = "read statically instead"
-            elif error.error == first["error"]:
-                first["note"] = first["note"] or "static reading failed the same way"
-            else:
-                first["note"] = "; ".join(filter(None, [first["note"], f"static: {error.error[:200]}"]))
-            continue
-        row = {"where": f"{error.file}:{error.line or ''}", "stage": error.stage, "error": error.error, "note": ""}
-        rows.append(row)
-        by_file.setdefault(error.file, row)
-    return rows
 
 
 def export_command(

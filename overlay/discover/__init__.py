@@ -16,6 +16,7 @@ from typing import Literal
 from overlay.discover.files import DagFile, list_dag_files, walk_files
 from overlay.discover.static import RepoView, scan_file
 from overlay.model import DagSpec, FileError
+from overlay.scan_problems import FALLBACK_NOTE
 
 log = logging.getLogger(__name__)
 Mode = Literal["auto", "import", "static"]
@@ -99,7 +100,7 @@ def _discover_file(dag_file: DagFile, mode: Mode, loader: object | None, repo: R
     static = scan_file(dag_file.path, dag_file.source, repo)
     imported = {d.dag_id for d in dags}
     merged = dags + [d for d in static.dags if d.dag_id not in imported]
-    note = [FileError(dag_file.path, "import failed; DAGs below were found by static analysis", None, stage="import")] if static.dags else []
+    note = [FileError(dag_file.path, FALLBACK_NOTE, None, stage="import")] if static.dags else []
     return FileDiscovery(dag_file.path, dag_file.content_hash, "static" if static.dags else "import", merged,
                          errors + note + static.errors, inputs=static.inputs)
 
