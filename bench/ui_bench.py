@@ -9,10 +9,11 @@ Builds the catalog as bench/api_bench.py does (or copies ``--catalog``, a SQLite
   start until the page has rendered with its data (``main .page`` present, nothing left loading);
 - search as you type: keystrokes in the home page's search box, one at a time with a pause after each, the time
   from the keydown to the first change of the page after the answer for that text arrived (results rendered),
-  and, to show where the time goes, the part from the request's answer to the rendering;
+  and, to show where the time goes, its parts: keydown -> request sent, request -> answer, answer -> rendered;
 - a 1,000-node lineage selection: the explorer's hash route set to a selection of about 1,000 assets, the time
-  until every node is laid out (in the Web Worker) and drawn (``data-graph-state=drawn``), with the server's
-  answer time and the layout time.
+  until every node is laid out (in the Web Worker) and drawn (``data-graph-state=drawn``: every node and edge in
+  the page, the fitted view painted; the counts are checked here too), with the server's answer time, the layout
+  time and the phases in the page.
 
 Prints each figure with its target (first load <= 1.5 s, search p95 <= 100 ms, 1,000-node graph <= 2 s) and
 PASS/FAIL; exits 1 when one fails.
