@@ -106,3 +106,24 @@ def test_a_since_that_is_not_a_date_says_what_to_write(base_url: str) -> None:
     assert response.json()["error"] == ("since 'notadate' is not a date: use YYYY-MM-DD (2026-11-01) or an ISO timestamp "
                                         "(2026-11-01T06:00:00+00:00)")
     assert "until '2026-13-01'" in requests.get(base_url + "/api/v1/cost", params={"until": "2026-13-01"}, timeout=10).json()["error"]
+
+
+@pytest.mark.parametrize("max_values, page_by_values", [(1000, 2000), (1000, 0), (1, 2000)])  # IN sorted; IN walked by key; LIKE
+def test_owner_filter_through_its_index_values_is_the_like_test(db_url: str, monkeypatch: pytest.MonkeyPatch, max_values: int,
+                                                                page_by_values: int) -> None:
+    from overlay.catalog import owner_filter
+
+    monkeypatch.setattr(owner_filter, "MAX_VALUES", max_values)
+    monkeypatch.setattr(owner_filter, "PAGE_BY_VALUES", page_by_values)
+    catalog = Catalog.open(db_url)
+    build_catalog(catalog, [str(SAMPLE)], "static", load_settings(None, [str(SAMPLE)]), datetime.now(timezone.utc))
+    try:
+        with catalog.engine.connect() as conn:
+            names = dict(conn.execute(text("SELECT key, owner_names FROM assets ORDER BY key")).all())
+        for owner in ("finance", "FINANCE-data@", "a", "@", "_", "%", "nobody", "team"):
+            expected = [k for k, n in names.items() if owner.lower() in (n or "").lower()]
+            pages = [catalog.assets(owner=owner, limit=2, offset=o) for o in range(0, len(expected) + 2, 2)]
+            assert [a["key"] for p in pages for a in p["items"]] == expected, owner
+            assert {p["total"] for p in pages} == {len(expected)}, owner
+    finally:
+        catalog.close()

@@ -82,6 +82,9 @@ class AssetSummary(Model):
 
 
 class AssetPage(Page):
+    total_is_estimate: bool = Field(False, description="`total` is estimated from a sample: a `search` matching more than "
+                                    "1,000 assets that the database cannot count from an index (a word under three characters, "
+                                    "or combined with `owner` or `source`). The page itself is exact.")
     items: list[AssetSummary]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
@@ -31,7 +32,12 @@ def resolve_db_url(cli_value: str | None = None) -> str:
     return resolve(cli_value)
 
 
-def make_engine(url: str) -> Engine:
+PAGE_CACHE_KIB = 65536  # SQLite's page cache per connection: large query histories keep their indexes in memory
+
+
+def make_engine(url: str, page_cache_mib: int | None = None) -> Engine:
+    """An engine on the catalog; ``page_cache_mib``: SQLite's page cache per pooled connection (default 64 MiB; each
+    connection fills its own, so a server with a connection per concurrent request asks for less)."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     kwargs = {"future": True, "pool_pre_ping": True}  # a pooled connection the server dropped is replaced, not used
@@ -39,7 +45,7 @@ def make_engine(url: str) -> Engine:
         kwargs["connect_args"] = {"timeout": 30}
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", partial(_sqlite_pragmas, page_cache_kib=page_cache_mib * 1024 if page_cache_mib else PAGE_CACHE_KIB))
     return engine
 
 
@@ -67,12 +73,12 @@ def _exclusive_sqlite_engine(engine: Engine) -> Engine:
     return exclusive
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+def _sqlite_pragmas(dbapi_connection, _record, page_cache_kib: int = PAGE_CACHE_KIB) -> None:  # noqa: ANN001 - DB-API objects
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages: large query histories keep their indexes in memory
+    cursor.execute(f"PRAGMA cache_size=-{int(page_cache_kib)}")
     cursor.close()
 
 

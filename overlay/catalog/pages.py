@@ -83,19 +83,33 @@ def _sides(ids: list[int], io: list[Any], out_edges: list[Any], in_edges: list[A
     sides: dict[int, dict[str, set]] = {i: {"writers": set(), "readers": set()} for i in ids}
     for row in io:
         sides[row.asset_id]["writers" if row.mode == "write" else "readers"].add((row.id, row.dag_id, row.task_id))
+    by_target: dict[int, set] = {}
+    by_origin: dict[int, set] = {}
+    for e in in_edges:
+        by_target.setdefault(e.to_asset, set()).add((e.id, e.dag_id, e.task_id))
+    for e in out_edges:
+        by_origin.setdefault(e.from_asset, set()).add((e.id, e.dag_id, e.task_id))
     for asset_id, side in sides.items():
         if not side["writers"]:
-            side["writers"] = {(e.id, e.dag_id, e.task_id) for e in in_edges if e.to_asset == asset_id}
+            side["writers"] = by_target.get(asset_id, set())
         if not side["readers"]:
-            side["readers"] = {(e.id, e.dag_id, e.task_id) for e in out_edges if e.from_asset == asset_id}
+            side["readers"] = by_origin.get(asset_id, set())
     return sides
 
 
 def _cross_dag(key: str, writers: list[tuple[str, str]], readers: list[tuple[str, str]]) -> list[dict[str, Any]]:
     """As ``overlay.graph.cross_dag_links`` for one asset: one link per (writing DAG, reading DAG)."""
-    return [{"asset": key, "from_dag": writer, "to_dag": reader,
-             "producers": [f"{d}.{t}" for d, t in writers if d == writer], "consumers": [f"{d}.{t}" for d, t in readers if d == reader]}
-            for writer in sorted({d for d, _ in writers}) for reader in sorted({d for d, _ in readers} - {writer})]
+    if not writers or not readers:
+        return []
+    producers: dict[str, list[str]] = {}
+    consumers: dict[str, list[str]] = {}
+    for d, t in writers:  # in order: each DAG's tasks as sorted as the pairs
+        producers.setdefault(d, []).append(f"{d}.{t}")
+    for d, t in readers:
+        consumers.setdefault(d, []).append(f"{d}.{t}")
+    reading = sorted(consumers)
+    return [{"asset": key, "from_dag": writer, "to_dag": reader, "producers": producers[writer], "consumers": consumers[reader]}
+            for writer in sorted(producers) for reader in reading if reader != writer]
 
 
 def _last_scan_errors(conn: Any, source: str | None) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Engine, String, and_, cast, exists, func, or_, select
+from sqlalchemy import ColumnElement, Engine, String, and_, cast, exists, false, func, or_, select
 
 from overlay.catalog.pages import dags_page, graph_page
 from overlay.catalog.schema import Asset, AssetEdge, Dag, Materialization, Scan, ScanError, Task, TaskIO
@@ -58,35 +58,40 @@ class CatalogQueries:
         says how it ``match``ed, an index in ``TIERS``); each item with its ``evidence`` and its ``verdict`` among
         same-named assets (``overlay.catalog.evidence``). ``terms=False``: search keys and owners only."""
         from overlay.catalog import search as ranked
+        from overlay.catalog.owner_filter import PAGE_BY_VALUES
+        from overlay.catalog.search_pages import ranked_page
 
         dialect = self.engine.dialect.name
         now = datetime.now(timezone.utc)
+        searching = bool(search and search.strip())
         conditions = []
         if source:
             conditions.append(Asset.id.in_(_assets_of_source(source)))
-        if search and search.strip():
-            conditions.append(ranked.matches(dialect, search, terms))
-        if owner:
-            conditions.append(_owned_by(dialect, owner))
-        where = and_(*conditions) if conditions else None
-        searching = bool(search and search.strip())
+        estimated = False
         with self.engine.connect() as conn:
-            fast = ranked.fts_page(conn, search, _LIST_COLUMNS, limit, offset) \
-                if searching and terms and dialect == "sqlite" and len(conditions) == 1 else None
-            if fast is not None:
-                total, rows = fast
+            listed = _owner_values(conn, dialect, owner) if owner else None  # the owner filter from its index, if it can
+            if owner:
+                conditions.append(listed if listed is not None else _owned_by(dialect, owner))
+            if searching:
+                fast = ranked.fts_page(conn, search, _LIST_COLUMNS, limit, offset) if terms and dialect == "sqlite" and not conditions else None
+                if fast is not None:
+                    total, rows = fast
+                else:
+                    where = and_(*conditions, ranked.matches(dialect, search, terms))
+                    exact = and_(*conditions, ranked.matches(dialect, search, terms, prefilter=False))
+                    total, estimated, rows = ranked_page(conn, search, where, exact, _LIST_COLUMNS, limit, offset)
             else:
                 count_query = select(func.count()).select_from(Asset)
-                ordering = ranked.order(search) if searching else [Asset.key]
-                page_query = select(*_LIST_COLUMNS, *([ranked.tier(search).label("match")] if searching else [])) \
-                    .order_by(*ordering).limit(limit).offset(offset)
-                if where is not None:
-                    count_query, page_query = count_query.where(where), page_query.where(where)
+                if conditions:
+                    count_query = count_query.where(*conditions)
                 total = conn.execute(count_query).scalar_one()
-                rows = conn.execute(page_query).all()
+                if listed is not None and total > PAGE_BY_VALUES:  # many: walk the key index, testing each row's names
+                    conditions[-1] = _owned_by(dialect, owner)
+                page_query = select(*_LIST_COLUMNS).order_by(Asset.key).limit(limit).offset(offset)
+                rows = conn.execute(page_query.where(*conditions) if conditions else page_query).all()
             judged = _judged(conn, rows, now)
         items = [_summary(r) | _verdict_fields(judged, r) | ({"match": r.match} if searching else {}) for r in rows]
-        return {"total": total, "limit": limit, "offset": offset, "items": items}
+        return {"total": total, "total_is_estimate": estimated, "limit": limit, "offset": offset, "items": items}
 
     def asset(self, key: str) -> dict[str, Any]:
         with self.engine.connect() as conn:
@@ -302,6 +307,19 @@ def _owned_by(dialect: str, owner: str) -> ColumnElement[bool]:
     if dialect == "sqlite":  # LIKE ignores ASCII case as lower() does; a scan of the covering index ix_assets_owner_names
         return Asset.owner_names.like(pattern, escape="\\")
     return func.lower(Asset.owner_names).like(pattern, escape="\\")  # served by the pg_trgm index
+
+
+def _owner_values(conn: Any, dialect: str, owner: str) -> ColumnElement[bool] | None:
+    """``_owned_by`` as ``owner_names IN (the distinct values it holds for)`` on SQLite (``overlay.catalog.owner_filter``),
+    or None when that does not apply (another database, a line break in ``owner``, too many distinct values)."""
+    from overlay.catalog.owner_filter import matching_values
+
+    if dialect != "sqlite" or "\n" in owner:
+        return None
+    values = matching_values(conn, f"%{_escape_like(owner.lower())}%")
+    if values is None:
+        return None
+    return Asset.owner_names.in_(values) if values else false()
 
 
 def _owner_claim_matches(dialect: str, owner: str) -> ColumnElement[bool]:

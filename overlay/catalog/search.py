@@ -8,7 +8,7 @@ best first), then by evidence (``overlay.catalog.evidence``), then by key.
 
 SQLite: the FTS5 trigram table of migration 0008 narrows the rows by the words of three or more characters
 (a superset: Unicode case folding), then the same LIKE tests decide. PostgreSQL: its trigram indexes serve
-the LIKE tests themselves.
+the LIKE tests themselves. A page never ranks or counts every match of a broad text (``overlay.catalog.search_pages``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, column, func, literal, or_, select, table
+from sqlalchemy import ColumnElement, and_, bindparam, case, column, func, or_, select, table
 
 from overlay.catalog.schema import Asset
 
@@ -48,9 +48,10 @@ def words(text: str) -> list[str]:
     return found
 
 
-def matches(dialect: str, text: str, terms: bool = True) -> ColumnElement[bool]:
+def matches(dialect: str, text: str, terms: bool = True, prefilter: bool = True) -> ColumnElement[bool]:
     """Assets in which every word of ``text`` occurs (key, search_text or search_related); with ``terms=False`` only
-    in the key or the owner names (for a user who may not see every DAG: no match through a DAG's ids or tags)."""
+    in the key or the owner names (for a user who may not see every DAG: no match through a DAG's ids or tags).
+    ``prefilter=False``: the same set without SQLite's trigram prefilter (for a walk that tests rows one by one)."""
     found = words(text)
     if not found:
         return Asset.id.isnot(None)
@@ -59,7 +60,7 @@ def matches(dialect: str, text: str, terms: bool = True) -> ColumnElement[bool]:
     exact = and_(*(or_(Asset.key.ilike(_like(w), escape="\\"), Asset.search_text.like(_like(w), escape="\\"),
                        Asset.search_related.like(_like(w), escape="\\")) for w in found))
     indexed = [w for w in found if len(w) >= 3]
-    if dialect == "sqlite" and indexed:
+    if dialect == "sqlite" and indexed and prefilter:
         query = " AND ".join(_quoted(w) for w in indexed)
         return and_(Asset.id.in_(select(_TERMS.c.rowid).where(_TERMS.c.assets_search_terms.match(query))), exact)
     return exact
@@ -88,56 +89,50 @@ def _spellings(name: str) -> list[str]:
     return sorted({name, name.lower(), name.upper()})
 
 
-# --- SQLite: the tiers from the trigram table alone ----------------------------------------------------------------
-NARROW = 1000  # up to this many matches are ranked from their few columns in Python; more, tier by tier in SQL
+# --- SQLite: pages from the trigram table -------------------------------------------------------------------------
+NARROW = 1000  # up to this many matches are ranked among themselves; more, tier by tier (overlay.catalog.search_pages)
 SMALL = 100  # up to this many are read whole in one query
 
 
-def fts_tiers(text: str) -> list[ColumnElement[bool]] | None:
-    """For SQLite, each tier's assets as a condition on the trigram table only (cumulative: tier k's condition holds for
-    tiers 0..k), or None when the trigram table cannot decide alone (a word under three characters, or not ASCII,
-    where FTS5's Unicode case folding and LIKE's ASCII one differ)."""
-    found = words(text)
-    if not found or not all(len(w) >= 3 and w.isascii() for w in found):
-        return None
-    joined = "_".join(found)
-
-    return [Asset.short_name.in_(_spellings(joined)),  # a table named so has the text in its key: within every tier below
-            *(Asset.id.in_(select(_TERMS.c.rowid).where(_TERMS.c.assets_search_terms.match(_fts_query(text, i)))) for i in (1, 2, 3, 4))]
-
-
 def fts_page(conn: Any, text: str, columns: tuple[Any, ...], limit: int, offset: int) -> tuple[int, list[Any]] | None:
-    """(total, rows) of one page of a search on SQLite from the trigram table, tier by tier, without reading the rows
-    of matches outside the page; None when ``fts_tiers`` cannot decide (the caller runs the general query)."""
+    """(total, rows) of one page of a search on SQLite from the trigram table, without reading the rows of matches
+    outside the page; None when the trigram table cannot decide alone (a word under three characters, or not ASCII,
+    where FTS5's Unicode case folding and LIKE's ASCII one differ: the caller runs ``search_pages.ranked_page``)."""
+    from overlay.catalog.search_pages import possible_tiers, walk
+
     found = words(text)
     if not found or not all(len(w) >= 3 and w.isascii() for w in found):
         return None
     ids = list(conn.execute(_matching_ids(), {"query": _fts_query(text, 4)}).scalars())
     if len(ids) <= NARROW:  # every match at hand: rank them here, read only the page's rows
         return len(ids), _narrow_page(conn, text, ids, columns, limit, offset)
-    tiers = fts_tiers(text)
-    assert tiers is not None
-    total = _fts_count(conn, text, 4)
-    rows: list[Any] = []
-    start = 0  # matches in the tiers before this one
-    for index, condition in enumerate(tiers):
-        if len(rows) >= limit or start >= total:
-            break
-        skip = max(0, offset - start)
-        if skip:  # the page starts past this tier's beginning: how far does the tier reach?
-            size = (conn.execute(select(func.count()).select_from(Asset).where(condition)).scalar_one() if index == 0
-                    else _fts_count(conn, text, index)) - start
-            if skip >= size:
-                start += size
-                continue
-        query = select(*columns, literal(index).label("match")).where(condition if index == 0 else and_(condition, ~tiers[index - 1])) \
-            .order_by(*EVIDENCE_ORDER).limit(limit - len(rows)).offset(skip)
-        if index:  # walk the evidence index and stop at the page's end instead of sorting every match
-            query = query.with_hint(Asset, "INDEXED BY ix_assets_search_order", "sqlite")
-        got = conn.execute(query).all()
-        rows.extend(got)
-        start += skip + len(got)  # exact when the tier ran out before the page was full (the only case the loop goes on)
-    return total, rows
+    # many: exact counts from the trigram table (the total; each tier's size), the page walked tier by tier
+    cumulative = _fts_cumulative(conn, text)
+    before = dict(zip(possible_tiers(text)[1:], possible_tiers(text)))  # the tier before each (its counts are the same)
+
+    def size(index: int) -> int:
+        return cumulative(index) - (cumulative(before[index]) if index else 0)
+
+    return cumulative(4), walk(conn, text, matches("sqlite", text, prefilter=False), columns, limit, offset, sizes=size,
+                               narrowed=lambda index: _fts_tier(text, index))
+
+
+def _fts_cumulative(conn: Any, text: str) -> Any:
+    """tier -> how many assets are in it or a better one (tier k's test holds for tiers 0..k), counted once each."""
+    counted: dict[int, int] = {}
+
+    def cumulative(index: int) -> int:
+        if index not in counted:
+            counted[index] = conn.execute(select(func.count()).select_from(Asset).where(Asset.short_name.in_(
+                _spellings("_".join(words(text)))))).scalar_one() if index == 0 else _fts_count(conn, text, index)
+        return counted[index]
+
+    return cumulative
+
+
+def _fts_tier(text: str, index: int) -> ColumnElement[bool]:
+    """The assets of the cumulative tier ``index`` (1-4), from the trigram table alone."""
+    return Asset.id.in_(select(_TERMS.c.rowid).where(_TERMS.c.assets_search_terms.match(_fts_query(text, index))))
 
 
 def _fts_count(conn: Any, text: str, index: int) -> int:

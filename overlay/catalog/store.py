@@ -66,11 +66,12 @@ class Catalog(CatalogQueries, RunQueries, CostQueries, ContactQueries, SourceQue
         self.url = url
 
     @classmethod
-    def open(cls, url: str | None = None, create: bool = True) -> Catalog:
-        """Open (and migrate) the catalog; with ``create=False`` a catalog that does not exist raises ``MissingCatalog``."""
+    def open(cls, url: str | None = None, create: bool = True, page_cache_mib: int | None = None) -> Catalog:
+        """Open (and migrate) the catalog; with ``create=False`` a catalog that does not exist raises ``MissingCatalog``.
+        ``page_cache_mib``: SQLite's page cache per pooled connection (``overlay.catalog.engine.make_engine``)."""
         url = resolve_db_url(url)
         try:
-            engine = make_engine(url)
+            engine = make_engine(url, page_cache_mib)
             if not create and not catalog_exists(engine):
                 engine.dispose()
                 raise MissingCatalog(url)

@@ -56,7 +56,8 @@ def assets_command(
     if as_json:
         print_json(page)
         return
-    table = Table(title=f"{page['total']} assets" + (f" matching {search!r}, best first" if search else ""), title_justify="left")
+    about = "about " if page.get("total_is_estimate") else ""
+    table = Table(title=f"{about}{page['total']} assets" + (f" matching {search!r}, best first" if search else ""), title_justify="left")
     for column in ("asset", "owners", "producers", "consumers", "verdict"):
         table.add_column(column, overflow="fold")
     for a in page["items"]:
@@ -67,7 +68,7 @@ def assets_command(
                       str(a["consumers"]), verdict_text(a["verdict"]))
     console.print(table)
     if page["total"] > len(page["items"]):
-        console.print(f"[dim]showing {len(page['items'])} of {page['total']}; use --limit or --search[/]")
+        console.print(f"[dim]showing {len(page['items'])} of {about}{page['total']}; use --limit or --search[/]")
 
 
 VERDICTS = {"preferred": "[green]preferred[/]", "likely_legacy": "[yellow]no producer, no owner: likely legacy[/]"}
@@ -277,11 +278,15 @@ def serve_command(
     """Serve the web UI at / and the HTTP API under /api/v1 (OpenAPI at /openapi.json, explorer at /docs) outside Airflow."""
     import os
 
-    from overlay.api.serving import default_workers, serve, standalone_app
+    from overlay.api.serving import default_workers, open_catalog, serve, standalone_app
 
     if host not in LOOPBACK and not os.environ.get("OVERLAY_API_TOKEN"):
         fail(f"refusing to bind {host} without OVERLAY_API_TOKEN: set a token, or serve on 127.0.0.1", 2)
-    catalog = _open(db)
+    try:
+        catalog = open_catalog(db)
+    except CatalogError as e:
+        fail(str(e), 2)
+        return
     workers = workers or default_workers()
     sock = _bind(host, port)  # bind first: a port in use is an error, not a banner followed by a traceback
     app = standalone_app(catalog, host, airflow_url)  # built here too when workers build their own: a broken bundle fails now
