@@ -10,7 +10,7 @@ const GAP_MS = 30; // at most one request per 30 ms: typing (100-300 ms a key) i
 export function SearchBox({ compact = false, initial = "", autoFocus = false }: { compact?: boolean; initial?: string; autoFocus?: boolean }) {
   const [q, setQ] = useState(initial);
   const [items, setItems] = useState<any[] | null>(null);
-  const [total, setTotal] = useState(0);
+  const [total, setTotal] = useState<{ n: number; estimate: boolean }>({ n: 0, estimate: false });
   const [error, setError] = useState<string | null>(null);
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(-1); // the result the arrow keys are on
@@ -34,7 +34,7 @@ export function SearchBox({ compact = false, initial = "", autoFocus = false }: 
           if (mine.signal.aborted) return;
           setItems(page.items ?? []);
           setActive(-1);
-          setTotal(page.total ?? 0);
+          setTotal({ n: page.total ?? 0, estimate: Boolean(page.total_is_estimate) });
           setError(null);
         },
         (e) => {
@@ -92,9 +92,9 @@ export function SearchBox({ compact = false, initial = "", autoFocus = false }: 
           {error && <div className="error">{error}</div>}
           {items && items.length === 0 && <div className="muted pad">No asset matches “{q.trim()}”.</div>}
           {items?.map((a, i) => <AssetRow key={a.key} asset={a} active={i === active} onPick={() => setOpen(false)} />)}
-          {items && total > items.length && (
+          {items && total.n > items.length && (
             <a className="more" href={href.search(q.trim())} onClick={() => setOpen(false)}>
-              All {total} results →
+              All {total.estimate ? "about " : ""}{total.n} results →
             </a>
           )}
         </div>
