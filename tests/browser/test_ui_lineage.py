@@ -20,7 +20,7 @@ def lineage(base: str, **query: str) -> str:
 
 def drawn_ids(page) -> set[str]:  # noqa: ANN001
     page.wait_for_selector(DRAWN, timeout=30_000)
-    return set(page.locator(f"{DRAWN} .react-flow__node [data-node-id]").evaluate_all("els => els.map(e => e.dataset.nodeId)"))
+    return set(page.locator(f"{DRAWN} .og-node[data-node-id]").evaluate_all("els => els.map(e => e.dataset.nodeId)"))
 
 
 def no_error(page) -> None:  # noqa: ANN001
@@ -36,7 +36,7 @@ def test_selection_draws_the_right_nodes(browser_page, ui_server: str, sample_ca
     ids = drawn_ids(page)
     assert ids == select("+okr_dashboard", selection_context(sample_catalog))  # exactly the server's selection
     assert OKR in ids and "warehouse:tempo.raw.orders" in ids
-    assert page.locator(f"{DRAWN} .react-flow__edge").count() > 0
+    assert page.locator(f"{DRAWN} .og-edge").count() > 0
     assert page.locator(DRAWN).get_attribute("data-layout-where") == "worker"  # laid out off the main thread
     no_error(page)
     shoot(page, "lineage-selection")
@@ -45,7 +45,7 @@ def test_selection_draws_the_right_nodes(browser_page, ui_server: str, sample_ca
     page.fill("input[name=select]", "okr_dashboard or lead_scores")
     page.click("button[type=submit]:has-text('Show')")
     page.wait_for_function("() => new URLSearchParams(location.hash.split('?')[1]).get('select') === 'okr_dashboard or lead_scores'")
-    page.wait_for_function("() => document.querySelectorAll('.og-graph[data-graph-state=drawn] .react-flow__node').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('.og-graph[data-graph-state=drawn] .og-node').length === 2")
     assert drawn_ids(page) == {OKR, "warehouse:tempo.growth.lead_scores"}
 
 
@@ -55,8 +55,8 @@ def test_same_selection_same_layout(browser_page, ui_server: str) -> None:  # no
     for _ in range(2):
         page.goto(lineage(ui_server, select="+okr_dashboard"))
         page.wait_for_selector(DRAWN)
-        positions.append(page.locator(f"{DRAWN} .react-flow__node").evaluate_all(
-            "els => els.map(e => [e.dataset.id, e.style.transform]).sort()"))
+        positions.append(page.locator(f"{DRAWN} .og-node").evaluate_all(
+            "els => els.map(e => [e.dataset.nodeId, e.style.transform]).sort()"))
         page.goto("about:blank")
     assert positions[0] == positions[1] and len(positions[0]) > 3
 
@@ -75,7 +75,7 @@ def test_group_by_dag_and_expand_a_group(browser_page, ui_server: str, shoot) ->
     expanded = drawn_ids(page)
     assert OKR in expanded and "finance_revenue" not in expanded and "growth_trial_metrics" in expanded
     assert page.locator(f"{DRAWN} [data-kind=member]").count() >= 2
-    assert page.locator(f"{DRAWN} .react-flow__edge").count() > 0  # members linked to the other groups
+    assert page.locator(f"{DRAWN} .og-edge").count() > 0  # members linked to the other groups
     no_error(page)
     shoot(page, "lineage-grouped-expanded")
 
@@ -112,7 +112,7 @@ def test_highlight_a_path(browser_page, ui_server: str, shoot) -> None:  # noqa:
     expect(page.locator(f"{DRAWN} .og-path")).to_have_count(length)
     lit = page.locator(f"{DRAWN} .og-path").evaluate_all("els => els.map(e => e.dataset.nodeId)")
     assert "warehouse:tempo.raw.orders" in lit and OKR in lit
-    expect(page.locator(f"{DRAWN} .react-flow__edge.og-edge-path")).to_have_count(length - 1)
+    expect(page.locator(f"{DRAWN} .og-edge.og-edge-path")).to_have_count(length - 1)
     assert "path_from=raw.orders" in page.evaluate("location.hash")
     no_error(page)
     shoot(page, "lineage-path")
@@ -164,7 +164,7 @@ def test_above_the_node_limit_it_groups_or_lists_and_says_so(browser_page, big_s
     # either the server grouped it (max_nodes) and the groups are drawn, or the nodes are listed: never 1,500+ drawn
     page.wait_for_selector(f"{DRAWN}, table.og-list tbody tr", timeout=60_000)
     shoot(page, "lineage-node-limit")
-    assert page.locator(".react-flow__node").count() <= 1500
+    assert page.locator(".og-node").count() <= 1500
     no_error(page)
 
 

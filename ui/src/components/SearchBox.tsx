@@ -1,19 +1,21 @@
-// Search as you type: debounced, and each keystroke cancels the request before it.
+// Search as you type: each keystroke asks at once and cancels the request before it; keystrokes closer together than
+// GAP_MS (key repeat, a very fast typist) are throttled to one request per GAP_MS, the last text always asked.
 import { useEffect, useRef, useState } from "react";
 import { getJSON } from "../data/client";
 import { href, navigate } from "../router";
 import { AssetRow } from "./AssetRow";
 
-const DEBOUNCE_MS = 30; // short: each keystroke also cancels the request before it, so a fast typist still sends one
+const GAP_MS = 30; // at most one request per 30 ms: typing (100-300 ms a key) is never delayed, key repeat does not flood
 
 export function SearchBox({ compact = false, initial = "", autoFocus = false }: { compact?: boolean; initial?: string; autoFocus?: boolean }) {
   const [q, setQ] = useState(initial);
   const [items, setItems] = useState<any[] | null>(null);
-  const [total, setTotal] = useState(0);
+  const [total, setTotal] = useState<{ n: number; estimate: boolean }>({ n: 0, estimate: false });
   const [error, setError] = useState<string | null>(null);
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(-1); // the result the arrow keys are on
   const controller = useRef<AbortController | null>(null);
+  const lastSent = useRef(-Infinity);
 
   useEffect(() => {
     const text = q.trim();
@@ -25,13 +27,14 @@ export function SearchBox({ compact = false, initial = "", autoFocus = false }: 
     }
     const mine = new AbortController();
     controller.current = mine;
-    const timer = window.setTimeout(() => {
+    const ask = () => {
+      lastSent.current = performance.now();
       getJSON("/api/v1/assets", { search: text, limit: compact ? 8 : 12 }, { signal: mine.signal }).then(
         (page) => {
           if (mine.signal.aborted) return;
           setItems(page.items ?? []);
           setActive(-1);
-          setTotal(page.total ?? 0);
+          setTotal({ n: page.total ?? 0, estimate: Boolean(page.total_is_estimate) });
           setError(null);
         },
         (e) => {
@@ -39,7 +42,11 @@ export function SearchBox({ compact = false, initial = "", autoFocus = false }: 
           setError(String(e.message ?? e));
         },
       );
-    }, DEBOUNCE_MS);
+    };
+    const wait = lastSent.current + GAP_MS - performance.now();
+    let timer = 0;
+    if (wait > 0) timer = window.setTimeout(ask, wait);
+    else ask();
     return () => {
       window.clearTimeout(timer);
       mine.abort();
@@ -85,9 +92,9 @@ export function SearchBox({ compact = false, initial = "", autoFocus = false }: 
           {error && <div className="error">{error}</div>}
           {items && items.length === 0 && <div className="muted pad">No asset matches “{q.trim()}”.</div>}
           {items?.map((a, i) => <AssetRow key={a.key} asset={a} active={i === active} onPick={() => setOpen(false)} />)}
-          {items && total > items.length && (
+          {items && total.n > items.length && (
             <a className="more" href={href.search(q.trim())} onClick={() => setOpen(false)}>
-              All {total} results →
+              All {total.estimate ? "about " : ""}{total.n} results →
             </a>
           )}
         </div>

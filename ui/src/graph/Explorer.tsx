@@ -8,9 +8,11 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { getJSON } from '../data/client';
 import { useData } from '../data/useData';
+import { count } from '../format';
 import { href, navigate } from '../router';
 import { Status } from '../components/Status';
 import { GraphView } from './GraphView';
+import { startLayout } from './layout';
 import { bfsPath, compose, NODE_LIMIT, pathHighlight, shortName } from './compose';
 import type { GraphView as Answer } from './select';
 import './static';
@@ -37,6 +39,7 @@ export function LineageExplorer({ query }: { query: URLSearchParams }) {
   useEffect(() => { setFrom(pathFrom); setTo(pathTo); }, [pathFrom, pathTo]);
   useEffect(() => { setExpanded(new Set()); setPicked(null); setAsList(false); }, [select, groupBy]);
 
+  useEffect(startLayout, []); // the worker boots while the graph is asked for
   const go = (q: { select?: string; group_by?: string; path_from?: string; path_to?: string }): void =>
     navigate(href.lineage({ select, group_by: groupBy, path_from: pathFrom, path_to: pathTo, ...q }));
 
@@ -98,13 +101,13 @@ export function LineageExplorer({ query }: { query: URLSearchParams }) {
               )}
               {answer.truncated && (
                 <div className="og-notice" role="status">
-                  {answer.selected.toLocaleString()} assets selected: more than {FETCH_LIMIT.toLocaleString()} answered; showing the first ones as a list.
+                  {count(answer.selected)} assets selected: more than {count(FETCH_LIMIT)} answered; showing the first ones as a list.
                   Group them or narrow the selection.
                 </div>
               )}
               {tooMany && !answer.truncated && (
                 <div className="og-notice" role="status">
-                  {drawing.nodes.length.toLocaleString()} nodes: more than {NODE_LIMIT.toLocaleString()} to draw, so they are listed instead.
+                  {count(drawing.nodes.length)} nodes: more than {count(NODE_LIMIT)} to draw, so they are listed instead.
                   {!answer.group_by && <> <button type="button" onClick={() => go({ group_by: 'schema' })}>Group by schema</button>{' '}
                     <button type="button" onClick={() => go({ group_by: 'dag' })}>Group by DAG</button></>}
                 </div>
@@ -173,7 +176,7 @@ function Summary({ answer, drawn, links }: { answer: Answer; drawn: number; link
   const groups = answer.group_by ? `${answer.nodes.length} group${answer.nodes.length === 1 ? '' : 's'} by ${answer.group_by}, ` : '';
   return (
     <p className="og-summary" data-selected={answer.selected}>
-      {answer.selected.toLocaleString()} asset{answer.selected === 1 ? '' : 's'} selected · {groups}{drawn.toLocaleString()} node{drawn === 1 ? '' : 's'} and {links.toLocaleString()} link{links === 1 ? '' : 's'}
+      {count(answer.selected)} asset{answer.selected === 1 ? '' : 's'} selected · {groups}{count(drawn)} node{drawn === 1 ? '' : 's'} and {count(links)} link{links === 1 ? '' : 's'}
     </p>
   );
 }
@@ -204,7 +207,7 @@ function NodeList({ answer }: { answer: Answer }) {
             <td>{n.group ? n.count : `${n.producers?.length ?? 0} · ${n.consumers?.length ?? 0}`}</td>
           </tr>
         ))}
-        {answer.nodes.length > rows.length && <tr><td colSpan={2} className="muted">… and {(answer.nodes.length - rows.length).toLocaleString()} more</td></tr>}
+        {answer.nodes.length > rows.length && <tr><td colSpan={2} className="muted">… and {count(answer.nodes.length - rows.length)} more</td></tr>}
       </tbody>
     </table>
   );

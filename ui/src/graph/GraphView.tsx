@@ -1,22 +1,20 @@
 /**
- * The drawn graph: @xyflow/react over positions from layout.ts (ELK or the fast layered layout, in a Web Worker).
- * Read-only: click a node to select it, double-click to open it (a group expands). Nodes are styled by kind
- * (table, group, a group's member); edge labels (the tasks) are off unless `edgeLabels`. When the layout is
- * applied and every node is measured, the container says data-graph-state="drawn" (the browser tests and the
- * benchmark wait for it) with the layout's engine and time.
+ * The drawn graph: positions from layout.ts (ELK or the fast layered layout, in a Web Worker), drawn by Layer.tsx
+ * inside @xyflow/react's viewport (React Flow pans and zooms; its Controls and Background). Read-only: click a node
+ * to select it, double-click to open it (a group expands). Nodes are styled by kind (table, group, a group's
+ * member); edge labels (the tasks) are off unless `edgeLabels`. When every node and edge of the layout is in the
+ * page and the fitted view has been painted, the container says data-graph-state="drawn" (the browser tests and
+ * the benchmark wait for it) with the layout's engine and time.
  */
-import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import {
-  Background, Controls, Handle, MarkerType, MiniMap, Position, ReactFlow, ReactFlowProvider, useNodesInitialized, useNodesState, useReactFlow,
-  type Edge, type Node, type NodeProps,
-} from '@xyflow/react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type RefObject } from 'react';
+import { Background, ControlButton, Controls, ReactFlow, ReactFlowProvider, useReactFlow, ViewportPortal } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import './graph.css';
+import { bounds, curves, SIZE, type Bounds, type GraphEdge, type GraphNode } from './elements';
+import { Layer } from './Layer';
 import { layoutGraph, type Layout } from './layout';
 
-export type NodeKind = 'table' | 'group' | 'member';
-export interface GraphNode { id: string; label: string; sublabel?: string; kind: NodeKind; count?: number; expanded?: boolean }
-export interface GraphEdge { from: string; to: string; label?: string; count?: number }
+export { edgeId, type GraphEdge, type GraphNode, type NodeKind } from './elements';
 
 interface Props {
   nodes: GraphNode[];
@@ -31,32 +29,7 @@ interface Props {
   onDrawn?: (info: { nodes: number; edges: number; layout: Layout }) => void;
 }
 
-const SIZE: Record<NodeKind, { width: number; height: number }> = {
-  table: { width: 220, height: 48 },
-  member: { width: 220, height: 48 },
-  group: { width: 240, height: 60 },
-};
-
-type Data = GraphNode & { highlighted: boolean; root: boolean; [key: string]: unknown };
-
-const AssetBox = memo(function AssetBox({ data, selected }: NodeProps<Node<Data>>) {
-  const cls = ['og-node', `og-${data.kind}`, selected ? 'og-selected' : '', data.highlighted ? 'og-path' : '', data.root ? 'og-root' : '']
-    .filter(Boolean).join(' ');
-  return (
-    <div className={cls} title={data.id} data-node-id={data.id} data-kind={data.kind}>
-      <Handle type="target" position={Position.Left} className="og-handle" isConnectable={false} />
-      <div className="og-label">{data.kind === 'group' && <span className="og-toggle">{data.expanded ? '−' : '+'}</span>}{data.label}</div>
-      <div className="og-sub">{data.kind === 'group' ? `${data.count ?? 0} asset${data.count === 1 ? '' : 's'}${data.sublabel ? ` · ${data.sublabel}` : ''}` : data.sublabel}</div>
-      <Handle type="source" position={Position.Right} className="og-handle" isConnectable={false} />
-    </div>
-  );
-});
-
-const nodeTypes = { box: AssetBox };
-
-export function edgeId(from: string, to: string): string {
-  return `${from}\u2192${to}`;
-}
+const FIT = { padding: 0.08, duration: 0 };
 
 export function GraphView(props: Props) {
   return (
@@ -72,10 +45,9 @@ function Inner({ nodes, edges, selected, highlight, root, edgeLabels = false, he
   const shape = useMemo(() => {
     const ids = new Set(nodes.map((n) => n.id));
     return {
-      ids,
       nodes: nodes.map((n) => ({ id: n.id, ...SIZE[n.kind] })),
       edges: edges.filter((e) => ids.has(e.from) && ids.has(e.to)).map((e) => ({ source: e.from, target: e.to })),
-      key: `${nodes.map((n) => `${n.id}/${n.kind}`).sort().join('|')}#${edges.map((e) => edgeId(e.from, e.to)).sort().join('|')}`,
+      key: `${nodes.map((n) => `${n.id}/${n.kind}`).sort().join('|')}#${edges.map((e) => `${e.from}>${e.to}`).sort().join('|')}`,
     };
   }, [nodes, edges]);
 
@@ -83,95 +55,98 @@ function Inner({ nodes, edges, selected, highlight, root, edgeLabels = false, he
     let live = true;
     setError(null);
     layoutGraph(shape.nodes, shape.edges).then(
-      (l) => live && setLayout({ key: shape.key, layout: l }),
+      (l) => {
+        if (!live) return;
+        performance.mark('overlay:graph-laid-out'); // timing marks: the benchmark's breakdown
+        setLayout({ key: shape.key, layout: l });
+      },
       (e) => live && setError(e instanceof Error ? e.message : String(e)),
     );
     return () => { live = false; };
   }, [shape]);
 
   const ready = layout !== null && layout.key === shape.key;
-  const flowNodes: Node<Data>[] = useMemo(() => {
-    if (!ready) return [];
-    return nodes.map((n) => ({
-      id: n.id, type: 'box', position: layout!.layout.positions[n.id] ?? { x: 0, y: 0 }, ...SIZE[n.kind],
-      data: { ...n, highlighted: Boolean(highlight?.nodes.has(n.id)), root: n.id === root },
-      selected: n.id === selected, draggable: false, connectable: false,
-    }));
-  }, [ready, layout, nodes, highlight, root, selected]);
-  // xyflow keeps each node's measured size in the nodes it is given back: controlled through useNodesState
-  const [shown, setShown, onNodesChange] = useNodesState<Node<Data>>([]);
-  useEffect(() => setShown(flowNodes), [flowNodes, setShown]);
-  const flowEdges: Edge[] = useMemo(() => {
-    if (!ready) return [];
-    const ids = new Set(nodes.map((n) => n.id));
-    return edges.filter((e) => ids.has(e.from) && ids.has(e.to) && e.from !== e.to).map((e) => {
-      const id = edgeId(e.from, e.to);
-      const on = Boolean(highlight?.edges.has(id));
-      return {
-        id, source: e.from, target: e.to, className: on ? 'og-edge-path' : undefined, animated: on, zIndex: on ? 1 : 0,
-        label: edgeLabels ? e.label : undefined, markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
-      };
-    });
-  }, [ready, nodes, edges, highlight, edgeLabels]);
+  const positions = ready ? layout!.layout.positions : null;
+  const lines = useMemo(() => (positions ? curves(nodes, edges, positions) : []), [positions, nodes, edges]);
+  const box = useMemo(() => (positions ? bounds(nodes, positions) : null), [positions, nodes]);
 
   const [drawnKey, setDrawnKey] = useState<string | null>(null);
   const report = useRef(onDrawn);
   report.current = onDrawn;
   const counts = useRef({ nodes: 0, edges: 0, layout: null as Layout | null });
-  counts.current = { nodes: flowNodes.length, edges: flowEdges.length, layout: layout?.layout ?? null };
+  counts.current = { nodes: nodes.length, edges: lines.length, layout: layout?.layout ?? null };
   const markDrawn = useCallback((key: string) => {
+    performance.mark('overlay:graph-drawn');
     setDrawnKey(key);
     const c = counts.current;
     if (c.layout) report.current?.({ nodes: c.nodes, edges: c.edges, layout: c.layout });
   }, []);
   const state = drawnKey === shape.key && ready ? 'drawn' : ready ? 'laid-out' : 'layout';
-  const big = nodes.length > 300;
+  const container = useRef<HTMLDivElement | null>(null);
   return (
-    <div className="og-graph" style={{ height }} data-graph-state={state} data-node-count={nodes.length} data-edge-count={flowEdges.length}
+    <div ref={container} className="og-graph" style={{ height }} data-graph-state={state} data-node-count={nodes.length} data-edge-count={lines.length}
       data-layout-engine={ready ? layout!.layout.engine : undefined} data-layout-where={ready ? layout!.layout.where : undefined}
       data-layout-ms={ready ? layout!.layout.ms.toFixed(0) : undefined}>
       {error && <div className="error" role="alert">Could not lay out the graph: {error}</div>}
       {!ready && !error && <div className="loading og-overlay">Laying out {nodes.length} node{nodes.length === 1 ? '' : 's'}…</div>}
       <ReactFlow
-        nodes={shown}
-        edges={flowEdges}
-        onNodesChange={onNodesChange}
-        nodeTypes={nodeTypes}
+        nodes={[]}
+        edges={[]}
         nodesDraggable={false}
         nodesConnectable={false}
-        edgesFocusable={false}
-        elementsSelectable
+        elementsSelectable={false}
+        zoomOnDoubleClick={false}
         minZoom={0.02}
         maxZoom={2}
         proOptions={{ hideAttribution: true }}
-        onNodeClick={(_, n) => onNodeClick?.(n.id)}
-        onNodeDoubleClick={(_, n) => onNodeOpen?.(n.id)}
       >
         <Background gap={24} />
-        <Controls showInteractive={false} />
-        {!big && nodes.length > 12 && <MiniMap pannable zoomable />}
-        {ready && <Drawn layoutKey={shape.key} ids={shape.ids} onDone={markDrawn} />}
+        <FitControls area={box} />
+        {ready && (
+          <ViewportPortal>
+            <Layer nodes={nodes} curves={lines} positions={positions!} selected={selected} root={root} highlight={highlight}
+              edgeLabels={edgeLabels} onNodeClick={onNodeClick} onNodeOpen={onNodeOpen} />
+          </ViewportPortal>
+        )}
+        {ready && <Drawn layoutKey={shape.key} nodes={nodes.length} edges={lines.length} area={box!} container={container} onDone={markDrawn} />}
       </ReactFlow>
     </div>
   );
 }
 
-/** Fits the view once a new layout's nodes are measured, then (next frame: painted) reports the graph drawn. */
-function Drawn({ layoutKey, ids, onDone }: { layoutKey: string; ids: Set<string>; onDone: (key: string) => void }) {
-  const initialized = useNodesInitialized();
+/** Zoom in, out, and fit: the graph's own box (React Flow holds no nodes to fit). */
+function FitControls({ area }: { area: Bounds | null }) {
+  const flow = useReactFlow();
+  return (
+    <Controls showInteractive={false} showFitView={false}>
+      <ControlButton className="react-flow__controls-fitview" title="fit view" aria-label="fit view"
+        onClick={() => area && void flow.fitBounds(area, FIT)}>⤢</ControlButton>
+    </Controls>
+  );
+}
+
+/**
+ * Fits the view to the graph before its first paint (so the browser lays out and paints the boxes once, at the
+ * fitted zoom); once every node and edge of this layout is in the page (counted in the DOM) and the fitted view
+ * has been painted (two frames later), reports the graph drawn.
+ */
+function Drawn({ layoutKey, nodes, edges, area, container, onDone }: {
+  layoutKey: string; nodes: number; edges: number; area: Bounds; container: RefObject<HTMLDivElement | null>; onDone: (key: string) => void;
+}) {
   const flow = useReactFlow();
   const done = useRef<string | null>(null);
+  useLayoutEffect(() => { void flow.fitBounds(area, FIT); }, [area, flow]);
   useEffect(() => {
     if (done.current === layoutKey) return;
     let frame = 0;
     let tries = 0;
     const check = (): void => {
-      const current = flow.getNodes(); // this layout's nodes, each measured (not the previous graph's)
-      if (current.length !== ids.size || current.some((n) => !ids.has(n.id) || !n.measured?.width)) {
+      const layer = container.current?.querySelector('.og-layer');
+      if (!layer || layer.querySelectorAll('.og-node').length !== nodes || layer.querySelectorAll('.og-edge').length !== edges) {
         if (++tries < 600) frame = requestAnimationFrame(check);
         return;
       }
-      void flow.fitView({ padding: 0.08, duration: 0 });
+      void flow.fitBounds(area, FIT); // again, for a view that could not be fitted before (React Flow still starting)
       frame = requestAnimationFrame(() => {
         frame = requestAnimationFrame(() => { // the fitted view painted
           done.current = layoutKey;
@@ -181,6 +156,6 @@ function Drawn({ layoutKey, ids, onDone }: { layoutKey: string; ids: Set<string>
     };
     check();
     return () => cancelAnimationFrame(frame);
-  }, [initialized, layoutKey, ids, flow, onDone]);
+  }, [layoutKey, nodes, edges, area, container, flow, onDone]);
   return null;
 }

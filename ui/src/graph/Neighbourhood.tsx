@@ -3,11 +3,12 @@
  * Asks GET /api/v1/graph?select=D+KEY+D (the static export answers it too); when the key cannot be written in the
  * grammar (a space, a '+', a parenthesis), the lineage route instead. Click a node to open its asset page.
  */
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import { useData } from '../data/useData';
 import { href, navigate } from '../router';
 import { Status } from '../components/Status';
 import { GraphView } from './GraphView';
+import { startLayout } from './layout';
 import { compose, tableNode } from './compose';
 import type { GraphView as Answer } from './select';
 import './static';
@@ -15,6 +16,7 @@ import './static';
 const SAFE = /^[^\s()+]+$/;
 
 export function Neighbourhood({ assetKey, depth = 2, height = 340 }: { assetKey: string; depth?: number; height?: number }) {
+  useEffect(startLayout, []); // the worker boots while the graph is asked for
   const selection = `${depth}+${assetKey}+${depth}`;
   const bySelect = SAFE.test(assetKey);
   const selected = useData<Answer>(bySelect ? '/api/v1/graph' : null, { select: selection, limit: 500 });

@@ -65,13 +65,18 @@ function shapeKey(nodes: LayoutNode[], edges: LayoutEdge[]): string {
   return `${n.join('\n')}\n--\n${e.join('\n')}`;
 }
 
+/** Starts the layout worker now (a page that will draw calls it while its data is on the way); once per page. */
+export function startLayout(): void {
+  if (worker === undefined) worker = typeof Worker === 'undefined' ? null : startWorker();
+}
+
 /** Positions (top-left corners) for the nodes; the same graph always gets the same ones. */
 export async function layoutGraph(nodes: LayoutNode[], edges: LayoutEdge[]): Promise<Layout> {
   const key = shapeKey(nodes, edges);
   const hit = cache.get(key);
   if (hit) return hit;
   const request: LayoutRequest = { id: nextId++, nodes, edges };
-  if (worker === undefined) worker = typeof Worker === 'undefined' ? null : startWorker();
+  startLayout();
   const where = worker ? 'worker' : 'page';
   const result: LayoutResult & { where?: string } = worker
     ? await new Promise((resolve) => {

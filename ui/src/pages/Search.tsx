@@ -22,7 +22,7 @@ export function SearchPage({ q }: { q: string }) {
         {page && (
           <>
             <p className="muted">
-              {page.total} asset{page.total === 1 ? "" : "s"}
+              {page.total_is_estimate ? "about " : ""}{page.total} asset{page.total === 1 ? "" : "s"}
               {page.total > PAGE && ` · showing ${offset + 1}–${Math.min(offset + PAGE, page.total)}`}
             </p>
             <table className="table">
