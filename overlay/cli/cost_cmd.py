@@ -128,5 +128,5 @@ def prices_used(settings) -> list[dict]:  # noqa: ANN001 - Settings
 
 
 def _print_prices(prices: list[dict]) -> None:
-    console.print("prices (applied when `overlay attribute` ingested each query): " + "; ".join(
-        f"{p['price']} {p['usd']:g} USD from {p['source']}" for p in prices))
+    console.print("prices in the settings now (each query keeps the cost it was given when `overlay attribute` ingested it): "
+                  + "; ".join(f"{p['price']} {p['usd']:g} USD from {p['source']}" for p in prices))
