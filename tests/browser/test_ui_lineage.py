@@ -97,6 +97,20 @@ def test_click_a_node_then_its_asset_page(browser_page, ui_server: str, shoot) -
     no_error(page)
 
 
+def test_keyboard_selects_and_opens_a_node(browser_page, ui_server: str) -> None:  # noqa: ANN001
+    page = browser_page
+    page.goto(lineage(ui_server, select="+okr_dashboard"))
+    page.wait_for_selector(DRAWN)
+    box = page.locator(f"{DRAWN} [data-node-id='{OKR}']")
+    box.focus()
+    page.keyboard.press("Space")  # selects it: its panel, and the box marked selected
+    page.locator(f"aside.og-panel[data-panel-for='{OKR}']").wait_for()
+    assert box.get_attribute("aria-pressed") == "true"
+    page.keyboard.press("Enter")  # opens its asset page
+    page.wait_for_function(f"() => location.hash === '#/asset/{quote(OKR, safe='')}'")
+    no_error(page)
+
+
 def test_highlight_a_path(browser_page, ui_server: str, shoot) -> None:  # noqa: ANN001
     page = browser_page
     page.goto(lineage(ui_server, select="+okr_dashboard"))
