@@ -16,6 +16,7 @@ every match: each tier is read in that order, and tiers follow each other.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select
@@ -28,7 +29,7 @@ from overlay.catalog.search import EVIDENCE_ORDER, _spellings, order, tier, word
 # each its own subquery: together in one SELECT, min/max/count read every row instead of an index end and a count
 _BOUNDS = select(select(func.min(Asset.id)).scalar_subquery(), select(func.max(Asset.id)).scalar_subquery(),
                  select(func.count()).select_from(Asset).scalar_subquery())
-SAMPLE, BLOCKS, MIN_SAMPLE = 16, 32, 4000  # the estimate counts the matches among one asset in SAMPLE (at least MIN_SAMPLE), in BLOCKS runs of ids
+SAMPLE, BLOCKS, MIN_SAMPLE = 32, 32, 2000  # the estimate counts the matches among one asset in SAMPLE (at least MIN_SAMPLE), in BLOCKS runs of ids
 
 
 def ranked_page(conn: Any, text: str, where: ColumnElement[bool], exact: ColumnElement[bool], columns: tuple[Any, ...],
@@ -36,7 +37,7 @@ def ranked_page(conn: Any, text: str, where: ColumnElement[bool], exact: ColumnE
     """(total, total_is_estimate, rows) of one page of the assets matching ``where``, ranked for ``text``; each row has
     ``match`` (its tier). ``exact`` is the same set as ``where`` without an index-only prefilter (the tier walk tests rows
     one by one, where a prefilter would be built whole first); ``count`` gives the exact total cheaply, if it can."""
-    ids = list(conn.execute(select(Asset.id).where(where).limit(ranked.NARROW + 1)).scalars())
+    ids = conn.execute(select(Asset.id).where(where).limit(ranked.NARROW + 1)).scalars().all()
     if len(ids) <= ranked.NARROW:
         return len(ids), False, _rank_among(conn, text, ids, columns, limit, offset)
     total, estimated = (count(), False) if count is not None else estimate(conn, exact)
@@ -120,6 +121,11 @@ def possible_tiers(text: str) -> list[int]:
     return [0, 1, 3, 4] if len(words(text)) == 1 else [0, 1, 2, 3, 4]
 
 
+@lru_cache(maxsize=4)  # the same blocks until the catalog's ids change: built once, not per request
+def _sample(low: int, span: int, width: int) -> ColumnElement[bool]:
+    return or_(*(Asset.id.between(start, start + width - 1) for start in (low + span * i // BLOCKS for i in range(BLOCKS))))
+
+
 def estimate(conn: Any, exact: ColumnElement[bool]) -> tuple[int, bool]:
     """(how many assets match, whether that is an estimate). Over ``MIN_SAMPLE`` ids, the share of matches among a fixed
     sample of about one asset in ``SAMPLE`` (``BLOCKS`` runs of consecutive ids spread over the table, read by id) times
@@ -129,7 +135,6 @@ def estimate(conn: Any, exact: ColumnElement[bool]) -> tuple[int, bool]:
     width = max(-(-MIN_SAMPLE // BLOCKS), span // (SAMPLE * BLOCKS))
     if width * BLOCKS >= span:
         return conn.execute(select(func.count()).select_from(Asset).where(exact)).scalar_one(), False
-    blocks = [low + span * i // BLOCKS for i in range(BLOCKS)]
-    in_sample = or_(*(Asset.id.between(start, start + width - 1) for start in blocks))
-    sampled, matched = conn.execute(select(func.count(), func.count().filter(exact)).select_from(Asset).where(in_sample)).one()
+    sampled, matched = conn.execute(select(func.count(), func.count().filter(exact)).select_from(Asset)
+                                    .where(_sample(low, span, width))).one()
     return max(ranked.NARROW + 1, round(assets * matched / sampled) if sampled else 0), True
