@@ -216,3 +216,33 @@ def test_a_token_protected_api_asks_for_the_token_once(browser_page, sample_cata
     refused = [e for e in page.overlay_errors if "status of 401" in e]
     assert len(refused) == 1 and "/api/v1/summary" in refused[0], page.overlay_errors  # the first call, before the token
     page.overlay_errors.remove(refused[0])
+
+
+def test_sources_page_says_when_runs_were_synced_but_none_recorded(browser_page, tmp_path) -> None:  # noqa: ANN001
+    """A source whose runs were synced from Airflow but which has no run yet: the page says so, with the sync's time,
+    instead of 'never' (which reads as if nothing had ever been synced)."""
+    from api_server import running
+
+    from overlay.api import create_app
+    from overlay.catalog import Catalog
+    from overlay.config import load_settings
+    from overlay.pipeline import build_catalog
+    from overlay.ui import mount_ui
+
+    from .conftest import NOW, ROOT
+
+    sample = str(ROOT / "sample_dags")
+    catalog = Catalog.open(f"sqlite:///{tmp_path / 'catalog.db'}")
+    try:
+        build_catalog(catalog, [sample], "static", load_settings(None, [sample]), NOW)
+        catalog.record_run_sync("default", "http://airflow.example:8080")
+        app = create_app(catalog, token="")
+        mount_ui(app)
+        with running(app) as url:
+            browser_page.goto(f"{url}/#/sources")
+            settle(browser_page)
+            cell = browser_page.locator("table tbody tr").first.locator("td").last
+            assert cell.inner_text().startswith("none yet (runs synced "), cell.inner_text()
+            assert "from http://airflow.example:8080" in (cell.get_attribute("title") or "")
+    finally:
+        catalog.close()

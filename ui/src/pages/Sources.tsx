@@ -42,7 +42,9 @@ export function SourcesPage() {
                   </td>
                   <td className="num">{percent(s.coverage?.resolved_share)}</td>
                   <td className="num">{s.last_scan?.errors ?? 0}</td>
-                  <td>{s.last_run ? ago(s.last_run) : s.last_run_sync ? ago(s.last_run_sync) : "never"}</td>
+                  <td title={s.last_run_sync ? `last runs sync ${when(s.last_run_sync.at)}${s.last_run_sync.from ? ` from ${s.last_run_sync.from}` : ""}` : undefined}>
+                    {s.last_run ? ago(s.last_run) : s.last_run_sync ? `none yet (runs synced ${ago(s.last_run_sync.at)})` : "never"}
+                  </td>
                 </tr>
               ))}
             </tbody>
