@@ -26,6 +26,7 @@ from overlay.catalog.schema import Asset
 from overlay.catalog import search as ranked
 from overlay.catalog.search import EVIDENCE_ORDER, _spellings, order, tier, words
 
+BULK = 1000  # the API's largest page; a caller asking for more reads every match
 # each its own subquery: together in one SELECT, min/max/count read every row instead of an index end and a count
 _BOUNDS = select(select(func.min(Asset.id)).scalar_subquery(), select(func.max(Asset.id)).scalar_subquery(),
                  select(func.count()).select_from(Asset).scalar_subquery())
@@ -37,6 +38,10 @@ def ranked_page(conn: Any, text: str, where: ColumnElement[bool], exact: ColumnE
     """(total, total_is_estimate, rows) of one page of the assets matching ``where``, ranked for ``text``; each row has
     ``match`` (its tier). ``exact`` is the same set as ``where`` without an index-only prefilter (the tier walk tests rows
     one by one, where a prefilter would be built whole first); ``count`` gives the exact total cheaply, if it can."""
+    if limit > BULK:  # more than an API page (a scoped catalog reads every match): one sorted read, as cheap as it gets
+        total = conn.execute(select(func.count()).select_from(Asset).where(where)).scalar_one()
+        return total, False, conn.execute(select(*columns, tier(text).label("match")).where(where).order_by(*order(text))
+                                          .limit(limit).offset(offset)).all()
     ids = conn.execute(select(Asset.id).where(where).limit(ranked.NARROW + 1)).scalars().all()
     if len(ids) <= ranked.NARROW:
         return len(ids), False, _rank_among(conn, text, ids, columns, limit, offset)
@@ -98,6 +103,10 @@ def _tier_rows(conn: Any, condition: ColumnElement[bool], index: int, columns: t
     def page(where: ColumnElement[bool]) -> Any:
         return select(*columns, literal(index).label("match")).where(where).order_by(*EVIDENCE_ORDER).limit(want).offset(skip)
 
+    def sorted_read() -> list[Any]:  # the tier whole (from its index-served superset when there is one), sorted
+        return conn.execute(page(and_(condition, narrowed(index)) if narrowed is not None else condition)
+                            .with_hint(Asset, "NOT INDEXED", "sqlite")).all()
+
     if index == 0:  # the table name's index finds them
         return conn.execute(page(condition)).all()
     if skip + want <= WINDOW:
@@ -106,11 +115,11 @@ def _tier_rows(conn: Any, condition: ColumnElement[bool], index: int, columns: t
         got = conn.execute(page(and_(condition, Asset.id.in_(window)))).all()
         if len(got) == want:  # the tier's first rows in evidence order are its first rows over the whole catalog
             return got
-        # not in the window: a tier of known size too big to sort is walked in evidence order to the page's end; else
-        # it is read whole (from its index-served superset when there is one) and sorted
+        # not in the window: a tier of known size too big to sort is walked in evidence order to the page's end; else sorted
         if (counted := size()) is None or counted <= ranked.NARROW:
-            query = page(and_(condition, narrowed(index)) if narrowed is not None else condition)
-            return conn.execute(query.with_hint(Asset, "NOT INDEXED", "sqlite")).all()
+            return sorted_read()
+    elif want > ranked.NARROW:  # most of a tier asked for at once (a scoped catalog reads every match): one sorted read
+        return sorted_read()
     # deep in a tier, or a big tier outside the window: walk the evidence index to the page instead of sorting the tier
     return conn.execute(page(condition).with_hint(Asset, "INDEXED BY ix_assets_search_order", "sqlite")).all()
 
