@@ -9,14 +9,17 @@ the evidence, all stored on ``assets`` so that a search is one indexed query wha
 - ``producer_count``, ``consumer_count``: tasks that write / read it (every source's);
 - ``last_materialized``: the end of its last successful run; ``query_count``: warehouse queries attributed to it.
 
-A scan refreshes the assets it touched (``refresh_assets``); recording runs and ingesting queries refresh
+A scan computes the columns of the assets it creates from what it stores (``scan_terms``, ``new_asset_docs``), so
+they are written, and indexed for search, once; it refreshes the other assets it touched from the database
+(``refresh_assets``: other sources' tasks and runs count too); recording runs and ingesting queries refresh
 their own column (``refresh_materialized``, ``refresh_query_counts``). What an API answer shows as
 evidence is read live (``overlay.catalog.evidence``); these columns only order the matches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -24,6 +27,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, select, update
 
 from overlay.catalog.schema import Asset, Dag, Materialization, Query, Task, TaskIO
+from overlay.model import ScanResult
 
 CHUNK = 500
 DOC_COLUMNS = ("search_text", "search_related", "producer_count", "consumer_count", "last_materialized", "query_count", "search_rank")
@@ -72,6 +76,33 @@ def _task_terms(tasks: list[TaskTerms]) -> list[str]:
 def _lines(terms: list[str]) -> str:
     """Distinct lower-case terms, one a line, with a line break before the first (so ``\\nterm\\n`` is a whole term)."""
     return "\n" + "".join(f"{term}\n" for term in sorted({str(t).lower() for t in terms if t}))
+
+
+def scan_terms(result: ScanResult, task_pks: Mapping[tuple[str, str], int]) -> dict[str, list[TaskTerms]]:
+    """Asset key -> this scan's tasks that read or write it, as ``refresh_assets`` reads them back once stored
+    (``task_pks``: (dag_id, task_id) -> the stored task's id; tags as the JSON column gives them back)."""
+    tags = {d.dag_id: tuple(str(t) for t in json.loads(json.dumps(list(d.tags or [])))) for d in result.dags}
+    terms: dict[str, list[TaskTerms]] = {}
+    for task in result.tasks:
+        pk, dag_tags = task_pks[(task.dag_id, task.task_id)], tags.get(task.dag_id, ())
+        for mode, keys in (("read", task.reads), ("write", task.writes)):
+            for key in dict.fromkeys(keys):
+                terms.setdefault(key, []).append(TaskTerms(mode, pk, task.dag_id, task.task_id, dag_tags))
+    return terms
+
+
+def new_asset_docs(conn: Any, rows: list[dict[str, Any]], terms: Mapping[str, list[TaskTerms]]) -> None:
+    """Add the search columns to asset rows about to be inserted (each with its ``key`` and ``owner_names``).
+
+    Only this scan's tasks can touch an asset that does not exist yet, and no run can name its new id (runs
+    reference an existing asset and go with it: ON DELETE CASCADE); warehouse queries name keys, so they are counted.
+    """
+    keys = [row["key"] for row in rows]
+    queries: dict[str, int] = {}
+    for start in range(0, len(keys), CHUNK):
+        queries.update(_query_counts(conn, keys[start:start + CHUNK]))
+    for row in rows:
+        row.update(doc_values(row["owner_names"], terms.get(row["key"], ()), None, queries.get(row["key"], 0)))
 
 
 def refresh_assets(conn: Any, asset_ids: Iterable[int] | None = None) -> int:

@@ -7,6 +7,7 @@ removes only assets that nothing references any more (no task of any source, no 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import bindparam, delete, exists, insert, select, update
@@ -19,8 +20,13 @@ CHUNK = 500
 
 
 def merge_assets(conn: Any, source: str, result: ScanResult, ownership: dict[str, dict[str, Any]],
-                 previous_ids: set[int]) -> dict[str, int]:
-    """Insert or update this scan's assets and drop this source's claims on the ones it no longer uses; key -> id."""
+                 previous_ids: set[int], docs: Callable[[list[dict[str, Any]]], None] | None = None,
+                 ) -> tuple[dict[str, int], set[int]]:
+    """Insert or update this scan's assets and drop this source's claims on the ones it no longer uses.
+
+    ``docs`` fills in the search columns of the rows about to be inserted (``search_docs.new_asset_docs``), so that
+    a new asset is written, and indexed for search, once. Returns key -> id, and the ids of the inserted assets.
+    """
     wanted = {a.key: a for a in result.assets}
     columns = _asset_columns(result)
     existing = {row.key: row for row in _rows(conn, Asset.key, sorted(wanted))}
@@ -41,14 +47,18 @@ def merge_assets(conn: Any, source: str, result: ScanResult, ownership: dict[str
         if by_source != (old.owners_by_source or {}):
             updates.append({"b_id": old.id, "b_owners_by_source": by_source, **{f"b_{c}": v for c, v in merged_ownership(by_source).items()},
                             "b_columns": old.columns})
+    inserted: dict[str, int] = {}
     if inserts:
-        conn.execute(insert(Asset.__table__), inserts)
+        if docs is not None:
+            docs(inserts)
+        table = Asset.__table__
+        # RETURNING (one multi-row INSERT per batch on both backends) instead of reading the new rows back
+        inserted = dict(conn.execute(insert(table).returning(table.c.key, table.c.id), inserts).all())
     if updates:
         names = ("owners_by_source", "owners", "owner_conflict", "owner_names", "columns")
         conn.execute(update(Asset.__table__).where(Asset.__table__.c.id == bindparam("b_id"))
                      .values({c: bindparam(f"b_{c}") for c in names}), updates)
-    ids = {row.key: row.id for row in _rows(conn, Asset.key, [i["key"] for i in inserts])}
-    return {**{k: r.id for k, r in existing.items()}, **ids}
+    return {**{k: r.id for k, r in existing.items()}, **inserted}, set(inserted.values())
 
 
 def delete_orphans(conn: Any, candidates: set[int]) -> int:

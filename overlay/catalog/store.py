@@ -29,7 +29,7 @@ from overlay.catalog.location import catalog_exists
 from overlay.catalog.overview import OverviewQueries
 from overlay.catalog.queries import CatalogQueries
 from overlay.catalog.runs import RunQueries
-from overlay.catalog.search_docs import refresh_assets
+from overlay.catalog.search_docs import new_asset_docs, refresh_assets, scan_terms
 from overlay.catalog.schema import DEFAULT_SOURCE, AssetEdge, Dag, Scan, ScanError, Source, SourceFile, Task, TaskIO
 from overlay.catalog.shared_assets import delete_orphans, merge_assets
 from overlay.catalog.sources import SourceQueries, ensure_source
@@ -279,7 +279,9 @@ def _store(conn: Any, result: ScanResult, mode: str, started_at: datetime, owner
         for t in result.tasks], scope=scope)
 
     locks.xact_lock(conn, locks.ASSETS)  # the shared rows: one scan at a time merges them, until commit
-    asset_ids = merge_assets(conn, source, result, ownership, previous_assets)
+    terms = scan_terms(result, task_ids)
+    asset_ids, created = merge_assets(conn, source, result, ownership, previous_assets,
+                                      docs=lambda rows: new_asset_docs(conn, rows, terms))
     io, edges = set(), set()
     for task in result.tasks:
         pk = task_ids[(task.dag_id, task.task_id)]
@@ -290,7 +292,8 @@ def _store(conn: Any, result: ScanResult, mode: str, started_at: datetime, owner
     sync_links(conn, TaskIO.__table__, ["task_pk", "asset_id", "mode"], io, scope=TaskIO.task_pk.in_(own_tasks))
     sync_links(conn, AssetEdge.__table__, ["from_asset", "to_asset", "task_pk"], edges, scope=AssetEdge.task_pk.in_(own_tasks))
     delete_orphans(conn, previous_assets - set(asset_ids.values()))
-    refresh_assets(conn, previous_assets | set(asset_ids.values()))  # search terms and evidence (deleted ids are skipped)
+    # search terms and evidence of the assets that existed before (created ones got theirs; deleted ids are skipped)
+    refresh_assets(conn, (previous_assets | set(asset_ids.values())) - created)
 
     _record_errors(conn, scan_id, result)
     summary = ScanSummary(
