@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, delete, exists, insert, select, update
 
 from overlay.catalog.engine import owner_names_text
 from overlay.catalog.schema import Asset, Materialization, TaskIO
+from overlay.catalog.sync import insert_returning_ids
 from overlay.model import ScanResult
 
 CHUNK = 500
@@ -51,9 +52,7 @@ def merge_assets(conn: Any, source: str, result: ScanResult, ownership: dict[str
     if inserts:
         if docs is not None:
             docs(inserts)
-        table = Asset.__table__
-        # RETURNING (one multi-row INSERT per batch on both backends) instead of reading the new rows back
-        inserted = dict(conn.execute(insert(table).returning(table.c.key, table.c.id), inserts).all())
+        inserted = insert_returning_ids(conn, Asset.__table__, inserts)
     if updates:
         names = ("owners_by_source", "owners", "owner_conflict", "owner_names", "columns")
         conn.execute(update(Asset.__table__).where(Asset.__table__.c.id == bindparam("b_id"))
