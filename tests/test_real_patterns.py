@@ -260,7 +260,8 @@ def test_repository_operators_named_by_gusty_specs_and_bigquery_table_arguments(
     assert got["mirror_files"][0] == got["list_drops"][0] == "no_data"  # GCSToGCSOperator, S3ListOperator
     events = tasks["events"]  # `{{ var.value.events_zone }}.events`: the unknown Variable never names a table
     assert events.status != "resolved" and not events.writes and any("events_zone" in e for e in events.errors)
-    assert tasks["orders"].upstream == [] and sorted(tasks["announce"].upstream) == ["orders", "refunds"]
+    assert tasks["orders"].upstream == ["stage_files"] and sorted(tasks["announce"].upstream) == ["orders", "refunds"]
+    assert tasks["stage_files"].status == "no_data"  # its callable only logs
 
 
 def test_a_yaml_dag_is_read_again_when_its_plugin_module_changes(tmp_path: Path) -> None:
@@ -273,3 +274,12 @@ def test_a_yaml_dag_is_read_again_when_its_plugin_module_changes(tmp_path: Path)
     gusty_source = next(f for f in found if f.path.endswith("METADATA.yml"))
     assert str((root / "plugins" / "lakeops" / "external.py").resolve()) in gusty_source.inputs
     assert str((root / "plugins" / "lakeops" / "announce.py").resolve()) in gusty_source.inputs
+
+
+def test_a_gusty_python_task_file_whose_front_matter_names_only_its_callable_runs_it_with_python_operator() -> None:
+    found = discover_folder(str(FIXTURES / "bq_table_args" / "dags"), mode="static")
+    gusty_source = next(f for f in found if f.path.endswith("METADATA.yml"))
+    assert not [e for e in gusty_source.errors if "operator" in e.error]
+    tasks = {t.task_id: t for d in gusty_source.dags for t in d.tasks}
+    assert tasks["stage_files"].operator == "PythonOperator" and tasks["stage_files"].callable_name == "stage"
+    assert tasks["orders"].upstream == ["stage_files"]

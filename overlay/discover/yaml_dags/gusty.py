@@ -29,6 +29,7 @@ from overlay.model import DagSpec, FileError, TaskSpec
 METADATA = ("METADATA.yml", "METADATA.yaml")
 TASK_SUFFIXES = (".yml", ".yaml", ".sql", ".py", ".ipynb", ".Rmd")
 SUFFIXES = TASK_SUFFIXES
+PYTHON_OPERATOR = "airflow.operators.python.PythonOperator"  # what a .py task file runs unless its front matter says
 GUSTY_KEYS = {"operator", "dependencies", "external_dependencies", "description", "fields", "python_callable"}
 
 
@@ -201,7 +202,9 @@ def _task(path: Path, dag: DagSpec, group: _Group, default_args: dict[str, Any],
         if path.suffix in (".yml", ".yaml", ".sql"):
             errors.append(FileError(str(path), "gusty: task file has no spec (YAML front matter with `operator`)", 1))
             return None, [], None
-        spec = {"operator": "airflow.operators.python.PythonOperator"} if path.suffix == ".py" else {}
+        spec = {"operator": PYTHON_OPERATOR} if path.suffix == ".py" else {}
+    elif path.suffix == ".py" and not spec.get("operator"):
+        spec = {**spec, "operator": PYTHON_OPERATOR}  # front matter with only `python_callable:`: gusty's default
     operator = operator_name(spec.get("operator"))
     if operator is None:
         errors.append(FileError(str(path), "gusty: task spec names no `operator`", 1))
