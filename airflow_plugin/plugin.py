@@ -34,9 +34,12 @@ EXTERNAL_VIEWS = [
 
 def _open_catalog():  # noqa: ANN202 - overlay.catalog.Catalog, imported lazily
     from airflow_plugin.settings import catalog_url
+    from overlay.api.serving import SERVER_PAGE_CACHE_MIB
     from overlay.catalog import Catalog
 
-    return Catalog.open(catalog_url())
+    # as `overlay serve` opens it: a small SQLite page cache per pooled connection (the API server's request threads
+    # each hold one; the pages stay in the OS cache), not the catalog's default 64 MiB each
+    return Catalog.open(catalog_url(), page_cache_mib=SERVER_PAGE_CACHE_MIB)
 
 
 def airflow_base_url() -> str | None:

@@ -240,3 +240,46 @@ def test_dedented_command_strings_are_known() -> None:
     tasks = {t.task_id: t for t in dags[0].tasks}
     assert tasks["load"].args["bash_command"] == "set -e && \npsql -c 'INSERT INTO mart.a SELECT * FROM raw.a'\n"
     assert tasks["doc"].args["bash_command"] == "echo one\necho two"
+
+
+def test_repository_operators_named_by_gusty_specs_and_bigquery_table_arguments() -> None:
+    """gusty's `operator: pkg.Class` is the repository's own class (plugins/), read as a Python DAG's import reads it;
+    a repository operator given Airflow's BigQuery table arguments writes or reads that table; object storage
+    operators touch no table."""
+    tasks = _scan_with_config("bq_table_args")
+    got = {tid: (t.status, t.reads, t.writes) for tid, t in tasks.items()}
+    # the class's __init__ defaults gcp_conn_id to google_cloud_default: its project qualifies dataset.table,
+    # in the gusty DAG as in the Python one; what the task builds and then checks is no input
+    assert got["orders"] == ("resolved", [], ["google_cloud_default:acme-lake.raw_zone.orders"])
+    assert got["items_ext"] == ("resolved", [], ["google_cloud_default:acme-lake.raw_zone.items"])
+    assert got["refunds"] == ("resolved", [], ["google_cloud_default:partner-proj.raw_zone.refunds"])  # a full name stays
+    assert got["fees"] == ("resolved", [], ["archive_gcp:acme-archive.raw_zone.fees"])  # its own connection; no partition
+    # no gcp_conn_id in the class and two BigQuery connections: the table is named without guessing a project
+    assert got["export_orders"] == ("resolved", ["bigquery:raw_zone.orders"], [])
+    assert got["announce"][0] == "no_data"  # a plugin class that only logs, named from YAML
+    assert got["mirror_files"][0] == got["list_drops"][0] == "no_data"  # GCSToGCSOperator, S3ListOperator
+    events = tasks["events"]  # `{{ var.value.events_zone }}.events`: the unknown Variable never names a table
+    assert events.status != "resolved" and not events.writes and any("events_zone" in e for e in events.errors)
+    assert tasks["orders"].upstream == ["stage_files"] and sorted(tasks["announce"].upstream) == ["orders", "refunds"]
+    assert tasks["stage_files"].status == "no_data"  # its callable only logs
+
+
+def test_a_yaml_dag_is_read_again_when_its_plugin_module_changes(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "bq_table_args", root)
+    (root / ".git").mkdir()
+    found = discover_folder(str(root / "dags"), mode="static")
+    gusty_source = next(f for f in found if f.path.endswith("METADATA.yml"))
+    assert str((root / "plugins" / "lakeops" / "external.py").resolve()) in gusty_source.inputs
+    assert str((root / "plugins" / "lakeops" / "announce.py").resolve()) in gusty_source.inputs
+
+
+def test_a_gusty_python_task_file_whose_front_matter_names_only_its_callable_runs_it_with_python_operator() -> None:
+    found = discover_folder(str(FIXTURES / "bq_table_args" / "dags"), mode="static")
+    gusty_source = next(f for f in found if f.path.endswith("METADATA.yml"))
+    assert not [e for e in gusty_source.errors if "operator" in e.error]
+    tasks = {t.task_id: t for d in gusty_source.dags for t in d.tasks}
+    assert tasks["stage_files"].operator == "PythonOperator" and tasks["stage_files"].callable_name == "stage"
+    assert tasks["orders"].upstream == ["stage_files"]

@@ -65,7 +65,10 @@ def discover_yaml_sources(folder: str | Path, cached: dict[str, str], python_dag
     """
     from overlay.discover.yaml_dags import SUFFIXES, find_sources, read_source
 
+    from overlay.discover.static.classes import RepositoryClasses
+
     root = Path(folder).resolve()
+    repo = RepoView(root)
     results = []
     def lister(sub: Path, suffixes: tuple[str, ...]) -> list[Path]:
         return walk_files(sub, suffixes)  # .airflowignore files above ``sub`` are not applied; ``sub`` is a gusty DAG folder
@@ -75,8 +78,10 @@ def discover_yaml_sources(folder: str | Path, cached: dict[str, str], python_dag
         if cached.get(path) == found.content_hash:
             results.append(FileDiscovery(path, found.content_hash, "static", skipped=True))
             continue
-        dags, errors = read_source(found)
-        results.append(FileDiscovery(path, found.content_hash, "static", [d for d in dags if d.dag_id not in python_dag_ids], errors))
+        classes = RepositoryClasses(repo, path)  # its `operator: pkg.MyOperator` classes, read from the repository
+        dags, errors = read_source(found, classes)
+        results.append(FileDiscovery(path, found.content_hash, "static", [d for d in dags if d.dag_id not in python_dag_ids], errors,
+                                     inputs=classes.inputs))
     return results
 
 

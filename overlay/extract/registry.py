@@ -218,6 +218,11 @@ NO_DATA_OPERATORS: dict[str, OperatorRule] = {name: _NO_DATA for name in (
     "GCSObjectsWithPrefixExistenceSensor", "SmoothOperator", "HITLOperator", "ApprovalOperator", "HITLBranchOperator",
     "HITLEntryOperator", "LocalFilesystemToS3Operator", "LocalFilesystemToGCSOperator", "BigQueryCreateEmptyDatasetOperator",
     "FireboltStartEngineOperator", "FireboltStopEngineOperator",
+    # object storage only (files, not tables: GCSToBigQueryOperator's source objects are no asset either)
+    "GCSToGCSOperator", "GCSListObjectsOperator", "GCSDeleteObjectsOperator", "GCSCreateBucketOperator",
+    "GCSDeleteBucketOperator", "GCSToLocalFilesystemOperator", "GCSToS3Operator", "S3ToGCSOperator", "S3ListOperator",
+    "S3ListPrefixesOperator", "S3CopyObjectOperator", "S3DeleteObjectsOperator", "S3CreateObjectOperator",
+    "S3CreateBucketOperator", "S3DeleteBucketOperator",
     "BaseOperator")}  # BaseOperator: also what static discovery names a repository class whose own code only logs
 
 OPERATORS: dict[str, OperatorRule] = {**SQL_OPERATORS, **CHECK_OPERATORS, **TRANSFER_OPERATORS, **SHELL_OPERATORS, **CONTAINER_OPERATORS,
@@ -248,6 +253,16 @@ def rule_for(operator: str) -> OperatorRule | None:
     return _PYTHON if name.startswith("@task") else None
 
 
+# Airflow's names for a BigQuery table an operator writes or reads (GCSToBigQueryOperator, BigQueryToGCSOperator,
+# BigQueryCreateExternalTableOperator...): a repository operator given one is read by that name
+BIGQUERY_TABLE_ARGS = (TableArg(("destination_project_dataset_table",), "write"),
+                       TableArg(("source_project_dataset_table",), "read"))
+
+
+def bigquery_table_args(t: TaskState) -> tuple[TableArg, ...]:
+    return tuple(a for a in BIGQUERY_TABLE_ARGS if a.parts[0] in t.args or t.is_unknown(a.parts[0]))
+
+
 def fallback_rule(t: TaskState) -> OperatorRule | None:
     """An operator the registry does not know, read by what it was given: SQL, a bash command, a callable."""
     if "sql" in t.args or t.is_unknown("sql"):
@@ -255,6 +270,9 @@ def fallback_rule(t: TaskState) -> OperatorRule | None:
         return sql(dialect_hint(t.operator), conns)  # `MyPostgresRefreshOperator` runs PostgreSQL
     if "bash_command" in t.args or t.is_unknown("bash_command"):
         return _BASH
+    bigquery_tables = bigquery_table_args(t)
+    if bigquery_tables:
+        return transfer("bigquery", _GCP, *bigquery_tables, args=(), project="project_id")
     if t.spec.callable_source:
         return _PYTHON
     return None

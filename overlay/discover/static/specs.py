@@ -17,6 +17,17 @@ _NOT_ARGS = ("dag", "python_callable", "on_failure_callback", "on_success_callba
              "on_retry_callback", "on_execute_callback", "pre_execute", "post_execute")
 
 
+
+def apply_class(task: TaskSpec, cls: ClassRef) -> None:
+    """A task of a repository operator class: the operator whose rule applies, the class as written, its template_fields."""
+    task.operator_class = cls.name
+    task.operator = "|".join(o.rsplit(".", 1)[-1] for o in cls.effective_operator().split("|"))
+    fields = cls.attr("template_fields")
+    if isinstance(fields, (list, tuple)) and all(isinstance(f, str) for f in fields):
+        task.template_fields = list(fields)
+    elif isinstance(fields, str):
+        task.template_fields = [fields]
+
 class SpecBuilder:
     """Mixed into ``StaticScanner``: turns what the interpreter found into records."""
 
@@ -120,13 +131,7 @@ class SpecBuilder:
         line = node.lineno if self.ctx is self.main else self.site_line
         task = TaskSpec(dag_id=dag.dag_id if dag else "", task_id="", operator=operator, file=self.path, line=line)
         if cls is not None:
-            task.operator_class = cls.name
-            task.operator = "|".join(o.rsplit(".", 1)[-1] for o in cls.effective_operator().split("|"))
-            fields = cls.attr("template_fields")
-            if isinstance(fields, (list, tuple)) and all(isinstance(f, str) for f in fields):
-                task.template_fields = list(fields)
-            elif isinstance(fields, str):
-                task.template_fields = [fields]
+            apply_class(task, cls)
         task.args = merged_defaults(dag, group)
         self.apply_kwargs(task, node, ev)
         if cls is not None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from overlay.discover.yaml_dags import dag_factory, gusty
-from overlay.discover.yaml_dags.common import DagSource, Lister
+from overlay.discover.yaml_dags.common import Classes, DagSource, Lister
 from overlay.repository import repository_root
 from overlay.model import DagSpec, FileError
 
@@ -25,7 +25,7 @@ class DagSourceReader:
     name: str
     # (DAG folder, its .yml/.yaml files, a lister of a subfolder's files by suffix) -> sources
     find: Callable[[Path, list[Path], Lister], list[DagSource]]
-    read: Callable[[DagSource], tuple[list[DagSpec], list[FileError]]]
+    read: Callable[[DagSource, Classes | None], tuple[list[DagSpec], list[FileError]]]
     suffixes: tuple[str, ...] = field(default=())  # the files it looks at
 
 
@@ -68,9 +68,9 @@ def find_sources(folder: Path, files: list[Path], lister: Lister | None = None) 
     return found
 
 
-def read_source(found: FoundSource) -> tuple[list[DagSpec], list[FileError]]:
+def read_source(found: FoundSource, classes: Classes | None = None) -> tuple[list[DagSpec], list[FileError]]:
     try:
-        return found.reader.read(found.source)
+        return found.reader.read(found.source, classes)
     except Exception as e:  # a reader bug must not stop the scan: the source is reported
         return [], [FileError(str(found.source.path), f"{found.reader.name}: cannot read this DAG source: {type(e).__name__}: {e}")]
 

@@ -7,12 +7,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
+from overlay.model import TaskSpec
+
 MAX_FILE_BYTES = 2_000_000  # a DAG spec larger than this is not read
 Lister = Callable[[Path, tuple[str, ...]], list[Path]]  # (folder, suffixes) -> its files below it, ignores applied
+
+
+class Classes(Protocol):
+    """The repository's operator classes (``overlay.discover.static.classes``): a task of ``operator: pkg.MyOperator``
+    gets what a Python DAG's task of that class gets."""
+
+    def apply(self, task: TaskSpec, dotted: Any) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from overlay.discover.yaml_dags.common import (
-    DagSource, Lister, load_yaml, operator_name, owners_of, plain, read_text, schedule_of, tags_of, yaml_problem,
+    Classes, DagSource, Lister, load_yaml, operator_name, owners_of, plain, read_text, schedule_of, tags_of, yaml_problem,
 )
 from overlay.model import DagSpec, FileError, TaskSpec
 
@@ -74,7 +74,7 @@ def _defaults_files(path: Path, folder: Path) -> list[Path]:
         here = here.parent
 
 
-def read(source: DagSource) -> tuple[list[DagSpec], list[FileError]]:
+def read(source: DagSource, classes: Classes | None = None) -> tuple[list[DagSpec], list[FileError]]:
     path = source.path
     text = read_text(path) or ""
     errors: list[FileError] = []
@@ -97,7 +97,7 @@ def read(source: DagSource) -> tuple[list[DagSpec], list[FileError]]:
     for dag_id, conf in data.items():
         if not _is_dag(dag_id, conf):
             continue
-        dags.append(_dag(str(dag_id), _merge(base, conf), path, text, errors))
+        dags.append(_dag(str(dag_id), _merge(base, conf), path, text, errors, classes))
     return dags, errors
 
 
@@ -121,7 +121,8 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _dag(dag_id: str, conf: dict[str, Any], path: Path, text: str, errors: list[FileError]) -> DagSpec:
+def _dag(dag_id: str, conf: dict[str, Any], path: Path, text: str, errors: list[FileError],
+         classes: Classes | None = None) -> DagSpec:
     default_args = plain(conf.get("default_args")) if isinstance(conf.get("default_args"), dict) else {}
     searchpath = conf.get("template_searchpath") or []
     searchpath = [searchpath] if isinstance(searchpath, str) else [str(p) for p in searchpath if isinstance(p, str)]
@@ -144,6 +145,8 @@ def _dag(dag_id: str, conf: dict[str, Any], path: Path, text: str, errors: list[
             members.setdefault(name, []).append(full)
     for task_id, spec in specs:
         task = _task(dag, ids[task_id], spec, default_args, path, text, errors)
+        if task is not None and classes is not None and "decorator" not in spec:
+            classes.apply(task, spec.get("operator"))
         if task is None:
             continue
         deps = spec.get("dependencies") or []

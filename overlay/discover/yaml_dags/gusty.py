@@ -22,13 +22,14 @@ from typing import Any
 import yaml
 
 from overlay.discover.yaml_dags.common import (
-    DagSource, Lister, front_matter, load_yaml, operator_name, owners_of, plain, read_text, schedule_of, tags_of, yaml_problem,
+    Classes, DagSource, Lister, front_matter, load_yaml, operator_name, owners_of, plain, read_text, schedule_of, tags_of, yaml_problem,
 )
 from overlay.model import DagSpec, FileError, TaskSpec
 
 METADATA = ("METADATA.yml", "METADATA.yaml")
 TASK_SUFFIXES = (".yml", ".yaml", ".sql", ".py", ".ipynb", ".Rmd")
 SUFFIXES = TASK_SUFFIXES
+PYTHON_OPERATOR = "airflow.operators.python.PythonOperator"  # what a .py task file runs unless its front matter says
 GUSTY_KEYS = {"operator", "dependencies", "external_dependencies", "description", "fields", "python_callable"}
 
 
@@ -85,7 +86,7 @@ class _Group:
     task_ids: list[str] = field(default_factory=list)
 
 
-def read(source: DagSource) -> tuple[list[DagSpec], list[FileError]]:
+def read(source: DagSource, classes: Classes | None = None) -> tuple[list[DagSpec], list[FileError]]:
     root = source.path if source.path.is_dir() else source.path.parent
     errors: list[FileError] = []
     allowed = set(source.files)  # what discovery listed (inside the repository): nothing else is opened
@@ -102,7 +103,7 @@ def read(source: DagSource) -> tuple[list[DagSpec], list[FileError]]:
         if path.name in METADATA:
             continue
         group = _group_of(path.parent, root, groups, errors, allowed)
-        task, deps, external = _task(path, dag, group, default_args, errors)
+        task, deps, external = _task(path, dag, group, default_args, errors, classes)
         if task is not None:
             group.task_ids.append(task.task_id)
             for ancestor in _ancestors(path.parent, root, groups):
@@ -186,7 +187,7 @@ def _ancestors(folder: Path, root: Path, groups: dict[Path, _Group]) -> list[_Gr
 
 
 def _task(path: Path, dag: DagSpec, group: _Group, default_args: dict[str, Any],
-          errors: list[FileError]) -> tuple[TaskSpec | None, list[Any], Any]:
+          errors: list[FileError], classes: Classes | None = None) -> tuple[TaskSpec | None, list[Any], Any]:
     text = read_text(path)
     if text is None:
         errors.append(FileError(str(path), "gusty: task file cannot be read (missing or too large)"))
@@ -201,7 +202,9 @@ def _task(path: Path, dag: DagSpec, group: _Group, default_args: dict[str, Any],
         if path.suffix in (".yml", ".yaml", ".sql"):
             errors.append(FileError(str(path), "gusty: task file has no spec (YAML front matter with `operator`)", 1))
             return None, [], None
-        spec = {"operator": "airflow.operators.python.PythonOperator"} if path.suffix == ".py" else {}
+        spec = {"operator": PYTHON_OPERATOR} if path.suffix == ".py" else {}
+    elif path.suffix == ".py" and not spec.get("operator"):
+        spec = {**spec, "operator": PYTHON_OPERATOR}  # front matter with only `python_callable:`: gusty's default
     operator = operator_name(spec.get("operator"))
     if operator is None:
         errors.append(FileError(str(path), "gusty: task spec names no `operator`", 1))
@@ -212,6 +215,8 @@ def _task(path: Path, dag: DagSpec, group: _Group, default_args: dict[str, Any],
         args["sql"] = body
     task = TaskSpec(dag_id=dag.dag_id, task_id=task_id, operator=operator, file=str(path), line=line if path.suffix == ".sql" else 1,
                     owner=str(args["owner"]) if args.get("owner") else None, args=args)
+    if classes is not None:
+        classes.apply(task, spec.get("operator"))  # `operator: operators.MyOperator` from the repository's plugins/
     if path.suffix == ".py":
         task.callable_source = body
         task.callable_name = str(spec["python_callable"]) if spec.get("python_callable") else None
