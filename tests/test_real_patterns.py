@@ -257,6 +257,7 @@ def test_repository_operators_named_by_gusty_specs_and_bigquery_table_arguments(
     # no gcp_conn_id in the class and two BigQuery connections: the table is named without guessing a project
     assert got["export_orders"] == ("resolved", ["bigquery:raw_zone.orders"], [])
     assert got["announce"][0] == "no_data"  # a plugin class that only logs, named from YAML
+    assert got["mark_done"][0] == "no_data"  # gusty's `local.QuietMarker`: operators/quiet_marker.py
     assert got["mirror_files"][0] == got["list_drops"][0] == "no_data"  # GCSToGCSOperator, S3ListOperator
     events = tasks["events"]  # `{{ var.value.events_zone }}.events`: the unknown Variable never names a table
     assert events.status != "resolved" and not events.writes and any("events_zone" in e for e in events.errors)

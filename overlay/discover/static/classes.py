@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import logging
 import os
+import re
 from typing import Any
 
 from overlay.discover.static.refs import ClassRef
@@ -24,6 +25,12 @@ log = logging.getLogger(__name__)
 
 # modules no repository defines (and that static discovery never reads)
 EXTERNAL_ROOTS = ("airflow", "gusty", "dagfactory")
+
+
+def snake_case(name: str) -> str:
+    """``HTTPToGCSOperator`` -> ``http_to_gcs_operator``: the module name gusty imports a local operator from."""
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    return re.sub(r"([a-z\d])([A-Z])", r"\1_\2", name).replace("-", "_").lower()
 
 
 class RepositoryClasses:
@@ -48,6 +55,8 @@ class RepositoryClasses:
         module, _, name = dotted.strip().rpartition(".")
         if module.split(".")[0] in EXTERNAL_ROOTS:
             return None
+        if module == "local":  # gusty: `local.MyOperator` is $AIRFLOW_HOME/operators/my_operator.py
+            module = f"operators.{snake_case(name)}"
         loaded = self.scanner.load_module(module)
         value = loaded.get(name) if loaded is not None else None
         return value if isinstance(value, ClassRef) and value.is_operator() else None
