@@ -191,3 +191,16 @@ def live_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         with _pg_connect(PG_ADMIN_URL) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{warehouse}" WITH (FORCE)')
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def split(tmp_path: Path) -> dict[str, Path]:
+    """sample_dags as two repositories sharing tables: finance/ holds the finance DAGs, growth/ everything else (same
+    SQL and settings); ``full`` is sample_dags itself."""
+    finance, growth = tmp_path / "finance", tmp_path / "growth"
+    shutil.copytree(SAMPLE_DAGS, finance)
+    shutil.copytree(SAMPLE_DAGS, growth)
+    for folder in ("growth", "platform", "content", "broken"):
+        shutil.rmtree(finance / folder)
+    shutil.rmtree(growth / "finance")
+    return {"finance": finance, "growth": growth, "full": SAMPLE_DAGS}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,17 +18,6 @@ SAMPLE = Path(__file__).resolve().parent.parent / "sample_dags"
 OKR = "warehouse:tempo.finance.okr_dashboard"
 TRIALS = "warehouse:tempo.growth.trial_metrics_weekly"
 
-
-@pytest.fixture
-def split(tmp_path: Path) -> dict[str, Path]:
-    """sample_dags as two repositories: finance/ holds the finance DAGs, growth/ everything else (same SQL and settings)."""
-    finance, growth = tmp_path / "finance", tmp_path / "growth"
-    shutil.copytree(SAMPLE, finance)
-    shutil.copytree(SAMPLE, growth)
-    for folder in ("growth", "platform", "content", "broken"):
-        shutil.rmtree(finance / folder)
-    shutil.rmtree(growth / "finance")
-    return {"finance": finance, "growth": growth, "full": SAMPLE}
 
 
 def scan(catalog: Catalog, folder: Path, source: str, allow_empty: bool = False):  # noqa: ANN201 - ScanOutcome

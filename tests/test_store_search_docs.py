@@ -10,14 +10,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select, text, update
 
 from overlay.attribution.attribute import CostModel
 from overlay.attribution.history import read_history
 from overlay.catalog import Catalog
 from overlay.catalog.schema import Asset
-from overlay.catalog.search_docs import DOC_COLUMNS, refresh_assets
+from overlay.catalog.search_docs import refresh_assets
 from overlay.config import load_settings
 from overlay.model import TaskRun
 from overlay.pipeline import build_catalog
@@ -77,17 +76,6 @@ def assert_as_recomputed(catalog: Catalog) -> dict[str, dict[str, Any]]:
     assert search_results(catalog, terms) == found
     return stored
 
-
-@pytest.fixture
-def split(tmp_path: Path) -> dict[str, Path]:
-    """sample_dags as two repositories sharing tables: finance/ holds the finance DAGs, growth/ everything else."""
-    finance, growth = tmp_path / "finance", tmp_path / "growth"
-    shutil.copytree(SAMPLE, finance)
-    shutil.copytree(SAMPLE, growth)
-    for folder in ("growth", "platform", "content", "broken"):
-        shutil.rmtree(finance / folder)
-    shutil.rmtree(growth / "finance")
-    return {"finance": finance, "growth": growth, "full": SAMPLE}
 
 
 def test_one_scan_stores_what_a_full_recompute_gives(db_url: str) -> None:
