@@ -17,7 +17,6 @@ _NOT_ARGS = ("dag", "python_callable", "on_failure_callback", "on_success_callba
              "on_retry_callback", "on_execute_callback", "pre_execute", "post_execute")
 
 
-
 def apply_class(task: TaskSpec, cls: ClassRef) -> None:
     """A task of a repository operator class: the operator whose rule applies, the class as written, its template_fields."""
     task.operator_class = cls.name
@@ -27,6 +26,7 @@ def apply_class(task: TaskSpec, cls: ClassRef) -> None:
         task.template_fields = list(fields)
     elif isinstance(fields, str):
         task.template_fields = [fields]
+
 
 class SpecBuilder:
     """Mixed into ``StaticScanner``: turns what the interpreter found into records."""

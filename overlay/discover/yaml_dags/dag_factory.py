@@ -145,10 +145,10 @@ def _dag(dag_id: str, conf: dict[str, Any], path: Path, text: str, errors: list[
             members.setdefault(name, []).append(full)
     for task_id, spec in specs:
         task = _task(dag, ids[task_id], spec, default_args, path, text, errors)
-        if task is not None and classes is not None and "decorator" not in spec:
-            classes.apply(task, spec.get("operator"))
         if task is None:
             continue
+        if classes is not None and "decorator" not in spec:
+            classes.apply(task, spec.get("operator"))
         deps = spec.get("dependencies") or []
         for dep in deps if isinstance(deps, list) else [deps]:
             if str(dep) in ids:
