@@ -186,6 +186,7 @@ class _ExtractState:
 
 def _process(found: FileDiscovery, state: _ExtractState, resolver: ConnectionResolver) -> FileOutcome:
     from overlay.extract import extract_task
+    from overlay.lineage import budget
     from overlay.resolve import resolve_task
 
     ctx = state.get()
@@ -193,15 +194,16 @@ def _process(found: FileDiscovery, state: _ExtractState, resolver: ConnectionRes
     for module in found.inputs:  # repository modules the DAG code imports: a change there re-reads this file
         if os.path.isfile(module):
             outcome.deps[module] = file_hash(module)
-    for dag in found.dags:
-        for task in dag.tasks:
-            access = extract_task(task, dag, ctx)
-            resolved, refs = resolve_task(task, access, resolver)
-            resolved.file = display_path(resolved.file)
-            outcome.tasks.append(resolved)
-            outcome.assets.extend(refs)
-            for sql_file in access_files(access):
-                outcome.deps[sql_file] = file_hash(sql_file)
+    with budget.timer():  # the SQL parser's time budget set up once for the file, not once for each SQL text
+        for dag in found.dags:
+            for task in dag.tasks:
+                access = extract_task(task, dag, ctx)
+                resolved, refs = resolve_task(task, access, resolver)
+                resolved.file = display_path(resolved.file)
+                outcome.tasks.append(resolved)
+                outcome.assets.extend(refs)
+                for sql_file in access_files(access):
+                    outcome.deps[sql_file] = file_hash(sql_file)
     return outcome
 
 
