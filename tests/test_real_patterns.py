@@ -250,10 +250,10 @@ def test_repository_operators_named_by_gusty_specs_and_bigquery_table_arguments(
     got = {tid: (t.status, t.reads, t.writes) for tid, t in tasks.items()}
     # the class's __init__ defaults gcp_conn_id to google_cloud_default: its project qualifies dataset.table,
     # in the gusty DAG as in the Python one; what the task builds and then checks is no input
-    assert got["orders"] == ("resolved", [], ["google_cloud_default:acme-lake.raw_zone.orders"])
-    assert got["items_ext"] == ("resolved", [], ["google_cloud_default:acme-lake.raw_zone.items"])
-    assert got["refunds"] == ("resolved", [], ["google_cloud_default:partner-proj.raw_zone.refunds"])  # a full name stays
-    assert got["fees"] == ("resolved", [], ["archive_gcp:acme-archive.raw_zone.fees"])  # its own connection; no partition
+    assert got["orders"] == ("resolved", [], ["bigquery:acme-lake.raw_zone.orders"])
+    assert got["items_ext"] == ("resolved", [], ["bigquery:acme-lake.raw_zone.items"])
+    assert got["refunds"] == ("resolved", [], ["bigquery:partner-proj.raw_zone.refunds"])  # a full name stays
+    assert got["fees"] == ("resolved", [], ["bigquery:acme-archive.raw_zone.fees"])  # its own connection's project; no partition
     # no gcp_conn_id in the class and two BigQuery connections: the table is named without guessing a project
     assert got["export_orders"] == ("resolved", ["bigquery:raw_zone.orders"], [])
     assert got["announce"][0] == "no_data"  # a plugin class that only logs, named from YAML
