@@ -284,3 +284,23 @@ def test_a_gusty_python_task_file_whose_front_matter_names_only_its_callable_run
     tasks = {t.task_id: t for d in gusty_source.dags for t in d.tasks}
     assert tasks["stage_files"].operator == "PythonOperator" and tasks["stage_files"].callable_name == "stage"
     assert tasks["orders"].upstream == ["stage_files"]
+
+
+WRAPPED = {
+    "row_count": ("resolved", ["lake:shop.orders"], []),  # the task_id is the __init__'s default
+    "count_refunds": ("resolved", ["archive:shop.refunds"], []),
+    "copy_items": ("resolved", ["lake:mart.items_stage"], ["lake:mart.items"]),
+    "swap_prices": ("resolved", ["lake:mart.prices_new"], ["lake:mart.prices"]),  # two repository __init__s
+}
+
+
+@pytest.mark.parametrize("mode", ["static", "import"])
+def test_wrapper_classes_build_their_base_operators_arguments(mode: str) -> None:
+    """A repository class whose ``__init__`` computes the base operator's ``sql``/``conn_id`` and passes them to
+    ``super().__init__`` (or ``Base.__init__(self, ...)``): the task reads and writes what that SQL does, as Airflow
+    importing the DAG gives; what the __init__ takes from a Variable or sets inside a branch stays unknown."""
+    tasks = _tasks("wrapper_inits", mode)
+    assert {tid: (tasks[tid].status, tasks[tid].reads, tasks[tid].writes) for tid in WRAPPED} == WRAPPED
+    if mode == "static":
+        for tid in ("from_variable", "branch"):
+            assert tasks[tid].status == "unresolved" and not tasks[tid].writes and not tasks[tid].reads, tasks[tid]
