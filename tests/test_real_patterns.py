@@ -250,10 +250,10 @@ def test_repository_operators_named_by_gusty_specs_and_bigquery_table_arguments(
     got = {tid: (t.status, t.reads, t.writes) for tid, t in tasks.items()}
     # the class's __init__ defaults gcp_conn_id to google_cloud_default: its project qualifies dataset.table,
     # in the gusty DAG as in the Python one; what the task builds and then checks is no input
-    assert got["orders"] == ("resolved", [], ["google_cloud_default:acme-lake.raw_zone.orders"])
-    assert got["items_ext"] == ("resolved", [], ["google_cloud_default:acme-lake.raw_zone.items"])
-    assert got["refunds"] == ("resolved", [], ["google_cloud_default:partner-proj.raw_zone.refunds"])  # a full name stays
-    assert got["fees"] == ("resolved", [], ["archive_gcp:acme-archive.raw_zone.fees"])  # its own connection; no partition
+    assert got["orders"] == ("resolved", [], ["bigquery:acme-lake.raw_zone.orders"])
+    assert got["items_ext"] == ("resolved", [], ["bigquery:acme-lake.raw_zone.items"])
+    assert got["refunds"] == ("resolved", [], ["bigquery:partner-proj.raw_zone.refunds"])  # a full name stays
+    assert got["fees"] == ("resolved", [], ["bigquery:acme-archive.raw_zone.fees"])  # its own connection's project; no partition
     # no gcp_conn_id in the class and two BigQuery connections: the table is named without guessing a project
     assert got["export_orders"] == ("resolved", ["bigquery:raw_zone.orders"], [])
     assert got["announce"][0] == "no_data"  # a plugin class that only logs, named from YAML
@@ -284,3 +284,59 @@ def test_a_gusty_python_task_file_whose_front_matter_names_only_its_callable_run
     tasks = {t.task_id: t for d in gusty_source.dags for t in d.tasks}
     assert tasks["stage_files"].operator == "PythonOperator" and tasks["stage_files"].callable_name == "stage"
     assert tasks["orders"].upstream == ["stage_files"]
+
+
+WRAPPED = {
+    "row_count": ("resolved", ["lake:shop.orders"], []),  # the task_id is the __init__'s default
+    "count_refunds": ("resolved", ["archive:shop.refunds"], []),
+    "copy_items": ("resolved", ["lake:mart.items_stage"], ["lake:mart.items"]),
+    "swap_prices": ("resolved", ["lake:mart.prices_new"], ["lake:mart.prices"]),  # two repository __init__s
+}
+
+
+@pytest.mark.parametrize("mode", ["static", "import"])
+def test_wrapper_classes_build_their_base_operators_arguments(mode: str) -> None:
+    """A repository class whose ``__init__`` computes the base operator's ``sql``/``conn_id`` and passes them to
+    ``super().__init__`` (or ``Base.__init__(self, ...)``): the task reads and writes what that SQL does, as Airflow
+    importing the DAG gives; what the __init__ takes from a Variable or sets inside a branch stays unknown."""
+    tasks = _tasks("wrapper_inits", mode)
+    assert {tid: (tasks[tid].status, tasks[tid].reads, tasks[tid].writes) for tid in WRAPPED} == WRAPPED
+    if mode == "static":
+        for tid in ("from_variable", "branch"):
+            assert tasks[tid].status == "unresolved" and not tasks[tid].writes and not tasks[tid].reads, tasks[tid]
+
+
+VARIABLE_LOOPS = '''
+    import os
+    from airflow import DAG
+    from airflow.models import Variable
+    from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+
+    config = Variable.get("shop_tables", deserialize_json=True)
+    tables = config["tables"]
+    regions = os.environ["SHOP_REGIONS"].split(",")
+
+    with DAG("shop"):
+        for table in tables:
+            SQLExecuteQueryOperator(task_id=f"load_{table}", sql=f"INSERT INTO mart.{table} SELECT * FROM raw.{table}",
+                                    conn_id="wh")
+        checks = [SQLExecuteQueryOperator(task_id=f"check_{r}", sql=f"SELECT 1 FROM mart.{r}", conn_id="wh") for r in regions]
+'''
+
+
+def test_a_loop_over_an_unknown_variable_names_it_and_the_setting() -> None:
+    """The report of a loop over a value static mode cannot know says where the value comes from (through the names
+    it was bound to) and which overlay.yaml setting gives it; given there, the loop builds its tasks."""
+    dags, errors = scan_source("/dags/shop.py", textwrap.dedent(VARIABLE_LOOPS))
+    messages = [e.error for e in errors]
+    assert any(m.startswith("loop over values not known statically") and "Variable 'shop_tables'" in m
+               and "`variables:`" in m for m in messages), messages
+    assert any(m.startswith("comprehension over values not known") and "environment variable 'SHOP_REGIONS'" in m
+               and "`environment:`" in m for m in messages), messages
+    assert dags[0].tasks == []
+    folder = FIXTURES / "variable_loops"
+    settings = parse_settings({"variables": {"shop_tables": {"tables": ["orders", "items"]}},
+                               "environment": {"SHOP_REGIONS": "eu,us"}})
+    given = {t.task_id: t for t in scan_folders([str(folder)], mode="static", settings=settings, workers=1).tasks}
+    assert sorted(given) == ["check_eu", "check_us", "load_items", "load_orders"]
+    assert given["load_orders"].writes == ["wh:mart.orders"] and given["load_orders"].reads == ["wh:raw.orders"]
