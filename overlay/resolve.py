@@ -130,6 +130,11 @@ def standin_in(name: str, standins: dict[str, str] | list[str]) -> str | None:
     """The stand-in a qualified table name is built from (as a whole ``_``-separated run of one of its parts)."""
     if not standins:
         return None
+    lowered = name.lower()
+    # a stand-in can match only where its text is in the name: the others are not looked at (most names hold none)
+    standins = [s for s in standins if s.lower() in lowered]
+    if not standins:
+        return None
     parts = [re.split(r"_", p.strip('"`[]').lower()) for p in name.split(".")]
     for standin in standins:
         words = standin.lower().split("_")
