@@ -159,16 +159,21 @@ class OwnershipResolver:
 
     def primary_claims(self, task: ResolvedTask, dag: DagSpec | None) -> list[OwnerClaim]:
         """The answer that wins for one task: CODEOWNERS of its .sql files, then of its DAG file, else DAG metadata."""
+        return self._primary_and_metadata(task, dag)[0]
+
+    def _primary_and_metadata(self, task: ResolvedTask, dag: DagSpec | None) -> tuple[list[OwnerClaim], list[OwnerClaim]]:
+        """``primary_claims``, and the task's ``metadata_claims`` (``with_contacts`` needs them too): made once."""
+        metadata = metadata_claims(task, dag)
         if self.codeowners is not None:
             for file in [*task.sql_files, task.file]:
                 claims = self.codeowners.claims(file)
                 if claims:
-                    return claims
-        return metadata_claims(task, dag)
+                    return claims, metadata
+        return metadata, metadata
 
     def task_claims(self, task: ResolvedTask, dag: DagSpec | None) -> list[OwnerClaim]:
         """The winning claims, then the people the DAG names (owner, owner_links) as contacts."""
-        return with_contacts(self.primary_claims(task, dag), task, dag)
+        return with_contacts(*self._primary_and_metadata(task, dag), task=task, dag=dag)
 
     def dag_claims(self, dag: DagSpec) -> list[OwnerClaim]:
         """Who owns a DAG: CODEOWNERS of its file, else its metadata; its named people as contacts."""
@@ -176,17 +181,17 @@ class OwnershipResolver:
         primary = self.codeowners.claims(dag.file) if self.codeowners is not None else []
         if not primary:
             primary = [replace(c, source=f"{dag.dag_id} ({dag.file})") for c in metadata_claims(probe, dag)]
-        return with_contacts(primary, probe, dag)
+        return with_contacts(primary, task=probe, dag=dag)
 
     def asset(self, key: str, name: str, producers: list[tuple[ResolvedTask, DagSpec | None]]) -> AssetOwnership:
         explicit = rule_claims(key, name, self.settings.ownership, self.settings.path)
         result = AssetOwnership(key=key, owners=list(explicit))
         owner_sets = set()
         for task, dag in producers:
-            primary = self.primary_claims(task, dag)
+            primary, metadata = self._primary_and_metadata(task, dag)
             result.by_task[f"{task.dag_id}.{task.task_id}"] = sorted({c.owner for c in primary})
             owner_sets.add(frozenset(c.owner for c in primary))
-            claims = with_contacts(primary, task, dag)
+            claims = with_contacts(primary, metadata, task=task, dag=dag)
             if explicit:  # overlay.yaml decided: what the producers say are contacts
                 claims = [replace(c, role="contact") for c in claims]
             for claim in claims:
@@ -196,12 +201,14 @@ class OwnershipResolver:
         return result
 
 
-def with_contacts(primary: list[OwnerClaim], task: ResolvedTask, dag: DagSpec | None) -> list[OwnerClaim]:
-    """``primary`` plus the people the DAG names that it leaves out, and each person's owner_links link."""
+def with_contacts(primary: list[OwnerClaim], metadata: list[OwnerClaim] | None = None, *, task: ResolvedTask,
+                  dag: DagSpec | None) -> list[OwnerClaim]:
+    """``primary`` plus the people the DAG names that it leaves out (``metadata``: the task's ``metadata_claims``,
+    when already made), and each person's owner_links link."""
     names = {c.owner for c in primary}
     links = dict(dag.owner_links) if dag else {}
     claims = [replace(c, link=c.link or links.get(c.owner)) for c in primary]
-    for claim in metadata_claims(task, dag):
+    for claim in metadata if metadata is not None else metadata_claims(task, dag):
         if claim.owner not in names and claim.rule in ("task owner", "dag owner"):
             claims.append(replace(claim, role="contact", link=links.get(claim.owner)))
             names.add(claim.owner)
