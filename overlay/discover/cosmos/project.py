@@ -52,6 +52,8 @@ class FileGraph:
 
 
 _manifests: OrderedDict[tuple[str, int, int], FileGraph] = OrderedDict()
+_projects: OrderedDict[tuple[str, int], FileGraph] = OrderedDict()  # walked projects, by folder and dbt_project.yml's mtime
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def from_manifest(path: str) -> FileGraph:
@@ -100,7 +102,24 @@ def project_settings(project: str) -> dict[str, Any]:
 
 
 def from_files(project: str, inside: Any) -> FileGraph:
-    """The project's nodes from its files (``inside(path)``: whether a real path may be read)."""
+    """The project's nodes from its files (``inside(path)``: whether a real path may be read); walked once per
+    process while its dbt_project.yml is unchanged (a DAG file with five DbtTaskGroups over one project)."""
+    try:
+        key = (os.path.realpath(project), os.stat(os.path.join(project, "dbt_project.yml")).st_mtime_ns)
+    except OSError:
+        key = None
+    if key is not None and key in _projects:
+        _projects.move_to_end(key)
+        return _projects[key]
+    found = _walk_project(project, inside)
+    if key is not None:
+        _projects[key] = found
+        while len(_projects) > _CACHED:
+            _projects.popitem(last=False)
+    return found
+
+
+def _walk_project(project: str, inside: Any) -> FileGraph:
     settings = project_settings(project)
     name = str(settings.get("name") or os.path.basename(project))
     paths = {key: _paths(settings, key) for key in _DEFAULT_PATHS}
@@ -180,7 +199,7 @@ def _add_tests(nodes: dict[str, dict[str, Any]], project: str, paths: dict[str, 
         for folder in paths[key]:
             for relative in _walk(project, folder, (".yml", ".yaml"), inside, budget):
                 try:
-                    data = yaml.safe_load(_read(os.path.join(project, relative)))
+                    data = yaml.load(_read(os.path.join(project, relative)), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
                 except yaml.YAMLError:
                     continue
                 entries = data.get(section) if isinstance(data, dict) else None
