@@ -66,7 +66,7 @@ class RepositoryClasses:
             cls = self.find(dotted)
             if cls is None:
                 return
-            apply_class(task, cls)
+            apply_class(task, cls, self.scanner.effect_of)
             call = ast.Call(func=ast.Name(id=cls.name, ctx=ast.Load()), args=[], keywords=[])
             self.scanner.init_arguments(task, cls, call, self.scanner.evaluator({}))
         except Exception:  # a class that cannot be read leaves the task as the spec wrote it, never the DAG lost

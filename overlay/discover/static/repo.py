@@ -47,6 +47,7 @@ class RepoView:
         self.root = Path(os.path.realpath(root)) if root else Path(repository_root(self.dag_folder))
         self.modules: dict[str, LoadedModule | None] = {}  # real path -> evaluated module (None while loading: a cycle)
         self.evaluate: Callable[[str, str, RepoView], LoadedModule] | None = None
+        self.effects: Any = None  # the scan's EffectAnalysis (static/effects.py): each operator class read once
         self._search = self._search_roots()
         self._found: dict[tuple[str, int, str | None], str | None] = {}
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from overlay.discover.budget import Budget, BudgetError
 from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, bind_target, is_known, iterable
+from overlay.discover.static.effects import Effect, EffectAnalysis
 from overlay.discover.static.env import ScanEnv
 from overlay.discover.static.refs import (ClassRef, DagRef, FileHandle, FunctionRef, ModuleCtx, ModuleRef, ObjectRef,
                                           TaskGroupRef, TaskRef, field_order, fields_only, link)
@@ -57,6 +58,22 @@ class StaticScanner(SpecBuilder):
         self.inputs: list[str] = []  # repository modules this file's result depends on
         self.created = 0  # tasks made so far
         self.env = ScanEnv(self)
+        self._effects: EffectAnalysis | None = None  # without a repository: this file's own classes
+
+    def effect_of(self, cls: ClassRef) -> Effect:
+        """What a repository operator class's code reaches (once per scan); the modules read become inputs."""
+        if self.repo is not None:
+            if self.repo.effects is None:
+                self.repo.effects = EffectAnalysis(self.repo)
+            analysis = self.repo.effects
+        else:
+            self._effects = self._effects or EffectAnalysis(None)
+            analysis = self._effects
+        effect = analysis.of_class(cls)
+        for path in effect.inputs:
+            if path not in self.inputs and path != self.path:
+                self.inputs.append(path)
+        return effect
 
     @property
     def imports(self) -> dict[str, str]:
@@ -205,7 +222,7 @@ class StaticScanner(SpecBuilder):
         for error in loaded.errors:
             self.report(error, self.site_line)
         absolute = name if not level else name  # relative names resolve under the same package
-        return ModuleRef(absolute, loaded.scope, lambda sub, lvl=level: self.load_module(sub, lvl))
+        return ModuleRef(absolute, loaded.scope, lambda sub, lvl=level: self.load_module(sub, lvl), loaded.path)
 
     def exec_with(self, stmt: ast.With, scope: dict[str, Any]) -> None:
         pushed_dags = pushed_groups = 0

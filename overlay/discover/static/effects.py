@@ -1,0 +1,488 @@
+"""Effect analysis: whether the code of a repository operator class can touch a table, read, never run.
+
+A team's own operator (``class SODAToGCSOperator(BaseOperator)`` in ``plugins/``) has no registry rule. What it
+does is in its methods: ``of_class`` walks them, and everything they name that the repository defines (its
+base classes, hooks, helper functions and classes, module constants, methods of imported modules), transitively,
+each definition once (cycles between modules are guarded), within a budget of definitions and AST nodes. Every
+name from outside the repository is classified by ``effect_rules`` (data): the class touches no table only when
+every name reached is known to touch none. The first name that touches tables (or runs a command) is kept for
+the reason the task is reported with; anything not known keeps the class unknown.
+
+Names a function binds (parameters, local variables) are not followed: what they hold was made by code that is
+itself walked (``hook = GCSHook(...)``), and methods of unknown receivers are judged by name only where the name
+says it (``df.to_sql``, ``boto3.client("athena")``). One analysis per scan (``RepoView.effects``): each class is
+analysed once, and the repository modules it read are the inputs of every file whose tasks use it.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from overlay.discover.evaluate import is_data, is_known
+from overlay.discover.static.effect_rules import (METHOD_RULES, SERVICE_FACTORIES, SERVICE_METHODS, UNKNOWN_RULE, Kind,
+                                                  Rule, rule_for, service_rule)
+from overlay.discover.static.refs import (ClassRef, DagRef, FileHandle, FunctionRef, ModuleCtx, ModuleRef, ObjectRef,
+                                          TaskGroupRef, TaskRef)
+
+MAX_DEFINITIONS = 300  # classes, functions and module-level values followed for one class
+MAX_NODES = 150_000  # AST nodes visited for one class
+_RANK = {"none": 0, "unknown": 1, "command": 2, "table": 3}
+_BUILTINS = frozenset(dir(builtins))
+_MODULE_NAMES = frozenset({"__name__", "__file__", "__doc__", "__package__", "__spec__", "__path__", "__annotations__"})
+Import = tuple[str, int, "str | None"]  # module, level, the name imported from it (None: the module itself)
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: Kind
+    reference: str  # as the code writes it: BigQueryHook, bigquery.Client, subprocess.run
+    where: str  # plugins/operators/x.py:12
+    own: bool  # in the class's own body (else in code it reaches)
+    what: str = ""
+
+
+@dataclass(frozen=True)
+class Effect:
+    kind: Kind  # none: touches no table; table / command: the finding says through what; unknown: not known
+    finding: Finding | None = None
+    inputs: tuple[str, ...] = ()  # repository modules read
+
+    def reason(self, name: str) -> str | None:
+        """The unresolved reason of a task of class ``name`` that reaches tables or commands (else None)."""
+        f = self.finding
+        if self.kind not in ("table", "command") or f is None:
+            return None
+        place = "in its own code" if f.own else "in code it calls"
+        return (f"unknown operator {name}: {f.what} {f.reference} {place} ({f.where}); "
+                "declare what it reads and writes under `operators:` in overlay.yaml")
+
+
+@dataclass
+class ModuleView:
+    """A module's top-level bindings, as the analysis looks names up: imports, definitions, assigned values."""
+
+    path: str
+    scope: dict[str, Any]
+    imports: dict[str, Import] = field(default_factory=dict)
+    defs: dict[str, list[ast.AST]] = field(default_factory=dict)
+    stars: list[Import] = field(default_factory=list)  # `from x import *`
+    repository: bool = False  # a module of the repository (an input of the files using it)
+
+
+class _Stop(Exception):
+    pass
+
+
+class EffectAnalysis:
+    def __init__(self, repo: Any = None) -> None:
+        self.repo = repo  # RepoView, or None (no repository: only the class's own module is read)
+        self._classes: dict[int, tuple[ast.AST, Effect]] = {}
+        self._views: dict[str, ModuleView | None] = {}
+
+    def of_class(self, cls: ClassRef) -> Effect:
+        if cls.node is None:
+            return Effect("unknown")
+        cached = self._classes.get(id(cls.node))
+        if cached is not None and cached[0] is cls.node:
+            return cached[1]
+        walk = _Walk(self)
+        effect = walk.run(cls)
+        self._classes[id(cls.node)] = (cls.node, effect)
+        return effect
+
+    # --- module views ---------------------------------------------------------------------------
+    def view_of_ctx(self, ctx: ModuleCtx | None, scope: dict[str, Any]) -> ModuleView:
+        if ctx is None:
+            return ModuleView("", scope)
+        view = self._views.get(ctx.path)
+        if view is None:
+            loaded = self.repo.modules.get(ctx.path) if self.repo is not None else None
+            view = _build_view(ctx.path, ctx.source, loaded.scope if loaded is not None else scope, loaded is not None)
+            self._views[ctx.path] = view
+        return view
+
+    def view_of_path(self, path: str) -> ModuleView | None:
+        if path in self._views:
+            return self._views[path]
+        loaded = self.repo.module(path) if self.repo is not None else None
+        view = None
+        if loaded is not None:  # None: still being evaluated (an import cycle) or not readable
+            try:
+                source = Path(path).read_bytes().decode("utf-8", errors="replace")
+                view = _build_view(path, source, loaded.scope, True)
+            except OSError:
+                view = None
+        self._views[path] = view
+        return view
+
+    def display(self, path: str) -> str:
+        return self.repo.display(path) if self.repo is not None and path else path
+
+
+def _build_view(path: str, source: str, scope: dict[str, Any], repository: bool) -> ModuleView:
+    view = ModuleView(path, scope, repository=repository)
+    try:
+        tree = ast.parse(source, filename=path)
+    except (SyntaxError, ValueError):
+        return view
+    blocks = [tree.body]
+    while blocks:
+        for stmt in blocks.pop():
+            if isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    if alias.asname:
+                        view.imports[alias.asname] = (alias.name, 0, None)
+                    else:
+                        root = alias.name.split(".")[0]
+                        view.imports[root] = (root, 0, None)
+            elif isinstance(stmt, ast.ImportFrom):
+                for alias in stmt.names:
+                    if alias.name == "*":
+                        view.stars.append((stmt.module or "", stmt.level, None))
+                    else:
+                        view.imports[alias.asname or alias.name] = (stmt.module or "", stmt.level, alias.name)
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                view.defs.setdefault(stmt.name, []).append(stmt)
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.With)):
+                value = _bound_value(stmt)
+                for name in _stored_names(stmt):
+                    if value is not None:
+                        view.defs.setdefault(name, []).append(value)
+                if isinstance(stmt, (ast.For, ast.AsyncFor, ast.With)):
+                    blocks.append(stmt.body)
+            if isinstance(stmt, ast.If):
+                blocks.extend([stmt.body, stmt.orelse])
+            elif isinstance(stmt, ast.Try):
+                blocks.extend([stmt.body, stmt.orelse, stmt.finalbody, *[h.body for h in stmt.handlers]])
+    return view
+
+
+def _bound_value(stmt: ast.stmt) -> ast.AST | None:
+    if isinstance(stmt, (ast.Assign, ast.AugAssign)):
+        return stmt.value
+    if isinstance(stmt, ast.AnnAssign):
+        return stmt.value
+    if isinstance(stmt, (ast.For, ast.AsyncFor)):
+        return stmt.iter
+    if isinstance(stmt, ast.With):
+        return ast.Tuple(elts=[i.context_expr for i in stmt.items], ctx=ast.Load())
+    return None
+
+
+def _stored_names(stmt: ast.stmt) -> list[str]:
+    targets: list[ast.AST] = []
+    if isinstance(stmt, ast.Assign):
+        targets = list(stmt.targets)
+    elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
+        targets = [stmt.target]
+    elif isinstance(stmt, ast.With):
+        targets = [i.optional_vars for i in stmt.items if i.optional_vars is not None]
+    return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+
+
+@dataclass
+class _Scope:
+    """Names a function (or class body, or expression) binds itself: not followed, or imported inside it."""
+
+    names: set[str]
+    imports: dict[str, Import]
+    parent: _Scope | None = None
+
+    def lookup(self, name: str) -> tuple[str, Import | None] | None:
+        scope: _Scope | None = self
+        while scope is not None:
+            if name in scope.imports:
+                return "import", scope.imports[name]
+            if name in scope.names:
+                return "local", None
+            scope = scope.parent
+        return None
+
+
+def _local_scope(nodes: list[ast.AST], parent: _Scope | None, params: ast.arguments | None = None) -> _Scope:
+    names: set[str] = set()
+    imports: dict[str, Import] = {}
+    shared: set[str] = set()
+    if params is not None:
+        names.update(a.arg for a in params.posonlyargs + params.args + params.kwonlyargs)
+        names.update(a.arg for a in (params.vararg, params.kwarg) if a is not None)
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                imports[bound] = (alias.name if alias.asname else bound, 0, None)
+            continue
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name != "*":
+                    imports[alias.asname or alias.name] = (node.module or "", node.level, alias.name)
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            shared.update(node.names)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            names.add(node.name)
+        stack.extend(ast.iter_child_nodes(node))
+    return _Scope(names - shared, {k: v for k, v in imports.items() if k not in shared}, parent)
+
+
+@dataclass
+class _Unit:
+    node: ast.AST
+    view: ModuleView
+    scope: dict[str, Any]
+    own: bool
+
+
+class _Walk:
+    """One class's analysis: a queue of definitions to read, the worst finding so far."""
+
+    def __init__(self, analysis: EffectAnalysis) -> None:
+        self.a = analysis
+        self.queue: deque[_Unit] = deque()
+        self.seen: set[int] = set()
+        self.nodes = 0
+        self.worst: Finding | None = None
+        self.unknown = False
+        self.inputs: dict[str, None] = {}
+        self.unit: _Unit | None = None
+
+    def run(self, cls: ClassRef) -> Effect:
+        self.add_class(cls, own=True)
+        try:
+            while self.queue:
+                self.unit = self.queue.popleft()
+                self.visit(self.unit.node, _local_scope([], None))
+        except _Stop:
+            pass
+        if self.worst is not None:
+            return Effect(self.worst.kind, self.worst, tuple(self.inputs))
+        return Effect("unknown" if self.unknown else "none", None, tuple(self.inputs))
+
+    # --- definitions to read -------------------------------------------------------------------
+    def add(self, node: ast.AST, view: ModuleView, scope: dict[str, Any], own: bool = False) -> None:
+        if id(node) in self.seen:
+            return
+        if len(self.seen) >= MAX_DEFINITIONS:
+            self.not_known()
+            raise _Stop
+        self.seen.add(id(node))
+        if view.repository and view.path:
+            self.inputs.setdefault(view.path, None)
+        self.queue.append(_Unit(node, view, scope, own))
+
+    def add_class(self, cls: ClassRef, own: bool = False) -> None:
+        if cls.choices:
+            for choice in cls.choices:
+                self.add_class(choice)
+        elif cls.node is None:
+            self.not_known()
+        else:
+            self.add(cls.node, self.a.view_of_ctx(cls.module, cls.scope), cls.scope, own)
+
+    def add_function(self, fn: FunctionRef) -> None:
+        self.add(fn.node, self.a.view_of_ctx(fn.module, fn.scope), fn.scope)
+
+    # --- findings ------------------------------------------------------------------------------
+    def record(self, rule: Rule, node: ast.AST) -> None:
+        if rule.kind == "none":
+            return
+        if rule.kind == "unknown":
+            self.not_known()
+            return
+        if self.worst is not None and _RANK[self.worst.kind] >= _RANK[rule.kind]:
+            return
+        assert self.unit is not None
+        text = ast.unparse(node) if isinstance(node, (ast.Name, ast.Attribute)) else type(node).__name__
+        where = f"{self.a.display(self.unit.view.path)}:{getattr(node, 'lineno', '?')}"
+        self.worst = Finding(rule.kind, text[:80], where, self.unit.own, rule.what)
+        if rule.kind == "table":
+            raise _Stop  # nothing reached later can say more
+
+    def not_known(self) -> None:
+        self.unknown = True
+
+    # --- the walk ------------------------------------------------------------------------------
+    def visit(self, node: ast.AST, scope: _Scope, call: ast.Call | None = None) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            self.not_known()
+            raise _Stop
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for child in [*node.decorator_list, *_argument_parts(node.args), *([node.returns] if node.returns else [])]:
+                self.visit(child, scope)
+            inner = _local_scope(node.body, scope, node.args)
+            for stmt in node.body:
+                self.visit(stmt, inner)
+        elif isinstance(node, ast.Lambda):
+            for child in _argument_parts(node.args):
+                self.visit(child, scope)
+            self.visit(node.body, _local_scope([node.body], scope, node.args))
+        elif isinstance(node, ast.ClassDef):
+            for child in [*node.decorator_list, *node.bases, *[k.value for k in node.keywords]]:
+                self.visit(child, scope)
+            body = _local_scope(node.body, scope)
+            for stmt in node.body:  # methods do not see the class body's names
+                self.visit(stmt, scope if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) else body)
+        elif isinstance(node, (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal)):
+            return
+        elif isinstance(node, ast.Call):
+            self.visit(node.func, scope, call=node)
+            for child in [*node.args, *[k.value for k in node.keywords]]:
+                self.visit(child, scope)
+        elif isinstance(node, ast.Attribute):
+            chain: list[str] = []
+            root: ast.AST = node
+            while isinstance(root, ast.Attribute):
+                chain.insert(0, root.attr)
+                root = root.value
+            self.methods(chain, node, call)
+            if isinstance(root, ast.Name):
+                self.reference(root.id, chain, node, scope, call)
+            else:
+                self.visit(root, scope)
+        elif isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                self.reference(node.id, [], node, scope, call)
+        elif isinstance(node, ast.Constant):
+            return
+        else:
+            for child in ast.iter_child_nodes(node):
+                self.visit(child, scope)
+
+    def methods(self, chain: list[str], node: ast.Attribute, call: ast.Call | None) -> None:
+        for attr in chain:
+            rule = METHOD_RULES.get(attr)
+            if rule is not None:
+                self.record(rule, node)
+        if chain[-1] in SERVICE_METHODS and call is not None and call.func is node:
+            service = _service_name(call)
+            if isinstance(service, str):
+                self.record(service_rule(service), node)
+
+    def reference(self, name: str, attrs: list[str], node: ast.AST, scope: _Scope, call: ast.Call | None) -> None:
+        bound = scope.lookup(name)
+        assert self.unit is not None
+        if bound is not None and bound[0] == "local":
+            return
+        if bound is not None and bound[1] is not None:
+            self.imported(bound[1], attrs, self.unit.view, node, call)
+            return
+        self.global_name(self.unit.view, self.unit.scope, name, attrs, node, call)
+
+    def global_name(self, view: ModuleView, scope: dict[str, Any], name: str, attrs: list[str], node: ast.AST,
+                    call: ast.Call | None) -> None:
+        if name in scope and self.follow(scope[name], attrs, view, node, call):
+            return
+        if name in view.imports:
+            self.imported(view.imports[name], attrs, view, node, call)
+            return
+        if name in view.defs:
+            for definition in view.defs[name]:
+                self.add(definition, view, view.scope)
+            return
+        if name in _MODULE_NAMES:
+            return
+        if name in _BUILTINS:
+            self.classify(f"builtins.{name}", node, call)
+            return
+        sub = self.submodule(view, name)
+        if sub is not None:
+            if attrs:
+                self.global_name(sub, sub.scope, attrs[0], attrs[1:], node, call)
+            return
+        for star in view.stars:  # `from x import *`: a name of x
+            self.imported((star[0], star[1], name), attrs, view, node, call)
+            return
+        self.not_known()
+
+    def follow(self, value: Any, attrs: list[str], view: ModuleView, node: ast.AST, call: ast.Call | None) -> bool:
+        """A value the interpreter bound: a repository definition is read; plain data is harmless."""
+        if isinstance(value, ClassRef):
+            self.add_class(value)
+        elif isinstance(value, FunctionRef):
+            self.add_function(value)
+        elif isinstance(value, ObjectRef):
+            self.add_class(value.cls)
+        elif isinstance(value, ModuleRef):
+            if not attrs:
+                return True
+            if not value.path:
+                return False
+            sub = self.a.view_of_path(value.path)
+            if sub is None:
+                self.not_known()
+            else:
+                self.global_name(sub, sub.scope, attrs[0], attrs[1:], node, call)
+        elif isinstance(value, (TaskRef, DagRef, TaskGroupRef, FileHandle)):
+            return True
+        elif not (is_known(value) and is_data(value)):
+            return False
+        return True
+
+    def imported(self, spec: Import, attrs: list[str], view: ModuleView, node: ast.AST, call: ast.Call | None) -> None:
+        module, level, name = spec
+        repo = self.a.repo
+        path = repo.find_module(module, level, view.path or None) if repo is not None and (module or level) else None
+        if path is not None:
+            target = self.a.view_of_path(path)
+            if target is None:
+                self.not_known()
+                return
+            rest = [name, *attrs] if name is not None else attrs
+            if rest:
+                self.global_name(target, target.scope, rest[0], rest[1:], node, call)
+            return
+        if level:  # a relative import the repository does not have
+            self.not_known()
+            return
+        self.classify(".".join(p for p in (module, name, *attrs) if p), node, call)
+
+    def submodule(self, view: ModuleView, name: str) -> ModuleView | None:
+        repo = self.a.repo
+        if repo is None or not view.path.endswith("__init__.py"):
+            return None
+        path = repo.find_module(name, 1, view.path)
+        return self.a.view_of_path(path) if path is not None else None
+
+    def classify(self, qualified: str, node: ast.AST, call: ast.Call | None) -> None:
+        factory = next((f for f in SERVICE_FACTORIES if qualified == f or qualified.startswith(f + ".")), None)
+        if factory is not None:
+            rule = service_rule(_service_name(call)) if call is not None and call.func is node else UNKNOWN_RULE
+        else:
+            rule = rule_for(qualified) or UNKNOWN_RULE
+        self.record(rule, node)
+
+
+def _argument_parts(args: ast.arguments) -> list[ast.AST]:
+    parts: list[ast.AST] = [*args.defaults, *[d for d in args.kw_defaults if d is not None]]
+    for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+        if arg is not None and arg.annotation is not None:
+            parts.append(arg.annotation)
+    return parts
+
+
+def _service_name(call: ast.Call | None) -> Any:
+    if call is None:
+        return None
+    if call.args and isinstance(call.args[0], ast.Constant):
+        return call.args[0].value
+    for kw in call.keywords:
+        if kw.arg in ("service_name", "serviceName", "client_type", "resource_type") and isinstance(kw.value, ast.Constant):
+            return kw.value.value
+    return None
