@@ -95,7 +95,7 @@ class ConnectionResolver:
             shared = self._only_warehouse_of(implied_dialect, database)
             if shared is not None:
                 return self.resolve(shared.conn_id, implied_dialect)
-        namespace = conn_id or implied_dialect or "default"
+        namespace = None if implied_dialect == "bigquery" else conn_id or implied_dialect or "default"
         return ConnectionSpec(conn_id or "", implied_dialect, None, None, namespace, "operator")
 
     def _only_warehouse_of(self, dialect: str, database: str | None) -> ConnectionSpec | None:
@@ -109,7 +109,7 @@ class ConnectionResolver:
         if conn_id in self._cache:
             return self._cache[conn_id]
         spec = self.settings.connections.get(conn_id) or self._from_env(conn_id) or self._from_airflow_db(conn_id)
-        if spec is not None and not spec.namespace:
+        if spec is not None and not spec.namespace and spec.dialect != "bigquery":
             spec = ConnectionSpec(spec.conn_id, spec.dialect, spec.database, spec.schema, conn_id, spec.source)
         self._cache[conn_id] = spec
         return spec
@@ -157,11 +157,28 @@ def connection_from_fields(
     database, default_schema = _defaults(dialect, schema, extras)
     account = extras.get("account")
     where = account or host or extras.get("project") or extras.get("project_id") or ""
+    if dialect == "bigquery":  # one namespace for all of BigQuery: see asset_namespace
+        return ConnectionSpec(conn_id, dialect, database, default_schema, None, source)
     namespace = f"{conn_type or 'db'}://{where}{':' + str(port) if port and not account else ''}"
     namespace = namespace.lower()
-    if database and dialect not in ("bigquery",):
+    if database:
         namespace += f"/{database.lower()}"
     return ConnectionSpec(conn_id, dialect, database, default_schema, namespace, source)
+
+
+BIGQUERY_NAMESPACE = "bigquery"
+
+
+def asset_namespace(spec: ConnectionSpec, name: str) -> str:
+    """The namespace of table ``name`` read or written through ``spec``: the one the connection declares; for
+    BigQuery, whose ``project.dataset.table`` names are the same through every connection, ``bigquery`` for a
+    fully qualified name (OpenLineage's convention: one table, one asset, whichever operator or ``bq`` pod ran it);
+    else the conn_id (a name only that connection's defaults complete)."""
+    if spec.namespace:
+        return spec.namespace
+    if spec.dialect == "bigquery" and name.count(".") >= 2:
+        return BIGQUERY_NAMESPACE
+    return spec.conn_id or spec.dialect or "default"
 
 
 def _defaults(dialect: str | None, schema: str | None, extras: dict[str, Any]) -> tuple[str | None, str | None]:

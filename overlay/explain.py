@@ -95,7 +95,7 @@ def explain(dag: DagSpec, task: TaskSpec, ctx: Any, resolver: ConnectionResolver
         spec = resolver.resolve(source.conn_id or default_conn, source.dialect, source.database)
         result.sql.append(SqlFound(
             origin=source.origin, text=source.sql[:MAX_SQL] + ("…" if len(source.sql) > MAX_SQL else ""), file=source.file,
-            conn_id=source.conn_id or default_conn, dialect=spec.dialect, namespace=spec.namespace or spec.conn_id or "default",
+            conn_id=source.conn_id or default_conn, dialect=spec.dialect, namespace=spec.namespace or ("bigquery (for project.dataset.table names)" if spec.dialect == "bigquery" else spec.conn_id or "default"),
             default_database=source.database or spec.database, default_schema=source.schema or spec.schema, connection_source=spec.source))
     result.direct = [{"table": d.table, "mode": d.mode, "origin": d.origin, "conn_id": d.conn_id} for d in access.direct]
     return result

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from overlay.config import ConnectionSpec
-from overlay.connections import FALLBACK_DIALECTS, ConnectionResolver, dialect_hint
+from overlay.connections import FALLBACK_DIALECTS, ConnectionResolver, asset_namespace, dialect_hint
 from overlay.lineage import analyze_sql
 from overlay.lineage.model import SqlLineage
 from overlay.lineage.names import NameContext, name_from_text
@@ -48,7 +48,7 @@ class _Accumulator:
             self.edges.append([source, target])
 
     def asset(self, spec: ConnectionSpec, name: str) -> str:
-        ref = AssetRef(namespace=spec.namespace or spec.conn_id or "default", name=name)
+        ref = AssetRef(namespace=asset_namespace(spec, name), name=name)
         self.assets[ref.key] = ref
         return ref.key
 

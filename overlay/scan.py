@@ -69,7 +69,8 @@ def scan_folders(
     workers = worker_count(workers)
     resolver = resolver or ConnectionResolver(settings)
     cache = cache or {}
-    fingerprint = f"{settings.fingerprint()}:{mode}"  # a file's cached result holds for the settings and the mode that made it
+    # a file's cached result holds for the settings, the mode and the overlay code that made it
+    fingerprint = f"{settings.fingerprint()}:{mode}:{code_fingerprint()}"
     result = ScanResult(folders=[str(Path(f).resolve()) for f in folders])
     assets: dict[str, AssetRef] = {}
     seen_dags: dict[str, str] = {}
@@ -228,6 +229,24 @@ def _asset_ref(data: dict[str, Any], refs: dict[tuple[Any, Any], AssetRef]) -> A
     if ref is None:
         ref = refs[pair] = AssetRef.from_dict(data)
     return ref
+
+
+_CODE_FINGERPRINT: list[str] = []
+
+
+def code_fingerprint() -> str:
+    """overlay's version and its modules' sizes and modification times: a cached file result made by other code
+    (an upgrade, an edited checkout installed in place) is read again. Computed once per process (~150 stats)."""
+    if not _CODE_FINGERPRINT:
+        from overlay import __version__
+
+        package = Path(__file__).resolve().parent
+        digest = hashlib.sha1(__version__.encode())
+        for path in sorted(package.rglob("*.py")):
+            stat = path.stat()
+            digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        _CODE_FINGERPRINT.append(digest.hexdigest()[:16])
+    return _CODE_FINGERPRINT[0]
 
 
 def _reusable(cache: dict[str, dict[str, Any]], settings_fingerprint: str) -> dict[str, str]:

@@ -101,3 +101,33 @@ def test_import_cycles_missing_modules_and_outside_files(tmp_path: Path) -> None
     assert set(tasks) == {"t_a", "u", "v"}
     assert tasks["u"].args["bash_command"] == "ab"  # b.py saw a.py half-read (a cycle), as Python would
     assert "bash_command" not in tasks["v"].args and tasks["v"].unknown_args == ["bash_command"]
+
+
+def _without_git(tmp_path: Path, marker: str | None) -> Path:
+    """The fixture as a checkout without .git (a source archive), its pod's query file at the repository's top."""
+    repo = tmp_path / "checkout"
+    shutil.copytree(FIXTURE, repo)
+    if marker:
+        (repo / marker).write_text("")
+    query = repo / "sql" / "shop-prod" / "finance" / "daily_revenue" / "query.sql"
+    query.parent.mkdir(parents=True)
+    query.write_text("SELECT order_day, SUM(amount) AS revenue FROM `shop-prod.mart.orders` GROUP BY order_day\n")
+    return repo
+
+
+def test_a_checkout_without_git_starts_at_its_project_folder(tmp_path: Path) -> None:
+    repo = _without_git(tmp_path, "pyproject.toml")
+    result = scan_folders([str(repo / "dags")], mode="static")
+    tasks = {t.task_id: t for t in result.tasks}
+    assert tasks["load_orders"].operator == "SQLExecuteQueryOperator"  # utils/ beside dags/ was followed
+    # the pod runs `bq query ... sql/shop-prod/...` from its image's folder: found at the repository's top
+    pod = tasks["daily_revenue"]
+    assert pod.status == "resolved", pod.errors
+    assert pod.writes == ["bigquery:shop-prod.finance.daily_revenue"] and pod.reads == ["bigquery:shop-prod.mart.orders"]
+
+
+def test_without_git_or_a_project_file_only_the_dag_folder_is_the_repository(tmp_path: Path) -> None:
+    repo = _without_git(tmp_path, None)
+    found = discover_folder(repo / "dags", mode="static")
+    modules = {Path(p).relative_to(repo).as_posix() for f in found for p in f.inputs}
+    assert not any(m.startswith(("utils/", "plugins/", "include/")) for m in modules), modules  # nothing above dags/ read

@@ -17,7 +17,7 @@ def test_known_keys_of_params_and_configuration_are_kept() -> None:
     assert tasks["load"].reads == ["wh:raw.orders"]
     leak = tasks["leak"]
     assert leak.writes == [] and any("param `bucket`" in e for e in leak.errors), leak.errors
-    assert tasks["job"].status == "resolved" and tasks["job"].writes == ["gcp:p.d.t"]
+    assert tasks["job"].status == "resolved" and tasks["job"].writes == ["bigquery:p.d.t"]
     unknown = tasks["job_unknown_query"]
     assert unknown.status == "unresolved" and any("`configuration.query.query` is not known statically" in e for e in unknown.errors)
 

@@ -255,10 +255,10 @@ def test_repository_operators_named_by_gusty_specs_and_bigquery_table_arguments(
     got = {tid: (t.status, t.reads, t.writes) for tid, t in tasks.items()}
     # the class's __init__ defaults gcp_conn_id to google_cloud_default: its project qualifies dataset.table,
     # in the gusty DAG as in the Python one; what the task builds and then checks is no input
-    assert got["orders"] == ("resolved", [], ["google_cloud_default:acme-lake.raw_zone.orders"])
-    assert got["items_ext"] == ("resolved", [], ["google_cloud_default:acme-lake.raw_zone.items"])
-    assert got["refunds"] == ("resolved", [], ["google_cloud_default:partner-proj.raw_zone.refunds"])  # a full name stays
-    assert got["fees"] == ("resolved", [], ["archive_gcp:acme-archive.raw_zone.fees"])  # its own connection; no partition
+    assert got["orders"] == ("resolved", [], ["bigquery:acme-lake.raw_zone.orders"])
+    assert got["items_ext"] == ("resolved", [], ["bigquery:acme-lake.raw_zone.items"])
+    assert got["refunds"] == ("resolved", [], ["bigquery:partner-proj.raw_zone.refunds"])  # a full name stays
+    assert got["fees"] == ("resolved", [], ["bigquery:acme-archive.raw_zone.fees"])  # its own connection's project; no partition
     # no gcp_conn_id in the class and two BigQuery connections: the table is named without guessing a project
     assert got["export_orders"] == ("resolved", ["bigquery:raw_zone.orders"], [])
     assert got["announce"][0] == "no_data"  # a plugin class that only logs, named from YAML
@@ -289,3 +289,23 @@ def test_a_gusty_python_task_file_whose_front_matter_names_only_its_callable_run
     tasks = {t.task_id: t for d in gusty_source.dags for t in d.tasks}
     assert tasks["stage_files"].operator == "PythonOperator" and tasks["stage_files"].callable_name == "stage"
     assert tasks["orders"].upstream == ["stage_files"]
+
+
+WRAPPED = {
+    "row_count": ("resolved", ["lake:shop.orders"], []),  # the task_id is the __init__'s default
+    "count_refunds": ("resolved", ["archive:shop.refunds"], []),
+    "copy_items": ("resolved", ["lake:mart.items_stage"], ["lake:mart.items"]),
+    "swap_prices": ("resolved", ["lake:mart.prices_new"], ["lake:mart.prices"]),  # two repository __init__s
+}
+
+
+@pytest.mark.parametrize("mode", ["static", "import"])
+def test_wrapper_classes_build_their_base_operators_arguments(mode: str) -> None:
+    """A repository class whose ``__init__`` computes the base operator's ``sql``/``conn_id`` and passes them to
+    ``super().__init__`` (or ``Base.__init__(self, ...)``): the task reads and writes what that SQL does, as Airflow
+    importing the DAG gives; what the __init__ takes from a Variable or sets inside a branch stays unknown."""
+    tasks = _tasks("wrapper_inits", mode)
+    assert {tid: (tasks[tid].status, tasks[tid].reads, tasks[tid].writes) for tid in WRAPPED} == WRAPPED
+    if mode == "static":
+        for tid in ("from_variable", "branch"):
+            assert tasks[tid].status == "unresolved" and not tasks[tid].writes and not tasks[tid].reads, tasks[tid]

@@ -99,7 +99,12 @@ def _shell_sql(t: TaskState, item: ShellSql, cwd: str | None) -> None:
         add_source(t, SqlSource(normalize_markers(item.sql), origin, line=t.spec.line), target, item.legacy_sql)
     elif item.file:
         folder = t.folder(item.cwd, cwd)
+        # a relative path a command reads runs from its working folder, which a container image's is not in the
+        # repository: the repository's top folder (where its image is built from) is looked in last
         path = t.renderer.find_file(item.file, [folder] if folder else [])
+        top = t.renderer.policy.repository
+        if path is None and top and not os.path.isabs(item.file):
+            path = t.renderer.find_file(item.file, [top])
         if path is None:
             t.unresolved(f"{item.client}: SQL file {item.file!r} not found (line {t.spec.line})")
         else:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from overlay.discover.evaluate import UNKNOWN, Evaluator, is_data, is_known, known_part, plain
+from overlay.discover.static.inits import read_init, usable
 from overlay.discover.static.refs import ClassRef, DagRef, FunctionRef, TaskGroupRef, TaskRef, link
 from overlay.model import DagSpec, TaskSpec
 
@@ -16,6 +17,22 @@ if TYPE_CHECKING:
 
 _NOT_ARGS = ("dag", "python_callable", "on_failure_callback", "on_success_callback", "sla_miss_callback", "task_group",
              "on_retry_callback", "on_execute_callback", "pre_execute", "post_execute")
+
+
+def _wanted(task: TaskSpec) -> set[str]:
+    """The attributes of a custom operator that say what it reads and writes."""
+    return set(task.template_fields) | {"sql", "conn_id", "database", "schema", "destination_table"}
+
+
+def _set_argument(task: TaskSpec, name: str, value: Any) -> None:
+    if usable(value):
+        task.args[name] = plain(value)
+        if name in task.unknown_args:
+            task.unknown_args.remove(name)
+    else:
+        task.args.pop(name, None)
+        if name not in task.unknown_args:
+            task.unknown_args.append(name)
 
 
 def apply_class(task: TaskSpec, cls: ClassRef, effect_of: Callable[[ClassRef], Effect] | None = None) -> None:
@@ -161,9 +178,31 @@ class SpecBuilder:
         owner = cls.init_of()
         if owner is None or owner.init is None:
             return
+        self.stored_arguments(task, owner, node, ev)
+        self.base_arguments(task, cls, node, ev)
+
+    def base_arguments(self: StaticScanner, task: TaskSpec, cls: ClassRef, node: ast.Call, ev: Evaluator) -> None:
+        """What the ``__init__`` passes to ``super().__init__`` (``sql=f"... {table}"``) is the task's argument; an
+        attribute it sets from an expression (``self.sql = f"..."``) too, where nothing set it already."""
+        positional = [ev.eval(a) for a in node.args if not isinstance(a, ast.Starred)]
+        keywords = {**task.args, **{n: UNKNOWN for n in task.unknown_args if "." not in n}}
+        got = read_init(cls, positional, keywords, self.budget, self.env)
+        wanted = _wanted(task)
+        for attr, value in got.attributes.items():
+            if (attr in wanted or attr.endswith("conn_id")) and attr not in task.args and attr not in task.unknown_args:
+                _set_argument(task, attr, value)
+        if not got.reached_base:
+            return
+        for name, value in got.passed.items():
+            if name in keywords and keywords[name] is value or name in _NOT_ARGS:
+                continue  # passed through as the task gave it
+            _set_argument(task, name, value)
+
+    def stored_arguments(self: StaticScanner, task: TaskSpec, owner: ClassRef, node: ast.Call, ev: Evaluator) -> None:
         fn = owner.init
+        assert fn is not None
         params = [a.arg for a in fn.args.posonlyargs + fn.args.args][1:]  # without self
-        wanted = set(task.template_fields) | {"sql", "conn_id", "database", "schema", "destination_table"}
+        wanted = _wanted(task)
         stored: dict[str, str] = {}
         for stmt in ast.walk(fn):
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Name):
