@@ -153,3 +153,12 @@ def test_parse_commands_is_pure_and_reports_cd() -> None:
     assert [(d.argv, d.cwd) for d in parsed.dbt] == [(["dbt", "run", "-s", "x"], "/opt/dbt")]
     assert parsed.scripts == [("./run.sh", "/opt/dbt")]
     assert [(s.file, s.cwd) for s in parsed.sql] == [("rel.sql", "/opt/dbt")]
+
+
+def test_bq_dataset_id_with_its_own_project() -> None:
+    """``--dataset_id=project:dataset``: the default dataset's project qualifies the names, not ``--project_id``
+    (the job's project); never a table name holding the colon."""
+    access = _bash("bq query --project_id=billing-proj --dataset_id=data-proj:sales --destination_table=daily "
+                   "'SELECT * FROM orders JOIN `other.ds.rates` USING (day)'")
+    assert _sql(access) == [("SELECT * FROM orders JOIN `other.ds.rates` USING (day)", "bigquery", "data-proj", "sales")]
+    assert [(d.table, d.mode) for d in access.direct] == [("data-proj.sales.daily", "write")]

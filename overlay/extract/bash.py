@@ -278,7 +278,10 @@ def _bq(args: list[Word], result: ShellCommands) -> None:
         return
     verb, rest = positional[0].text, positional[1:]
     legacy = flags.get("use_legacy_sql", "false" if "nouse_legacy_sql" in flags else "true").lower() not in ("false", "0")
-    base = ShellSql("bq", dialect="bigquery", database=flags.get("project_id"), schema=flags.get("dataset_id"), legacy_sql=legacy)
+    project, dataset = flags.get("project_id"), flags.get("dataset_id")
+    if dataset and ":" in dataset:  # --dataset_id=project:dataset: the default dataset's own project qualifies names
+        project, dataset = dataset.split(":", 1)
+    base = ShellSql("bq", dialect="bigquery", database=project, schema=dataset, legacy_sql=legacy)
     if verb == "query" and len(rest) == 1 and rest[0].text.endswith(".sql") and not re.search(r"\s", rest[0].text):
         base.file, base.destination = rest[0].text, flags.get("destination_table")  # bigquery-etl's `query FILE`
         result.sql.append(base)
