@@ -39,7 +39,8 @@ _NONE_PREFIXES = (
     "airflow.configuration", "airflow.settings", "airflow.sensors.base", "airflow.sensors.base_sensor_operator",
     "airflow.triggers", "airflow.operators.empty", "airflow.operators.dummy", "airflow.providers.standard.operators.empty",
     "airflow.sdk", "airflow.typing_compat",
-    "airflow.timetables", "airflow.secrets", "airflow.version", "airflow.macros", "airflow.stats",
+    "airflow.timetables", "airflow.secrets", "airflow.version", "airflow.macros", "airflow.stats", "airflow.XComArg",
+    "airflow.DAG", "airflow.Dataset", "airflow.Asset", "airflow.AirflowException", "airflow.datasets", "airflow.assets",
     "airflow.hooks.http_hook", "airflow.hooks.S3_hook", "airflow.hooks.filesystem",
     # object storage, HTTP, messaging, chat, e-mail, secrets (providers' hooks for them)
     "airflow.providers.google.cloud.hooks.gcs", "airflow.providers.google.common.hooks.base_google",

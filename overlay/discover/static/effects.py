@@ -91,9 +91,18 @@ class EffectAnalysis:
         if cached is not None and cached[0] is cls.node:
             return cached[1]
         walk = _Walk(self)
-        effect = walk.run(cls)
+        walk.add_class(cls, own=True)
+        effect = walk.run()
         self._classes[id(cls.node)] = (cls.node, effect)
         return effect
+
+    def of_expressions(self, nodes: list[ast.expr], ctx: ModuleCtx | None, scope: dict[str, Any]) -> Effect:
+        """What the values given to a task reach (a hook object, a callable it runs): read as the class's code is."""
+        walk = _Walk(self)
+        view = self.view_of_ctx(ctx, scope)
+        for node in nodes:
+            walk.add(node, view, scope, own=True)
+        return walk.run()
 
     # --- module views ---------------------------------------------------------------------------
     def view_of_ctx(self, ctx: ModuleCtx | None, scope: dict[str, Any]) -> ModuleView:
@@ -262,8 +271,7 @@ class _Walk:
         self.inputs: dict[str, None] = {}
         self.unit: _Unit | None = None
 
-    def run(self, cls: ClassRef) -> Effect:
-        self.add_class(cls, own=True)
+    def run(self) -> Effect:
         try:
             while self.queue:
                 self.unit = self.queue.popleft()

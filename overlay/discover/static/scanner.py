@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from overlay.discover.budget import Budget, BudgetError
-from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, bind_target, is_known, iterable
+from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, bind_target, is_data, is_known, iterable
 from overlay.discover.static.effects import Effect, EffectAnalysis
 from overlay.discover.static.env import ScanEnv
 from overlay.discover.static.refs import (ClassRef, DagRef, FileHandle, FunctionRef, ModuleCtx, ModuleRef, ObjectRef,
@@ -69,7 +69,20 @@ class StaticScanner(SpecBuilder):
         else:
             self._effects = self._effects or EffectAnalysis(None)
             analysis = self._effects
-        effect = analysis.of_class(cls)
+        return self._used(analysis.of_class(cls))
+
+    def arguments_touch_no_table(self, node: ast.Call, scope: dict[str, Any]) -> bool:
+        """The values a task of a no-table class is given are plain data, or reach no table either (a hook object
+        or a callable passed in runs with the class's code)."""
+        ev = self.evaluator(scope)
+        pending = [e for e in [*node.args, *[k.value for k in node.keywords if k.arg not in _NOT_READ]]
+                   if not isinstance(e, ast.Constant) and not _plain(ev.eval(e))]
+        if not pending:
+            return True
+        analysis = self.repo.effects if self.repo is not None else self._effects
+        return analysis is None or self._used(analysis.of_expressions(pending, self.ctx, scope)).kind == "none"
+
+    def _used(self, effect: Effect) -> Effect:
         for path in effect.inputs:
             if path not in self.inputs and path != self.path:
                 self.inputs.append(path)
@@ -493,6 +506,16 @@ class StaticScanner(SpecBuilder):
         for name in params:
             bound.setdefault(name, UNKNOWN)
         return bound
+
+
+# arguments Airflow itself handles: not the operator's data access
+_NOT_READ = frozenset({"task_id", "dag", "task_group", "default_args", "on_failure_callback", "on_success_callback",
+                       "on_retry_callback", "on_execute_callback", "on_skipped_callback", "sla_miss_callback",
+                       "pre_execute", "post_execute"})
+
+
+def _plain(value: Any) -> bool:
+    return is_known(value) and is_data(value)
 
 
 def _has_task_id(node: ast.Call) -> bool:

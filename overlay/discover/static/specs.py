@@ -154,6 +154,8 @@ class SpecBuilder:
         task = TaskSpec(dag_id=dag.dag_id if dag else "", task_id="", operator=operator, file=self.path, line=line)
         if cls is not None:
             apply_class(task, cls, self.effect_of)
+            if "BaseOperator" in task.operator.split("|") and not self.arguments_touch_no_table(node, scope):
+                task.operator = cls.name  # what it is given may touch a table: not known
         task.args = merged_defaults(dag, group)
         self.apply_kwargs(task, node, ev)
         if cls is not None:
