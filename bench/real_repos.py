@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import re
 import sys
@@ -116,6 +117,7 @@ def print_labels(outcome, labels: dict) -> dict:  # noqa: ANN001
 
 
 def main() -> None:
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)  # as the CLI: parse fallbacks are overlay's to report
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("checkout", type=Path)
     parser.add_argument("--labels", type=Path)

@@ -82,9 +82,9 @@ def normalize_reason(text: str) -> str:
 
 
 def hint_for(reason: str) -> str | None:
-    for pattern, hint, fields in HINTS:
+    for pattern, hint, names in HINTS:
         match = re.search(pattern, reason)
-        if match and any(f in _SETTINGS_FIELDS for f in fields):
+        if match and any(f in _SETTINGS_FIELDS for f in names):
             return hint.format(*match.groups())
     return None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, insert, select, update
+from sqlalchemy import bindparam, delete, exists, select, update
 
 from overlay.catalog.engine import owner_names_text
 from overlay.catalog.schema import Asset, Materialization, TaskIO

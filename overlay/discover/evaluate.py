@@ -139,6 +139,8 @@ class Evaluator:
         if isinstance(node, ast.BoolOp):
             return self._boolop(node)
         if isinstance(node, ast.Subscript):
+            if self.env is not None and self.qualified(node.value) in ("os.environ", "environ"):
+                return self.env.environ_item(self.eval(node.slice))  # os.environ["X"]: overlay.yaml's environment:
             container, index = self.eval(node.value), self.eval(node.slice)
             if isinstance(container, dict) and is_known(index):  # a dict known in part: its known keys still answer
                 try:

@@ -89,8 +89,9 @@ class ScanEnv:
         inner = getattr(node, "elt", None) or getattr(node, "value", None)
         if inner is not None and any(isinstance(n, ast.Call) and self._builds(ev, n) for n in ast.walk(inner)):
             scanner = self.scanner
+            hint = "".join(dict.fromkeys(scanner.origins.hint(g.iter, ev) for g in getattr(node, "generators", [])))
             scanner.report(f"comprehension over values not known statically ({scanner.where(node.lineno)}): "
-                           "the tasks it may build are not listed", scanner.at(node.lineno))
+                           f"the tasks it may build are not listed{hint}", scanner.at(node.lineno))
 
     def _builds(self, ev: Evaluator, call: ast.Call) -> bool:
         if any(k.arg == "task_id" for k in call.keywords) or ev.qualified(call.func).rsplit(".", 1)[-1].endswith(_EFFECT_NAMES):
@@ -119,6 +120,11 @@ class ScanEnv:
         except ValueError:
             return UNKNOWN
         return value
+
+    def environ_item(self, key: Any) -> Any:
+        """``os.environ["X"]``: the value overlay.yaml's ``environment:`` gives; unknown otherwise (unset, it fails)."""
+        environment = self.scanner.repo.environment if self.scanner.repo is not None else {}
+        return environment.get(key, UNKNOWN) if isinstance(key, str) else UNKNOWN
 
     def variable(self, ev: Evaluator, node: ast.Call) -> Any:
         """``Variable.get(key, deserialize_json=...)``: the value overlay.yaml's ``variables:`` gives, else unknown."""

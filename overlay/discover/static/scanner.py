@@ -16,10 +16,11 @@ from dataclasses import replace
 from typing import Any
 
 from overlay.discover.budget import Budget, BudgetError
-from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, bind_target, is_data, is_known, iterable
+from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, is_data, is_known, iterable
 from overlay.discover.static.effects import Effect, EffectAnalysis
 from overlay.discover.static.env import ScanEnv
-from overlay.discover.static.refs import (ClassRef, DagRef, FileHandle, FunctionRef, ModuleCtx, ModuleRef, ObjectRef,
+from overlay.discover.static.origins import UnknownOrigins
+from overlay.discover.static.refs import (ClassRef, DagRef, FunctionRef, ModuleCtx, ModuleRef, ObjectRef,
                                           TaskGroupRef, TaskRef, field_order, fields_only, link)
 from overlay.discover.static.repo import RepoView
 from overlay.discover.static.specs import SpecBuilder
@@ -59,6 +60,7 @@ class StaticScanner(SpecBuilder):
         self.created = 0  # tasks made so far
         self.env = ScanEnv(self)
         self._effects: EffectAnalysis | None = None  # without a repository: this file's own classes
+        self.origins = UnknownOrigins()  # what the names bound to unknown values come from, for the reports
 
     def effect_of(self, cls: ClassRef) -> Effect:
         """What a repository operator class's code reaches (once per scan); the modules read become inputs."""
@@ -152,6 +154,10 @@ class StaticScanner(SpecBuilder):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             for target in targets:
                 self.bind(target, value, scope)
+                if is_known(value):
+                    self.origins.forget(target)
+                else:
+                    self.origins.bind(target, stmt.value, ev)
         elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
             scope[stmt.target.id] = ev.eval(ast.BinOp(left=ast.Name(stmt.target.id, ast.Load()), op=stmt.op, right=stmt.value))
         elif isinstance(stmt, ast.Expr):
@@ -260,7 +266,8 @@ class StaticScanner(SpecBuilder):
     def exec_for(self, stmt: ast.For, scope: dict[str, Any]) -> None:
         items = iterable(self.value(stmt.iter, scope))
         if items is None:
-            self.report(f"loop over values not known statically ({self.where(stmt.lineno)}): its tasks are not listed", self.at(stmt.lineno))
+            self.report(f"loop over values not known statically ({self.where(stmt.lineno)}): its tasks are not listed"
+                        f"{self.origins.hint(stmt.iter, self.evaluator(scope))}", self.at(stmt.lineno))
             return
         allowance = self.budget.loop_allowance()
         if len(items) > allowance:
