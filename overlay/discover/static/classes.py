@@ -3,8 +3,8 @@
 gusty and dag-factory task specs say ``operator: operators.MyOperator`` (a module on Airflow's ``sys.path``:
 ``plugins/``, the DAG folder, ...). When that module is the repository's own, its class is read by the same
 never-executing interpreter as a Python DAG's ``from operators import MyOperator``: the operator it derives from
-(whose rule applies), a class that only logs, its ``template_fields``, and the connection its ``__init__``
-stores by default. The modules read are the source's inputs (a change there re-reads the YAML DAG).
+(whose rule applies), a class whose code touches no table (``effects``), its ``template_fields``, and the
+connection its ``__init__`` stores by default. The modules read are the source's inputs (a change there re-reads the YAML DAG).
 """
 
 from __future__ import annotations

@@ -19,13 +19,14 @@ from __future__ import annotations
 import ast
 import builtins
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from overlay.discover.evaluate import is_data, is_known
 from overlay.discover.static.effect_rules import (METHOD_RULES, SERVICE_FACTORIES, SERVICE_METHODS, UNKNOWN_RULE, Kind,
                                                   Rule, rule_for, service_rule)
+from overlay.discover.static.effect_views import Import, LocalScope, ModuleView, build_view, local_scope
 from overlay.discover.static.refs import (ClassRef, DagRef, FileHandle, FunctionRef, ModuleCtx, ModuleRef, ObjectRef,
                                           TaskGroupRef, TaskRef)
 
@@ -34,7 +35,6 @@ MAX_NODES = 150_000  # AST nodes visited for one class
 _RANK = {"none": 0, "unknown": 1, "command": 2, "table": 3}
 _BUILTINS = frozenset(dir(builtins))
 _MODULE_NAMES = frozenset({"__name__", "__file__", "__doc__", "__package__", "__spec__", "__path__", "__annotations__"})
-Import = tuple[str, int, "str | None"]  # module, level, the name imported from it (None: the module itself)
 
 
 @dataclass(frozen=True)
@@ -60,18 +60,6 @@ class Effect:
         place = "in its own code" if f.own else "in code it calls"
         return (f"unknown operator {name}: {f.what} {f.reference} {place} ({f.where}); "
                 "declare what it reads and writes under `operators:` in overlay.yaml")
-
-
-@dataclass
-class ModuleView:
-    """A module's top-level bindings, as the analysis looks names up: imports, definitions, assigned values."""
-
-    path: str
-    scope: dict[str, Any]
-    imports: dict[str, Import] = field(default_factory=dict)
-    defs: dict[str, list[ast.AST]] = field(default_factory=dict)
-    stars: list[Import] = field(default_factory=list)  # `from x import *`
-    repository: bool = False  # a module of the repository (an input of the files using it)
 
 
 class _Stop(Exception):
@@ -111,7 +99,7 @@ class EffectAnalysis:
         view = self._views.get(ctx.path)
         if view is None:
             loaded = self.repo.modules.get(ctx.path) if self.repo is not None else None
-            view = _build_view(ctx.path, ctx.source, loaded.scope if loaded is not None else scope, loaded is not None)
+            view = build_view(ctx.path, ctx.source, loaded.scope if loaded is not None else scope, loaded is not None)
             self._views[ctx.path] = view
         return view
 
@@ -119,135 +107,18 @@ class EffectAnalysis:
         if path in self._views:
             return self._views[path]
         loaded = self.repo.module(path) if self.repo is not None else None
-        view = None
-        if loaded is not None:  # None: still being evaluated (an import cycle) or not readable
-            try:
-                source = Path(path).read_bytes().decode("utf-8", errors="replace")
-                view = _build_view(path, source, loaded.scope, True)
-            except OSError:
-                view = None
+        if loaded is None:  # still being evaluated (an import cycle: not kept, it may be read later) or not readable
+            return None
+        try:
+            view: ModuleView | None = build_view(path, Path(path).read_bytes().decode("utf-8", errors="replace"),
+                                                 loaded.scope, True)
+        except OSError:
+            view = None
         self._views[path] = view
         return view
 
     def display(self, path: str) -> str:
         return self.repo.display(path) if self.repo is not None and path else path
-
-
-def _build_view(path: str, source: str, scope: dict[str, Any], repository: bool) -> ModuleView:
-    view = ModuleView(path, scope, repository=repository)
-    try:
-        tree = ast.parse(source, filename=path)
-    except (SyntaxError, ValueError):
-        return view
-    blocks = [tree.body]
-    while blocks:
-        for stmt in blocks.pop():
-            if isinstance(stmt, ast.Import):
-                for alias in stmt.names:
-                    if alias.asname:
-                        view.imports[alias.asname] = (alias.name, 0, None)
-                    else:
-                        root = alias.name.split(".")[0]
-                        view.imports[root] = (root, 0, None)
-            elif isinstance(stmt, ast.ImportFrom):
-                for alias in stmt.names:
-                    if alias.name == "*":
-                        view.stars.append((stmt.module or "", stmt.level, None))
-                    else:
-                        view.imports[alias.asname or alias.name] = (stmt.module or "", stmt.level, alias.name)
-            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                view.defs.setdefault(stmt.name, []).append(stmt)
-            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.With)):
-                value = _bound_value(stmt)
-                for name in _stored_names(stmt):
-                    if value is not None:
-                        view.defs.setdefault(name, []).append(value)
-                if isinstance(stmt, (ast.For, ast.AsyncFor, ast.With)):
-                    blocks.append(stmt.body)
-            if isinstance(stmt, ast.If):
-                blocks.extend([stmt.body, stmt.orelse])
-            elif isinstance(stmt, ast.Try):
-                blocks.extend([stmt.body, stmt.orelse, stmt.finalbody, *[h.body for h in stmt.handlers]])
-    return view
-
-
-def _bound_value(stmt: ast.stmt) -> ast.AST | None:
-    if isinstance(stmt, (ast.Assign, ast.AugAssign)):
-        return stmt.value
-    if isinstance(stmt, ast.AnnAssign):
-        return stmt.value
-    if isinstance(stmt, (ast.For, ast.AsyncFor)):
-        return stmt.iter
-    if isinstance(stmt, ast.With):
-        return ast.Tuple(elts=[i.context_expr for i in stmt.items], ctx=ast.Load())
-    return None
-
-
-def _stored_names(stmt: ast.stmt) -> list[str]:
-    targets: list[ast.AST] = []
-    if isinstance(stmt, ast.Assign):
-        targets = list(stmt.targets)
-    elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
-        targets = [stmt.target]
-    elif isinstance(stmt, ast.With):
-        targets = [i.optional_vars for i in stmt.items if i.optional_vars is not None]
-    return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
-
-
-@dataclass
-class _Scope:
-    """Names a function (or class body, or expression) binds itself: not followed, or imported inside it."""
-
-    names: set[str]
-    imports: dict[str, Import]
-    parent: _Scope | None = None
-
-    def lookup(self, name: str) -> tuple[str, Import | None] | None:
-        scope: _Scope | None = self
-        while scope is not None:
-            if name in scope.imports:
-                return "import", scope.imports[name]
-            if name in scope.names:
-                return "local", None
-            scope = scope.parent
-        return None
-
-
-def _local_scope(nodes: list[ast.AST], parent: _Scope | None, params: ast.arguments | None = None) -> _Scope:
-    names: set[str] = set()
-    imports: dict[str, Import] = {}
-    shared: set[str] = set()
-    if params is not None:
-        names.update(a.arg for a in params.posonlyargs + params.args + params.kwonlyargs)
-        names.update(a.arg for a in (params.vararg, params.kwarg) if a is not None)
-    stack = list(nodes)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-            continue
-        if isinstance(node, ast.Lambda):
-            continue
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                bound = alias.asname or alias.name.split(".")[0]
-                imports[bound] = (alias.name if alias.asname else bound, 0, None)
-            continue
-        if isinstance(node, ast.ImportFrom):
-            for alias in node.names:
-                if alias.name != "*":
-                    imports[alias.asname or alias.name] = (node.module or "", node.level, alias.name)
-            continue
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            names.add(node.id)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            shared.update(node.names)
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            names.add(node.name)
-        stack.extend(ast.iter_child_nodes(node))
-    return _Scope(names - shared, {k: v for k, v in imports.items() if k not in shared}, parent)
 
 
 @dataclass
@@ -275,7 +146,7 @@ class _Walk:
         try:
             while self.queue:
                 self.unit = self.queue.popleft()
-                self.visit(self.unit.node, _local_scope([], None))
+                self.visit(self.unit.node, local_scope([], None))
         except _Stop:
             pass
         if self.worst is not None:
@@ -326,7 +197,7 @@ class _Walk:
         self.unknown = True
 
     # --- the walk ------------------------------------------------------------------------------
-    def visit(self, node: ast.AST, scope: _Scope, call: ast.Call | None = None) -> None:
+    def visit(self, node: ast.AST, scope: LocalScope, call: ast.Call | None = None) -> None:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             self.not_known()
@@ -334,17 +205,17 @@ class _Walk:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for child in [*node.decorator_list, *_argument_parts(node.args), *([node.returns] if node.returns else [])]:
                 self.visit(child, scope)
-            inner = _local_scope(node.body, scope, node.args)
+            inner = local_scope(node.body, scope, node.args)
             for stmt in node.body:
                 self.visit(stmt, inner)
         elif isinstance(node, ast.Lambda):
             for child in _argument_parts(node.args):
                 self.visit(child, scope)
-            self.visit(node.body, _local_scope([node.body], scope, node.args))
+            self.visit(node.body, local_scope([node.body], scope, node.args))
         elif isinstance(node, ast.ClassDef):
             for child in [*node.decorator_list, *node.bases, *[k.value for k in node.keywords]]:
                 self.visit(child, scope)
-            body = _local_scope(node.body, scope)
+            body = local_scope(node.body, scope)
             for stmt in node.body:  # methods do not see the class body's names
                 self.visit(stmt, scope if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) else body)
         elif isinstance(node, (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal)):
@@ -383,7 +254,7 @@ class _Walk:
             if isinstance(service, str):
                 self.record(service_rule(service), node)
 
-    def reference(self, name: str, attrs: list[str], node: ast.AST, scope: _Scope, call: ast.Call | None) -> None:
+    def reference(self, name: str, attrs: list[str], node: ast.AST, scope: LocalScope, call: ast.Call | None) -> None:
         bound = scope.lookup(name)
         assert self.unit is not None
         if bound is not None and bound[0] == "local":
@@ -413,6 +284,8 @@ class _Walk:
         if sub is not None:
             if attrs:
                 self.global_name(sub, sub.scope, attrs[0], attrs[1:], node, call)
+            else:
+                self.not_known()  # a module passed around as a value
             return
         for star in view.stars:  # `from x import *`: a name of x
             self.imported((star[0], star[1], name), attrs, view, node, call)
@@ -428,10 +301,9 @@ class _Walk:
         elif isinstance(value, ObjectRef):
             self.add_class(value.cls)
         elif isinstance(value, ModuleRef):
-            if not attrs:
+            if not attrs or not value.path:  # a module passed around as a value: what is called on it is not known
+                self.not_known()
                 return True
-            if not value.path:
-                return False
             sub = self.a.view_of_path(value.path)
             if sub is None:
                 self.not_known()
@@ -455,6 +327,8 @@ class _Walk:
             rest = [name, *attrs] if name is not None else attrs
             if rest:
                 self.global_name(target, target.scope, rest[0], rest[1:], node, call)
+            else:
+                self.not_known()  # a module passed around as a value
             return
         if level:  # a relative import the repository does not have
             self.not_known()
@@ -494,3 +368,44 @@ def _service_name(call: ast.Call | None) -> Any:
         if kw.arg in ("service_name", "serviceName", "client_type", "resource_type") and isinstance(kw.value, ast.Constant):
             return kw.value.value
     return None
+
+
+# arguments Airflow itself handles: not the operator's data access
+_NOT_READ = frozenset({"task_id", "dag", "task_group", "default_args", "on_failure_callback", "on_success_callback",
+                       "on_retry_callback", "on_execute_callback", "on_skipped_callback", "sla_miss_callback",
+                       "pre_execute", "post_execute"})
+
+
+class ClassEffects:
+    """Mixed into ``StaticScanner``: the scan's analysis (``RepoView.effects``), and the modules it read as inputs."""
+
+    effects: EffectAnalysis | None
+
+    def analysis(self: Any) -> EffectAnalysis:
+        if self.repo is None:
+            return self.effects
+        if self.repo.effects is None:
+            self.repo.effects = EffectAnalysis(self.repo)
+        return self.repo.effects
+
+    def effect_of(self: Any, cls: ClassRef) -> Effect:
+        """What a repository operator class's code reaches (once per scan)."""
+        return self._used(self.analysis().of_class(cls))
+
+    def arguments_touch_no_table(self: Any, node: ast.Call, scope: dict[str, Any]) -> bool:
+        """The values a task of a no-table class is given are plain data, or reach no table either (a hook object
+        or a callable passed in runs with the class's code)."""
+        ev = self.evaluator(scope)
+        pending = [e for e in [*node.args, *[k.value for k in node.keywords if k.arg not in _NOT_READ]]
+                   if not isinstance(e, ast.Constant) and not _plain(ev.eval(e))]
+        return not pending or self._used(self.analysis().of_expressions(pending, self.ctx, scope)).kind == "none"
+
+    def _used(self: Any, effect: Effect) -> Effect:
+        for path in effect.inputs:
+            if path not in self.inputs and path != self.path:
+                self.inputs.append(path)
+        return effect
+
+
+def _plain(value: Any) -> bool:
+    return is_known(value) and is_data(value)

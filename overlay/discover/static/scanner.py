@@ -16,8 +16,8 @@ from dataclasses import replace
 from typing import Any
 
 from overlay.discover.budget import Budget, BudgetError
-from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, is_data, is_known, iterable
-from overlay.discover.static.effects import Effect, EffectAnalysis
+from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, is_known, iterable
+from overlay.discover.static.effects import ClassEffects, EffectAnalysis
 from overlay.discover.static.env import ScanEnv
 from overlay.discover.static.origins import UnknownOrigins
 from overlay.discover.static.refs import (ClassRef, DagRef, FunctionRef, ModuleCtx, ModuleRef, ObjectRef,
@@ -37,7 +37,7 @@ class _Return(Exception):
         self.value = value
 
 
-class StaticScanner(SpecBuilder):
+class StaticScanner(SpecBuilder, ClassEffects):
     def __init__(self, path: str, source: str, repo: RepoView | None = None, budget: Budget | None = None,
                  module_mode: bool = False) -> None:
         self.path = path
@@ -59,36 +59,8 @@ class StaticScanner(SpecBuilder):
         self.inputs: list[str] = []  # repository modules this file's result depends on
         self.created = 0  # tasks made so far
         self.env = ScanEnv(self)
-        self._effects: EffectAnalysis | None = None  # without a repository: this file's own classes
+        self.effects = EffectAnalysis(repo) if repo is None else None  # without a repository: this file's own classes
         self.origins = UnknownOrigins()  # what the names bound to unknown values come from, for the reports
-
-    def effect_of(self, cls: ClassRef) -> Effect:
-        """What a repository operator class's code reaches (once per scan); the modules read become inputs."""
-        if self.repo is not None:
-            if self.repo.effects is None:
-                self.repo.effects = EffectAnalysis(self.repo)
-            analysis = self.repo.effects
-        else:
-            self._effects = self._effects or EffectAnalysis(None)
-            analysis = self._effects
-        return self._used(analysis.of_class(cls))
-
-    def arguments_touch_no_table(self, node: ast.Call, scope: dict[str, Any]) -> bool:
-        """The values a task of a no-table class is given are plain data, or reach no table either (a hook object
-        or a callable passed in runs with the class's code)."""
-        ev = self.evaluator(scope)
-        pending = [e for e in [*node.args, *[k.value for k in node.keywords if k.arg not in _NOT_READ]]
-                   if not isinstance(e, ast.Constant) and not _plain(ev.eval(e))]
-        if not pending:
-            return True
-        analysis = self.repo.effects if self.repo is not None else self._effects
-        return analysis is None or self._used(analysis.of_expressions(pending, self.ctx, scope)).kind == "none"
-
-    def _used(self, effect: Effect) -> Effect:
-        for path in effect.inputs:
-            if path not in self.inputs and path != self.path:
-                self.inputs.append(path)
-        return effect
 
     @property
     def imports(self) -> dict[str, str]:
@@ -513,16 +485,6 @@ class StaticScanner(SpecBuilder):
         for name in params:
             bound.setdefault(name, UNKNOWN)
         return bound
-
-
-# arguments Airflow itself handles: not the operator's data access
-_NOT_READ = frozenset({"task_id", "dag", "task_group", "default_args", "on_failure_callback", "on_success_callback",
-                       "on_retry_callback", "on_execute_callback", "on_skipped_callback", "sla_miss_callback",
-                       "pre_execute", "post_execute"})
-
-
-def _plain(value: Any) -> bool:
-    return is_known(value) and is_data(value)
 
 
 def _has_task_id(node: ast.Call) -> bool:
