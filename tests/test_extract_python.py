@@ -206,3 +206,25 @@ def test_reasons_say_which_value_is_unknown() -> None:
     assert access.unresolved == [
         "SQL passed to run at line 102 is built at run time (table: a parameter with no value before run time)",
         "SQL passed to run at line 104 is built at run time (q: the result of ti.xcom_pull())"]
+
+
+def test_a_table_named_after_the_runs_date_is_never_recorded() -> None:
+    """``ds`` in a callable is the stand-in date: a table the callable names after it (``x_2024_01_15``) is not an
+    asset; the task is partial and says why (what it reads from fixed names still counts)."""
+    from overlay.connections import ConnectionResolver
+    from overlay.resolve import resolve_task
+
+    source = '''
+def f(ds, **kwargs):
+    client = bigquery.Client(project="proj")
+    suffix = ds.replace("-", "_")
+    client.query(f"CREATE OR REPLACE TABLE `proj.daily.balances_{suffix}` AS SELECT * FROM `proj.raw.balances`")
+    client.load_table_from_uri("gs://b/x.csv", "proj.daily.loads_" + kwargs["ds_nodash"])
+'''
+    access = _run(source)
+    assert {"2024_01_15", "20240115"} <= set(access.standins)
+    task = TaskSpec("d", "t", "PythonOperator", DAG.file, 100)
+    resolved, assets = resolve_task(task, access, ConnectionResolver())
+    assert resolved.writes == [] and resolved.reads == ["bigquery:proj.raw.balances"], resolved
+    assert resolved.status == "partial" and any("the run's date" in e for e in resolved.errors), resolved.errors
+    assert not any("2024" in a.key for a in assets)

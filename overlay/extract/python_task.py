@@ -16,6 +16,7 @@ from overlay.extract.hooks import Handle
 from overlay.extract.python import HookSql, HookTable, analyze_callable
 from overlay.extract.rules import OperatorRule
 from overlay.extract.sources import Target, add_source, file_source, normalize_markers, scope
+from overlay.extract.standins import STANDIN_DATES
 from overlay.extract.transfers import compose
 from overlay.model import SqlSource
 
@@ -31,6 +32,8 @@ def python_operator(t: TaskState, rule: OperatorRule) -> None:
     op_args = _rendered(t, t.value("op_args")) if isinstance(t.value("op_args"), list) else []
     context = _data_context(t)
     found = analyze_callable(source, op_kwargs, t.spec.callable_scope, _first_line(t), op_args, context, t.ctx.variables)
+    _note_standin_dates(t, source, [*(i.sql for i in found.sql), *(i.table for i in found.tables),
+                                    *(repr(config) for config, _handle, _line in found.jobs)])
     events: list[tuple[int, Any]] = [(i.line, i) for i in found.sql] + [(i.line, i) for i in found.tables] + \
         [(line, (config, handle)) for config, handle, line in found.jobs]
     for _line, item in sorted(events, key=lambda e: e[0]):
@@ -49,6 +52,14 @@ def python_operator(t: TaskState, rule: OperatorRule) -> None:
         t.unresolved(f"the callable opens a database connection ({found.opened[0]}) but overlay found no SQL it runs")
     else:
         t.access.no_data = True
+
+
+def _note_standin_dates(t: TaskState, source: str, texts: list[str]) -> None:
+    """The context's dates (``ds``, ``ts``...) are stand-ins: SQL or a table name the callable builds from one
+    (``f"x_{ds.replace('-', '_')}"``) holds the stand-in, and resolving refuses a table named after it."""
+    for date in STANDIN_DATES:
+        if date not in source and any(date in text for text in texts):
+            t.renderer.standins.setdefault(date, ())
 
 
 def _target(handle: Handle) -> Target:
