@@ -10,23 +10,75 @@ Import = tuple[str, int, "str | None"]  # module, level, the name imported from 
 
 
 @dataclass
+class Bindings:
+    imports: dict[str, Import] = field(default_factory=dict)
+    defs: dict[str, list[ast.AST]] = field(default_factory=dict)  # definitions and assigned values, by name
+    stars: list[Import] = field(default_factory=list)  # `from x import *`
+
+
+@dataclass
 class ModuleView:
-    """A module's top-level bindings, as the analysis looks names up: imports, definitions, assigned values."""
+    """A module's top-level bindings, as the analysis looks names up: imports, definitions, assigned values.
+    The source is parsed only when a name is not in the interpreter's scope (most are)."""
 
     path: str
     scope: dict[str, Any]
-    imports: dict[str, Import] = field(default_factory=dict)
-    defs: dict[str, list[ast.AST]] = field(default_factory=dict)
-    stars: list[Import] = field(default_factory=list)  # `from x import *`
+    source: str = ""
     repository: bool = False  # a module of the repository (an input of the files using it)
+    imports: dict[str, str] = field(default_factory=dict)  # the interpreter's import table: bound name -> qualified
+    _bindings: Bindings | None = None
+
+    def imported(self, name: str) -> Import | None:
+        """How ``name`` was imported, as the interpreter's import table has it (no parse)."""
+        qualified = self.imports.get(name)
+        if qualified is None or qualified.endswith("*"):
+            return None
+        module, _, attr = qualified.rpartition(".")
+        return (module, 0, attr) if module else (attr, 0, None)
+
+    @property
+    def bindings(self) -> Bindings:
+        if self._bindings is None:
+            self._bindings = _bindings(self.path, self.source)
+        return self._bindings
 
 
-def build_view(path: str, source: str, scope: dict[str, Any], repository: bool) -> ModuleView:
-    view = ModuleView(path, scope, repository=repository)
+def _bindings(path: str, source: str) -> Bindings:
+    view = Bindings()
     try:
         tree = ast.parse(source, filename=path)
     except (SyntaxError, ValueError):
         return view
+    blocks = [tree.body]
+    while blocks:
+        for stmt in blocks.pop():
+            if isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    if alias.asname:
+                        view.imports[alias.asname] = (alias.name, 0, None)
+                    else:
+                        root = alias.name.split(".")[0]
+                        view.imports[root] = (root, 0, None)
+            elif isinstance(stmt, ast.ImportFrom):
+                for alias in stmt.names:
+                    if alias.name == "*":
+                        view.stars.append((stmt.module or "", stmt.level, None))
+                    else:
+                        view.imports[alias.asname or alias.name] = (stmt.module or "", stmt.level, alias.name)
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                view.defs.setdefault(stmt.name, []).append(stmt)
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.With)):
+                value = _bound_value(stmt)
+                for name in _stored_names(stmt):
+                    if value is not None:
+                        view.defs.setdefault(name, []).append(value)
+                if isinstance(stmt, (ast.For, ast.AsyncFor, ast.With)):
+                    blocks.append(stmt.body)
+            if isinstance(stmt, ast.If):
+                blocks.extend([stmt.body, stmt.orelse])
+            elif isinstance(stmt, ast.Try):
+                blocks.extend([stmt.body, stmt.orelse, stmt.finalbody, *[h.body for h in stmt.handlers]])
+    return view
     blocks = [tree.body]
     while blocks:
         for stmt in blocks.pop():
@@ -86,7 +138,7 @@ def _stored_names(stmt: ast.stmt) -> list[str]:
 class LocalScope:
     """Names a function (or class body, or expression) binds itself: not followed, or imported inside it."""
 
-    names: set[str]
+    names: frozenset[str]
     imports: dict[str, Import]
     parent: LocalScope | None = None
 
@@ -101,7 +153,8 @@ class LocalScope:
         return None
 
 
-def local_scope(nodes: list[ast.AST], parent: LocalScope | None, params: ast.arguments | None = None) -> LocalScope:
+def local_names(nodes: list[ast.AST], params: ast.arguments | None = None) -> tuple[frozenset[str], dict[str, Import]]:
+    """The names a function body (or class body, or expression) binds itself, and what it imports."""
     names: set[str] = set()
     imports: dict[str, Import] = {}
     shared: set[str] = set()
@@ -135,4 +188,4 @@ def local_scope(nodes: list[ast.AST], parent: LocalScope | None, params: ast.arg
         elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
             names.add(node.name)
         stack.extend(ast.iter_child_nodes(node))
-    return LocalScope(names - shared, {k: v for k, v in imports.items() if k not in shared}, parent)
+    return frozenset(names - shared), {k: v for k, v in imports.items() if k not in shared}

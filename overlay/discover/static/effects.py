@@ -26,12 +26,13 @@ from typing import Any
 from overlay.discover.evaluate import is_data, is_known
 from overlay.discover.static.effect_rules import (METHOD_RULES, SERVICE_FACTORIES, SERVICE_METHODS, UNKNOWN_RULE, Kind,
                                                   Rule, rule_for, service_rule)
-from overlay.discover.static.effect_views import Import, LocalScope, ModuleView, build_view, local_scope
+from overlay.discover.static.effect_views import Import, LocalScope, ModuleView, local_names
 from overlay.discover.static.refs import (ClassRef, DagRef, FileHandle, FunctionRef, ModuleCtx, ModuleRef, ObjectRef,
                                           TaskGroupRef, TaskRef)
 
 MAX_DEFINITIONS = 300  # classes, functions and module-level values followed for one class
 MAX_NODES = 150_000  # AST nodes visited for one class
+_NEVER_LOCAL = frozenset({"airflow", "pendulum", "yaml"})  # as the interpreter: never a repository's module
 _RANK = {"none": 0, "unknown": 1, "command": 2, "table": 3}
 _BUILTINS = frozenset(dir(builtins))
 _MODULE_NAMES = frozenset({"__name__", "__file__", "__doc__", "__package__", "__spec__", "__path__", "__annotations__"})
@@ -71,6 +72,16 @@ class EffectAnalysis:
         self.repo = repo  # RepoView, or None (no repository: only the class's own module is read)
         self._classes: dict[int, tuple[ast.AST, Effect]] = {}
         self._views: dict[str, ModuleView | None] = {}
+        self._locals: dict[int, tuple[ast.AST, frozenset[str], dict[str, Import]]] = {}
+
+    def local_scope(self, owner: ast.AST, nodes: list[ast.AST], parent: LocalScope | None,
+                    params: ast.arguments | None = None) -> LocalScope:
+        """``owner``'s own names (a function's, a class body's), worked out once per scan."""
+        cached = self._locals.get(id(owner))
+        if cached is None or cached[0] is not owner:
+            cached = (owner, *local_names(nodes, params))
+            self._locals[id(owner)] = cached
+        return LocalScope(cached[1], cached[2], parent)
 
     def of_class(self, cls: ClassRef) -> Effect:
         if cls.node is None:
@@ -99,7 +110,8 @@ class EffectAnalysis:
         view = self._views.get(ctx.path)
         if view is None:
             loaded = self.repo.modules.get(ctx.path) if self.repo is not None else None
-            view = build_view(ctx.path, ctx.source, loaded.scope if loaded is not None else scope, loaded is not None)
+            view = ModuleView(ctx.path, loaded.scope if loaded is not None else scope, ctx.source, loaded is not None,
+                              ctx.imports)
             self._views[ctx.path] = view
         return view
 
@@ -110,8 +122,8 @@ class EffectAnalysis:
         if loaded is None:  # still being evaluated (an import cycle: not kept, it may be read later) or not readable
             return None
         try:
-            view: ModuleView | None = build_view(path, Path(path).read_bytes().decode("utf-8", errors="replace"),
-                                                 loaded.scope, True)
+            view: ModuleView | None = ModuleView(path, loaded.scope, Path(path).read_bytes().decode("utf-8", "replace"), True,
+                                                 loaded.imports)
         except OSError:
             view = None
         self._views[path] = view
@@ -141,12 +153,13 @@ class _Walk:
         self.unknown = False
         self.inputs: dict[str, None] = {}
         self.unit: _Unit | None = None
+        self.top = LocalScope(frozenset(), {})
 
     def run(self) -> Effect:
         try:
             while self.queue:
                 self.unit = self.queue.popleft()
-                self.visit(self.unit.node, local_scope([], None))
+                self.visit(self.unit.node, self.top)
         except _Stop:
             pass
         if self.worst is not None:
@@ -205,17 +218,17 @@ class _Walk:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for child in [*node.decorator_list, *_argument_parts(node.args), *([node.returns] if node.returns else [])]:
                 self.visit(child, scope)
-            inner = local_scope(node.body, scope, node.args)
+            inner = self.a.local_scope(node, node.body, scope, node.args)
             for stmt in node.body:
                 self.visit(stmt, inner)
         elif isinstance(node, ast.Lambda):
             for child in _argument_parts(node.args):
                 self.visit(child, scope)
-            self.visit(node.body, local_scope([node.body], scope, node.args))
+            self.visit(node.body, self.a.local_scope(node, [node.body], scope, node.args))
         elif isinstance(node, ast.ClassDef):
             for child in [*node.decorator_list, *node.bases, *[k.value for k in node.keywords]]:
                 self.visit(child, scope)
-            body = local_scope(node.body, scope)
+            body = self.a.local_scope(node, node.body, scope)
             for stmt in node.body:  # methods do not see the class body's names
                 self.visit(stmt, scope if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) else body)
         elif isinstance(node, (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal)):
@@ -268,14 +281,20 @@ class _Walk:
                     call: ast.Call | None) -> None:
         if name in scope and self.follow(scope[name], attrs, view, node, call):
             return
-        if name in view.imports:
-            self.imported(view.imports[name], attrs, view, node, call)
-            return
-        if name in view.defs:
-            for definition in view.defs[name]:
-                self.add(definition, view, view.scope)
-            return
         if name in _MODULE_NAMES:
+            return
+        spec = view.imported(name)
+        if spec is None and name in _BUILTINS and name not in scope:  # not rebound in the module: no parse needed
+            self.classify(f"builtins.{name}", node, call)
+            return
+        bindings = view.bindings
+        spec = spec or bindings.imports.get(name)
+        if spec is not None:
+            self.imported(spec, attrs, view, node, call)
+            return
+        if name in bindings.defs:
+            for definition in bindings.defs[name]:
+                self.add(definition, view, view.scope)
             return
         if name in _BUILTINS:
             self.classify(f"builtins.{name}", node, call)
@@ -287,7 +306,7 @@ class _Walk:
             else:
                 self.not_known()  # a module passed around as a value
             return
-        for star in view.stars:  # `from x import *`: a name of x
+        for star in bindings.stars:  # `from x import *`: a name of x
             self.imported((star[0], star[1], name), attrs, view, node, call)
             return
         self.not_known()
@@ -318,7 +337,8 @@ class _Walk:
     def imported(self, spec: Import, attrs: list[str], view: ModuleView, node: ast.AST, call: ast.Call | None) -> None:
         module, level, name = spec
         repo = self.a.repo
-        path = repo.find_module(module, level, view.path or None) if repo is not None and (module or level) else None
+        local = repo is not None and (module or level) and (level or module.split(".")[0] not in _NEVER_LOCAL)
+        path = repo.find_module(module, level, view.path or None) if local else None
         if path is not None:
             target = self.a.view_of_path(path)
             if target is None:

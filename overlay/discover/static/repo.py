@@ -36,6 +36,7 @@ class LoadedModule:
     scope: dict[str, Any]
     inputs: list[str]  # this module's file and every repository module it imports, transitively
     errors: list[str] = field(default_factory=list)
+    imports: dict[str, str] = field(default_factory=dict)  # bound name -> qualified name, as its import table has it
 
 
 class RepoView:
