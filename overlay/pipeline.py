@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from overlay import collector
 from overlay.catalog import Catalog
 from overlay.catalog.store import ScanSummary, scan_fingerprint
 from overlay.config import Settings
@@ -70,8 +71,15 @@ def build_catalog(catalog: Catalog, folders: list[str], mode: str, settings: Set
                   source: str = "default", allow_empty: bool = False, bundle_version: str | None = None,
                   progress: ScanProgress | None = None) -> ScanOutcome:
     """Scan ``folders`` as ``source`` and store the result, replacing only that source's DAGs and tasks."""
+    with collector.frozen():
+        return _build_catalog(catalog, folders, mode, settings, started_at, source, allow_empty, bundle_version, progress)
+
+
+def _build_catalog(catalog: Catalog, folders: list[str], mode: str, settings: Settings, started_at: datetime, source: str,
+                   allow_empty: bool, bundle_version: str | None, progress: ScanProgress | None) -> ScanOutcome:
     log.info("scan: reading %s in %s mode (%s) as source %s", ", ".join(folders), mode, MODES.get(mode, mode), source)
     result = scan_folders(folders, mode=mode, settings=settings, cache=catalog.cached_payloads(source), progress=progress)
+    collector.freeze()  # the result lives until stored: collections need not walk it
     log.info("scan: %d files, %d DAGs, %d tasks, %d assets; now working out ownership and storing in %s",
              len(result.files), len(result.dags), len(result.tasks), len(result.assets), catalog.url)
     fingerprint = scan_fingerprint(result, ownership_inputs(result, settings))

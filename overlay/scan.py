@@ -45,6 +45,8 @@ class FileOutcome:
     errors: list[FileError] = field(default_factory=list)
     deps: dict[str, str] = field(default_factory=dict)
     cached: dict[str, Any] | None = None  # the previous scan's payload, reused as it is
+    # (payload, digest) of this outcome as read, made where it was read (a scan worker); dropped when deduplication changes it
+    record: tuple[dict[str, Any], str] | None = None
 
 
 def scan_folders(
@@ -84,7 +86,7 @@ def scan_folders(
         ctx = _ExtractState(str(root), dict(settings.variables), settings)
         ignored = _ignore_spec(settings.ignore)
         reusable = _reusable(cache, fingerprint)
-        worker = _FileWorker(str(root), mode, ctx, resolver)
+        worker = _FileWorker(str(root), mode, ctx, resolver, fingerprint)
         for found, done in _read_folder(root, mode, reusable, ignored, worker, workers, progress.discovered if progress else None):
             if found.skipped:
                 known = given.get(found.path) if given else None
@@ -138,6 +140,7 @@ class _FileWorker:
     mode: str
     state: _ExtractState
     resolver: ConnectionResolver
+    fingerprint: str = ""  # of the settings and the mode, for the file's cache payload
     _repo: Any = None
     _loader: Any = None
     _loader_tried: bool = False
@@ -157,6 +160,7 @@ class _FileWorker:
             log.debug("reading %s failed", dag_file.path, exc_info=True)
             outcome = FileOutcome(errors=[FileError(display_path(dag_file.path), f"scan failed: {type(e).__name__}: {e}", stage="extract")])
         found.dags = []  # the outcome holds them: not sent back twice
+        outcome.record = _payload(found, outcome, self.fingerprint)  # here, in parallel, not in the parent after the pool
         return found, outcome
 
 
@@ -183,6 +187,7 @@ class _ExtractState:
 
 def _process(found: FileDiscovery, state: _ExtractState, resolver: ConnectionResolver) -> FileOutcome:
     from overlay.extract import extract_task
+    from overlay.lineage import budget
     from overlay.resolve import resolve_task
 
     ctx = state.get()
@@ -190,15 +195,16 @@ def _process(found: FileDiscovery, state: _ExtractState, resolver: ConnectionRes
     for module in found.inputs:  # repository modules the DAG code imports: a change there re-reads this file
         if os.path.isfile(module):
             outcome.deps[module] = file_hash(module)
-    for dag in found.dags:
-        for task in dag.tasks:
-            access = extract_task(task, dag, ctx)
-            resolved, refs = resolve_task(task, access, resolver)
-            resolved.file = display_path(resolved.file)
-            outcome.tasks.append(resolved)
-            outcome.assets.extend(refs)
-            for sql_file in access_files(access):
-                outcome.deps[sql_file] = file_hash(sql_file)
+    with budget.timer():  # the SQL parser's time budget set up once for the file, not once for each SQL text
+        for dag in found.dags:
+            for task in dag.tasks:
+                access = extract_task(task, dag, ctx)
+                resolved, refs = resolve_task(task, access, resolver)
+                resolved.file = display_path(resolved.file)
+                outcome.tasks.append(resolved)
+                outcome.assets.extend(refs)
+                for sql_file in access_files(access):
+                    outcome.deps[sql_file] = file_hash(sql_file)
     return outcome
 
 
@@ -264,6 +270,8 @@ def _file_record(found: FileDiscovery, outcome: FileOutcome, settings_fingerprin
     if outcome.cached is not None:
         payload = {k: v for k, v in outcome.cached.items() if k != "digest"}
         digest = outcome.cached["digest"]
+    elif outcome.record is not None:
+        payload, digest = outcome.record
     else:
         payload, digest = _payload(found, outcome, settings_fingerprint)
     error = "; ".join(e.error for e in outcome.errors) or None
@@ -306,6 +314,7 @@ def _dedupe_dags(outcome: FileOutcome, seen: dict[str, str], errors: list[FileEr
         seen[dag.dag_id] = dag.file
         kept.append(dag)
     if dropped or any((t.dag_id, t.task_id) in seen_tasks for t in outcome.tasks):
+        outcome.record = None  # the payload is of what this file keeps
         tasks, unique = [], set(seen_tasks)
         for task in outcome.tasks:  # tasks of a dropped duplicate share (dag_id, task_id) with the kept DAG's
             if task.dag_id not in elsewhere and (task.dag_id, task.task_id) not in unique:

@@ -17,6 +17,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from overlay import collector
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
@@ -43,9 +45,10 @@ def map_files(work: Callable[[T], R], items: Sequence[T], workers: int, on_done:
     _worker = work
     workers = min(workers, len(items) // MIN_FILES_PER_WORKER)
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=collector.tune) as pool:
             results = []
-            for result in pool.map(_run, items, chunksize=max(1, len(items) // (workers * 8))):
+            # small chunks (15 files of 1,000 on 2 cores, ~0.1 s of work each): no worker idles long waiting for the last one
+            for result in pool.map(_run, items, chunksize=max(1, len(items) // (workers * 32))):
                 results.append(result)
                 if on_done is not None:
                     on_done(len(results))

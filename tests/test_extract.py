@@ -91,8 +91,10 @@ def test_bash_psql_file_and_heredoc() -> None:
 
 
 def test_bash_without_database_is_no_data() -> None:
-    access = _extract("BashOperator", {"bash_command": "python etl.py --day {{ ds }} && curl -X POST http://hook"})
+    access = _extract("BashOperator", {"bash_command": "echo {{ ds }} && curl -X POST http://hook"})
     assert access.no_data and not access.unresolved
+    job = _extract("BashOperator", {"bash_command": "python etl.py --day {{ ds }}"})  # its own code: not known
+    assert not job.no_data and job.unresolved and "python etl.py" in job.unresolved[0]
 
 
 @pytest.mark.parametrize(("selector", "models"), [

@@ -123,14 +123,31 @@ def test_sql_from_unknown_shell_values_is_unresolved() -> None:
 
 
 @pytest.mark.parametrize("command", [
-    "python etl.py --day {{ ds }} && curl -X POST http://hook",
+    "curl -s http://hook/ready && mkdir -p /tmp/x && sleep 5",
     "aws s3 cp s3://b/k /tmp/k && gzip -d /tmp/k",
+    "source /venv/bin/activate && if true; then echo ok; fi",
     "echo 'SELECT * FROM nothing' > /tmp/q.sql",
     "dbt deps --project-dir /nowhere && dbt test --project-dir /nowhere",
 ])
 def test_commands_without_database_clients_touch_no_table(command: str) -> None:
     access = _bash(command)
     assert access.no_data and not access.sql and not access.unresolved
+
+
+@pytest.mark.parametrize(("command", "run"), [
+    ("python etl.py --day {{ ds }} && curl -X POST http://hook", "python etl.py"),
+    ("python -m extract.s3_extract.licenses_job {{ next_ds }}", "python -m extract.s3_extract.licenses_job"),
+    ("java -jar loader.jar --table x", "java -jar loader.jar"),
+    ("spark-submit --master yarn job.py", "spark-submit --master yarn job.py"),
+    ("aws athena start-query-execution --query-string 'SELECT 1'", "aws athena start-query-execution --query-string SELECT 1"),
+    ("bash scripts/missing.sh --day 1", "scripts/missing.sh"),
+])
+def test_commands_running_code_of_their_own_are_not_known(command: str, run: str) -> None:
+    """A program that runs code (a Python job, a jar, a script overlay cannot read) may read and write any table:
+    the task is unresolved and names it, never "touches no data"."""
+    access = _bash(command)
+    assert not access.no_data and not access.sql
+    assert access.unresolved == [f"runs {run!r}: what it reads and writes is not known statically (line 50)"], access.unresolved
 
 
 def test_other_shell_operators() -> None:
@@ -162,3 +179,10 @@ def test_bq_dataset_id_with_its_own_project() -> None:
                    "'SELECT * FROM orders JOIN `other.ds.rates` USING (day)'")
     assert _sql(access) == [("SELECT * FROM orders JOIN `other.ds.rates` USING (day)", "bigquery", "data-proj", "sales")]
     assert [(d.table, d.mode) for d in access.direct] == [("data-proj.sales.daily", "write")]
+
+
+def test_inline_scripts_with_flags_and_many_programs_in_one_reason() -> None:
+    access = _bash("bash -x -c \"psql -d tempo -c 'SELECT 1' && script/publish --all && script/clean --old\"")
+    assert _sql(access) == [("SELECT 1", "postgres", "tempo", None)]  # `-x -c`: the script is read
+    assert access.unresolved == ["runs 'script/publish --all' (and 1 more program): what it reads and writes is not known "
+                                 "statically (line 50)"]

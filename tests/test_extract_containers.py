@@ -34,6 +34,7 @@ def test_bash_in_a_pod_docker_and_ecs(tasks: dict) -> None:
 
 
 def test_containers_without_a_client(tasks: dict) -> None:
-    assert tasks["python_job"].status == "no_data"
+    assert tasks["python_job"].status == "unresolved"  # `python main.py`: its own code, reads and writes not known
+    assert "runs 'python main.py'" in tasks["python_job"].errors[0]
     assert tasks["entrypoint"].status == "unresolved"
     assert "runs the entrypoint of its image etl:1" in tasks["entrypoint"].errors[0]

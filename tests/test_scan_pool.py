@@ -39,3 +39,27 @@ def test_pool_gives_the_serial_result_in_file_order(tmp_path: Path) -> None:
     load = next(t for t in pooled.tasks if t.dag_id == "d005" and t.task_id == "a")
     assert [k.split(":", 1)[1] for k in load.writes] == ["mart.t_5"]
     assert any(dep.endswith("helpers/naming.py") for dep in pooled.files[5].payload["deps"])
+
+
+def test_cached_payload_is_of_what_a_file_keeps_after_duplicate_dag_ids(tmp_path: Path) -> None:
+    """A worker makes each file's cache payload; a DAG id defined in an earlier file too is dropped, and from the payload."""
+    dags = _folder(tmp_path, 20)
+    (dags / "f019.py").write_text((dags / "f019.py").read_text().replace("'d019'", "'d003'"))
+    for workers in (1, 2):
+        result = scan_folders([str(dags)], mode="static", workers=workers)
+        record = result.files[19]
+        assert record.dag_ids == [] and record.payload["dags"] == [] and record.payload["tasks"] == []
+        assert any("'d003' is already defined" in e.error for e in result.errors)
+        assert sum(t.dag_id == "d003" for t in result.tasks) == 2
+
+
+def test_collector_tuning_is_undone_after_a_scan() -> None:
+    import gc
+
+    from overlay import collector
+
+    threshold = gc.get_threshold()
+    with collector.frozen():
+        assert gc.get_threshold()[0] == collector.YOUNG_THRESHOLD and gc.get_freeze_count() > 0
+        collector.freeze()
+    assert gc.get_threshold() == threshold and gc.get_freeze_count() == 0

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from overlay.extract.bqnames import bq_table
+from overlay.extract.programs import describe_run, touches_no_table
 from overlay.extract.shell import Command, Word, split_script
 
 _MAX_DEPTH = 3
@@ -103,7 +104,8 @@ class ShellCommands:
     sql: list[ShellSql] = field(default_factory=list)
     dbt: list[DbtCall] = field(default_factory=list)
     scripts: list[tuple[str, str | None]] = field(default_factory=list)  # (script path, cwd) it runs
-    other: list[str] = field(default_factory=list)  # programs that are not database clients
+    other: list[str] = field(default_factory=list)  # programs known to touch no table (overlay/extract/programs.py)
+    runs: list[str] = field(default_factory=list)  # code it runs whose data access is not known: `python -m job`
     errors: list[str] = field(default_factory=list)
 
 
@@ -157,16 +159,31 @@ def _classify(program: str, argv: list[Word], cmd: Command, result: ShellCommand
         _bq(argv[1:], result)
     elif program == "dbt":
         result.dbt.append(DbtCall([w.text for w in argv], cwd, env))
-    elif program in ("bash", "sh", "zsh") and len(argv) > 2 and argv[1].text == "-c" and depth < _MAX_DEPTH:
-        inner = parse_commands(argv[2].text, env, cwd, depth + 1)
-        for name in ("sql", "dbt", "scripts", "other", "errors"):
+    elif program in ("bash", "sh", "zsh") and _inline_script(argv) is not None and depth < _MAX_DEPTH:
+        inner = parse_commands(_inline_script(argv) or "", env, cwd, depth + 1)
+        for name in ("sql", "dbt", "scripts", "other", "runs", "errors"):
             getattr(result, name).extend(getattr(inner, name))
+    elif program in ("source", ".") and len(argv) > 1 and argv[1].text.rsplit("/", 1)[-1] == "activate":
+        result.other.append(program)  # a virtualenv's activation: environment only
     elif program in ("bash", "sh", "zsh", "source", ".") and len(argv) > 1 and not argv[1].text.startswith("-"):
         result.scripts.append((argv[1].text, cwd))
     elif program.endswith(".sh") or program.endswith(".bash"):
         result.scripts.append((argv[0].text, cwd))
-    else:
+    elif touches_no_table(program, [w.text for w in argv[1:]]):
         result.other.append(program)
+    else:
+        result.runs.append(describe_run(argv[0].text, [w.text for w in argv[1:]]))
+
+
+def _inline_script(argv: list[Word]) -> str | None:
+    """The script of ``bash -c SCRIPT``, ``sh -cx SCRIPT``, ``bash -x -c SCRIPT``; None for other invocations."""
+    for i, word in enumerate(argv[1:], start=1):
+        text = word.text
+        if not text.startswith("-") or text.startswith("--"):
+            return None
+        if "c" in text[1:]:
+            return argv[i + 1].text if i + 1 < len(argv) else None
+    return None
 
 
 def _client(program: str, client: Client, args: list[Word], cmd: Command, result: ShellCommands, cwd: str | None,

@@ -44,6 +44,14 @@ def run_shell(t: TaskState, command: str, env: dict[str, str], cwd: str | None) 
         _shell_sql(t, item, cwd)
     for call in parsed.dbt:
         run_dbt(t, call.argv, t.folder(call.cwd, cwd), call.env)
+    runs = list(dict.fromkeys(parsed.runs))  # code of its own: reads and writes not known, never "no data"
+    built = [r for r in runs if r.split(" ", 1)[0] in t.renderer.standins]  # the program is a stand-in ({{ ti... }})
+    if built:
+        t.unresolved(f"the command is built from a value known only at run time ({built[0]!r}, line {t.spec.line})")
+    others = [r for r in runs if r not in built]
+    if others:
+        more = f" (and {len(others) - 1} more program{'s' if len(others) > 2 else ''})" if len(others) > 1 else ""
+        t.unresolved(f"runs {others[0]!r}{more}: what it reads and writes is not known statically (line {t.spec.line})")
     if not t.found_anything:
         t.access.no_data = True
 
@@ -77,8 +85,8 @@ def _follow_scripts(t: TaskState, parsed: ShellCommands, env: dict[str, str], cw
     for script, folder in scripts:
         base = t.folder(folder, cwd)
         path = t.renderer.find_file(script, [base] if base else [])
-        if path is None or depth >= _MAX_SCRIPTS:
-            parsed.other.append(os.path.basename(script))
+        if path is None or depth >= _MAX_SCRIPTS:  # a script not read: what it does is not known
+            parsed.runs.append(script if path is None else f"{script} (scripts nested deeper than {_MAX_SCRIPTS})")
             continue
         t.depends_on(path)
         try:
@@ -88,7 +96,7 @@ def _follow_scripts(t: TaskState, parsed: ShellCommands, env: dict[str, str], cw
             continue
         inner = parse_commands(text, env, os.path.dirname(path))
         _follow_scripts(t, inner, env, os.path.dirname(path), depth + 1)
-        for name in ("sql", "dbt", "other", "errors"):
+        for name in ("sql", "dbt", "other", "runs", "errors"):
             getattr(parsed, name).extend(getattr(inner, name))
 
 
