@@ -94,13 +94,13 @@ def test_each_class_is_read_once_per_scan(tmp_path: Path, monkeypatch: pytest.Mo
         (root / "dags" / f"d{n}.py").write_text(
             f'from airflow import DAG\nfrom operators.gcs_move import GcsMoveOperator\n\nwith DAG("d{n}") as dag:\n{calls}\n')
     runs: list[int] = []
-    original = effects_module._Walk.run
+    original = effects_module.EffectAnalysis.closure
 
-    def counted(self: effects_module._Walk) -> effects_module.Effect:
+    def counted(self: effects_module.EffectAnalysis, start: list) -> effects_module.Effect:
         runs.append(1)
-        return original(self)
+        return original(self, start)
 
-    monkeypatch.setattr(effects_module._Walk, "run", counted)
+    monkeypatch.setattr(effects_module.EffectAnalysis, "closure", counted)
     result = scan_folders([str(root / "dags")], mode="static", workers=1)
     assert len(result.tasks) == 60 and {t.status for t in result.tasks} == {"no_data"}
     assert len(runs) == 1

@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import builtins
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,7 @@ class EffectAnalysis:
         self._classes: dict[int, tuple[ast.AST, Effect]] = {}
         self._views: dict[str, ModuleView | None] = {}
         self._locals: dict[int, tuple[ast.AST, frozenset[str], dict[str, Import]]] = {}
+        self._summaries: dict[tuple[int, int], tuple[ast.AST, dict[str, Any], _Summary]] = {}
 
     def local_scope(self, owner: ast.AST, nodes: list[ast.AST], parent: LocalScope | None,
                     params: ast.arguments | None = None) -> LocalScope:
@@ -89,19 +90,64 @@ class EffectAnalysis:
         cached = self._classes.get(id(cls.node))
         if cached is not None and cached[0] is cls.node:
             return cached[1]
-        walk = _Walk(self)
-        walk.add_class(cls, own=True)
-        effect = walk.run()
+        start = _Visit(self, None)
+        start.add_class(cls)
+        effect = self.closure(start.next)
         self._classes[id(cls.node)] = (cls.node, effect)
         return effect
 
     def of_expressions(self, nodes: list[ast.expr], ctx: ModuleCtx | None, scope: dict[str, Any]) -> Effect:
         """What the values given to a task reach (a hook object, a callable it runs): read as the class's code is."""
-        walk = _Walk(self)
         view = self.view_of_ctx(ctx, scope)
-        for node in nodes:
-            walk.add(node, view, scope, own=True)
-        return walk.run()
+        return self.closure([_Unit(node, view, scope) for node in nodes])
+
+    def closure(self, start: list[_Unit]) -> Effect:
+        """Every definition reachable from ``start`` (each once, within the budget), from their summaries: the worst
+        finding (the first of the highest rank, in breadth-first order), or not known, or none."""
+        own = {id(u.node) for u in start}
+        queue, seen, nodes = deque(start), set(), 0
+        worst: Finding | None = None
+        unknown = False
+        inputs: dict[str, None] = {}
+        while queue:
+            unit = queue.popleft()
+            if id(unit.node) in seen:
+                continue
+            if len(seen) >= MAX_DEFINITIONS:
+                unknown = True
+                break
+            seen.add(id(unit.node))
+            if unit.view.repository and unit.view.path:
+                inputs.setdefault(unit.view.path, None)
+            summary = self.summary(unit)
+            nodes += summary.nodes
+            unknown = unknown or summary.unknown or nodes > MAX_NODES
+            if summary.worst is not None and (worst is None or _RANK[summary.worst.kind] > _RANK[worst.kind]):
+                worst = replace(summary.worst, own=id(unit.node) in own)
+                if worst.kind == "table":
+                    break  # nothing reached later can say more
+            if nodes > MAX_NODES:
+                break
+            queue.extend(summary.next)
+        if worst is not None:
+            return Effect(worst.kind, worst, tuple(inputs))
+        return Effect("unknown" if unknown else "none", None, tuple(inputs))
+
+    def summary(self, unit: _Unit) -> _Summary:
+        """What one definition names directly: its worst finding, whether something is not known, the definitions
+        it refers to (read once per scan, whichever classes reach it)."""
+        key = (id(unit.node), id(unit.scope))
+        cached = self._summaries.get(key)
+        if cached is not None and cached[0] is unit.node and cached[1] is unit.scope:
+            return cached[2]
+        visit = _Visit(self, unit)
+        try:
+            visit.visit(unit.node, visit.top)
+        except _Stop:
+            pass
+        summary = _Summary(visit.worst, visit.unknown, visit.nodes, visit.next)
+        self._summaries[key] = (unit.node, unit.scope, summary)
+        return summary
 
     # --- module views ---------------------------------------------------------------------------
     def view_of_ctx(self, ctx: ModuleCtx | None, scope: dict[str, Any]) -> ModuleView:
@@ -138,54 +184,43 @@ class _Unit:
     node: ast.AST
     view: ModuleView
     scope: dict[str, Any]
-    own: bool
 
 
-class _Walk:
-    """One class's analysis: a queue of definitions to read, the worst finding so far."""
+@dataclass
+class _Summary:
+    worst: Finding | None
+    unknown: bool
+    nodes: int
+    next: list[_Unit]
 
-    def __init__(self, analysis: EffectAnalysis) -> None:
+
+class _Visit:
+    """One definition read: what it names, classified, and the repository definitions it refers to."""
+
+    def __init__(self, analysis: EffectAnalysis, unit: _Unit | None) -> None:
         self.a = analysis
-        self.queue: deque[_Unit] = deque()
-        self.seen: set[int] = set()
+        self.unit = unit
+        self.next: list[_Unit] = []
+        self._next: set[int] = set()
         self.nodes = 0
         self.worst: Finding | None = None
         self.unknown = False
-        self.inputs: dict[str, None] = {}
-        self.unit: _Unit | None = None
         self.top = LocalScope(frozenset(), {})
 
-    def run(self) -> Effect:
-        try:
-            while self.queue:
-                self.unit = self.queue.popleft()
-                self.visit(self.unit.node, self.top)
-        except _Stop:
-            pass
-        if self.worst is not None:
-            return Effect(self.worst.kind, self.worst, tuple(self.inputs))
-        return Effect("unknown" if self.unknown else "none", None, tuple(self.inputs))
-
     # --- definitions to read -------------------------------------------------------------------
-    def add(self, node: ast.AST, view: ModuleView, scope: dict[str, Any], own: bool = False) -> None:
-        if id(node) in self.seen:
-            return
-        if len(self.seen) >= MAX_DEFINITIONS:
-            self.not_known()
-            raise _Stop
-        self.seen.add(id(node))
-        if view.repository and view.path:
-            self.inputs.setdefault(view.path, None)
-        self.queue.append(_Unit(node, view, scope, own))
+    def add(self, node: ast.AST, view: ModuleView, scope: dict[str, Any]) -> None:
+        if id(node) not in self._next:
+            self._next.add(id(node))
+            self.next.append(_Unit(node, view, scope))
 
-    def add_class(self, cls: ClassRef, own: bool = False) -> None:
+    def add_class(self, cls: ClassRef) -> None:
         if cls.choices:
             for choice in cls.choices:
                 self.add_class(choice)
         elif cls.node is None:
             self.not_known()
         else:
-            self.add(cls.node, self.a.view_of_ctx(cls.module, cls.scope), cls.scope, own)
+            self.add(cls.node, self.a.view_of_ctx(cls.module, cls.scope), cls.scope)
 
     def add_function(self, fn: FunctionRef) -> None:
         self.add(fn.node, self.a.view_of_ctx(fn.module, fn.scope), fn.scope)
@@ -202,7 +237,7 @@ class _Walk:
         assert self.unit is not None
         text = ast.unparse(node) if isinstance(node, (ast.Name, ast.Attribute)) else type(node).__name__
         where = f"{self.a.display(self.unit.view.path)}:{getattr(node, 'lineno', '?')}"
-        self.worst = Finding(rule.kind, text[:80], where, self.unit.own, rule.what)
+        self.worst = Finding(rule.kind, text[:80], where, False, rule.what)
         if rule.kind == "table":
             raise _Stop  # nothing reached later can say more
 
