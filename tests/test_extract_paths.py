@@ -159,3 +159,26 @@ def test_remap_settings_are_validated() -> None:
         parse_settings({"paths": {"relative/": "./"}})
     settings = parse_settings({"paths": {"/usr/local/airflow/": "./"}, "allow_paths": ["../shared"]}, "/r/overlay.yaml")
     assert settings.path_remaps == {"/usr/local/airflow/": "/r"} and settings.allow_paths == ["/shared"]
+
+
+def test_a_template_name_with_a_leading_slash_is_read_under_the_searchpath_as_jinja_does(tmp_path: Path) -> None:
+    """Airflow hands ``sql="/load/after.sql"`` to Jinja's loader, which reads it as ``load/after.sql`` under each
+    searchpath folder; ``os.path.isfile`` of the deployment's path to the same file answers from the repository, so
+    a task made only when the file exists is made only then (no task for a dataset without the file)."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    for name in ("orders", "items"):
+        (repo / "load" / "datasets" / name).mkdir(parents=True)
+    (repo / "load" / "datasets" / "orders" / "after.sql").write_text("INSERT INTO mart.orders SELECT * FROM raw.orders")
+    (repo / "load.py").write_text(
+        "import os\n"
+        "from airflow import DAG\n"
+        "from airflow.providers.postgres.operators.postgres import PostgresOperator\n"
+        "dag = DAG('load')\n"
+        "for source in ['orders', 'items']:\n"
+        "    if os.path.isfile(f'/home/airflow/airflow/dags/load/datasets/{source}/after.sql'):\n"
+        "        PostgresOperator(task_id=f'after_{source}', postgres_conn_id='wh',\n"
+        "                         sql=f'/load/datasets/{source}/after.sql', dag=dag)\n")
+    tasks = {t.task_id: t for t in scan_folders([str(repo)], mode="static", workers=1).tasks}
+    assert sorted(tasks) == ["after_orders"]
+    assert tasks["after_orders"].writes == ["wh:mart.orders"] and tasks["after_orders"].reads == ["wh:raw.orders"]

@@ -345,3 +345,22 @@ def test_a_loop_over_an_unknown_variable_names_it_and_the_setting() -> None:
     given = {t.task_id: t for t in scan_folders([str(folder)], mode="static", settings=settings, workers=1).tasks}
     assert sorted(given) == ["check_eu", "check_us", "load_items", "load_orders"]
     assert given["load_orders"].writes == ["wh:mart.orders"] and given["load_orders"].reads == ["wh:raw.orders"]
+
+
+def test_a_dag_made_by_a_helper_from_its_keyword_arguments() -> None:
+    """``create_dag(dag_id=..., schedule=...)`` returning ``DAG(default_args=..., **kwargs)``: the DAG's id and
+    schedule come through the spread."""
+    dags, errors = scan_source("/dags/made.py", textwrap.dedent('''
+        from airflow import DAG
+        from airflow.operators.empty import EmptyOperator
+
+        def create_dag(default_args=None, catchup=False, **kwargs):
+            return DAG(default_args=default_args or {"retries": 2}, catchup=catchup, **kwargs)
+
+        ARTICLES = create_dag(dag_id="articles_import", schedule="@daily", tags=["import"])
+        EmptyOperator(task_id="start", dag=ARTICLES)
+    '''))
+    assert not errors, errors
+    (dag,) = dags
+    assert (dag.dag_id, dag.schedule, dag.tags, [t.task_id for t in dag.tasks]) == ("articles_import", "@daily", ["import"], ["start"])
+    assert dag.default_args == {"retries": 2}

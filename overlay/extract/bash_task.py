@@ -84,7 +84,7 @@ def _follow_scripts(t: TaskState, parsed: ShellCommands, env: dict[str, str], cw
     scripts, parsed.scripts = parsed.scripts, []
     for script, folder in scripts:
         base = t.folder(folder, cwd)
-        path = t.renderer.find_file(script, [base] if base else [])
+        path = t.renderer.find_file(script, [base] if base else [], template=False)
         if path is None or depth >= _MAX_SCRIPTS:  # a script not read: what it does is not known
             parsed.runs.append(script if path is None else f"{script} (scripts nested deeper than {_MAX_SCRIPTS})")
             continue
@@ -109,10 +109,10 @@ def _shell_sql(t: TaskState, item: ShellSql, cwd: str | None) -> None:
         folder = t.folder(item.cwd, cwd)
         # a relative path a command reads runs from its working folder, which a container image's is not in the
         # repository: the repository's top folder (where its image is built from) is looked in last
-        path = t.renderer.find_file(item.file, [folder] if folder else [])
+        path = t.renderer.find_file(item.file, [folder] if folder else [], template=False)
         top = t.renderer.policy.repository
         if path is None and top and not os.path.isabs(item.file):
-            path = t.renderer.find_file(item.file, [top])
+            path = t.renderer.find_file(item.file, [top], template=False)
         if path is None:
             t.unresolved(f"{item.client}: SQL file {item.file!r} not found (line {t.spec.line})")
         else:

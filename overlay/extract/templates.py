@@ -158,9 +158,18 @@ class Renderer:
                 raise _error(e) from e
         raise TemplateError("template uses too many unknown filters or tests")
 
-    def find_file(self, name: str, first: list[str] | None = None) -> str | None:
-        """Path of a template file: absolute, or under ``first`` folders, the DAG folder, the searchpath, the roots."""
+    def find_file(self, name: str, first: list[str] | None = None, template: bool = True) -> str | None:
+        """Path of a template file: absolute, or under ``first`` folders, the DAG folder, the searchpath, the roots.
+        A template name is looked up as Jinja's loader does, which reads ``/x/y.sql`` as ``x/y.sql`` under each
+        searchpath folder; only then is an absolute name taken as a deployment path (``template=False``: a path
+        a shell command reads, which is a file system path)."""
         name = name.strip()
+        if template and os.path.isabs(name):
+            relative = name.lstrip("/")
+            for folder in [*(first or []), *self.searchpath]:
+                candidate = os.path.normpath(os.path.join(folder, relative))
+                if relative and os.path.isfile(candidate) and self.policy.allows(candidate):
+                    return candidate
         if os.path.isabs(name):
             located = self.policy.locate(name)
             if located is None:  # an outside file that exists is returned: reading it is refused, and reported

@@ -22,6 +22,7 @@ _YAML = {"yaml.safe_load", "yaml.load", "yaml.full_load"}
 _JSON_LOAD = {"json.load", "json.loads"}
 _PATH_LISTS = {"glob", "rglob", "iterdir"}
 _PATH_TESTS = {"exists", "is_file", "is_dir"}
+_OS_PATH_TESTS = {"os.path.isfile": "isfile", "os.path.isdir": "isdir", "os.path.exists": "exists"}
 _EFFECT_NAMES = ("Operator", "Sensor", "TaskGroup", "DAG")
 _ENV_GET = {"os.environ.get", "os.getenv", "environ.get", "getenv"}
 _ENV_READERS = {"environs.Env"}
@@ -146,6 +147,9 @@ class ScanEnv:
     def repository_call(self, ev: Evaluator, node: ast.Call, name: str) -> Any:
         repo = self.scanner.repo
         assert repo is not None
+        if name in _OS_PATH_TESTS and node.args:
+            value = ev.eval(node.args[0])
+            return repo.path_test(value, _OS_PATH_TESTS[name]) if isinstance(value, (str, PurePosixPath)) else UNKNOWN
         if name in _LIST or name in _GLOB or name in _YAML or name in _JSON_LOAD or name in ("open", "io.open"):
             args = [ev.eval(a) for a in node.args]
             kwargs = {k.arg: ev.eval(k.value) for k in node.keywords if k.arg}

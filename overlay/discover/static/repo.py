@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from overlay.discover.evaluate import UNKNOWN
 from overlay.repository import repository_root
 
 MAX_READ_BYTES = 1024 * 1024
@@ -123,6 +124,23 @@ class RepoView:
         return loaded
 
     # --- listings and config files ------------------------------------------------------------
+    def path_test(self, path: Any, kind: str) -> Any:
+        """``os.path.isfile/isdir/exists(path)``: inside the repository, the answer; a deployment path
+        (``/home/airflow/dags/ds/x/after.sql``) whose folder's last two or more parts are a folder of the repository
+        (``ds/x``), the answer there; anything else (``/tmp/x``, a relative path) is not known."""
+        text = str(path)
+        test = {"isfile": os.path.isfile, "isdir": os.path.isdir, "exists": os.path.exists}[kind]
+        if not os.path.isabs(text):
+            return UNKNOWN
+        if self.inside(text):
+            return test(text)
+        parts = [p for p in text.split("/") if p]
+        for start in range(1, len(parts) - 2):  # longest suffix first; the folder matched has >= 2 parts
+            folder = self.root.joinpath(*parts[start:-1])
+            if folder.is_dir():
+                return test(str(folder / parts[-1]))
+        return UNKNOWN
+
     def listdir(self, path: Any) -> list[str]:
         real = self.confined(path)
         names = sorted(os.listdir(real))

@@ -68,7 +68,13 @@ class SpecBuilder:
 
     # --- DAGs ------------------------------------------------------------------------------
     def make_dag(self: StaticScanner, node: ast.Call, ev: Evaluator, scope: dict[str, Any]) -> DagSpec:
-        kwargs = {k.arg: ev.eval(k.value) for k in node.keywords if k.arg}
+        kwargs: dict[str, Any] = {}
+        for k in node.keywords:  # in order: `DAG(default_args=d, **kwargs)` from a helper, keywords of the spread too
+            value = ev.eval(k.value)
+            if k.arg:
+                kwargs[k.arg] = value
+            elif isinstance(value, dict):
+                kwargs.update({name: v for name, v in value.items() if isinstance(name, str)})
         dag_id = ev.eval(node.args[0]) if node.args else kwargs.get("dag_id")
         if not isinstance(dag_id, str):
             self.report(f"dag_id not known statically ({self.where(node.lineno)})", self.at(node.lineno))
