@@ -43,11 +43,11 @@ TABLE = {
     "transfers.sync": ("runs SQL through", "BigQueryHook", "plugins/helpers/loader.py:11", "in code it calls"),
     "moves.load_stops": ("runs SQL through", "BigQueryHook", "plugins/helpers/loader.py:11", "in code it calls"),
     "transfers.audited_digest": ("runs SQL through", "PostgresHook", "plugins/helpers/checks.py:19", "in code it calls"),
-    "transfers.local_import": ("runs SQL through", "bigquery.Client", "plugins/operators/edge_cases.py:17", "in its own code"),
+    "transfers.local_import": ("runs SQL through", "bigquery.Client", "plugins/operators/edge_cases.py:18", "in its own code"),
     "transfers.count": ("runs SQL through", "bigquery.Client", "plugins/helpers/warehouse.py:5", "in code it calls"),
-    "transfers.frame": ("runs SQL through", "frame.to_sql", "plugins/operators/edge_cases.py:28", "in its own code"),
-    "transfers.lake_query": ("runs SQL through", "boto3.client", "plugins/operators/edge_cases.py:39", "in its own code"),
-    "transfers.shell": ("runs a command through", "subprocess.run", "plugins/operators/edge_cases.py:44", "in its own code"),
+    "transfers.frame": ("runs SQL through", "frame.to_sql", "plugins/operators/edge_cases.py:29", "in its own code"),
+    "transfers.lake_query": ("runs SQL through", "boto3.client", "plugins/operators/edge_cases.py:40", "in its own code"),
+    "transfers.shell": ("runs a command through", "subprocess.run", "plugins/operators/edge_cases.py:45", "in its own code"),
 }
 
 
@@ -65,13 +65,18 @@ def test_classes_reaching_tables_or_commands_stay_unresolved_and_say_through_wha
 
 
 @pytest.mark.parametrize("task_id", ["transfers.mystery", "transfers.any_hook", "transfers.no_execute",
-                                     "transfers.given_hook", "transfers.given_purge"])
+                                     "transfers.given_hook", "transfers.given_purge", "transfers.remote_query"])
 def test_what_is_not_known_keeps_the_unknown_operator_answer(tasks: dict[str, object], task_id: str) -> None:
     """An unknown library, a connection's hook of any kind, no execute to read, a hook object or a callable that
-    writes rows given by the DAG: the class is not known."""
+    writes rows given by the DAG, SQL it posts to an HTTP API: the class is not known."""
     task = tasks[task_id]
     assert task.status == "unresolved"
     assert task.errors == [f"unknown operator {task.operator}: data access not known"]
+
+
+def test_a_no_table_class_given_sql_is_not_read_as_touching_no_table(tasks: dict[str, object]) -> None:
+    given_sql = tasks["transfers.given_sql"]  # the class whose code only calls what it is given, and an argument `sql`
+    assert given_sql.status != "no_data" and given_sql.operator == "CallableRunnerOperator"
 
 
 def test_modules_only_the_analysis_reads_are_inputs_of_the_file(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import os
 import re
 from typing import Any
 
-from overlay.discover.static.refs import ClassRef
+from overlay.discover.static.refs import ClassRef, sql_named
 from overlay.discover.static.repo import RepoView
 from overlay.discover.static.scanner import StaticScanner
 from overlay.discover.static.specs import apply_class
@@ -67,6 +67,8 @@ class RepositoryClasses:
             if cls is None:
                 return
             apply_class(task, cls, self.scanner.effect_of)
+            if "BaseOperator" in task.operator.split("|") and any(sql_named(k) for k in [*task.args, *task.unknown_args]):
+                task.operator = cls.name  # it is given SQL: what it sends it to may run it
             call = ast.Call(func=ast.Name(id=cls.name, ctx=ast.Load()), args=[], keywords=[])
             self.scanner.init_arguments(task, cls, call, self.scanner.evaluator({}))
         except Exception:  # a class that cannot be read leaves the task as the spec wrote it, never the DAG lost

@@ -28,7 +28,7 @@ from overlay.discover.static.effect_rules import (METHOD_RULES, SERVICE_FACTORIE
                                                   Rule, rule_for, service_rule)
 from overlay.discover.static.effect_views import Import, LocalScope, ModuleView, local_names
 from overlay.discover.static.refs import (ClassRef, DagRef, FileHandle, FunctionRef, ModuleCtx, ModuleRef, ObjectRef,
-                                          TaskGroupRef, TaskRef)
+                                          TaskGroupRef, TaskRef, sql_named)
 
 MAX_DEFINITIONS = 300  # classes, functions and module-level values followed for one class
 MAX_NODES = 150_000  # AST nodes visited for one class
@@ -450,6 +450,8 @@ class ClassEffects:
     def arguments_touch_no_table(self: Any, node: ast.Call, scope: dict[str, Any]) -> bool:
         """The values a task of a no-table class is given are plain data, or reach no table either (a hook object
         or a callable passed in runs with the class's code)."""
+        if any(k.arg is not None and sql_named(k.arg) for k in node.keywords):
+            return False  # it is given SQL: what it sends it to may run it
         ev = self.evaluator(scope)
         pending = [e for e in [*node.args, *[k.value for k in node.keywords if k.arg not in _NOT_READ]]
                    if not isinstance(e, ast.Constant) and not _plain(ev.eval(e))]

@@ -8,6 +8,19 @@ from typing import Any, Callable
 
 from overlay.model import DagSpec, TaskSpec
 
+_SQL_NAMES = frozenset({"query", "queries", "statement", "statements", "hql", "script"})
+
+
+def sql_named(name: str) -> bool:
+    """An argument name that says it holds SQL: ``sql``, ``merge_sql``, ``query``, ``statement``..."""
+    return "sql" in name.lower() or name.lower() in _SQL_NAMES
+
+
+def _strings(value: Any) -> list[str]:
+    items = [value] if isinstance(value, str) else value if isinstance(value, (list, tuple)) else []
+    return [v for v in items if isinstance(v, str)]
+
+
 GENERIC_BASES = {"object", "BaseOperator", "BaseSensorOperator", "ABC", "Generic", "LoggingMixin", "SkipMixin"}
 
 
@@ -89,9 +102,20 @@ class ClassRef:
         base = self.base_operator()
         if base:
             return base
-        if no_table is not None and self.runs_own_code() and no_table(self):
+        if no_table is not None and self.runs_own_code() and not self.takes_sql() and no_table(self):
             return "BaseOperator"
         return self.name
+
+    def takes_sql(self, depth: int = 0) -> bool:
+        """It is given SQL (a template field, an ``__init__`` parameter named for it, ``.sql`` templates): whatever
+        it sends that to (an HTTP API may run it), its code alone does not say it touches no table."""
+        owner = self.init_of()
+        names = [*_strings(self.attr("template_fields")), *(owner.init_params() if owner is not None else [])]
+        return any(sql_named(n) for n in names) or any(e.lower() in (".sql", ".hql") for e in _strings(self.attr("template_ext")))
+
+    def init_params(self) -> list[str]:
+        fn = self.init
+        return [a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs] if fn is not None else []
 
     def runs_own_code(self) -> bool:
         """It (or a repository base) defines what Airflow runs: ``execute``, or a sensor's ``poke``."""
