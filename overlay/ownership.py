@@ -16,6 +16,7 @@ so "who do I talk to" has the team that owns an asset and the people behind its 
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,7 @@ class CodeOwnersFile:
     path: Path
     root: Path
     rules: CodeOwners
+    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, why it was skipped)
 
     def claims(self, file: str) -> list[OwnerClaim]:
         absolute = Path(file).resolve()
@@ -80,10 +82,38 @@ def find_codeowners(folder: str | Path) -> CodeOwnersFile | None:
             candidate = directory / location
             if candidate.is_file():
                 text = candidate.read_text(encoding="utf-8", errors="replace")
-                return CodeOwnersFile(candidate, directory, CodeOwners(text))
+                rules, problems = parse_codeowners(text)
+                return CodeOwnersFile(candidate, directory, rules, problems)
         if (directory / ".git").exists():
             break
     return None
+
+
+_SECTION = re.compile(r"^\^?\[([^\]]+)\](?:\[\d+\])?((?:\s+\S+)*)\s*$")  # GitLab: [Section][2] @default @owners
+
+
+def parse_codeowners(text: str) -> tuple[CodeOwners, list[tuple[int, str]]]:
+    """A CODEOWNERS file as the ``codeowners`` library reads GitHub's, with GitLab's sections understood (a header's
+    default owners go to the section's paths that name none) and a line it cannot read skipped and named, never the
+    whole file lost. Line numbers stay those of the file."""
+    lines: list[str] = []
+    problems: list[tuple[int, str]] = []
+    defaults: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        section = _SECTION.match(stripped)
+        if section:
+            defaults = section.group(2).split()
+            line = f"[{section.group(1)}]"
+        elif stripped and not stripped.startswith("#") and len(stripped.split()) == 1 and defaults:
+            line = f"{stripped} {' '.join(defaults)}"
+        try:
+            CodeOwners(line)
+        except Exception as e:  # an odd pattern (a bracket the library reads as a character class, ...)
+            problems.append((number, f"CODEOWNERS line {number} not read: {type(e).__name__}: {e}"))
+            line = ""
+        lines.append(line)
+    return CodeOwners("\n".join(lines)), problems
 
 
 def rule_claims(key: str, name: str, rules: list[OwnershipRule], config_path: str | None) -> list[OwnerClaim]:

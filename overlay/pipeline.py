@@ -15,7 +15,7 @@ from overlay.catalog import Catalog
 from overlay.catalog.store import ScanSummary, scan_fingerprint
 from overlay.config import Settings
 from overlay.coverage import coverage
-from overlay.model import ScanResult
+from overlay.model import FileError, ScanResult
 from overlay.ownership import OwnershipResolver, compute_ownership, find_codeowners  # noqa: F401 - compute_ownership's old home
 from overlay.scan import ScanProgress, scan_folders
 
@@ -80,6 +80,9 @@ def _build_catalog(catalog: Catalog, folders: list[str], mode: str, settings: Se
     log.info("scan: reading %s in %s mode (%s) as source %s", ", ".join(folders), mode, MODES.get(mode, mode), source)
     result = scan_folders(folders, mode=mode, settings=settings, cache=catalog.cached_payloads(source), progress=progress)
     collector.freeze()  # the result lives until stored: collections need not walk it
+    codeowners = find_codeowners(result.folders[0]) if result.folders else None
+    if codeowners is not None:  # CODEOWNERS lines that could not be read: said, the rest of the file still applies
+        result.errors.extend(FileError(str(codeowners.path), why, line, stage="ownership") for line, why in codeowners.problems)
     log.info("scan: %d files, %d DAGs, %d tasks, %d assets; now working out ownership and storing in %s",
              len(result.files), len(result.dags), len(result.tasks), len(result.assets), catalog.url)
     fingerprint = scan_fingerprint(result, ownership_inputs(result, settings))

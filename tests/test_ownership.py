@@ -108,3 +108,25 @@ def test_contact_card_names_the_team_and_everyone_with_their_source() -> None:
     assert [(c["name"], c["role"]) for c in card["contacts"]] == [("@tempo/growth-data", "owner"), ("maria", "contact")]
     assert contact_card([{"owner": "lee", "rule": "dag owner", "source": "d (f.py)", "team": "growth"}])["team"] == {
         "name": "growth", "rule": "team tag", "source": "d tags"}
+
+
+def test_gitlab_sections_and_an_unreadable_line_keep_the_rest_of_codeowners(tmp_path: Path) -> None:
+    """GitLab's ``[Section] @default-owners`` header gives its defaults to the section's paths that name none; a line
+    the parser cannot read is skipped and reported with its line, the other rules (and their line numbers) hold."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "dags" / "pay").mkdir(parents=True)
+    (tmp_path / "CODEOWNERS").write_text(
+        "# owners\n"
+        "[Core, see #chan for reviews] @acme/platform @acme/infra\n"
+        "/dags/\n"
+        "[Payments][2] @acme/payments\n"
+        "/dags/pay/\n"
+        "/dags/pay/[broken @acme/nobody\n")
+    codeowners = find_codeowners(tmp_path / "dags")
+    assert codeowners is not None
+    assert [line for line, _why in codeowners.problems] == [6]
+    resolver = OwnershipResolver(parse_settings({}), codeowners)
+    core = resolver.task_claims(_task("a", "t", str(tmp_path / "dags/a.py")), None)
+    pay = resolver.task_claims(_task("p", "t", str(tmp_path / "dags/pay/p.py")), None)
+    assert [c.owner for c in core] == ["@acme/platform", "@acme/infra"] and core[0].source.endswith("CODEOWNERS:3")
+    assert [c.owner for c in pay] == ["@acme/payments"] and pay[0].source.endswith("CODEOWNERS:5")
