@@ -50,7 +50,12 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALARS:  # most values: returned before the checks below
+        return value
     if isinstance(value, Record):
         return value.to_dict()
     if isinstance(value, list):

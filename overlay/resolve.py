@@ -8,11 +8,13 @@ the task's status says how much of its data access is known.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from overlay.config import ConnectionSpec
 from overlay.connections import FALLBACK_DIALECTS, ConnectionResolver, asset_namespace, dialect_hint
 from overlay.lineage import analyze_sql
+from overlay.lineage.memo import LineageMemo
 from overlay.lineage.model import SqlLineage
 from overlay.lineage.names import NameContext, name_from_text
 from overlay.model import AssetRef, DirectAccess, ResolvedTask, SqlSource, TaskAccess, TaskSpec
@@ -53,11 +55,13 @@ class _Accumulator:
         return ref.key
 
 
-def resolve_task(task: TaskSpec, access: TaskAccess, connections: ConnectionResolver) -> tuple[ResolvedTask, list[AssetRef]]:
+def resolve_task(task: TaskSpec, access: TaskAccess, connections: ConnectionResolver,
+                 memo: LineageMemo | None = None) -> tuple[ResolvedTask, list[AssetRef]]:
+    """``memo``: the lineage of SQL texts this scan has already analysed (a repeated text is parsed once)."""
     acc = _Accumulator(standins=dict(access.standins))
     default_conn = _task_conn_id(task)
     for source in access.sql:
-        _resolve_sql(source, default_conn, connections, acc, task)
+        _resolve_sql(source, default_conn, connections, acc, task, memo.analyze if memo is not None else analyze_sql)
     _resolve_direct(access.direct, default_conn, connections, acc)
     status = _status(access, acc)
     resolved = ResolvedTask(
@@ -95,14 +99,14 @@ def _context(spec: ConnectionSpec, database: str | None, schema: str | None) -> 
 
 
 def _resolve_sql(source: SqlSource, default_conn: str | None, connections: ConnectionResolver,
-                 acc: _Accumulator, task: TaskSpec) -> None:
+                 acc: _Accumulator, task: TaskSpec, analyze: Callable[..., SqlLineage] = analyze_sql) -> None:
     conn_id = source.conn_id or default_conn
     spec = connections.resolve(conn_id, source.dialect, source.database)
     ctx = _context(spec, source.database, source.schema)
     if ctx.dialect:
-        result = analyze_sql(source.sql, dialect=ctx.dialect, default_db=ctx.default_db, default_schema=ctx.default_schema)
+        result = analyze(source.sql, dialect=ctx.dialect, default_db=ctx.default_db, default_schema=ctx.default_schema)
     else:
-        result, note = _parse_any_dialect(source.sql, ctx, conn_id, task.operator)
+        result, note = _parse_any_dialect(source.sql, ctx, conn_id, task.operator, analyze)
         if note and note not in acc.notes:
             acc.notes.append(note)
     names = {*result.reads, *result.writes, *(n for e in result.edges for n in e)}
@@ -118,7 +122,7 @@ def _resolve_sql(source: SqlSource, default_conn: str | None, connections: Conne
             acc.edge(keys[a], keys[b])
     for table, cols in result.columns.items():
         if table in keys:
-            acc.columns[keys[table]] = cols
+            acc.columns[keys[table]] = list(cols)  # a copy: the result may be a repeated text's, shared
     where = source.file or task.file
     base_line = (source.line or 1) if source.file else (task.line or 1)
     for error in result.errors:
@@ -128,6 +132,11 @@ def _resolve_sql(source: SqlSource, default_conn: str | None, connections: Conne
 
 def standin_in(name: str, standins: dict[str, str] | list[str]) -> str | None:
     """The stand-in a qualified table name is built from (as a whole ``_``-separated run of one of its parts)."""
+    if not standins:
+        return None
+    lowered = name.lower()
+    # a stand-in can match only where its text is in the name: the others are not looked at (most names hold none)
+    standins = [s for s in standins if s.lower() in lowered]
     if not standins:
         return None
     parts = [re.split(r"_", p.strip('"`[]').lower()) for p in name.split(".")]
@@ -141,7 +150,8 @@ def standin_in(name: str, standins: dict[str, str] | list[str]) -> str | None:
     return None
 
 
-def _parse_any_dialect(sql: str, ctx: NameContext, conn_id: str | None, operator: str) -> tuple[SqlLineage, str | None]:
+def _parse_any_dialect(sql: str, ctx: NameContext, conn_id: str | None, operator: str,
+                       analyze: Callable[..., SqlLineage] = analyze_sql) -> tuple[SqlLineage, str | None]:
     """SQL whose dialect neither the connection nor the operator says: the dialect the operator's class name
     or the conn_id names first, then the generic parser, then ``FALLBACK_DIALECTS``; the first that parses
     every statement wins (else the one with fewest errors). The note says which one parsed, and why."""
@@ -149,7 +159,7 @@ def _parse_any_dialect(sql: str, ctx: NameContext, conn_id: str | None, operator
     chain = list(dict.fromkeys([hint, None, *FALLBACK_DIALECTS]))
     best: tuple[SqlLineage, str | None] | None = None
     for dialect in chain:
-        result = analyze_sql(sql, dialect=dialect, default_db=ctx.default_db, default_schema=ctx.default_schema)
+        result = analyze(sql, dialect=dialect, default_db=ctx.default_db, default_schema=ctx.default_schema)
         if best is None or len(result.errors) < len(best[0].errors):
             best = (result, dialect)
         if not result.errors:

@@ -172,6 +172,7 @@ class _ExtractState:
     variables: dict[str, Any]
     settings: Settings | None = None
     _context: Any = None
+    _memo: Any = None  # the lineage of SQL texts already analysed in this scan (by this process)
 
     def get(self) -> Any:
         if self._context is None:
@@ -183,6 +184,13 @@ class _ExtractState:
                                            allow_paths=settings.allow_paths, path_remaps=settings.path_remaps,
                                            operators=settings.operators, connections=template_fields(settings.connections))
         return self._context
+
+    def memo(self) -> Any:
+        if self._memo is None:
+            from overlay.lineage.memo import LineageMemo
+
+            self._memo = LineageMemo()
+        return self._memo
 
 
 def _process(found: FileDiscovery, state: _ExtractState, resolver: ConnectionResolver) -> FileOutcome:
@@ -199,7 +207,7 @@ def _process(found: FileDiscovery, state: _ExtractState, resolver: ConnectionRes
         for dag in found.dags:
             for task in dag.tasks:
                 access = extract_task(task, dag, ctx)
-                resolved, refs = resolve_task(task, access, resolver)
+                resolved, refs = resolve_task(task, access, resolver, state.memo())
                 resolved.file = display_path(resolved.file)
                 outcome.tasks.append(resolved)
                 outcome.assets.extend(refs)

@@ -127,3 +127,14 @@ def test_bounded_sandbox_leaves_ordinary_templates_alone() -> None:
     text = ("{{ '%05d' % 7 }} {{ 'ab' | center(6) }} {{ '{:>4}'.format(1) }} {{ 'a,b'.replace(',', ', ') }} "
             "{{ ['a', 'b'] | join('-') }} {{ 'x' ~ 'y' }} {{ lipsum(1, false, 5, 6) | wordcount }} {{ 2 ** 10 }}")
     assert _renderer().render(text) == "00007   ab      1 a, b a-b xy 5 1024"
+
+
+def test_bare_names_render_as_jinja_renders_them() -> None:
+    """`{{ ds }}` is read from the context directly; the text is what Jinja's own expression gives."""
+    from overlay.extract import templates
+
+    context = {"ds": "2024-01-15", "n": 3, "flag": None, "items": ["a"], "params": {"kind": "x"}, "true": "shadowed"}
+    text = "a {{ ds }} b {{n}} c {{ flag }} d {{ items }} e {{ params.kind }} f {{ true }} g {{ missing }} h"
+    jinja = "".join(part + (str(templates._compiled_expression(expr)(**context)) if expr else "")
+                    for part, expr in templates._EXPRESSION.findall(text))
+    assert templates._render_expressions(text, context) == jinja == "a 2024-01-15 b 3 c None d ['a'] e x f True g missing h"

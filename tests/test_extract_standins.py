@@ -44,3 +44,15 @@ def test_known_values_still_name_tables() -> None:
 def test_a_literal_date_in_sql_is_not_a_stand_in() -> None:
     resolved, _ = _resolve("INSERT INTO mart.events_20240115 SELECT * FROM raw.a")
     assert resolved.status == "resolved" and resolved.writes == ["wh:mart.events_20240115"]
+
+
+def test_standin_in_finds_the_first_standin_the_name_is_built_from() -> None:
+    from overlay.resolve import standin_in
+
+    standins = ["var_x", "params_env", "20240115t000000"]
+    assert standin_in("mart.orders_params_env", standins) == "params_env"
+    assert standin_in('"Raw".var_x_events', standins) == "var_x"
+    assert standin_in("mart.20240115t000000_scores", standins) == "20240115t000000"
+    assert standin_in("mart.avar_xs", standins) is None  # inside a word: not a whole run
+    assert standin_in("mart.orders", standins) is None and standin_in("mart.orders", []) is None
+    assert standin_in("VAR_X.t", {"var_x": "Variable x", "params_env": "param"}) == "var_x"

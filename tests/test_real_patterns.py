@@ -202,7 +202,8 @@ def test_instances_of_field_only_config_classes_give_their_fields() -> None:
     assert tasks["copy"].args["sql"] == "INSERT INTO mart.apples_v2 SELECT * FROM raw.apples"
     assert "pair_a_b" in tasks
     assert "sql" in tasks["extra"].unknown_args  # field(default_factory=...): not known
-    assert "sql" in tasks["computed"].unknown_args  # a class with methods: its instances are not read
+    # a class with methods: an instance has its class's attributes (no __init__ to run); its methods are not run
+    assert tasks["computed"].args["sql"] == "SELECT * FROM c"
 
 
 def test_task_override_renames_a_taskflow_task() -> None:
@@ -364,3 +365,58 @@ def test_a_dag_made_by_a_helper_from_its_keyword_arguments() -> None:
     (dag,) = dags
     assert (dag.dag_id, dag.schedule, dag.tags, [t.task_id for t in dag.tasks]) == ("articles_import", "@daily", ["import"], ["start"])
     assert dag.default_args == {"retries": 2}
+
+
+def test_a_repository_class_wrapping_the_dag_runs_its_init() -> None:
+    """A team's DAG class whose ``__init__`` makes the DAG and keeps it on ``self`` (``pipeline.airflow_dag``, a
+    property): the DAG and the tasks given it are found; a method's result stays unknown."""
+    dags, errors = scan_source("/dags/wrapped_dag.py", textwrap.dedent('''
+        from airflow import DAG
+        from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+
+        class BaseTeamDag:
+            def __init__(self, dag_id, schedule=None, owner="data"):
+                self.owner = owner
+                self._dag = DAG(dag_id=dag_id, schedule=schedule, default_args={"owner": owner})
+
+            @property
+            def airflow_dag(self):
+                """The DAG Airflow sees."""
+                return self._dag
+
+            def table(self, name):
+                return f"{self.owner}.{name}"
+
+        class TeamDag(BaseTeamDag):
+            schema = "mart"
+
+        pipeline = TeamDag("orders_daily", schedule="@daily", owner="shop")
+        SQLExecuteQueryOperator(task_id="load", conn_id="wh", dag=pipeline.airflow_dag,
+                                sql=f"INSERT INTO {pipeline.schema}.orders SELECT * FROM {pipeline.owner}.orders")
+        SQLExecuteQueryOperator(task_id="method", conn_id="wh", dag=pipeline.airflow_dag,
+                                sql=f"DELETE FROM {pipeline.table('x')}")
+    '''))
+    assert not errors, errors
+    (dag,) = dags
+    assert (dag.dag_id, dag.schedule, dag.owners) == ("orders_daily", "@daily", ["shop"])
+    tasks = {t.task_id: t for t in dag.tasks}
+    assert tasks["load"].args["sql"] == "INSERT INTO mart.orders SELECT * FROM shop.orders"
+    assert "sql" in tasks["method"].unknown_args
+
+
+def test_tasks_an_instance_makes_without_a_dag_are_said_once() -> None:
+    dags, errors = scan_source("/dags/floating.py", textwrap.dedent('''
+        from airflow import DAG
+        from airflow.operators.empty import EmptyOperator
+
+        class Steps:
+            def __init__(self, name):
+                self.first = EmptyOperator(task_id=f"{name}_a")
+                self.second = EmptyOperator(task_id=f"{name}_b")
+
+        with DAG("d"):
+            EmptyOperator(task_id="start")
+        Steps("x")
+    '''))
+    assert [e.error for e in errors] == ["2 tasks made by Steps() (line 12) belong to no DAG found statically (a class "
+                                         "that attaches its tasks later, through its methods, is not followed)"]

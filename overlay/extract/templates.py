@@ -28,6 +28,8 @@ from overlay.model import DagSpec
 # text with `{{ ... }}` expressions only: no statements, comments or whitespace control
 _EXPRESSION_ONLY = re.compile(r"(?:[^{]|\{(?![{%#]))*(?:\{\{(?!-)[^{}]*?(?<!-)\}\}(?:[^{]|\{(?![{%#]))*)*", re.S)
 _EXPRESSION = re.compile(r"((?:[^{]|\{(?!\{))*)(?:\{\{(.*?)\}\}|$)", re.S)
+_BARE_NAME = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*")  # `{{ ds }}`: Jinja gives the context's value of the name
+_JINJA_LITERALS = frozenset({"true", "false", "none", "True", "False", "None"})
 _MISSING = re.compile(r"No (filter|test) named '([^']+)'")
 _MAX_RANGE_TOTAL = 100_000
 _TEMPLATE_NAME = "<template>"
@@ -245,7 +247,13 @@ def _render_expressions(text: str, context: dict[str, Any]) -> str:
     for literal, expression in _EXPRESSION.findall(text):
         out.append(literal)
         if expression:
-            out.append(str(_compiled_expression(expression)(**context)))
+            bare = _BARE_NAME.fullmatch(expression)
+            name = bare.group(1) if bare else None
+            if name is not None and name in context and name not in _JINJA_LITERALS:
+                value = context[name]  # what the compiled expression returns, without building a Jinja context for it
+            else:
+                value = _compiled_expression(expression)(**context)
+            out.append(str(value))
     return env.concat(out)
 
 

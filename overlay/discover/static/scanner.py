@@ -19,6 +19,7 @@ from overlay.discover.budget import Budget, BudgetError
 from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, is_known, iterable
 from overlay.discover.static.effects import ClassEffects, EffectAnalysis
 from overlay.discover.static.env import ScanEnv
+from overlay.discover.static.instances import InstanceBuilder, set_attribute
 from overlay.discover.static.origins import UnknownOrigins
 from overlay.discover.static.refs import (ClassRef, DagRef, FunctionRef, ModuleCtx, ModuleRef, ObjectRef,
                                           TaskGroupRef, TaskRef, field_order, fields_only, link)
@@ -37,7 +38,7 @@ class _Return(Exception):
         self.value = value
 
 
-class StaticScanner(SpecBuilder, ClassEffects):
+class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
     def __init__(self, path: str, source: str, repo: RepoView | None = None, budget: Budget | None = None,
                  module_mode: bool = False) -> None:
         self.path = path
@@ -61,6 +62,7 @@ class StaticScanner(SpecBuilder, ClassEffects):
         self.env = ScanEnv(self)
         self.effects = EffectAnalysis(repo) if repo is None else None  # without a repository: this file's own classes
         self.origins = UnknownOrigins()  # what the names bound to unknown values come from, for the reports
+        self.floating: int | None = None  # tasks made with no DAG inside an instance's __init__ (instances.py)
 
     @property
     def imports(self) -> dict[str, str]:
@@ -163,6 +165,8 @@ class StaticScanner(SpecBuilder, ClassEffects):
             values = list(value) if isinstance(value, (list, tuple)) and len(value) == len(target.elts) else [UNKNOWN] * len(target.elts)
             for t, v in zip(target.elts, values):
                 self.bind(t, v, scope)
+        elif isinstance(target, ast.Attribute):
+            set_attribute(target, value, scope)
         elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
             container = scope.get(target.value.id)
             key = self.evaluator(scope).eval(target.slice)
@@ -315,7 +319,7 @@ class StaticScanner(SpecBuilder, ClassEffects):
                 return self.make_task(target.name, node, scope, cls=target)
             if fields_only(target):
                 return self.make_object(target, node, scope)
-            return UNKNOWN
+            return self.make_instance(target, node, scope)
         if isinstance(target, FunctionRef):
             return self.call_function(target, node, scope)
         if target is None and (name in DAG_CLASSES or short == "DAG"):

@@ -251,7 +251,9 @@ class SpecBuilder:
         if group is not None:
             group.add(ref)
         if dag is None:
-            if not self.module_mode:
+            if self.floating is not None:  # inside an instance's __init__: counted, said once for the call
+                self.floating += 1
+            elif not self.module_mode:
                 self.report(f"task {task.task_id!r} ({self.where(node.lineno)}) belongs to no DAG found statically", self.at(node.lineno))
             return ref
         dag.tasks.append(task)
