@@ -92,6 +92,8 @@ class TaskSpec(Record):
     # it derives from (whose rule applies), ``operator_class`` the class as written, ``template_fields`` its own
     operator_class: str | None = None
     template_fields: list[str] = field(default_factory=list)
+    # such a class that has no rule: why, when its code says (it runs SQL through a hook, or a command)
+    operator_effect: str | None = None
 
 
 @dataclass

@@ -71,8 +71,13 @@ def test_plugin_classes_that_only_log_touch_no_data_and_others_stay_unknown() ->
     assert (tasks["notify"].status, tasks["notify"].operator) == ("no_data", "BaseOperator|SlackAPIPostOperator")
     assert tasks["mixed"].status == "unresolved"  # one choice deletes rows
     assert "unknown operator EchoOperator|PurgeOperator" in tasks["mixed"].errors[0]
-    for task_id in ("purge", "ping", "loud"):  # a hook, an imported module's function, a method of its own
-        assert tasks[task_id].status == "unresolved", task_id
+    purge = tasks["purge"]  # a database hook in its own code: unresolved, and the reason says through what
+    assert purge.status == "unresolved"
+    assert len(purge.errors) == 1 and purge.errors[0].startswith("unknown operator PurgeOperator: runs SQL through "
+                                                                 "PostgresHook in its own code (")
+    assert purge.errors[0].endswith("plugins/notify.py:32); declare what it reads and writes under `operators:` in overlay.yaml")
+    for task_id in ("ping", "loud"):  # an HTTP call (requests), a method of its own that returns None
+        assert tasks[task_id].status == "no_data", task_id
 
 
 def test_a_rule_for_a_plugin_subclass_is_found_by_the_class_name_as_written() -> None:

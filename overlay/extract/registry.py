@@ -223,7 +223,7 @@ NO_DATA_OPERATORS: dict[str, OperatorRule] = {name: _NO_DATA for name in (
     "GCSDeleteBucketOperator", "GCSToLocalFilesystemOperator", "GCSToS3Operator", "S3ToGCSOperator", "S3ListOperator",
     "S3ListPrefixesOperator", "S3CopyObjectOperator", "S3DeleteObjectsOperator", "S3CreateObjectOperator",
     "S3CreateBucketOperator", "S3DeleteBucketOperator",
-    "BaseOperator")}  # BaseOperator: also what static discovery names a repository class whose own code only logs
+    "BaseOperator")}  # BaseOperator: also what static discovery names a repository class whose code touches no table
 
 OPERATORS: dict[str, OperatorRule] = {**SQL_OPERATORS, **CHECK_OPERATORS, **TRANSFER_OPERATORS, **SHELL_OPERATORS, **CONTAINER_OPERATORS,
                                       **DBT_OPERATORS, **PYTHON_OPERATORS, **NO_DATA_OPERATORS}

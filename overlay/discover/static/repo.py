@@ -37,6 +37,7 @@ class LoadedModule:
     scope: dict[str, Any]
     inputs: list[str]  # this module's file and every repository module it imports, transitively
     errors: list[str] = field(default_factory=list)
+    imports: dict[str, str] = field(default_factory=dict)  # bound name -> qualified name, as its import table has it
 
 
 class RepoView:
@@ -49,6 +50,7 @@ class RepoView:
         self.root = Path(os.path.realpath(root)) if root else Path(repository_root(self.dag_folder))
         self.modules: dict[str, LoadedModule | None] = {}  # real path -> evaluated module (None while loading: a cycle)
         self.evaluate: Callable[[str, str, RepoView], LoadedModule] | None = None
+        self.effects: Any = None  # the scan's EffectAnalysis (static/effects.py): each operator class read once
         self._search = self._search_roots()
         self._found: dict[tuple[str, int, str | None], str | None] = {}
 

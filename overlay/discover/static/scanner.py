@@ -17,6 +17,7 @@ from typing import Any
 
 from overlay.discover.budget import Budget, BudgetError
 from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, is_known, iterable
+from overlay.discover.static.effects import ClassEffects, EffectAnalysis
 from overlay.discover.static.env import ScanEnv
 from overlay.discover.static.instances import InstanceBuilder, set_attribute
 from overlay.discover.static.origins import UnknownOrigins
@@ -38,7 +39,7 @@ class _Return(Exception):
         self.value = value
 
 
-class StaticScanner(SpecBuilder, InstanceBuilder):
+class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
     def __init__(self, path: str, source: str, repo: RepoView | None = None, budget: Budget | None = None,
                  module_mode: bool = False) -> None:
         self.path = path
@@ -60,6 +61,7 @@ class StaticScanner(SpecBuilder, InstanceBuilder):
         self.inputs: list[str] = []  # repository modules this file's result depends on
         self.created = 0  # tasks made so far
         self.env = ScanEnv(self)
+        self.effects = EffectAnalysis(repo) if repo is None else None  # without a repository: this file's own classes
         self.origins = UnknownOrigins()  # what the names bound to unknown values come from, for the reports
         self.floating: int | None = None  # tasks made with no DAG inside an instance's __init__ (instances.py)
 
@@ -216,7 +218,7 @@ class StaticScanner(SpecBuilder, InstanceBuilder):
         for error in loaded.errors:
             self.report(error, self.site_line)
         absolute = name if not level else name  # relative names resolve under the same package
-        return ModuleRef(absolute, loaded.scope, lambda sub, lvl=level: self.load_module(sub, lvl))
+        return ModuleRef(absolute, loaded.scope, lambda sub, lvl=level: self.load_module(sub, lvl), loaded.path)
 
     def exec_with(self, stmt: ast.With, scope: dict[str, Any]) -> None:
         pushed_dags = pushed_groups = 0

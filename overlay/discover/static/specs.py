@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from overlay.discover.evaluate import UNKNOWN, Evaluator, is_data, is_known, known_part, plain
 from overlay.discover.static.inits import read_init, usable
@@ -12,6 +12,7 @@ from overlay.discover.static.refs import ClassRef, DagRef, FunctionRef, TaskGrou
 from overlay.model import DagSpec, TaskSpec
 
 if TYPE_CHECKING:
+    from overlay.discover.static.effects import Effect
     from overlay.discover.static.scanner import StaticScanner
 
 _NOT_ARGS = ("dag", "python_callable", "on_failure_callback", "on_success_callback", "sla_miss_callback", "task_group",
@@ -34,10 +35,14 @@ def _set_argument(task: TaskSpec, name: str, value: Any) -> None:
             task.unknown_args.append(name)
 
 
-def apply_class(task: TaskSpec, cls: ClassRef) -> None:
-    """A task of a repository operator class: the operator whose rule applies, the class as written, its template_fields."""
+def apply_class(task: TaskSpec, cls: ClassRef, effect_of: Callable[[ClassRef], Effect] | None = None) -> None:
+    """A task of a repository operator class: the operator whose rule applies, the class as written, its
+    template_fields; for a class read as its own operator, what its code reaches when that says why not."""
     task.operator_class = cls.name
-    task.operator = "|".join(o.rsplit(".", 1)[-1] for o in cls.effective_operator().split("|"))
+    no_table = (lambda c: effect_of(c).kind == "none") if effect_of is not None else None
+    task.operator = "|".join(o.rsplit(".", 1)[-1] for o in cls.effective_operator(no_table).split("|"))
+    if effect_of is not None and task.operator == cls.name and not cls.choices:
+        task.operator_effect = effect_of(cls).reason(cls.name)
     fields = cls.attr("template_fields")
     if isinstance(fields, (list, tuple)) and all(isinstance(f, str) for f in fields):
         task.template_fields = list(fields)
@@ -154,7 +159,9 @@ class SpecBuilder:
         line = node.lineno if self.ctx is self.main else self.site_line
         task = TaskSpec(dag_id=dag.dag_id if dag else "", task_id="", operator=operator, file=self.path, line=line)
         if cls is not None:
-            apply_class(task, cls)
+            apply_class(task, cls, self.effect_of)
+            if "BaseOperator" in task.operator.split("|") and not self.arguments_touch_no_table(node, scope):
+                task.operator = cls.name  # what it is given may touch a table: not known
         task.args = merged_defaults(dag, group)
         self.apply_kwargs(task, node, ev)
         if cls is not None:
