@@ -123,9 +123,9 @@ def test_a_file_graph_reads_refs_tests_and_snapshot_blocks() -> None:
 
 def test_manifest_selections_execution_modes_and_inputs() -> None:
     result = _scan("from cosmos import DbtDag, ExecutionConfig, ProjectConfig, RenderConfig\n"
-                   "from cosmos.constants import ExecutionMode\n"
+                   "from cosmos.constants import ExecutionMode\nK8S = ExecutionMode.KUBERNETES\n"
                    "DbtDag(dag_id='k8s', project_config=ProjectConfig('/opt/dbt/shop'), render_config=RenderConfig(select=['tag:nightly']),"
-                   " execution_config=ExecutionConfig(execution_mode=ExecutionMode.KUBERNETES))\n"
+                   " execution_config=ExecutionConfig(execution_mode=K8S))\n"
                    "DbtDag(dag_id='w', project_config=ProjectConfig('/opt/dbt/shop'),"
                    " execution_config=ExecutionConfig(execution_mode=ExecutionMode.WATCHER))\n")
     dags = {d.dag_id: d for d in result.dags}

@@ -92,12 +92,21 @@ def _arguments(scanner: StaticScanner, node: ast.Call, scope: dict[str, Any], po
     return values, unknown
 
 
+def enum_member(qualified: str) -> str | None:
+    """``cosmos.constants.TestBehavior.AFTER_ALL`` -> ``after_all`` (each Cosmos enum's values are its members' names,
+    lowercased); None for anything else."""
+    parts = qualified.split(".")
+    if len(parts) >= 3 and parts[0] == "cosmos" and parts[-2] in ENUMS:
+        return parts[-1].lower()
+    return None
+
+
 def _value(scanner: StaticScanner, node: ast.expr, scope: dict[str, Any]) -> Any:
     """A Cosmos enum member (``TestBehavior.AFTER_ALL``) as its value; anything else as the interpreter has it."""
     if isinstance(node, ast.Attribute):
-        owner = scanner.evaluator(scope).qualified(node.value).rsplit(".", 1)[-1]
-        if owner in ENUMS:
-            return node.attr.lower()
+        member = enum_member(scanner.evaluator(scope).qualified(node))
+        if member is not None:
+            return member
     return scanner.value(node, scope)
 
 
@@ -143,8 +152,9 @@ def _build(scanner: StaticScanner, node: ast.Call, scope: dict[str, Any], dag: A
     for item in rendered.tasks:
         task = TaskSpec(dag_id=dag.dag_id if dag else "", task_id=full(item.task_id), operator=item.operator,
                         file=scanner.path, line=line)
-        task.args = {**merged_defaults(dag, group), **common["args"], **item.args}
-        task.unknown_args = list(common["unknown"])
+        empty = item.operator == "EmptyOperator"  # Cosmos gives its placeholders none of the dbt arguments
+        task.args = {**merged_defaults(dag, group), **({} if empty else common["args"]), **item.args}
+        task.unknown_args = [] if empty else list(common["unknown"])
         task.upstream = [full(u) for u in item.upstream]
         owner = task.args.get("owner")
         task.owner = str(owner) if isinstance(owner, str) and owner else None

@@ -25,7 +25,7 @@ from overlay.discover.static.refs import (ClassRef, DagRef, FunctionRef, ModuleC
                                           TaskGroupRef, TaskRef, field_order, fields_only, link)
 from overlay.discover.static.repo import RepoView
 from overlay.discover.static.specs import SpecBuilder
-from overlay.discover.cosmos.calls import cosmos_call, is_cosmos
+from overlay.discover.cosmos.calls import cosmos_call, enum_member, is_cosmos
 from overlay.model import DagSpec, FileError
 
 DAG_CLASSES = {"DAG", "airflow.DAG", "airflow.models.DAG", "airflow.models.dag.DAG", "airflow.sdk.DAG", "airflow.sdk.definitions.dag.DAG"}
@@ -270,6 +270,10 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
             return scope[node.id]
         if isinstance(node, ast.Call):
             return self.call(node, scope)
+        if isinstance(node, ast.Attribute):  # `behaviour = TestBehavior.AFTER_ALL`, bound for a later RenderConfig(...)
+            member = enum_member(self.evaluator(scope).qualified(node))
+            if member is not None:
+                return member
         return self.evaluator(scope).eval(node)
 
     def callee(self, func: ast.expr, scope: dict[str, Any]) -> Any:
