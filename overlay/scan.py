@@ -148,7 +148,8 @@ class _FileWorker:
     def __call__(self, dag_file: DagFile) -> tuple[FileDiscovery, FileOutcome]:
         if self._repo is None:
             environment = self.state.settings.environment if self.state.settings is not None else {}
-            self._repo = RepoView(self.root, variables=self.state.variables, environment=environment)
+            remaps = self.state.settings.path_remaps if self.state.settings is not None else {}
+            self._repo = RepoView(self.root, variables=self.state.variables, environment=environment, path_remaps=remaps)
         if self.mode != "static" and not self._loader_tried:
             self._loader_tried = True
             self._loader = import_loader(self.root, self.mode)  # type: ignore[arg-type]
@@ -212,7 +213,8 @@ def _process(found: FileDiscovery, state: _ExtractState, resolver: ConnectionRes
                 outcome.tasks.append(resolved)
                 outcome.assets.extend(refs)
                 for sql_file in access_files(access):
-                    outcome.deps[sql_file] = file_hash(sql_file)
+                    if sql_file not in outcome.deps:  # a manifest every dbt task reads is hashed once, not per task
+                        outcome.deps[sql_file] = file_hash(sql_file)
     return outcome
 
 

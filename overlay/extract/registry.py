@@ -198,7 +198,7 @@ CONTAINER_OPERATORS: dict[str, OperatorRule] = {
 # dbt operators: Cosmos names them Dbt<Command><ExecutionMode>Operator, airflow-dbt Dbt<Command>Operator
 _DBT_COMMANDS = {"Run": "run", "Build": "build", "Seed": "seed", "Snapshot": "snapshot", "Test": "test", "RunOperation": "run-operation",
                  "Ls": "ls", "Compile": "compile", "Deps": "deps", "Source": "source", "Clone": "clone", "Docs": "docs"}
-_DBT_MODES = ("", "Local", "Virtualenv", "Docker", "Kubernetes", "AwsEks", "AzureContainerInstance", "GcpCloudRunJob", "AwsEcs")
+_DBT_MODES = ("", "Local", "Virtualenv", "Docker", "Kubernetes", "AwsEks", "AzureContainerInstance", "GcpCloudRunJob", "AwsEcs", "GcpGke")
 DBT_OPERATORS: dict[str, OperatorRule] = {f"Dbt{name}{mode}Operator": OperatorRule(dbt_operator, command=command)
                                           for name, command in _DBT_COMMANDS.items() for mode in _DBT_MODES}
 

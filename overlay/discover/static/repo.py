@@ -42,8 +42,9 @@ class LoadedModule:
 
 class RepoView:
     def __init__(self, dag_folder: str | Path, root: str | Path | None = None, variables: dict[str, Any] | None = None,
-                 environment: dict[str, str] | None = None) -> None:
+                 environment: dict[str, str] | None = None, path_remaps: dict[str, str] | None = None) -> None:
         self.dag_folder = Path(os.path.realpath(dag_folder))
+        self.path_remaps = dict(path_remaps or {})  # overlay.yaml `paths:`, for deployment paths (a dbt project's folder)
         self.variables = dict(variables or {})  # overlay.yaml `variables:`, for Variable.get in DAG code
         self.environment = dict(environment or {})  # overlay.yaml `environment:`, for os.environ / os.getenv
         self.root = Path(os.path.realpath(root)) if root else Path(repository_root(self.dag_folder))

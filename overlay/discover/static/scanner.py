@@ -25,6 +25,7 @@ from overlay.discover.static.refs import (ClassRef, DagRef, FunctionRef, ModuleC
                                           TaskGroupRef, TaskRef, field_order, fields_only, link)
 from overlay.discover.static.repo import RepoView
 from overlay.discover.static.specs import SpecBuilder
+from overlay.discover.cosmos.calls import cosmos_call, is_cosmos
 from overlay.model import DagSpec, FileError
 
 DAG_CLASSES = {"DAG", "airflow.DAG", "airflow.models.DAG", "airflow.models.dag.DAG", "airflow.sdk.DAG", "airflow.sdk.definitions.dag.DAG"}
@@ -322,6 +323,10 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
             return self.make_instance(target, node, scope)
         if isinstance(target, FunctionRef):
             return self.call_function(target, node, scope)
+        if target is None and is_cosmos(name):  # DbtDag / DbtTaskGroup and their configs (overlay/discover/cosmos)
+            made = cosmos_call(self, name, node, scope)
+            if made is not NOT_HANDLED:
+                return made
         if target is None and (name in DAG_CLASSES or short == "DAG"):
             return DagRef(self.make_dag(node, ev, scope))
         if name in CHAIN:
