@@ -119,3 +119,36 @@ def test_a_file_graph_reads_refs_tests_and_snapshot_blocks() -> None:
     assert graph.graph.nodes["snapshot.ledger.payments_snap"]["fqn"] == ["ledger", "payments_snap", "payments_snap"]
     tests = [u for u, n in graph.graph.nodes.items() if n["resource_type"] == "test"]
     assert len(tests) == 2 and all(graph.graph.parents[t] == ["model.ledger.stg_payments"] for t in tests)
+
+
+def test_manifest_selections_execution_modes_and_inputs() -> None:
+    result = _scan("from cosmos import DbtDag, ExecutionConfig, ProjectConfig, RenderConfig\n"
+                   "from cosmos.constants import ExecutionMode\n"
+                   "DbtDag(dag_id='k8s', project_config=ProjectConfig('/opt/dbt/shop'), render_config=RenderConfig(select=['tag:nightly']),"
+                   " execution_config=ExecutionConfig(execution_mode=ExecutionMode.KUBERNETES))\n"
+                   "DbtDag(dag_id='w', project_config=ProjectConfig('/opt/dbt/shop'),"
+                   " execution_config=ExecutionConfig(execution_mode=ExecutionMode.WATCHER))\n")
+    dags = {d.dag_id: d for d in result.dags}
+    assert [(t.task_id, t.operator) for t in dags["k8s"].tasks] == [("fct_orders.run", "DbtRunKubernetesOperator"),
+                                                                    ("fct_orders.test", "DbtTestKubernetesOperator")]
+    assert dags["w"].tasks == [] and "ExecutionMode.WATCHER" in result.errors[0].error
+    assert str(SHOP / "target" / "manifest.json") in result.inputs  # a changed manifest re-reads the DAG file
+
+
+def test_dbt_operators_read_remapped_projects_manifest_filepath_and_ephemeral_runs() -> None:
+    from overlay.extract import ExtractContext, extract_task
+    from overlay.model import DagSpec, TaskSpec
+
+    dag = DagSpec("d", str(FIXTURES / "dags" / "shop_dbt.py"))
+    ctx = ExtractContext(dag_folder=str(FIXTURES))
+    ephemeral = TaskSpec("d", "int_orders_run", "DbtRunLocalOperator", dag.file, 1, args={
+        "select": "fqn:shop.marts.int_orders", "project_dir": "/usr/local/airflow/dbt/shop",
+        "manifest_filepath": "/usr/local/airflow/dbt/shop/target/manifest.json"})
+    access = extract_task(ephemeral, dag, ctx)
+    assert access.no_data and not access.unresolved and "ephemeral" in " ".join(access.notes)
+    run = TaskSpec("d", "stg_orders_run", "DbtRunLocalOperator", dag.file, 1, args={
+        "select": "fqn:shop.staging.stg_orders", "manifest_filepath": "/usr/local/airflow/dbt/shop/target/manifest.json"})
+    access = extract_task(run, dag, ctx)  # no project_dir: the manifest's project
+    assert [(d.table, d.mode) for d in access.direct] == [('"analytics"."staging"."stg_orders"', "write"),
+                                                          ('"analytics"."raw"."orders"', "read")]
+    assert any("path remapped" in n for n in access.notes)
