@@ -454,7 +454,7 @@ class ClassEffects:
             return False  # it is given SQL: what it sends it to may run it
         ev = self.evaluator(scope)
         pending = [e for e in [*node.args, *[k.value for k in node.keywords if k.arg not in _NOT_READ]]
-                   if not isinstance(e, ast.Constant) and not _plain(ev.eval(e))]
+                   if not _scalar_valued(e) and not _plain(ev.eval(e))]
         return not pending or self._used(self.analysis().of_expressions(pending, self.ctx, scope)).kind == "none"
 
     def _used(self: Any, effect: Effect) -> Effect:
@@ -462,6 +462,21 @@ class ClassEffects:
             if path not in self.inputs and path != self.path:
                 self.inputs.append(path)
         return effect
+
+
+def _scalar_valued(node: ast.expr) -> bool:
+    """An expression whose value is a string or a number whatever its parts are (not a hook, not a callable):
+    a literal, an f-string, ``"..." + x``, ``"..." % x``, ``"...".format(...)``, ``"...".join(...)``."""
+    if isinstance(node, (ast.Constant, ast.JoinedStr)):
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        return _text(node.left)
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("format", "join") \
+        and _text(node.func.value)
+
+
+def _text(node: ast.expr) -> bool:
+    return isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str))
 
 
 def _plain(value: Any) -> bool:
