@@ -420,3 +420,46 @@ def test_tasks_an_instance_makes_without_a_dag_are_said_once() -> None:
     '''))
     assert [e.error for e in errors] == ["2 tasks made by Steps() (line 12) belong to no DAG found statically (a class "
                                          "that attaches its tasks later, through its methods, is not followed)"]
+
+
+def test_a_callable_is_no_data_only_when_the_code_it_calls_touches_no_table(tmp_path: Path) -> None:
+    """A python callable with no database call of its own is read through the repository helpers it calls (the
+    effect analysis of plugin classes): one whose helper loads into BigQuery is unresolved and says through what,
+    one that only calls an HTTP API touches no data, one calling a library no rule knows is not known."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "utils").mkdir()
+    (tmp_path / "utils" / "__init__.py").write_text("")
+    (tmp_path / "utils" / "store.py").write_text(
+        "from google.cloud import bigquery\n\n\ndef load_rows(rows, table):\n"
+        "    bigquery.Client().load_table_from_json(rows, table)\n")
+    (tmp_path / "utils" / "web.py").write_text("import requests\n\n\ndef fetch(url):\n    return requests.get(url).json()\n")
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "calls.py").write_text(textwrap.dedent('''
+        import heroku3
+        from airflow import DAG
+        from airflow.decorators import task
+        from airflow.operators.python import PythonOperator
+        from utils.store import load_rows
+        from utils.web import fetch
+
+        def import_articles():
+            load_rows(fetch("https://api.example.org/articles"), "lake.raw.articles")
+
+        def ping():
+            fetch("https://api.example.org/health")
+
+        with DAG("calls"):
+            PythonOperator(task_id="import_articles", python_callable=import_articles)
+            PythonOperator(task_id="ping", python_callable=ping)
+
+            @task
+            def restart():
+                heroku3.from_key("k").apps()["etl"].restart()
+
+            restart()
+    '''))
+    tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks}
+    assert tasks["ping"].status == "no_data"
+    imported = tasks["import_articles"]
+    assert imported.status == "unresolved" and "utils/store.py:5" in imported.errors[0], imported.errors
+    assert tasks["restart"].status == "unresolved" and "heroku3.from_key" in tasks["restart"].errors[0], tasks["restart"].errors

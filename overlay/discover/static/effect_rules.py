@@ -38,7 +38,7 @@ _NONE_PREFIXES = (
     "airflow.models", "airflow.hooks.base", "airflow.hooks.base_hook", "airflow.utils", "airflow.exceptions",
     "airflow.configuration", "airflow.settings", "airflow.sensors.base", "airflow.sensors.base_sensor_operator",
     "airflow.triggers", "airflow.operators.empty", "airflow.operators.dummy", "airflow.providers.standard.operators.empty",
-    "airflow.sdk", "airflow.typing_compat",
+    "airflow.sdk", "airflow.typing_compat", "airflow.decorators", "airflow.providers.standard.decorators",
     "airflow.timetables", "airflow.secrets", "airflow.version", "airflow.macros", "airflow.stats", "airflow.XComArg",
     "airflow.DAG", "airflow.Dataset", "airflow.Asset", "airflow.AirflowException", "airflow.datasets", "airflow.assets",
     "airflow.hooks.http_hook", "airflow.hooks.S3_hook", "airflow.hooks.filesystem",
@@ -63,6 +63,8 @@ _NONE_PREFIXES = (
     "typing_extensions", "typer", "click", "environs", "dotenv", "cachetools", "more_itertools", "toolz",
     "tabulate", "chardet", "charset_normalizer", "certifi", "jwt", "cryptography", "structlog", "sentry_sdk",
     "numpy", "pandas", "shapely", "geojson", "markdown", "dataclasses_json", "deprecated", "packaging", "semver",
+    # computation and plotting on data a task already holds
+    "scipy", "sklearn", "statsmodels", "lightgbm", "xgboost", "catboost", "matplotlib", "seaborn", "plotly", "mlflow",
 )
 _TABLE_PREFIXES = (
     "sqlite3", "airflow.hooks.dbapi", "airflow.hooks.dbapi_hook", "airflow.hooks.postgres_hook", "airflow.hooks.mysql_hook",

@@ -52,6 +52,7 @@ class Effect:
     kind: Kind  # none: touches no table; table / command: the finding says through what; unknown: not known
     finding: Finding | None = None
     inputs: tuple[str, ...] = ()  # repository modules read
+    unknown_ref: str = ""  # for "unknown": the first name reached that no rule knows, with where
 
     def reason(self, name: str) -> str | None:
         """The unresolved reason of a task of class ``name`` that reaches tables or commands (else None)."""
@@ -96,6 +97,10 @@ class EffectAnalysis:
         self._classes[id(cls.node)] = (cls.node, effect)
         return effect
 
+    def of_function(self, fn: FunctionRef) -> Effect:
+        """What a python callable's code reaches (a task's ``python_callable``, an ``@task`` function)."""
+        return self.closure([_Unit(fn.node, self.view_of_ctx(fn.module, fn.scope), fn.scope)])
+
     def of_expressions(self, nodes: list[ast.expr], ctx: ModuleCtx | None, scope: dict[str, Any]) -> Effect:
         """What the values given to a task reach (a hook object, a callable it runs): read as the class's code is."""
         view = self.view_of_ctx(ctx, scope)
@@ -108,6 +113,7 @@ class EffectAnalysis:
         queue, seen, nodes = deque(start), set(), 0
         worst: Finding | None = None
         unknown = False
+        first_unknown = ""
         inputs: dict[str, None] = {}
         while queue:
             unit = queue.popleft()
@@ -122,6 +128,7 @@ class EffectAnalysis:
             summary = self.summary(unit)
             nodes += summary.nodes
             unknown = unknown or summary.unknown or nodes > MAX_NODES
+            first_unknown = first_unknown or summary.first_unknown
             if summary.worst is not None and (worst is None or _RANK[summary.worst.kind] > _RANK[worst.kind]):
                 worst = replace(summary.worst, own=id(unit.node) in own)
                 if worst.kind == "table":
@@ -131,7 +138,7 @@ class EffectAnalysis:
             queue.extend(summary.next)
         if worst is not None:
             return Effect(worst.kind, worst, tuple(inputs))
-        return Effect("unknown" if unknown else "none", None, tuple(inputs))
+        return Effect("unknown" if unknown else "none", None, tuple(inputs), first_unknown)
 
     def summary(self, unit: _Unit) -> _Summary:
         """What one definition names directly: its worst finding, whether something is not known, the definitions
@@ -145,7 +152,7 @@ class EffectAnalysis:
             visit.visit(unit.node, visit.top)
         except _Stop:
             pass
-        summary = _Summary(visit.worst, visit.unknown, visit.nodes, visit.next)
+        summary = _Summary(visit.worst, visit.unknown, visit.nodes, visit.next, visit.first_unknown)
         self._summaries[key] = (unit.node, unit.scope, summary)
         return summary
 
@@ -192,6 +199,7 @@ class _Summary:
     unknown: bool
     nodes: int
     next: list[_Unit]
+    first_unknown: str = ""  # the first name not known, as the code writes it, with where
 
 
 class _Visit:
@@ -205,6 +213,7 @@ class _Visit:
         self.nodes = 0
         self.worst: Finding | None = None
         self.unknown = False
+        self.first_unknown = ""
         self.top = LocalScope(frozenset(), {})
 
     # --- definitions to read -------------------------------------------------------------------
@@ -230,6 +239,9 @@ class _Visit:
         if rule.kind == "none":
             return
         if rule.kind == "unknown":
+            if not self.first_unknown and self.unit is not None and isinstance(node, (ast.Name, ast.Attribute)):
+                where = f"{self.a.display(self.unit.view.path)}:{getattr(node, 'lineno', '?')}"
+                self.first_unknown = f"{ast.unparse(node)[:80]} ({where})"
             self.not_known()
             return
         if self.worst is not None and _RANK[self.worst.kind] >= _RANK[rule.kind]:
@@ -446,6 +458,10 @@ class ClassEffects:
     def effect_of(self: Any, cls: ClassRef) -> Effect:
         """What a repository operator class's code reaches (once per scan)."""
         return self._used(self.analysis().of_class(cls))
+
+    def callable_effect(self: Any, fn: FunctionRef) -> Effect:
+        """What a task's python callable reaches (once per scan and function)."""
+        return self._used(self.analysis().of_function(fn))
 
     def arguments_touch_no_table(self: Any, node: ast.Call, scope: dict[str, Any]) -> bool:
         """The values a task of a no-table class is given are plain data, or reach no table either (a hook object

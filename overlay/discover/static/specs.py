@@ -177,8 +177,23 @@ class SpecBuilder:
             source = (ref_fn.module or self.ctx).source
             task.callable_name, task.callable_source = ref_fn.node.name, ast.get_source_segment(source, ref_fn.node)
             task.callable_scope = constants_used(ref_fn.node, ref_fn.scope)
+            self.note_callable_effect(task, ref_fn)
         task.owner = str(task.args.get("owner")) if _scalar(task.args.get("owner")) and task.args.get("owner") else None
         return self.register(task, dag, group, node)
+
+    def note_callable_effect(self: StaticScanner, task: TaskSpec, fn: FunctionRef) -> None:
+        """What the callable's code reaches (repository helpers it calls included), for extraction to tell a callable
+        that touches no table from one whose helpers do."""
+        try:
+            effect = self.callable_effect(fn)
+        except Exception:  # an odd function: not known, never the DAG lost
+            task.callable_effect = "unknown"
+            return
+        task.callable_effect = effect.kind
+        if effect.finding is not None:
+            task.callable_effect_ref = f"{effect.finding.what} {effect.finding.reference} ({effect.finding.where})"
+        elif effect.unknown_ref:
+            task.callable_effect_ref = effect.unknown_ref
 
     def init_arguments(self: StaticScanner, task: TaskSpec, cls: ClassRef, node: ast.Call, ev: Evaluator) -> None:
         """A custom operator's ``__init__`` that stores a parameter as an operator attribute (``self.sql = query``,
@@ -305,6 +320,7 @@ class SpecBuilder:
         task.args.update({k: plain(v) for k, v in fn.decorator_kwargs.items() if isinstance(k, str) and is_known(v) and is_data(v) and k != "task_id"})
         task.callable_name, task.callable_source = fn.node.name, ast.get_source_segment(module.source, fn.node)
         task.callable_scope = constants_used(fn.node, fn.scope)
+        self.note_callable_effect(task, fn)
         bound = self.bind_arguments(fn, node, scope) if not mapped else {}
         upstream = [v for v in bound.values() if isinstance(v, TaskRef)]
         task.args["op_kwargs"] = {k: plain(v) for k, v in bound.items() if is_known(v) and is_data(v)}
