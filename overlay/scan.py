@@ -202,8 +202,8 @@ def _process(found: FileDiscovery, state: _ExtractState, resolver: ConnectionRes
     ctx = state.get()
     outcome = FileOutcome(dags=[_display(d) for d in found.dags], errors=[_display_error(e) for e in found.errors])
     for module in found.inputs:  # repository modules the DAG code imports: a change there re-reads this file
-        if os.path.isfile(module):
-            outcome.deps[module] = file_hash(module)
+        # a file looked for and not there (a dbt project's manifest) is an input too: once it exists, read again
+        outcome.deps[module] = file_hash(module) if os.path.isfile(module) else ABSENT
     with budget.timer():  # the SQL parser's time budget set up once for the file, not once for each SQL text
         for dag in found.dags:
             for task in dag.tasks:
@@ -271,7 +271,7 @@ def _reusable(cache: dict[str, dict[str, Any]], settings_fingerprint: str) -> di
     for path, payload in cache.items():
         if payload.get("settings") != settings_fingerprint or "content_hash" not in payload or not payload.get("digest"):
             continue
-        if all(os.path.isfile(dep) and file_hash(dep) == digest for dep, digest in payload.get("deps", {}).items()):
+        if all(dep_unchanged(dep, digest) for dep, digest in payload.get("deps", {}).items()):
             reusable[path] = payload["content_hash"]
     return reusable
 
@@ -355,6 +355,16 @@ def display_path(path: str) -> str:
 
 def _ignore_spec(patterns: list[str]) -> pathspec.PathSpec | None:
     return pathspec.PathSpec.from_lines("gitignore", patterns) if patterns else None
+
+
+ABSENT = "absent"  # the digest of an input file that did not exist when the result was made
+
+
+def dep_unchanged(dep: str, digest: str) -> bool:
+    """An input of a cached result is as it was: the same content, or still missing."""
+    if digest == ABSENT:
+        return not os.path.exists(dep)
+    return os.path.isfile(dep) and file_hash(dep) == digest
 
 
 def file_hash(path: str) -> str:

@@ -152,3 +152,30 @@ def test_dbt_operators_read_remapped_projects_manifest_filepath_and_ephemeral_ru
     assert [(d.table, d.mode) for d in access.direct] == [('"analytics"."staging"."stg_orders"', "write"),
                                                           ('"analytics"."raw"."orders"', "read")]
     assert any("path remapped" in n for n in access.notes)
+
+
+def test_a_manifest_written_later_reads_the_dag_file_again(tmp_path: Path) -> None:
+    """Without a manifest the DAG file's result records the manifest it looked for as missing: once `dbt parse`
+    writes it, a rescan reads that DAG file again (and only it)."""
+    import shutil
+    from datetime import datetime, timezone
+
+    from overlay.catalog import Catalog
+    from overlay.config import Settings
+    from overlay.pipeline import build_catalog
+
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES, repo)
+    (repo / ".git").mkdir()
+    catalog = Catalog.open(f"sqlite:///{tmp_path / 'c.db'}")
+
+    def scan() -> dict[str, str]:
+        outcome = build_catalog(catalog, [str(repo / "dags")], "static", Settings(), datetime.now(timezone.utc))
+        return {Path(f.path).name: f.mode for f in outcome.result.files}
+
+    scan()
+    assert scan() == {"ledger_dbt.py": "cached", "shop_dbt.py": "cached"}
+    (repo / "dbt" / "ledger" / "target").mkdir()
+    (repo / "dbt" / "ledger" / "target" / "manifest.json").write_text("{}")
+    assert scan() == {"ledger_dbt.py": "static", "shop_dbt.py": "cached"}
+    catalog.close()

@@ -252,6 +252,9 @@ def _depends(scanner: StaticScanner, graph: FileGraph, folder: str) -> None:
     for path in (graph.source if not graph.from_files else None, os.path.join(folder, "dbt_project.yml") if folder else None):
         if path and os.path.isfile(path) and path not in scanner.inputs:
             scanner.inputs.append(path)
+    expected = os.path.join(folder, "target", "manifest.json") if folder and graph.from_files else None
+    if expected and expected not in scanner.inputs:  # not there yet: once `dbt parse` writes it, the file is read again
+        scanner.inputs.append(expected)
 
 
 def _common_args(project: CosmosConfig, values: dict[str, Any], unknown: list[str]) -> dict[str, Any]:
