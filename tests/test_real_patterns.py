@@ -297,6 +297,7 @@ WRAPPED = {
     "count_refunds": ("resolved", ["archive:shop.refunds"], []),
     "copy_items": ("resolved", ["lake:mart.items_stage"], ["lake:mart.items"]),
     "swap_prices": ("resolved", ["lake:mart.prices_new"], ["lake:mart.prices"]),  # two repository __init__s
+    "audit_orders": ("resolved", ["lake:shop.orders"], ["lake:audit.log"]),  # python_callable=self.audit
 }
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from overlay.discover.evaluate import UNKNOWN, Evaluator, is_data, is_known, known_part, plain
-from overlay.discover.static.inits import read_init, usable
+from overlay.discover.static.inits import method_of, read_init, usable
 from overlay.discover.static.refs import ClassRef, DagRef, FunctionRef, TaskGroupRef, TaskRef, link
 from overlay.model import DagSpec, TaskSpec
 
@@ -210,6 +210,15 @@ class SpecBuilder:
         positional = [ev.eval(a) for a in node.args if not isinstance(a, ast.Starred)]
         keywords = {**task.args, **{n: UNKNOWN for n in task.unknown_args if "." not in n}}
         got = read_init(cls, positional, keywords, self.budget, self.env)
+        if got.callable_method is not None and not task.callable_source:  # python_callable=self.check in __init__
+            owner_cls, name = got.callable_method
+            method = method_of(cls, name) or method_of(owner_cls, name)
+            module = owner_cls.module or self.ctx
+            if method is not None:
+                fn = FunctionRef(method, "plain", scope=owner_cls.scope, module=module)
+                task.callable_name, task.callable_source = method.name, ast.get_source_segment(module.source, method)
+                task.callable_scope = constants_used(method, owner_cls.scope)
+                self.note_callable_effect(task, fn)
         wanted = _wanted(task)
         for attr, value in got.attributes.items():
             if (attr in wanted or attr.endswith("conn_id")) and attr not in task.args and attr not in task.unknown_args:
