@@ -313,35 +313,17 @@ def test_wrapper_classes_build_their_base_operators_arguments(mode: str) -> None
             assert tasks[tid].status == "unresolved" and not tasks[tid].writes and not tasks[tid].reads, tasks[tid]
 
 
-VARIABLE_LOOPS = '''
-    import os
-    from airflow import DAG
-    from airflow.models import Variable
-    from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
-
-    config = Variable.get("shop_tables", deserialize_json=True)
-    tables = config["tables"]
-    regions = os.environ["SHOP_REGIONS"].split(",")
-
-    with DAG("shop"):
-        for table in tables:
-            SQLExecuteQueryOperator(task_id=f"load_{table}", sql=f"INSERT INTO mart.{table} SELECT * FROM raw.{table}",
-                                    conn_id="wh")
-        checks = [SQLExecuteQueryOperator(task_id=f"check_{r}", sql=f"SELECT 1 FROM mart.{r}", conn_id="wh") for r in regions]
-'''
-
-
 def test_a_loop_over_an_unknown_variable_names_it_and_the_setting() -> None:
     """The report of a loop over a value static mode cannot know says where the value comes from (through the names
     it was bound to) and which overlay.yaml setting gives it; given there, the loop builds its tasks."""
-    dags, errors = scan_source("/dags/shop.py", textwrap.dedent(VARIABLE_LOOPS))
+    folder = FIXTURES / "variable_loops"
+    dags, errors = scan_source("/dags/shop.py", (folder / "shop.py").read_text())
     messages = [e.error for e in errors]
     assert any(m.startswith("loop over values not known statically") and "Variable 'shop_tables'" in m
                and "`variables:`" in m for m in messages), messages
     assert any(m.startswith("comprehension over values not known") and "environment variable 'SHOP_REGIONS'" in m
                and "`environment:`" in m for m in messages), messages
     assert dags[0].tasks == []
-    folder = FIXTURES / "variable_loops"
     settings = parse_settings({"variables": {"shop_tables": {"tables": ["orders", "items"]}},
                                "environment": {"SHOP_REGIONS": "eu,us"}})
     given = {t.task_id: t for t in scan_folders([str(folder)], mode="static", settings=settings, workers=1).tasks}

@@ -79,36 +79,6 @@ def _bindings(path: str, source: str) -> Bindings:
             elif isinstance(stmt, ast.Try):
                 blocks.extend([stmt.body, stmt.orelse, stmt.finalbody, *[h.body for h in stmt.handlers]])
     return view
-    blocks = [tree.body]
-    while blocks:
-        for stmt in blocks.pop():
-            if isinstance(stmt, ast.Import):
-                for alias in stmt.names:
-                    if alias.asname:
-                        view.imports[alias.asname] = (alias.name, 0, None)
-                    else:
-                        root = alias.name.split(".")[0]
-                        view.imports[root] = (root, 0, None)
-            elif isinstance(stmt, ast.ImportFrom):
-                for alias in stmt.names:
-                    if alias.name == "*":
-                        view.stars.append((stmt.module or "", stmt.level, None))
-                    else:
-                        view.imports[alias.asname or alias.name] = (stmt.module or "", stmt.level, alias.name)
-            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                view.defs.setdefault(stmt.name, []).append(stmt)
-            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.With)):
-                value = _bound_value(stmt)
-                for name in _stored_names(stmt):
-                    if value is not None:
-                        view.defs.setdefault(name, []).append(value)
-                if isinstance(stmt, (ast.For, ast.AsyncFor, ast.With)):
-                    blocks.append(stmt.body)
-            if isinstance(stmt, ast.If):
-                blocks.extend([stmt.body, stmt.orelse])
-            elif isinstance(stmt, ast.Try):
-                blocks.extend([stmt.body, stmt.orelse, stmt.finalbody, *[h.body for h in stmt.handlers]])
-    return view
 
 
 def _bound_value(stmt: ast.stmt) -> ast.AST | None:
