@@ -92,6 +92,12 @@ class TaskSpec(Record):
     # it derives from (whose rule applies), ``operator_class`` the class as written, ``template_fields`` its own
     operator_class: str | None = None
     template_fields: list[str] = field(default_factory=list)
+    # such a class that has no rule: why, when its code says (it runs SQL through a hook, or a command)
+    operator_effect: str | None = None
+    # what static mode's effect analysis found the python callable's code reaches: none | table | command | unknown,
+    # and through what (a name as the code writes it, with file:line); None when not analysed (import mode)
+    callable_effect: str | None = None
+    callable_effect_ref: str | None = None
 
 
 @dataclass

@@ -148,7 +148,8 @@ class _FileWorker:
     def __call__(self, dag_file: DagFile) -> tuple[FileDiscovery, FileOutcome]:
         if self._repo is None:
             environment = self.state.settings.environment if self.state.settings is not None else {}
-            self._repo = RepoView(self.root, variables=self.state.variables, environment=environment)
+            remaps = self.state.settings.path_remaps if self.state.settings is not None else {}
+            self._repo = RepoView(self.root, variables=self.state.variables, environment=environment, path_remaps=remaps)
         if self.mode != "static" and not self._loader_tried:
             self._loader_tried = True
             self._loader = import_loader(self.root, self.mode)  # type: ignore[arg-type]
@@ -201,8 +202,8 @@ def _process(found: FileDiscovery, state: _ExtractState, resolver: ConnectionRes
     ctx = state.get()
     outcome = FileOutcome(dags=[_display(d) for d in found.dags], errors=[_display_error(e) for e in found.errors])
     for module in found.inputs:  # repository modules the DAG code imports: a change there re-reads this file
-        if os.path.isfile(module):
-            outcome.deps[module] = file_hash(module)
+        # a file looked for and not there (a dbt project's manifest) is an input too: once it exists, read again
+        outcome.deps[module] = file_hash(module) if os.path.isfile(module) else ABSENT
     with budget.timer():  # the SQL parser's time budget set up once for the file, not once for each SQL text
         for dag in found.dags:
             for task in dag.tasks:
@@ -212,7 +213,8 @@ def _process(found: FileDiscovery, state: _ExtractState, resolver: ConnectionRes
                 outcome.tasks.append(resolved)
                 outcome.assets.extend(refs)
                 for sql_file in access_files(access):
-                    outcome.deps[sql_file] = file_hash(sql_file)
+                    if sql_file not in outcome.deps:  # a manifest every dbt task reads is hashed once, not per task
+                        outcome.deps[sql_file] = file_hash(sql_file)
     return outcome
 
 
@@ -269,7 +271,7 @@ def _reusable(cache: dict[str, dict[str, Any]], settings_fingerprint: str) -> di
     for path, payload in cache.items():
         if payload.get("settings") != settings_fingerprint or "content_hash" not in payload or not payload.get("digest"):
             continue
-        if all(os.path.isfile(dep) and file_hash(dep) == digest for dep, digest in payload.get("deps", {}).items()):
+        if all(dep_unchanged(dep, digest) for dep, digest in payload.get("deps", {}).items()):
             reusable[path] = payload["content_hash"]
     return reusable
 
@@ -353,6 +355,16 @@ def display_path(path: str) -> str:
 
 def _ignore_spec(patterns: list[str]) -> pathspec.PathSpec | None:
     return pathspec.PathSpec.from_lines("gitignore", patterns) if patterns else None
+
+
+ABSENT = "absent"  # the digest of an input file that did not exist when the result was made
+
+
+def dep_unchanged(dep: str, digest: str) -> bool:
+    """An input of a cached result is as it was: the same content, or still missing."""
+    if digest == ABSENT:
+        return not os.path.exists(dep)
+    return os.path.isfile(dep) and file_hash(dep) == digest
 
 
 def file_hash(path: str) -> str:

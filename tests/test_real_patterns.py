@@ -71,8 +71,13 @@ def test_plugin_classes_that_only_log_touch_no_data_and_others_stay_unknown() ->
     assert (tasks["notify"].status, tasks["notify"].operator) == ("no_data", "BaseOperator|SlackAPIPostOperator")
     assert tasks["mixed"].status == "unresolved"  # one choice deletes rows
     assert "unknown operator EchoOperator|PurgeOperator" in tasks["mixed"].errors[0]
-    for task_id in ("purge", "ping", "loud"):  # a hook, an imported module's function, a method of its own
-        assert tasks[task_id].status == "unresolved", task_id
+    purge = tasks["purge"]  # a database hook in its own code: unresolved, and the reason says through what
+    assert purge.status == "unresolved"
+    assert len(purge.errors) == 1 and purge.errors[0].startswith("unknown operator PurgeOperator: runs SQL through "
+                                                                 "PostgresHook in its own code (")
+    assert purge.errors[0].endswith("plugins/notify.py:32); declare what it reads and writes under `operators:` in overlay.yaml")
+    for task_id in ("ping", "loud"):  # an HTTP call (requests), a method of its own that returns None
+        assert tasks[task_id].status == "no_data", task_id
 
 
 def test_a_rule_for_a_plugin_subclass_is_found_by_the_class_name_as_written() -> None:
@@ -197,7 +202,8 @@ def test_instances_of_field_only_config_classes_give_their_fields() -> None:
     assert tasks["copy"].args["sql"] == "INSERT INTO mart.apples_v2 SELECT * FROM raw.apples"
     assert "pair_a_b" in tasks
     assert "sql" in tasks["extra"].unknown_args  # field(default_factory=...): not known
-    assert "sql" in tasks["computed"].unknown_args  # a class with methods: its instances are not read
+    # a class with methods: an instance has its class's attributes (no __init__ to run); its methods are not run
+    assert tasks["computed"].args["sql"] == "SELECT * FROM c"
 
 
 def test_task_override_renames_a_taskflow_task() -> None:
@@ -291,6 +297,7 @@ WRAPPED = {
     "count_refunds": ("resolved", ["archive:shop.refunds"], []),
     "copy_items": ("resolved", ["lake:mart.items_stage"], ["lake:mart.items"]),
     "swap_prices": ("resolved", ["lake:mart.prices_new"], ["lake:mart.prices"]),  # two repository __init__s
+    "audit_orders": ("resolved", ["lake:shop.orders"], ["lake:audit.log"]),  # python_callable=self.audit
 }
 
 
@@ -306,35 +313,17 @@ def test_wrapper_classes_build_their_base_operators_arguments(mode: str) -> None
             assert tasks[tid].status == "unresolved" and not tasks[tid].writes and not tasks[tid].reads, tasks[tid]
 
 
-VARIABLE_LOOPS = '''
-    import os
-    from airflow import DAG
-    from airflow.models import Variable
-    from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
-
-    config = Variable.get("shop_tables", deserialize_json=True)
-    tables = config["tables"]
-    regions = os.environ["SHOP_REGIONS"].split(",")
-
-    with DAG("shop"):
-        for table in tables:
-            SQLExecuteQueryOperator(task_id=f"load_{table}", sql=f"INSERT INTO mart.{table} SELECT * FROM raw.{table}",
-                                    conn_id="wh")
-        checks = [SQLExecuteQueryOperator(task_id=f"check_{r}", sql=f"SELECT 1 FROM mart.{r}", conn_id="wh") for r in regions]
-'''
-
-
 def test_a_loop_over_an_unknown_variable_names_it_and_the_setting() -> None:
     """The report of a loop over a value static mode cannot know says where the value comes from (through the names
     it was bound to) and which overlay.yaml setting gives it; given there, the loop builds its tasks."""
-    dags, errors = scan_source("/dags/shop.py", textwrap.dedent(VARIABLE_LOOPS))
+    folder = FIXTURES / "variable_loops"
+    dags, errors = scan_source("/dags/shop.py", (folder / "shop.py").read_text())
     messages = [e.error for e in errors]
     assert any(m.startswith("loop over values not known statically") and "Variable 'shop_tables'" in m
                and "`variables:`" in m for m in messages), messages
     assert any(m.startswith("comprehension over values not known") and "environment variable 'SHOP_REGIONS'" in m
                and "`environment:`" in m for m in messages), messages
     assert dags[0].tasks == []
-    folder = FIXTURES / "variable_loops"
     settings = parse_settings({"variables": {"shop_tables": {"tables": ["orders", "items"]}},
                                "environment": {"SHOP_REGIONS": "eu,us"}})
     given = {t.task_id: t for t in scan_folders([str(folder)], mode="static", settings=settings, workers=1).tasks}
@@ -359,3 +348,101 @@ def test_a_dag_made_by_a_helper_from_its_keyword_arguments() -> None:
     (dag,) = dags
     assert (dag.dag_id, dag.schedule, dag.tags, [t.task_id for t in dag.tasks]) == ("articles_import", "@daily", ["import"], ["start"])
     assert dag.default_args == {"retries": 2}
+
+
+def test_a_repository_class_wrapping_the_dag_runs_its_init() -> None:
+    """A team's DAG class whose ``__init__`` makes the DAG and keeps it on ``self`` (``pipeline.airflow_dag``, a
+    property): the DAG and the tasks given it are found; a method's result stays unknown."""
+    dags, errors = scan_source("/dags/wrapped_dag.py", textwrap.dedent('''
+        from airflow import DAG
+        from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+
+        class BaseTeamDag:
+            def __init__(self, dag_id, schedule=None, owner="data"):
+                self.owner = owner
+                self._dag = DAG(dag_id=dag_id, schedule=schedule, default_args={"owner": owner})
+
+            @property
+            def airflow_dag(self):
+                """The DAG Airflow sees."""
+                return self._dag
+
+            def table(self, name):
+                return f"{self.owner}.{name}"
+
+        class TeamDag(BaseTeamDag):
+            schema = "mart"
+
+        pipeline = TeamDag("orders_daily", schedule="@daily", owner="shop")
+        SQLExecuteQueryOperator(task_id="load", conn_id="wh", dag=pipeline.airflow_dag,
+                                sql=f"INSERT INTO {pipeline.schema}.orders SELECT * FROM {pipeline.owner}.orders")
+        SQLExecuteQueryOperator(task_id="method", conn_id="wh", dag=pipeline.airflow_dag,
+                                sql=f"DELETE FROM {pipeline.table('x')}")
+    '''))
+    assert not errors, errors
+    (dag,) = dags
+    assert (dag.dag_id, dag.schedule, dag.owners) == ("orders_daily", "@daily", ["shop"])
+    tasks = {t.task_id: t for t in dag.tasks}
+    assert tasks["load"].args["sql"] == "INSERT INTO mart.orders SELECT * FROM shop.orders"
+    assert "sql" in tasks["method"].unknown_args
+
+
+def test_tasks_an_instance_makes_without_a_dag_are_said_once() -> None:
+    dags, errors = scan_source("/dags/floating.py", textwrap.dedent('''
+        from airflow import DAG
+        from airflow.operators.empty import EmptyOperator
+
+        class Steps:
+            def __init__(self, name):
+                self.first = EmptyOperator(task_id=f"{name}_a")
+                self.second = EmptyOperator(task_id=f"{name}_b")
+
+        with DAG("d"):
+            EmptyOperator(task_id="start")
+        Steps("x")
+    '''))
+    assert [e.error for e in errors] == ["2 tasks made by Steps() (line 12) belong to no DAG found statically (a class "
+                                         "that attaches its tasks later, through its methods, is not followed)"]
+
+
+def test_a_callable_is_no_data_only_when_the_code_it_calls_touches_no_table(tmp_path: Path) -> None:
+    """A python callable with no database call of its own is read through the repository helpers it calls (the
+    effect analysis of plugin classes): one whose helper loads into BigQuery is unresolved and says through what,
+    one that only calls an HTTP API touches no data, one calling a library no rule knows is not known."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "utils").mkdir()
+    (tmp_path / "utils" / "__init__.py").write_text("")
+    (tmp_path / "utils" / "store.py").write_text(
+        "from google.cloud import bigquery\n\n\ndef load_rows(rows, table):\n"
+        "    bigquery.Client().load_table_from_json(rows, table)\n")
+    (tmp_path / "utils" / "web.py").write_text("import requests\n\n\ndef fetch(url):\n    return requests.get(url).json()\n")
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "calls.py").write_text(textwrap.dedent('''
+        import heroku3
+        from airflow import DAG
+        from airflow.decorators import task
+        from airflow.operators.python import PythonOperator
+        from utils.store import load_rows
+        from utils.web import fetch
+
+        def import_articles():
+            load_rows(fetch("https://api.example.org/articles"), "lake.raw.articles")
+
+        def ping():
+            fetch("https://api.example.org/health")
+
+        with DAG("calls"):
+            PythonOperator(task_id="import_articles", python_callable=import_articles)
+            PythonOperator(task_id="ping", python_callable=ping)
+
+            @task
+            def restart():
+                heroku3.from_key("k").apps()["etl"].restart()
+
+            restart()
+    '''))
+    tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks}
+    assert tasks["ping"].status == "no_data"
+    imported = tasks["import_articles"]
+    assert imported.status == "unresolved" and "utils/store.py:5" in imported.errors[0], imported.errors
+    assert tasks["restart"].status == "unresolved" and "heroku3.from_key" in tasks["restart"].errors[0], tasks["restart"].errors

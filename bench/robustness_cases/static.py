@@ -62,6 +62,8 @@ _CASES: list[tuple[str, str, dict[str, str] | None]] = [
     ("deeply nested lists", "X = " + "[" * 150 + "1" + "]" * 150 + "\n", None),
     ("1,000,000-iteration loop of tasks", "with DAG('big') as d:\n    for i in range(1_000_000):\n        BashOperator(task_id=f't{i}', bash_command='echo')\n", None),
     ("dag_id from an unknown module", "from elsewhere import PREFIX\nfrom airflow.sdk import dag\n@dag(dag_id=f'{PREFIX}_daily')\ndef d():\n    pass\nd()\n", None),
+    ("class whose __init__ makes instances of itself", "class A:\n    def __init__(self, n=0):\n        self.child = A(n + 1)\n"
+     "        self.items = [A(i) for i in range(1000)]\nROOT = A()\n", None),
     ("import cycle", "from pkg.a import X\n", {"dags/pkg/__init__.py": "", "dags/pkg/a.py": "from pkg.b import Y\nX = 1\n",
                                                  "dags/pkg/b.py": "from pkg.a import X\nY = 2\n"}),
     ("hostile imported module", "from helpers import VALUE\n", {"dags/helpers.py": "VALUE = 'x' * 3_000_000_000\n"}),

@@ -35,7 +35,7 @@ def _extract(t: TaskState) -> None:
     user = t.ctx.user_rules  # a rule for the class as written (a plugin subclass) wins over its base's
     rule = (user.get(t.spec.operator_class or "") or user.get(name) or rule_for(t.operator) or fallback_rule(t))
     if rule is None:
-        t.unresolved(f"unknown operator {t.spec.operator_class or t.operator}: data access not known")
+        t.unresolved(t.spec.operator_effect or f"unknown operator {t.spec.operator_class or t.operator}: data access not known")
         return
     rule.extractor(t, rule)
     if not t.found_anything:

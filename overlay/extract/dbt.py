@@ -84,6 +84,7 @@ class DbtInvocation:
     manifest_path: str
     dialect: str | None
     models: list[DbtModelIO]
+    ephemeral: list[str] = field(default_factory=list)  # selected ephemeral models: CTEs of others, no relation built
 
 
 @dataclass
@@ -121,21 +122,24 @@ def parse_args(argv: list[str]) -> DbtArgs:
 
 def resolve_dbt(argv: list[str], cwd: str | None, default_project: str | None = None,
                 cache: ManifestCache | None = None, env: dict[str, str] | None = None,
-                read: Callable[[str], str] | None = None) -> DbtInvocation | None:
-    """The models a dbt command builds; None for commands that build nothing (test, docs, deps...)."""
+                read: Callable[[str], str] | None = None, manifest_file: str | None = None) -> DbtInvocation | None:
+    """The models a dbt command builds; None for commands that build nothing (test, docs, deps...).
+    ``manifest_file``: the manifest to read instead of the project's ``target/manifest.json`` (Cosmos's ``manifest_path``)."""
     args = parse_args(argv)
     if args.verb in NOT_KNOWN:
         raise DbtError(f"dbt {args.verb} {NOT_KNOWN[args.verb]}")
     if args.verb not in RUNNABLE:
         return None
     env = env or {}
-    project = args.first("project-dir") or env.get("DBT_PROJECT_DIR") or cwd or default_project
+    project = args.first("project-dir") or env.get("DBT_PROJECT_DIR") or cwd or default_project \
+        or (os.path.dirname(os.path.dirname(manifest_file)) if manifest_file else None)
     if not project:
         raise DbtError(f"dbt {args.verb} without --project-dir and no known working folder: its project is not known")
     if cwd and not os.path.isabs(project):
         project = os.path.join(cwd, project)
     target = args.first("target-path") or env.get("DBT_TARGET_PATH") or "target"
-    manifest = load_manifest(os.path.normpath(os.path.join(project, target)), cache or ManifestCache(), read)
+    manifest = load_manifest(os.path.normpath(os.path.join(project, target)), cache or ManifestCache(), read, manifest_file,
+                             os.path.normpath(project))
     try:
         chosen = select(manifest.graph, args.options.get("select", []), args.options.get("exclude", []), args.first("selector"))
     except SelectionError as e:
@@ -143,15 +147,23 @@ def resolve_dbt(argv: list[str], cwd: str | None, default_project: str | None = 
     kinds = RUNNABLE[args.verb]
     wanted = {t for v in args.options.get("resource-type", []) + args.options.get("resource-types", []) for t in v.split()}
     kinds = kinds & wanted if wanted else kinds
-    models = [_model_io(manifest.graph, uid) for uid in sorted(chosen)
-              if manifest.graph.nodes[uid].get("resource_type") in kinds]
-    return DbtInvocation(manifest.path, ADAPTER_DIALECTS.get((manifest.adapter or "").lower()), [m for m in models if m])
+    built = [uid for uid in sorted(chosen) if manifest.graph.nodes[uid].get("resource_type") in kinds]
+    models = [_model_io(manifest.graph, uid) for uid in built]
+    ephemeral = [uid for uid in built if _is_ephemeral(manifest.graph.nodes[uid])]
+    return DbtInvocation(manifest.path, dialect_of(manifest.adapter), [m for m in models if m], ephemeral)
 
 
-def load_manifest(target_dir: str, cache: ManifestCache, read: Callable[[str], str] | None = None) -> Manifest:
-    path = os.path.join(target_dir, "manifest.json")
+def dialect_of(adapter: str | None) -> str | None:
+    """The SQL dialect of a manifest's ``metadata.adapter_type``."""
+    return ADAPTER_DIALECTS.get((adapter or "").lower())
+
+
+def load_manifest(target_dir: str, cache: ManifestCache, read: Callable[[str], str] | None = None,
+                  manifest_file: str | None = None, project: str | None = None) -> Manifest:
+    path = manifest_file or os.path.join(target_dir, "manifest.json")
     if not os.path.isfile(path):
-        raise DbtError(f"dbt manifest not found at {path} (run `dbt parse` or `dbt compile` to create it)")
+        where = f" in {project}" if project else ""
+        raise DbtError(f"dbt manifest not found at {path} (run `dbt parse` or `dbt compile`{where} to create it)")
     try:
         return cache.load(path, read)
     except PermissionError as e:

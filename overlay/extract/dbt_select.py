@@ -33,6 +33,24 @@ class Graph:
     parents: dict[str, list[str]] = field(default_factory=dict)
     children: dict[str, list[str]] = field(default_factory=dict)
     selectors: dict[str, Any] = field(default_factory=dict)
+    _fqn_index: dict[str, set[str]] | None = field(default=None, repr=False, compare=False)
+
+    def fqn_index(self) -> dict[str, set[str]]:
+        """Every node by its leaf name and each dotted prefix of its fqn (with and without the package): how an
+        fqn selector without wildcards finds its nodes without matching every node (one task per model)."""
+        if self._fqn_index is None:
+            index: dict[str, set[str]] = {}
+            for uid, node in self.nodes.items():
+                if node.get("resource_type") == "source":
+                    continue
+                fqn = [str(p) for p in node.get("fqn") or []]
+                keys = {fqn[-1]} if fqn else set()
+                for parts in (fqn, fqn[1:]):
+                    keys.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+                for key in keys:
+                    index.setdefault(key, set()).add(uid)
+            self._fqn_index = index
+        return self._fqn_index
 
     @classmethod
     def build(cls, nodes: dict[str, dict[str, Any]], selectors: dict[str, Any] | None = None) -> Graph:
@@ -45,12 +63,16 @@ class Graph:
         return graph
 
 
-def select(graph: Graph, includes: list[str], excludes: list[str], selector: str | None) -> set[str]:
-    """Unique ids chosen by dbt's node selection (all node kinds; the caller keeps the runnable ones)."""
+def select(graph: Graph, includes: list[str], excludes: list[str], selector: str | None,
+           default_selector: bool = True) -> set[str]:
+    """Unique ids chosen by dbt's node selection (all node kinds; the caller keeps the runnable ones).
+    ``default_selector=False``: no selection is every node, whatever selectors.yml marks as default (Cosmos)."""
     if includes:
         chosen = set().union(*(_expression(graph, e) for e in includes))
     elif selector:
         chosen = _named_selector(graph, selector)
+    elif not default_selector:
+        chosen = set(graph.nodes)
     else:
         default = next((name for name, s in graph.selectors.items() if isinstance(s, dict) and s.get("default")), None)
         chosen = _named_selector(graph, default) if default else set(graph.nodes)
@@ -102,6 +124,8 @@ def _search(graph: Graph, method: str, value: str) -> set[str]:
     base = method.split(".", 1)[0]
     if base in NEEDS_ARTIFACTS:
         raise SelectionError(f"dbt selector method {method}: needs run artifacts overlay does not read")
+    if base == "fqn" and not any(c in value for c in "*?["):
+        return set(graph.fqn_index().get(value, ()))
     matcher = _MATCHERS.get(base)
     if matcher is None:
         raise SelectionError(f"dbt selector method {method}: is not supported")

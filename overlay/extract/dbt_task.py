@@ -7,6 +7,7 @@ unique_id so only a model's own inputs feed it. Operators are turned into the co
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from overlay.extract import dbt
@@ -18,7 +19,11 @@ from overlay.extract.rules import OperatorRule
 _SELECTION_ARGS = (("select", "--select"), ("models", "--select"), ("exclude", "--exclude"), ("selector", "--selector"))
 
 
-def run_dbt(t: TaskState, argv: list[str], folder: str | None, env: dict[str, str]) -> None:
+_COSMOS_HINT = "; for Cosmos, or point ProjectConfig(manifest_path=...) at a manifest in the repository"
+
+
+def run_dbt(t: TaskState, argv: list[str], folder: str | None, env: dict[str, str], manifest_file: str | None = None,
+            hint: str = "") -> None:
     argv = list(argv)
     for i, arg in enumerate(argv):
         if arg.startswith("--project-dir="):
@@ -26,9 +31,10 @@ def run_dbt(t: TaskState, argv: list[str], folder: str | None, env: dict[str, st
         elif arg == "--project-dir" and i + 1 < len(argv):
             argv[i + 1] = t.folder(argv[i + 1], folder) or argv[i + 1]
     try:
-        invocation = dbt.resolve_dbt(argv, folder, cache=t.ctx.dbt_manifests, env=env, read=t.read_text)
+        invocation = dbt.resolve_dbt(argv, folder, cache=t.ctx.dbt_manifests, env=env, read=t.read_text,
+                                     manifest_file=manifest_file)
     except dbt.DbtError as e:
-        t.unresolved(str(e))
+        t.unresolved(f"{e}{hint}" if "manifest not found" in str(e) else str(e))
         return
     if invocation is None:
         return
@@ -38,7 +44,11 @@ def run_dbt(t: TaskState, argv: list[str], folder: str | None, env: dict[str, st
         t.add_direct(model.writes, "write", origin, None, invocation.dialect, group=model.unique_id)
         for parent in model.reads:
             t.add_direct(parent, "read", origin, None, invocation.dialect, group=model.unique_id)
-    if not invocation.models:
+    if not invocation.models and invocation.ephemeral:
+        t.note(f"dbt {' '.join(argv[1:])}: selects only ephemeral models ({', '.join(invocation.ephemeral)}), "
+               "which build no relation")
+        t.access.no_data = True
+    elif not invocation.models:
         t.unresolved(f"dbt selection `{' '.join(argv[1:])}` matches no model in {invocation.manifest_path}")
 
 
@@ -53,11 +63,25 @@ def dbt_operator(t: TaskState, rule: OperatorRule) -> None:
     argv += _words(t, t.value("dbt_cmd_flags"))
     project = t.text("project_dir") or t.text("dir")
     if project:
-        argv += ["--project-dir", t.folder(project) or project]
+        argv += ["--project-dir", _located(t, project, True)]
+    manifest = t.text("manifest_filepath")  # Cosmos passes ProjectConfig(manifest_path=) to its operators
     env = t.value("env")
-    run_dbt(t, argv, None, {k: str(v) for k, v in env.items()} if isinstance(env, dict) else {})
+    run_dbt(t, argv, None, {k: str(v) for k, v in env.items()} if isinstance(env, dict) else {},
+            _located(t, manifest, False) if manifest else None, _COSMOS_HINT if rule.command != "test" else "")
     if not t.found_anything:
         t.access.no_data = True
+
+
+def _located(t: TaskState, path: str, folder: bool) -> str:
+    """A deployment's absolute path (``/usr/local/airflow/dbt/shop``) as the repository holds it, when it does."""
+    path = t.folder(path) or path if folder else path
+    if os.path.isabs(path):
+        found = t.renderer.policy.locate(path, want_dir=folder)
+        if found is not None:
+            if found.remap:
+                t.note(f"path remapped: {found.remap}")
+            return found.path
+    return path
 
 
 def _words(t: TaskState, value: Any) -> list[str]:

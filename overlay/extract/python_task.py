@@ -50,8 +50,23 @@ def python_operator(t: TaskState, rule: OperatorRule) -> None:
         return
     if found.opened:
         t.unresolved(f"the callable opens a database connection ({found.opened[0]}) but overlay found no SQL it runs")
+        return
+    reason = _reached(t.spec.callable_name or t.spec.task_id, t.spec.callable_effect, t.spec.callable_effect_ref)
+    if reason:
+        t.unresolved(reason)
     else:
         t.access.no_data = True
+
+
+def _reached(name: str, effect: str | None, ref: str | None) -> str | None:
+    """Why a callable with no database call of its own is not "no data": static mode's effect analysis found that
+    the code it calls (repository helpers, libraries) reaches tables or commands, or something no rule knows."""
+    if effect in ("table", "command"):
+        return (f"the callable {name} {ref or 'reaches tables'} in code it calls; overlay found no SQL it runs "
+                "(declare the task's tables under `operators:` in overlay.yaml, or name them in the callable)")
+    if effect == "unknown":
+        return f"the callable {name} calls {ref or 'code'} whose data access is not known"
+    return None
 
 
 def _note_standin_dates(t: TaskState, source: str, texts: list[str]) -> None:

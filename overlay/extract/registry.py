@@ -198,7 +198,7 @@ CONTAINER_OPERATORS: dict[str, OperatorRule] = {
 # dbt operators: Cosmos names them Dbt<Command><ExecutionMode>Operator, airflow-dbt Dbt<Command>Operator
 _DBT_COMMANDS = {"Run": "run", "Build": "build", "Seed": "seed", "Snapshot": "snapshot", "Test": "test", "RunOperation": "run-operation",
                  "Ls": "ls", "Compile": "compile", "Deps": "deps", "Source": "source", "Clone": "clone", "Docs": "docs"}
-_DBT_MODES = ("", "Local", "Virtualenv", "Docker", "Kubernetes", "AwsEks", "AzureContainerInstance", "GcpCloudRunJob", "AwsEcs")
+_DBT_MODES = ("", "Local", "Virtualenv", "Docker", "Kubernetes", "AwsEks", "AzureContainerInstance", "GcpCloudRunJob", "AwsEcs", "GcpGke")
 DBT_OPERATORS: dict[str, OperatorRule] = {f"Dbt{name}{mode}Operator": OperatorRule(dbt_operator, command=command)
                                           for name, command in _DBT_COMMANDS.items() for mode in _DBT_MODES}
 
@@ -223,7 +223,7 @@ NO_DATA_OPERATORS: dict[str, OperatorRule] = {name: _NO_DATA for name in (
     "GCSDeleteBucketOperator", "GCSToLocalFilesystemOperator", "GCSToS3Operator", "S3ToGCSOperator", "S3ListOperator",
     "S3ListPrefixesOperator", "S3CopyObjectOperator", "S3DeleteObjectsOperator", "S3CreateObjectOperator",
     "S3CreateBucketOperator", "S3DeleteBucketOperator",
-    "BaseOperator")}  # BaseOperator: also what static discovery names a repository class whose own code only logs
+    "BaseOperator")}  # BaseOperator: also what static discovery names a repository class whose code touches no table
 
 OPERATORS: dict[str, OperatorRule] = {**SQL_OPERATORS, **CHECK_OPERATORS, **TRANSFER_OPERATORS, **SHELL_OPERATORS, **CONTAINER_OPERATORS,
                                       **DBT_OPERATORS, **PYTHON_OPERATORS, **NO_DATA_OPERATORS}

@@ -106,11 +106,11 @@ class PortableCache:
 
 def _fits(path: str, payload: dict[str, Any]) -> bool:
     """The payload was made from this very file and from the same versions of the files it reads."""
-    from overlay.scan import file_hash
+    from overlay.scan import dep_unchanged, file_hash
 
     try:
         return payload.get("content_hash") == file_hash(path) and all(
-            os.path.isfile(dep) and file_hash(dep) == digest for dep, digest in payload.get("deps", {}).items())
+            dep_unchanged(dep, digest) for dep, digest in payload.get("deps", {}).items())
     except OSError:
         return False
 

@@ -80,7 +80,7 @@ def evaluate_module(path: str, source: str, repo: RepoView) -> LoadedModule:
     except Exception as e:
         errors.append(f"imported module {shown}: static analysis failed: {type(e).__name__}: {e}")
     errors.extend(f"in imported module {shown}: {e.error}" for e in scanner.errors if "belongs to no DAG" not in e.error)
-    return LoadedModule(path, scope, [path, *[p for p in scanner.inputs if p != path]], errors)
+    return LoadedModule(path, scope, [path, *[p for p in scanner.inputs if p != path]], errors, scanner.main.imports)
 
 
 def _plain_dag(dag: DagSpec) -> DagSpec | None:

@@ -3,8 +3,8 @@
 gusty and dag-factory task specs say ``operator: operators.MyOperator`` (a module on Airflow's ``sys.path``:
 ``plugins/``, the DAG folder, ...). When that module is the repository's own, its class is read by the same
 never-executing interpreter as a Python DAG's ``from operators import MyOperator``: the operator it derives from
-(whose rule applies), a class that only logs, its ``template_fields``, and the connection its ``__init__``
-stores by default. The modules read are the source's inputs (a change there re-reads the YAML DAG).
+(whose rule applies), a class whose code touches no table (``effects``), its ``template_fields``, and the
+connection its ``__init__`` stores by default. The modules read are the source's inputs (a change there re-reads the YAML DAG).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import os
 import re
 from typing import Any
 
-from overlay.discover.static.refs import ClassRef
+from overlay.discover.static.refs import ClassRef, sql_named
 from overlay.discover.static.repo import RepoView
 from overlay.discover.static.scanner import StaticScanner
 from overlay.discover.static.specs import apply_class
@@ -66,7 +66,9 @@ class RepositoryClasses:
             cls = self.find(dotted)
             if cls is None:
                 return
-            apply_class(task, cls)
+            apply_class(task, cls, self.scanner.effect_of)
+            if "BaseOperator" in task.operator.split("|") and any(sql_named(k) for k in [*task.args, *task.unknown_args]):
+                task.operator = cls.name  # it is given SQL: what it sends it to may run it
             call = ast.Call(func=ast.Name(id=cls.name, ctx=ast.Load()), args=[], keywords=[])
             self.scanner.init_arguments(task, cls, call, self.scanner.evaluator({}))
         except Exception:  # a class that cannot be read leaves the task as the spec wrote it, never the DAG lost

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from overlay.discover.budget import ValueTooLarge
 from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, is_known
+from overlay.discover.static.instances import property_value
 from overlay.discover.static.refs import ClassRef, FileHandle, FunctionRef, ModuleRef, ObjectRef
 from overlay.discover.static.repo import RefusedPath, load_config
 
@@ -43,7 +44,9 @@ class ScanEnv:
             return UNKNOWN if value is None else value
         if isinstance(base, (ClassRef, ObjectRef)):
             value = base.attr(attr) if isinstance(base, ClassRef) else base.get(attr)
-            return UNKNOWN if value is None else value
+            if value is None and isinstance(base, ObjectRef):
+                value = property_value(base, attr)
+            return UNKNOWN if value is None or value is NOT_HANDLED else value
         return NOT_HANDLED
 
     def choice(self, body: Any, orelse: Any) -> Any:

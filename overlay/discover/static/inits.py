@@ -34,6 +34,7 @@ class InitResult:
     passed: dict[str, Any] = field(default_factory=dict)
     attributes: dict[str, Any] = field(default_factory=dict)
     reached_base: bool = False  # a super().__init__ call to an operator outside the repository was read
+    callable_method: tuple[ClassRef, str] | None = None  # python_callable=self.<method>: the class and the method
 
 
 def read_init(cls: ClassRef, positional: list[Any], keywords: dict[str, Any], budget: Any, env: Any,
@@ -108,6 +109,9 @@ def _base_call(call: ast.Call, owner: ClassRef, ev: Evaluator, budget: Any, env:
     keywords: dict[str, Any] = {}
     for kw in call.keywords:
         value = ev.eval(kw.value)
+        if kw.arg == "python_callable" and isinstance(kw.value, ast.Attribute) and isinstance(kw.value.value, ast.Name) \
+                and kw.value.value.id == "self" and result.callable_method is None:
+            result.callable_method = (owner, kw.value.attr)  # a method of the class runs as the task
         if kw.arg is not None:
             keywords[kw.arg] = value
         elif isinstance(value, dict):
@@ -118,6 +122,7 @@ def _base_call(call: ast.Call, owner: ClassRef, ev: Evaluator, budget: Any, env:
         result.passed.update(inner.passed)
         result.attributes.update({k: v for k, v in inner.attributes.items() if k not in result.attributes})
         result.reached_base = result.reached_base or inner.reached_base
+        result.callable_method = result.callable_method or inner.callable_method
     else:
         result.passed.update(keywords)
         result.reached_base = True
@@ -126,3 +131,17 @@ def _base_call(call: ast.Call, owner: ClassRef, ev: Evaluator, budget: Any, env:
 def usable(value: Any) -> bool:
     """A value that may become a task argument: known all through, and plain data."""
     return value is not UNKNOWN and is_known(value) and is_data(value)
+
+
+def method_of(cls: ClassRef, name: str, depth: int = 0) -> ast.FunctionDef | None:
+    """The ``def name`` of ``cls`` or of a repository base it derives from."""
+    if cls.node is not None:
+        for stmt in cls.node.body:
+            if isinstance(stmt, ast.FunctionDef) and stmt.name == name:
+                return stmt
+    for base in cls.bases:
+        if isinstance(base, ClassRef) and depth < MAX_DEPTH:
+            found = method_of(base, name, depth + 1)
+            if found is not None:
+                return found
+    return None

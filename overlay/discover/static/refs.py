@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from overlay.model import DagSpec, TaskSpec
+
+_SQL_NAMES = frozenset({"query", "queries", "statement", "statements", "hql", "script"})
+
+
+def sql_named(name: str) -> bool:
+    """An argument name that says it holds SQL: ``sql``, ``merge_sql``, ``query``, ``statement``..."""
+    return "sql" in name.lower() or name.lower() in _SQL_NAMES
+
+
+def _strings(value: Any) -> list[str]:
+    items = [value] if isinstance(value, str) else value if isinstance(value, (list, tuple)) else []
+    return [v for v in items if isinstance(v, str)]
+
 
 GENERIC_BASES = {"object", "BaseOperator", "BaseSensorOperator", "ABC", "Generic", "LoggingMixin", "SkipMixin"}
 
@@ -71,7 +84,7 @@ class ClassRef:
     module: ModuleCtx | None = None
     init: ast.FunctionDef | None = None  # its own __init__, read for `self.<attribute> = <parameter>`
     scope: dict[str, Any] = field(default_factory=dict)  # where it was defined (its __init__ defaults)
-    node: ast.ClassDef | None = None  # its body, read to tell a class that only logs (log_only)
+    node: ast.ClassDef | None = None  # its body, read by the effect analysis (effects.py)
     choices: list[ClassRef] = field(default_factory=list)  # `A if <not known> else B`: the classes it may be
 
     @staticmethod
@@ -79,29 +92,34 @@ class ClassRef:
         flat = [c for cls in classes for c in (cls.choices or [cls])]
         return ClassRef("|".join(dict.fromkeys(c.name for c in flat)), [], choices=flat)
 
-    def effective_operator(self) -> str:
-        """The operator whose rule applies: an operator it derives from; ``BaseOperator`` for a class whose own code
-        only logs (it reads and writes no more than BaseOperator does); else itself. For a choice, each one's, joined
-        by ``|`` (the registry applies a rule only when every choice has it)."""
+    def effective_operator(self, no_table: Callable[[ClassRef], bool] | None = None) -> str:
+        """The operator whose rule applies: an operator it derives from; ``BaseOperator`` for a class with code of
+        its own (``execute`` or ``poke``) that ``no_table`` says touches no table (the effect analysis: its code
+        reaches nothing but object storage, HTTP, logging...); else itself. For a choice, each one's, joined by ``|``
+        (the registry applies a rule only when every choice has it)."""
         if self.choices:
-            return "|".join(dict.fromkeys(c.effective_operator() for c in self.choices))
-        return self.base_operator() or ("BaseOperator" if self.log_only() else self.name)
+            return "|".join(dict.fromkeys(c.effective_operator(no_table) for c in self.choices))
+        base = self.base_operator()
+        if base:
+            return base
+        if no_table is not None and self.runs_own_code() and not self.takes_sql() and no_table(self):
+            return "BaseOperator"
+        return self.name
 
-    def log_only(self, depth: int = 0) -> bool:
-        """It defines ``execute``, has no ``template_fields``, derives from nothing but BaseOperator, and its methods
-        (and its repository bases') call nothing but logging, builtins and string or dict methods: it touches no data."""
-        if self.node is None or depth > 20:
-            return False
-        for base in self.bases:
-            if isinstance(base, ClassRef):
-                if not base.log_only(depth + 1):
-                    return False
-            elif base.rsplit(".", 1)[-1] not in ("BaseOperator", "object", "LoggingMixin"):
-                return False
-        if depth == 0 and (not self._defines("execute") or self.attr("template_fields")):
-            return False  # no code of its own to read, or arguments Airflow renders (its SQL, say): not known
-        imports = self.module.imports if self.module is not None else {}
-        return all(_harmless_call(n, imports) for n in ast.walk(self.node) if isinstance(n, ast.Call))
+    def takes_sql(self, depth: int = 0) -> bool:
+        """It is given SQL (a template field, an ``__init__`` parameter named for it, ``.sql`` templates): whatever
+        it sends that to (an HTTP API may run it), its code alone does not say it touches no table."""
+        owner = self.init_of()
+        names = [*_strings(self.attr("template_fields")), *(owner.init_params() if owner is not None else [])]
+        return any(sql_named(n) for n in names) or any(e.lower() in (".sql", ".hql") for e in _strings(self.attr("template_ext")))
+
+    def init_params(self) -> list[str]:
+        fn = self.init
+        return [a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs] if fn is not None else []
+
+    def runs_own_code(self) -> bool:
+        """It (or a repository base) defines what Airflow runs: ``execute``, or a sensor's ``poke``."""
+        return self.node is not None and (self._defines("execute") or self._defines("poke"))
 
     def _defines(self, method: str, depth: int = 0) -> bool:
         if self.node is not None and any(isinstance(n, ast.FunctionDef) and n.name == method for n in self.node.body):
@@ -158,37 +176,6 @@ class ClassRef:
         return None
 
 
-_SAFE_BUILTINS = frozenset({"print", "len", "str", "int", "float", "bool", "dict", "list", "set", "tuple", "isinstance", "repr",
-                            "sorted", "getattr", "hasattr", "super", "format", "range", "enumerate", "zip", "min", "max", "any",
-                            "all", "type", "iter", "next", "reversed", "frozenset"})
-_SAFE_ROOTS = frozenset({"logging", "logger", "log", "inspect"})
-_STRING_METHODS = frozenset({"format", "join", "strip", "lower", "upper", "split", "replace", "startswith", "endswith"})
-_SAFE_METHODS = frozenset({"format", "join", "get", "keys", "items", "values", "strip", "lower", "upper", "split", "replace",
-                           "startswith", "endswith", "info", "debug", "warning", "error", "exception", "critical", "signature",
-                           "__init__", "append", "update", "copy", "setdefault"})
-
-
-def _harmless_call(call: ast.Call, imports: dict[str, str]) -> bool:
-    func = call.func
-    if isinstance(func, ast.Name):
-        return func.id in _SAFE_BUILTINS and func.id not in imports
-    chain: list[str] = []
-    node: ast.expr = func
-    while isinstance(node, ast.Attribute):
-        chain.insert(0, node.attr)
-        node = node.value
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super":
-        return chain == ["__init__"]
-    if isinstance(node, ast.Name):
-        if node.id in _SAFE_ROOTS or (node.id == "self" and chain[:1] == ["log"]):
-            return True
-        if node.id in imports:  # a module's function: not known harmless
-            return False
-        if node.id == "self":  # its own methods are not followed; a string attribute's methods are harmless
-            return len(chain) > 1 and chain[-1] in _STRING_METHODS
-    return chain[-1] in _SAFE_METHODS
-
-
 @dataclass
 class ObjectRef:
     """An instance of a repository class that only declares fields (a dataclass, a pydantic model, a settings class):
@@ -237,6 +224,7 @@ class ModuleRef:
     name: str
     scope: dict[str, Any]
     loader: Any = None  # resolves submodules on attribute access
+    path: str = ""  # its file
 
     def get(self, attr: str) -> Any:
         if attr in self.scope:

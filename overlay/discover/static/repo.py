@@ -37,17 +37,20 @@ class LoadedModule:
     scope: dict[str, Any]
     inputs: list[str]  # this module's file and every repository module it imports, transitively
     errors: list[str] = field(default_factory=list)
+    imports: dict[str, str] = field(default_factory=dict)  # bound name -> qualified name, as its import table has it
 
 
 class RepoView:
     def __init__(self, dag_folder: str | Path, root: str | Path | None = None, variables: dict[str, Any] | None = None,
-                 environment: dict[str, str] | None = None) -> None:
+                 environment: dict[str, str] | None = None, path_remaps: dict[str, str] | None = None) -> None:
         self.dag_folder = Path(os.path.realpath(dag_folder))
+        self.path_remaps = dict(path_remaps or {})  # overlay.yaml `paths:`, for deployment paths (a dbt project's folder)
         self.variables = dict(variables or {})  # overlay.yaml `variables:`, for Variable.get in DAG code
         self.environment = dict(environment or {})  # overlay.yaml `environment:`, for os.environ / os.getenv
         self.root = Path(os.path.realpath(root)) if root else Path(repository_root(self.dag_folder))
         self.modules: dict[str, LoadedModule | None] = {}  # real path -> evaluated module (None while loading: a cycle)
         self.evaluate: Callable[[str, str, RepoView], LoadedModule] | None = None
+        self.effects: Any = None  # the scan's EffectAnalysis (static/effects.py): each operator class read once
         self._search = self._search_roots()
         self._found: dict[tuple[str, int, str | None], str | None] = {}
 

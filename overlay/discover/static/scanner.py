@@ -17,12 +17,15 @@ from typing import Any
 
 from overlay.discover.budget import Budget, BudgetError
 from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, is_known, iterable
+from overlay.discover.static.effects import ClassEffects, EffectAnalysis
 from overlay.discover.static.env import ScanEnv
+from overlay.discover.static.instances import InstanceBuilder, set_attribute
 from overlay.discover.static.origins import UnknownOrigins
 from overlay.discover.static.refs import (ClassRef, DagRef, FunctionRef, ModuleCtx, ModuleRef, ObjectRef,
                                           TaskGroupRef, TaskRef, field_order, fields_only, link)
 from overlay.discover.static.repo import RepoView
 from overlay.discover.static.specs import SpecBuilder
+from overlay.discover.cosmos.calls import cosmos_call, enum_member, is_cosmos
 from overlay.model import DagSpec, FileError
 
 DAG_CLASSES = {"DAG", "airflow.DAG", "airflow.models.DAG", "airflow.models.dag.DAG", "airflow.sdk.DAG", "airflow.sdk.definitions.dag.DAG"}
@@ -36,7 +39,7 @@ class _Return(Exception):
         self.value = value
 
 
-class StaticScanner(SpecBuilder):
+class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
     def __init__(self, path: str, source: str, repo: RepoView | None = None, budget: Budget | None = None,
                  module_mode: bool = False) -> None:
         self.path = path
@@ -58,7 +61,9 @@ class StaticScanner(SpecBuilder):
         self.inputs: list[str] = []  # repository modules this file's result depends on
         self.created = 0  # tasks made so far
         self.env = ScanEnv(self)
+        self.effects = EffectAnalysis(repo) if repo is None else None  # without a repository: this file's own classes
         self.origins = UnknownOrigins()  # what the names bound to unknown values come from, for the reports
+        self.floating: int | None = None  # tasks made with no DAG inside an instance's __init__ (instances.py)
 
     @property
     def imports(self) -> dict[str, str]:
@@ -161,6 +166,8 @@ class StaticScanner(SpecBuilder):
             values = list(value) if isinstance(value, (list, tuple)) and len(value) == len(target.elts) else [UNKNOWN] * len(target.elts)
             for t, v in zip(target.elts, values):
                 self.bind(t, v, scope)
+        elif isinstance(target, ast.Attribute):
+            set_attribute(target, value, scope)
         elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
             container = scope.get(target.value.id)
             key = self.evaluator(scope).eval(target.slice)
@@ -211,7 +218,7 @@ class StaticScanner(SpecBuilder):
         for error in loaded.errors:
             self.report(error, self.site_line)
         absolute = name if not level else name  # relative names resolve under the same package
-        return ModuleRef(absolute, loaded.scope, lambda sub, lvl=level: self.load_module(sub, lvl))
+        return ModuleRef(absolute, loaded.scope, lambda sub, lvl=level: self.load_module(sub, lvl), loaded.path)
 
     def exec_with(self, stmt: ast.With, scope: dict[str, Any]) -> None:
         pushed_dags = pushed_groups = 0
@@ -263,6 +270,10 @@ class StaticScanner(SpecBuilder):
             return scope[node.id]
         if isinstance(node, ast.Call):
             return self.call(node, scope)
+        if isinstance(node, ast.Attribute):  # `behaviour = TestBehavior.AFTER_ALL`, bound for a later RenderConfig(...)
+            member = enum_member(self.evaluator(scope).qualified(node))
+            if member is not None:
+                return member
         return self.evaluator(scope).eval(node)
 
     def callee(self, func: ast.expr, scope: dict[str, Any]) -> Any:
@@ -313,9 +324,13 @@ class StaticScanner(SpecBuilder):
                 return self.make_task(target.name, node, scope, cls=target)
             if fields_only(target):
                 return self.make_object(target, node, scope)
-            return UNKNOWN
+            return self.make_instance(target, node, scope)
         if isinstance(target, FunctionRef):
             return self.call_function(target, node, scope)
+        if target is None and is_cosmos(name):  # DbtDag / DbtTaskGroup and their configs (overlay/discover/cosmos)
+            made = cosmos_call(self, name, node, scope)
+            if made is not NOT_HANDLED:
+                return made
         if target is None and (name in DAG_CLASSES or short == "DAG"):
             return DagRef(self.make_dag(node, ev, scope))
         if name in CHAIN:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from overlay.discover.evaluate import UNKNOWN, Evaluator, is_data, is_known, known_part, plain
-from overlay.discover.static.inits import read_init, usable
+from overlay.discover.static.inits import method_of, read_init, usable
 from overlay.discover.static.refs import ClassRef, DagRef, FunctionRef, TaskGroupRef, TaskRef, link
 from overlay.model import DagSpec, TaskSpec
 
 if TYPE_CHECKING:
+    from overlay.discover.static.effects import Effect
     from overlay.discover.static.scanner import StaticScanner
 
 _NOT_ARGS = ("dag", "python_callable", "on_failure_callback", "on_success_callback", "sla_miss_callback", "task_group",
@@ -34,10 +35,14 @@ def _set_argument(task: TaskSpec, name: str, value: Any) -> None:
             task.unknown_args.append(name)
 
 
-def apply_class(task: TaskSpec, cls: ClassRef) -> None:
-    """A task of a repository operator class: the operator whose rule applies, the class as written, its template_fields."""
+def apply_class(task: TaskSpec, cls: ClassRef, effect_of: Callable[[ClassRef], Effect] | None = None) -> None:
+    """A task of a repository operator class: the operator whose rule applies, the class as written, its
+    template_fields; for a class read as its own operator, what its code reaches when that says why not."""
     task.operator_class = cls.name
-    task.operator = "|".join(o.rsplit(".", 1)[-1] for o in cls.effective_operator().split("|"))
+    no_table = (lambda c: effect_of(c).kind == "none") if effect_of is not None else None
+    task.operator = "|".join(o.rsplit(".", 1)[-1] for o in cls.effective_operator(no_table).split("|"))
+    if effect_of is not None and task.operator == cls.name and not cls.choices:
+        task.operator_effect = effect_of(cls).reason(cls.name)
     fields = cls.attr("template_fields")
     if isinstance(fields, (list, tuple)) and all(isinstance(f, str) for f in fields):
         task.template_fields = list(fields)
@@ -154,7 +159,9 @@ class SpecBuilder:
         line = node.lineno if self.ctx is self.main else self.site_line
         task = TaskSpec(dag_id=dag.dag_id if dag else "", task_id="", operator=operator, file=self.path, line=line)
         if cls is not None:
-            apply_class(task, cls)
+            apply_class(task, cls, self.effect_of)
+            if "BaseOperator" in task.operator.split("|") and not self.arguments_touch_no_table(node, scope):
+                task.operator = cls.name  # what it is given may touch a table: not known
         task.args = merged_defaults(dag, group)
         self.apply_kwargs(task, node, ev)
         if cls is not None:
@@ -170,8 +177,23 @@ class SpecBuilder:
             source = (ref_fn.module or self.ctx).source
             task.callable_name, task.callable_source = ref_fn.node.name, ast.get_source_segment(source, ref_fn.node)
             task.callable_scope = constants_used(ref_fn.node, ref_fn.scope)
+            self.note_callable_effect(task, ref_fn)
         task.owner = str(task.args.get("owner")) if _scalar(task.args.get("owner")) and task.args.get("owner") else None
         return self.register(task, dag, group, node)
+
+    def note_callable_effect(self: StaticScanner, task: TaskSpec, fn: FunctionRef) -> None:
+        """What the callable's code reaches (repository helpers it calls included), for extraction to tell a callable
+        that touches no table from one whose helpers do."""
+        try:
+            effect = self.callable_effect(fn)
+        except Exception:  # an odd function: not known, never the DAG lost
+            task.callable_effect = "unknown"
+            return
+        task.callable_effect = effect.kind
+        if effect.finding is not None:
+            task.callable_effect_ref = f"{effect.finding.what} {effect.finding.reference} ({effect.finding.where})"
+        elif effect.unknown_ref:
+            task.callable_effect_ref = effect.unknown_ref
 
     def init_arguments(self: StaticScanner, task: TaskSpec, cls: ClassRef, node: ast.Call, ev: Evaluator) -> None:
         """A custom operator's ``__init__`` that stores a parameter as an operator attribute (``self.sql = query``,
@@ -188,6 +210,15 @@ class SpecBuilder:
         positional = [ev.eval(a) for a in node.args if not isinstance(a, ast.Starred)]
         keywords = {**task.args, **{n: UNKNOWN for n in task.unknown_args if "." not in n}}
         got = read_init(cls, positional, keywords, self.budget, self.env)
+        if got.callable_method is not None and not task.callable_source:  # python_callable=self.check in __init__
+            owner_cls, name = got.callable_method
+            method = method_of(cls, name) or method_of(owner_cls, name)
+            module = owner_cls.module or self.ctx
+            if method is not None:
+                fn = FunctionRef(method, "plain", scope=owner_cls.scope, module=module)
+                task.callable_name, task.callable_source = method.name, ast.get_source_segment(module.source, method)
+                task.callable_scope = constants_used(method, owner_cls.scope)
+                self.note_callable_effect(task, fn)
         wanted = _wanted(task)
         for attr, value in got.attributes.items():
             if (attr in wanted or attr.endswith("conn_id")) and attr not in task.args and attr not in task.unknown_args:
@@ -244,7 +275,9 @@ class SpecBuilder:
         if group is not None:
             group.add(ref)
         if dag is None:
-            if not self.module_mode:
+            if self.floating is not None:  # inside an instance's __init__: counted, said once for the call
+                self.floating += 1
+            elif not self.module_mode:
                 self.report(f"task {task.task_id!r} ({self.where(node.lineno)}) belongs to no DAG found statically", self.at(node.lineno))
             return ref
         dag.tasks.append(task)
@@ -296,6 +329,7 @@ class SpecBuilder:
         task.args.update({k: plain(v) for k, v in fn.decorator_kwargs.items() if isinstance(k, str) and is_known(v) and is_data(v) and k != "task_id"})
         task.callable_name, task.callable_source = fn.node.name, ast.get_source_segment(module.source, fn.node)
         task.callable_scope = constants_used(fn.node, fn.scope)
+        self.note_callable_effect(task, fn)
         bound = self.bind_arguments(fn, node, scope) if not mapped else {}
         upstream = [v for v in bound.values() if isinstance(v, TaskRef)]
         task.args["op_kwargs"] = {k: plain(v) for k, v in bound.items() if is_known(v) and is_data(v)}
