@@ -58,6 +58,7 @@ def test_collector_tuning_is_undone_after_a_scan() -> None:
 
     from overlay import collector
 
+    gc.unfreeze()  # nothing frozen before (a server freezes at start; then a scan leaves that as it is)
     threshold = gc.get_threshold()
     with collector.frozen():
         assert gc.get_threshold()[0] == collector.YOUNG_THRESHOLD and gc.get_freeze_count() > 0
