@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from overlay.discover.evaluate import UNKNOWN, Evaluator, is_data, is_known
 from overlay.discover.static.refs import ClassRef
@@ -47,7 +47,7 @@ def read_init(cls: ClassRef, positional: list[Any], keywords: dict[str, Any], bu
     fn = owner.init
     module = owner.module
     ev = Evaluator(dict(owner.scope), module.path if module else "", module.imports if module else {}, budget, env)
-    scope = _bind(fn, positional, keywords, ev)
+    scope = bind_parameters(fn, positional, keywords, ev.eval, skip_first=True)
     body_ev = ev.child({**owner.scope, **scope})
     for stmt in fn.body:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
@@ -59,21 +59,23 @@ def read_init(cls: ClassRef, positional: list[Any], keywords: dict[str, Any], bu
     return result
 
 
-def _bind(fn: ast.FunctionDef, positional: list[Any], keywords: dict[str, Any], ev: Evaluator) -> dict[str, Any]:
+def bind_parameters(fn: ast.FunctionDef, positional: list[Any], keywords: dict[str, Any],
+                    default: Callable[[ast.expr], Any], skip_first: bool = False) -> dict[str, Any]:
+    """``fn``'s parameters as Python binds them to evaluated arguments: positionals, then keywords, then the
+    defaults (``default`` evaluates one where the function was defined); ``*args``; ``**kwargs`` gets the keywords
+    no parameter took; a parameter given nothing is unknown. ``skip_first``: a method's ``self``, bound elsewhere."""
     args = fn.args
-    named = [a.arg for a in args.posonlyargs + args.args][1:]  # without self
+    named = [a.arg for a in args.posonlyargs + args.args][1 if skip_first else 0:]
     defaults = dict(zip(named[len(named) - len(args.defaults):], args.defaults)) if args.defaults else {}
     defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
-    scope: dict[str, Any] = {}
-    for name, value in zip(named, positional):
-        scope[name] = value
+    scope: dict[str, Any] = dict(zip(named, positional))
     for name in [*named, *(a.arg for a in args.kwonlyargs)]:
         if name in scope:
             continue
         if name in keywords:
             scope[name] = keywords[name]
         elif name in defaults:
-            scope[name] = ev.eval(defaults[name])
+            scope[name] = default(defaults[name])
         else:
             scope[name] = UNKNOWN
     if args.kwarg is not None:  # **kwargs: what the call gave that no parameter took
@@ -130,7 +132,7 @@ def _base_call(call: ast.Call, owner: ClassRef, ev: Evaluator, budget: Any, env:
 
 def usable(value: Any) -> bool:
     """A value that may become a task argument: known all through, and plain data."""
-    return value is not UNKNOWN and is_known(value) and is_data(value)
+    return is_known(value) and is_data(value)
 
 
 def method_of(cls: ClassRef, name: str, depth: int = 0) -> ast.FunctionDef | None:

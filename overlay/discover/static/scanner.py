@@ -19,6 +19,7 @@ from overlay.discover.budget import Budget, BudgetError
 from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, is_known, iterable
 from overlay.discover.static.effects import ClassEffects, EffectAnalysis
 from overlay.discover.static.env import ScanEnv
+from overlay.discover.static.inits import bind_parameters
 from overlay.discover.static.instances import InstanceBuilder, set_attribute
 from overlay.discover.static.origins import UnknownOrigins
 from overlay.discover.static.refs import (ClassRef, DagRef, FunctionRef, ModuleCtx, ModuleRef, ObjectRef,
@@ -455,19 +456,8 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
 
     def bind_arguments(self, ref: FunctionRef, node: ast.Call, scope: dict[str, Any]) -> dict[str, Any]:
         """The function's parameters as Python binds them: defaults (from where it was defined), positionals, *args, **kwargs."""
-        fn = ref.node
-        params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
-        defaults = fn.args.defaults
-        bound: dict[str, Any] = {}
         module = ref.module or self.ctx
         definition_ev = Evaluator(ref.scope, module.path, module.imports, self.budget, self.env)
-        for name, default in zip(params[len(params) - len(defaults):], defaults):
-            bound[name] = definition_ev.eval(default)
-        for arg in fn.args.kwonlyargs:
-            bound[arg.arg] = UNKNOWN
-        for arg, default in zip(fn.args.kwonlyargs, fn.args.kw_defaults):
-            if default is not None:
-                bound[arg.arg] = definition_ev.eval(default)
         positional: list[Any] = []
         for arg in node.args:
             if isinstance(arg, ast.Starred):
@@ -475,29 +465,14 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
                 positional.extend(spread if spread is not None else [UNKNOWN])
             else:
                 positional.append(self.value(arg, scope))
-        for name, value in zip(params, positional):
-            bound[name] = value
-        if fn.args.vararg is not None:
-            bound[fn.args.vararg.arg] = tuple(positional[len(params):])
-        extra: dict[str, Any] = {}
-        names = set(params) | {a.arg for a in fn.args.kwonlyargs}
+        keywords: dict[str, Any] = {}
         for kw in node.keywords:
-            if kw.arg is None:
-                spread = self.value(kw.value, scope)
-                if isinstance(spread, dict):
-                    for k, v in spread.items():
-                        (bound if k in names else extra)[k] = v
-                continue
             value = self.value(kw.value, scope)
-            if kw.arg in names:
-                bound[kw.arg] = value
-            else:
-                extra[kw.arg] = value
-        if fn.args.kwarg is not None:
-            bound[fn.args.kwarg.arg] = extra
-        for name in params:
-            bound.setdefault(name, UNKNOWN)
-        return bound
+            if kw.arg is not None:
+                keywords[kw.arg] = value
+            elif isinstance(value, dict):
+                keywords.update(value)
+        return bind_parameters(ref.node, positional, keywords, definition_ev.eval)
 
 
 def _has_task_id(node: ast.Call) -> bool:
