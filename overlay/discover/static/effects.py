@@ -72,6 +72,7 @@ class EffectAnalysis:
     def __init__(self, repo: Any = None) -> None:
         self.repo = repo  # RepoView, or None (no repository: only the class's own module is read)
         self._classes: dict[int, tuple[ast.AST, Effect]] = {}
+        self._functions: dict[tuple[int, int], tuple[ast.AST, dict[str, Any], Effect]] = {}
         self._views: dict[str, ModuleView | None] = {}
         self._locals: dict[int, tuple[ast.AST, frozenset[str], dict[str, Import]]] = {}
         self._summaries: dict[tuple[int, int], tuple[ast.AST, dict[str, Any], _Summary]] = {}
@@ -98,8 +99,15 @@ class EffectAnalysis:
         return effect
 
     def of_function(self, fn: FunctionRef) -> Effect:
-        """What a python callable's code reaches (a task's ``python_callable``, an ``@task`` function)."""
-        return self.closure([_Unit(fn.node, self.view_of_ctx(fn.module, fn.scope), fn.scope)])
+        """What a python callable's code reaches (a task's ``python_callable``, an ``@task`` function): once per
+        scan and function, as a class's (a callable in a loop of tasks is read once, not once per task)."""
+        key = (id(fn.node), id(fn.scope))  # the same def in another scope (a closure) may reach other names
+        cached = self._functions.get(key)
+        if cached is not None and cached[0] is fn.node and cached[1] is fn.scope:
+            return cached[2]
+        effect = self.closure([_Unit(fn.node, self.view_of_ctx(fn.module, fn.scope), fn.scope)])
+        self._functions[key] = (fn.node, fn.scope, effect)
+        return effect
 
     def of_expressions(self, nodes: list[ast.expr], ctx: ModuleCtx | None, scope: dict[str, Any]) -> Effect:
         """What the values given to a task reach (a hook object, a callable it runs): read as the class's code is."""
