@@ -258,9 +258,17 @@ def _dedupe(items: list[dict]) -> list[dict]:
     return kept
 
 
-def compute_ownership(result: ScanResult, settings: Settings) -> dict[str, dict[str, Any]]:
+FIND_CODEOWNERS: Any = object()  # "look for the CODEOWNERS file": callers that found it already pass it
+
+
+def scan_codeowners(result: ScanResult) -> CodeOwnersFile | None:
+    """The CODEOWNERS file governing a scan's first folder (read and parsed on each call)."""
+    return find_codeowners(result.folders[0]) if result.folders else None
+
+
+def compute_ownership(result: ScanResult, settings: Settings, codeowners: Any = FIND_CODEOWNERS) -> dict[str, dict[str, Any]]:
     """Asset key -> its owners (claims as dicts) and whether they conflict, for every asset of a scan."""
-    codeowners = find_codeowners(result.folders[0]) if result.folders else None
+    codeowners = scan_codeowners(result) if codeowners is FIND_CODEOWNERS else codeowners
     resolver = OwnershipResolver(settings, codeowners)
     dags = {d.dag_id: d for d in result.dags}
     producers: dict[str, list] = {}
