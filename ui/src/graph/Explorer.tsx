@@ -20,6 +20,7 @@ import './static';
 const GROUPINGS: [string, string][] = [['', 'no grouping'], ['dag', 'DAG'], ['schema', 'schema'], ['owner', 'owner'], ['source', 'source']];
 const EXAMPLES = ['+okr_dashboard', 'raw.plays+', '2+trial_metrics_weekly+1', 'owner:growth', 'dag:finance_*', 'tag:team:growth', 'schema:raw and not dag:growth_*'];
 const FETCH_LIMIT = 5000;
+const NONE: Set<string> = new Set();
 
 interface PathState { keys: string[] | null; error: string | null; where: 'server' | 'browser' | null }
 
@@ -51,7 +52,11 @@ export function LineageExplorer({ query }: { query: URLSearchParams }) {
   const flatState = useData<Answer>(needFlat ? '/api/v1/graph' : null, { select, limit: FETCH_LIMIT, max_nodes: FETCH_LIMIT });
   const flat = answer && !answer.group_by ? answer : flatState.data;
 
-  const drawing = useMemo(() => (answer ? compose(answer, expanded, flat && flat !== answer ? flat : null) : null), [answer, expanded, flat]);
+  // a group opens once its members' links are loaded: drawn before, its members would be laid out without edges and
+  // then laid out again when the links come (a second layout, the graph jumping under the pointer)
+  const linksPending = needFlat && !flatState.data && !flatState.error;
+  const shown = linksPending ? NONE : expanded;
+  const drawing = useMemo(() => (answer ? compose(answer, shown, flat && flat !== answer ? flat : null) : null), [answer, shown, flat]);
   const tooMany = Boolean(drawing && drawing.nodes.length > NODE_LIMIT);
   const path = usePath(pathFrom, pathTo, flat);
   const highlight = useMemo(() => (path.keys && drawing ? pathHighlight(path.keys, drawing) : null), [path.keys, drawing]);

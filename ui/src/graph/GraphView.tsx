@@ -51,19 +51,23 @@ function Inner({ nodes, edges, selected, highlight, root, edgeLabels = false, he
     };
   }, [nodes, edges]);
 
+  // laid out again only when the shape changes (its key), not when the same nodes and edges come in new arrays
+  const current = useRef(shape);
+  current.current = shape;
   useEffect(() => {
     let live = true;
+    const { nodes: boxes, edges: links, key } = current.current;
     setError(null);
-    layoutGraph(shape.nodes, shape.edges).then(
+    layoutGraph(boxes, links).then(
       (l) => {
         if (!live) return;
         performance.mark('overlay:graph-laid-out'); // timing marks: the benchmark's breakdown
-        setLayout({ key: shape.key, layout: l });
+        setLayout({ key, layout: l });
       },
       (e) => live && setError(e instanceof Error ? e.message : String(e)),
     );
     return () => { live = false; };
-  }, [shape]);
+  }, [shape.key]);
 
   const ready = layout !== null && layout.key === shape.key;
   const positions = ready ? layout!.layout.positions : null;
