@@ -16,7 +16,9 @@ import ast
 import inspect
 import operator
 import os
+import string
 import textwrap
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -40,6 +42,18 @@ class _Unknown:
 
 
 UNKNOWN: Any = _Unknown()
+
+
+@dataclass(frozen=True)
+class TemplateText:
+    """``string.Template(text)``: substituted by its ``substitute``/``safe_substitute`` methods."""
+
+    text: str
+
+
+# classes that are a dict to whoever reads them (attribute access included, as Jinja's `a.b` falls back to `a['b']`)
+DICT_LIKE = frozenset({"attrdict.AttrDict", "addict.Dict", "munch.Munch", "box.Box", "easydict.EasyDict",
+                       "collections.OrderedDict", "dotmap.DotMap"})
 NOT_HANDLED: Any = object()
 _STR_METHODS = {"upper", "lower", "strip", "lstrip", "rstrip", "replace", "join", "format", "split", "rsplit", "title",
                 "removesuffix", "removeprefix", "startswith", "endswith", "capitalize", "count", "find", "splitlines",
@@ -247,6 +261,9 @@ class Evaluator:
             return result
         if isinstance(node.op, ast.Mult):
             return self._mult(left, right)
+        if isinstance(node.op, ast.BitOr) and isinstance(left, dict) and isinstance(right, dict):  # dict union
+            self.budget.items(len(left) + len(right), "dict union")
+            return {**left, **right}
         if isinstance(node.op, ast.Sub) and _number(left) and _number(right):
             return left - right
         if isinstance(node.op, ast.FloorDiv) and _number(left) and _number(right) and right:
@@ -391,6 +408,8 @@ class Evaluator:
                 return list(getattr(base, method)())
             if isinstance(base, PurePosixPath) and method in ("joinpath", "with_suffix", "with_name") and all(isinstance(a, str) for a in args):
                 return getattr(base, method)(*args)
+            if isinstance(base, TemplateText) and method in ("substitute", "safe_substitute"):
+                return self._substitute(base, method, args, kwargs)
         if not all(is_known(a) for a in args):
             return UNKNOWN
         if name in ("os.path.join", "posixpath.join"):
@@ -425,6 +444,14 @@ class Evaluator:
                 return UNKNOWN
             self.budget.items(len(items), name)
             return list(dict.fromkeys(items))
+        if name in ("string.Template",) and len(args) == 1 and isinstance(args[0], str) and not kwargs:
+            return TemplateText(args[0])
+        if name in DICT_LIKE and len(args) <= 1 and is_known(kwargs):  # AttrDict({...}): a dict, as Jinja reads it
+            items = args[0] if args else {}
+            if not isinstance(items, dict):
+                return UNKNOWN
+            self.budget.items(len(items) + len(kwargs), name)
+            return {**items, **kwargs}
         if name in _SAFE_BUILTINS and is_known(kwargs):
             if name == "str" and args and not _is_scalar_or_path(args[0]):
                 if size_of(args[0]) > 10_000:
@@ -437,6 +464,22 @@ class Evaluator:
                 return str(args[0])
             return _SAFE_BUILTINS[name](*args, **kwargs)
         return UNKNOWN
+
+    def _substitute(self, template: TemplateText, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        """``string.Template(text).safe_substitute(mapping, **names)``: Python's own, over known strings."""
+        mapping = args[0] if args else {}
+        if len(args) > 1 or not isinstance(mapping, dict) or not is_known(kwargs):
+            return UNKNOWN
+        names = {**mapping, **kwargs}
+        if not all(isinstance(k, str) and isinstance(v, (str, int, float)) for k, v in names.items()):
+            return UNKNOWN
+        self.budget.charge(len(template.text) + sum(size_of(v) for v in names.values()) * template.text.count("$"), method)
+        try:
+            result = getattr(string.Template(template.text), method)(names)
+        except (KeyError, ValueError):  # substitute() with a name not given, or a bad placeholder
+            return UNKNOWN
+        self.budget.charge(len(result), method)
+        return result
 
     def _str_method(self, base: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         budget = self.budget
