@@ -352,7 +352,7 @@ def test_a_dag_made_by_a_helper_from_its_keyword_arguments() -> None:
 
 def test_a_repository_class_wrapping_the_dag_runs_its_init() -> None:
     """A team's DAG class whose ``__init__`` makes the DAG and keeps it on ``self`` (``pipeline.airflow_dag``, a
-    property): the DAG and the tasks given it are found; a method's result stays unknown."""
+    property): the DAG and the tasks given it are found; a method runs with ``self`` bound to the instance."""
     dags, errors = scan_source("/dags/wrapped_dag.py", textwrap.dedent('''
         from airflow import DAG
         from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
@@ -384,7 +384,7 @@ def test_a_repository_class_wrapping_the_dag_runs_its_init() -> None:
     assert (dag.dag_id, dag.schedule, dag.owners) == ("orders_daily", "@daily", ["shop"])
     tasks = {t.task_id: t for t in dag.tasks}
     assert tasks["load"].args["sql"] == "INSERT INTO mart.orders SELECT * FROM shop.orders"
-    assert "sql" in tasks["method"].unknown_args
+    assert tasks["method"].args["sql"] == "DELETE FROM shop.x"  # self.owner, set by the __init__
 
 
 def test_tasks_an_instance_makes_without_a_dag_are_said_once() -> None:
@@ -446,3 +446,73 @@ def test_a_callable_is_no_data_only_when_the_code_it_calls_touches_no_table(tmp_
     imported = tasks["import_articles"]
     assert imported.status == "unresolved" and "utils/store.py:5" in imported.errors[0], imported.errors
     assert tasks["restart"].status == "unresolved" and "heroku3.from_key" in tasks["restart"].errors[0], tasks["restart"].errors
+
+
+def test_objects_holding_templated_sql_in_a_template_field_are_the_sql_the_operator_runs() -> None:
+    """dataservices-airflow's pattern: factory objects (module constants made by a repository class) build records
+    whose class declares ``template_fields = ("sql",)`` through a method (``string.Template`` fills their names);
+    the records, collected in lists inside the DAG, are one operator's templated field, and its ``__init__`` gathers
+    their params (a repository helper, ``AttrDict``, ``|``) for Airflow to render their SQL with. Each SQL text is
+    read with those params; a param from a Variable names no table."""
+    tasks = _scan_with_config("nested_checks")
+    got = {tid: (t.status, t.reads, t.writes) for tid, t in tasks.items()}
+    assert got == {
+        "both": ("resolved", ["warehouse:wh.shop.orders", "warehouse:wh.shop.customers"], []),  # information_schema: none
+        "one": ("resolved", ["warehouse:wh.shop.items"], []),
+        "hidden": ("unresolved", [], []),
+    }
+    assert any("param `x_rows.table`" in e for e in tasks["hidden"].errors), tasks["hidden"].errors
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("from string import Template\nX = Template('SELECT * FROM $t.${name}_v').safe_substitute(t='s', name='n')",
+     "SELECT * FROM s.n_v"),
+    ("from string import Template\nX = Template('FROM $t $left').safe_substitute({'t': 'a'})", "FROM a $left"),
+    ("from string import Template\nX = Template('FROM $t $left').substitute(t='a')", None),  # a name not given
+    ("X = {'a': 1} | {'b': 2}", {"a": 1, "b": 2}),
+    ("from attrdict import AttrDict\nX = AttrDict({'a': {'t': 'x'}})", {"a": {"t": "x"}}),
+])
+def test_string_templates_dict_union_and_dict_like_classes_are_evaluated(source: str, expected: object) -> None:
+    from overlay.discover.evaluate import UNKNOWN
+    from overlay.discover.static.scanner import StaticScanner
+
+    scanner = StaticScanner("/dags/x.py", source)
+    scope: dict[str, object] = {}
+    scanner.exec_block(__import__("ast").parse(source).body, scope)
+    assert scope["X"] == (UNKNOWN if expected is None else expected)
+
+
+def test_a_dataclass_with_methods_keeps_its_fields_and_its_properties_are_computed() -> None:
+    """data-gcp's pattern: a list of ``@dataclass`` configs with ``@property`` methods (and no ``__init__`` of their
+    own) drives a loop of tasks: each instance has the fields it was made with, its properties run on them; a
+    property over a value not known stays unknown (no table named from it)."""
+    dags, errors = scan_source("/dags/exports.py", textwrap.dedent('''
+        from dataclasses import dataclass
+        from airflow import DAG
+        from airflow.models import Variable
+        from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+
+        PREFIX = "exp"
+
+        @dataclass
+        class Export:
+            model: str
+            mode: str = "full"
+
+            @property
+            def table(self) -> str:
+                return f"{PREFIX}_{self.model}"
+
+            def describe(self):
+                return self.mode
+
+        EXPORTS = [Export("orders"), Export(model="users", mode="delta"), Export(Variable.get("extra"))]
+        with DAG("exports") as dag:
+            for i, e in enumerate(EXPORTS):
+                SQLExecuteQueryOperator(task_id=f"copy_{i}", conn_id="wh",
+                                        sql=f"INSERT INTO out.{e.table} SELECT * FROM src.{e.model}")
+    '''))
+    tasks = {t.task_id: t for t in dags[0].tasks}
+    assert tasks["copy_0"].args["sql"] == "INSERT INTO out.exp_orders SELECT * FROM src.orders"
+    assert tasks["copy_1"].args["sql"] == "INSERT INTO out.exp_users SELECT * FROM src.users"
+    assert "sql" not in tasks["copy_2"].args and "sql" in tasks["copy_2"].unknown_args

@@ -42,10 +42,14 @@ class ScanEnv:
         if isinstance(base, ModuleRef):
             value = base.get(attr)
             return UNKNOWN if value is None else value
+        if isinstance(base, ObjectRef) and attr in base.attrs:  # set, to None too (`params=None`)
+            return base.attrs[attr]
         if isinstance(base, (ClassRef, ObjectRef)):
             value = base.attr(attr) if isinstance(base, ClassRef) else base.get(attr)
             if value is None and isinstance(base, ObjectRef):
                 value = property_value(base, attr)
+                if value is NOT_HANDLED:
+                    value = self.scanner.property_of(base, attr)
             return UNKNOWN if value is None or value is NOT_HANDLED else value
         return NOT_HANDLED
 
@@ -61,7 +65,7 @@ class ScanEnv:
         name = ev.qualified(node.func)
         target = scanner.callee(node.func, ev.scope)
         if isinstance(target, (FunctionRef, ClassRef)) or name.rsplit(".", 1)[-1].endswith(_EFFECT_NAMES) \
-                or any(k.arg == "task_id" for k in node.keywords) or name in ("chain",):
+                or any(k.arg == "task_id" for k in node.keywords) or name in ("chain",) or _on_instance(ev, node):
             return scanner.call(node, ev.scope)
         return self.file_call(ev, node)
 
@@ -223,3 +227,10 @@ class ScanEnv:
 
 
 __all__ = ["ScanEnv", "ValueTooLarge"]
+
+
+def _on_instance(ev: Evaluator, node: ast.Call) -> bool:
+    """``obj.method(...)`` on an instance the interpreter made: the scanner runs the method."""
+    func = node.func
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+        and isinstance(ev.scope.get(func.value.id), ObjectRef)

@@ -8,7 +8,8 @@ Teams wrap operators in classes whose ``__init__`` builds the base's arguments f
             super().__init__(sql=sql, conn_id=conn, **kwargs)
 
 The task's arguments (``table_name``, ``min_count``) are bound to the parameters (defaults where not given), the
-body's top-level statements are read in order (local assignments; ``self.<attribute> = <expression>``; the
+body's top-level statements are read in order (local assignments; ``self.<attribute> = <expression>``, read
+back as ``self.<attribute>`` by the statements after it; the
 ``super().__init__(...)`` / ``Base.__init__(self, ...)`` call, followed into a repository base's own ``__init__``),
 and the keyword arguments the base operator gets become the task's (``sql``, ``conn_id``). Expressions go through
 the same never-executing evaluator as DAG files; a value it cannot know stays unknown (named, never guessed), and
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from overlay.discover.evaluate import UNKNOWN, Evaluator, is_data, is_known
-from overlay.discover.static.refs import ClassRef
+from overlay.discover.static.refs import ClassRef, ObjectRef
 
 MAX_DEPTH = 8  # repository classes followed through super().__init__
 
@@ -48,6 +49,9 @@ def read_init(cls: ClassRef, positional: list[Any], keywords: dict[str, Any], bu
     module = owner.module
     ev = Evaluator(dict(owner.scope), module.path if module else "", module.imports if module else {}, budget, env)
     scope = bind_parameters(fn, positional, keywords, ev.eval, skip_first=True)
+    named = fn.args.posonlyargs + fn.args.args
+    if named:  # `self`: what the body stored so far (`self.checks = checks`, then `make_params(self.checks)`)
+        scope[named[0].arg] = ObjectRef(cls, result.attributes)
     body_ev = ev.child({**owner.scope, **scope})
     for stmt in fn.body:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:

@@ -15,8 +15,10 @@ Teams wrap Airflow's DAG in a class of their own:
 
 Calling such a class runs its ``__init__`` (its own or a repository base's) as a function with the new instance
 as ``self``, so what it creates (a DAG, tasks) is created as when Airflow imports the file, and what it stores
-on ``self`` is the instance's attributes. A ``@property`` that returns one of them answers too. Bounded like any
-function call (call depth, the file's budget); a method call on the instance is not run (its result is unknown).
+on ``self`` is the instance's attributes. A ``@property`` that returns one of them answers too. A plain method
+called on the instance runs the same way, ``self`` bound to it, and returns what it returns: a factory object
+whose ``make_check(...)`` builds a record of SQL, a builder whose ``add_task(...)`` makes tasks. Bounded like any
+function call (call depth, the file's budget); a ``@staticmethod``/``@classmethod`` or decorated method is not run.
 """
 
 from __future__ import annotations
@@ -55,6 +57,45 @@ class InstanceBuilder:
                         f"belong{'' if many else 's'} to no DAG found statically (a class that attaches its tasks later, "
                         "through its methods, is not followed)", self.at(node.lineno))
         return instance
+
+
+    def call_method(self: StaticScanner, instance: ObjectRef, name: str, node: ast.Call, scope: dict[str, Any]) -> Any:
+        """``instance.name(...)``: the method of its class (or a repository base) run with ``self`` bound to it."""
+        found = method_owner(instance.cls, name)
+        if found is None:
+            return NOT_HANDLED
+        owner, method = found
+        fn = FunctionRef(method, "plain", scope=owner.scope, module=owner.module)
+        call = ast.copy_location(ast.Call(func=node.func, args=[ast.Name(id=SELF, ctx=ast.Load()), *node.args],
+                                          keywords=node.keywords), node)
+        return self.call_function(fn, call, {**scope, SELF: instance})
+
+
+    def property_of(self: StaticScanner, instance: ObjectRef, name: str) -> Any:
+        """``instance.name`` where the class defines it as a ``@property``: its body run with ``self`` bound."""
+        found = method_owner(instance.cls, name, prop=True)
+        if found is None:
+            return NOT_HANDLED
+        owner, method = found
+        fn = FunctionRef(method, "plain", scope=owner.scope, module=owner.module)
+        call = ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=[ast.Name(id=SELF, ctx=ast.Load())], keywords=[],
+                        lineno=self.site_line or 1, col_offset=0)
+        return self.call_function(fn, call, {SELF: instance})
+
+
+def method_owner(cls: ClassRef, name: str, prop: bool = False) -> tuple[ClassRef, ast.FunctionDef] | None:
+    """The undecorated ``def name(self, ...)`` (with ``prop``, the ``@property``) of ``cls`` or of the first repository
+    base that has one, with its class."""
+    current: ClassRef | None = cls
+    for _ in range(20):
+        if current is None or current.node is None:
+            return None
+        for stmt in current.node.body:
+            if isinstance(stmt, ast.FunctionDef) and stmt.name == name:
+                wanted = _is_property(stmt) if prop else not stmt.decorator_list
+                return (current, stmt) if wanted and stmt.args.posonlyargs + stmt.args.args else None
+        current = next((b for b in current.bases if isinstance(b, ClassRef)), None)
+    return None
 
 
 def set_attribute(target: ast.Attribute, value: Any, scope: dict[str, Any]) -> None:

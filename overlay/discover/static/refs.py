@@ -200,6 +200,19 @@ def fields_only(cls: ClassRef, depth: int = 0) -> bool:
                for b in cls.bases)
 
 
+def generated_init(cls: ClassRef) -> bool:
+    """A ``@dataclass`` (or attrs class) with methods but no ``__init__`` of its own: its ``__init__`` binds the fields."""
+    if cls.node is None or cls.init_of() is not None:
+        return False
+    for decorator in cls.node.decorator_list:
+        head = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = head.attr if isinstance(head, ast.Attribute) else head.id if isinstance(head, ast.Name) else ""
+        if name in _RECORD_DECORATORS:
+            return True
+    return False
+
+
+_RECORD_DECORATORS = frozenset({"dataclass", "s", "attrs", "define", "frozen", "mutable"})
 _RECORD_BASES = frozenset({"object", "BaseModel", "BaseSettings", "NamedTuple", "TypedDict"})
 
 

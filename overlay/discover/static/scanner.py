@@ -22,7 +22,7 @@ from overlay.discover.static.env import ScanEnv
 from overlay.discover.static.inits import bind_parameters
 from overlay.discover.static.instances import InstanceBuilder, set_attribute
 from overlay.discover.static.origins import UnknownOrigins
-from overlay.discover.static.refs import (ClassRef, DagRef, FunctionRef, ModuleCtx, ModuleRef, ObjectRef,
+from overlay.discover.static.refs import (ClassRef, DagRef, FunctionRef, ModuleCtx, ModuleRef, ObjectRef, generated_init,
                                           TaskGroupRef, TaskRef, field_order, fields_only, link)
 from overlay.discover.static.repo import RepoView
 from overlay.discover.static.specs import SpecBuilder
@@ -318,12 +318,18 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
                 if isinstance(cls, ClassRef):
                     return self.make_task(cls.name, node, scope, cls=cls)
                 return self.make_task(ev.qualified(func.value), node, scope)
+        if target is None and isinstance(func, ast.Attribute) and isinstance(func.value, (ast.Name, ast.Attribute)):
+            instance = ev.eval(func.value)
+            if isinstance(instance, ObjectRef):  # a method of an instance the interpreter made (instances.py)
+                made = self.call_method(instance, func.attr, node, scope)
+                if made is not NOT_HANDLED:
+                    return made
         name = ev.qualified(func)
         short = name.rsplit(".", 1)[-1]
         if isinstance(target, ClassRef):
             if target.is_operator() or _has_task_id(node):
                 return self.make_task(target.name, node, scope, cls=target)
-            if fields_only(target):
+            if fields_only(target) or generated_init(target):
                 return self.make_object(target, node, scope)
             return self.make_instance(target, node, scope)
         if isinstance(target, FunctionRef):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from overlay.discover.evaluate import UNKNOWN, Evaluator, is_data, is_known, known_part, plain
 from overlay.discover.static.inits import method_of, read_init, usable
-from overlay.discover.static.refs import ClassRef, DagRef, FunctionRef, TaskGroupRef, TaskRef, link
+from overlay.discover.static.refs import ClassRef, DagRef, FunctionRef, ObjectRef, TaskGroupRef, TaskRef, link, sql_named
 from overlay.model import DagSpec, TaskSpec
 
 if TYPE_CHECKING:
@@ -163,9 +163,10 @@ class SpecBuilder:
             if "BaseOperator" in task.operator.split("|") and not self.arguments_touch_no_table(node, scope):
                 task.operator = cls.name  # what it is given may touch a table: not known
         task.args = merged_defaults(dag, group)
-        self.apply_kwargs(task, node, ev)
+        objects = self.apply_kwargs(task, node, ev)
         if cls is not None:
-            self.init_arguments(task, cls, node, ev)
+            self.init_arguments(task, cls, node, ev, objects)
+        nested_sql(task, objects)
         task_id = task.args.pop("task_id", None)
         if not isinstance(task_id, str) or not task_id:
             self.report(f"{operator} ({self.where(node.lineno)}): task_id not known statically", self.at(node.lineno))
@@ -195,20 +196,23 @@ class SpecBuilder:
         elif effect.unknown_ref:
             task.callable_effect_ref = effect.unknown_ref
 
-    def init_arguments(self: StaticScanner, task: TaskSpec, cls: ClassRef, node: ast.Call, ev: Evaluator) -> None:
+    def init_arguments(self: StaticScanner, task: TaskSpec, cls: ClassRef, node: ast.Call, ev: Evaluator,
+                       objects: dict[str, Any] | None = None) -> None:
         """A custom operator's ``__init__`` that stores a parameter as an operator attribute (``self.sql = query``,
         ``self.conn_id = conn``): the attribute gets the argument (or the parameter's default), as at run time."""
         owner = cls.init_of()
         if owner is None or owner.init is None:
             return
         self.stored_arguments(task, owner, node, ev)
-        self.base_arguments(task, cls, node, ev)
+        self.base_arguments(task, cls, node, ev, objects or {})
 
-    def base_arguments(self: StaticScanner, task: TaskSpec, cls: ClassRef, node: ast.Call, ev: Evaluator) -> None:
+    def base_arguments(self: StaticScanner, task: TaskSpec, cls: ClassRef, node: ast.Call, ev: Evaluator,
+                       objects: dict[str, Any]) -> None:
         """What the ``__init__`` passes to ``super().__init__`` (``sql=f"... {table}"``) is the task's argument; an
-        attribute it sets from an expression (``self.sql = f"..."``) too, where nothing set it already."""
+        attribute it sets from an expression (``self.sql = f"..."``) too, where nothing set it already. Arguments
+        that are objects (``checks=[...]``) reach the body as they are."""
         positional = [ev.eval(a) for a in node.args if not isinstance(a, ast.Starred)]
-        keywords = {**task.args, **{n: UNKNOWN for n in task.unknown_args if "." not in n}}
+        keywords = {**task.args, **{n: UNKNOWN for n in task.unknown_args if "." not in n}, **objects}
         got = read_init(cls, positional, keywords, self.budget, self.env)
         if got.callable_method is not None and not task.callable_source:  # python_callable=self.check in __init__
             owner_cls, name = got.callable_method
@@ -283,7 +287,10 @@ class SpecBuilder:
         dag.tasks.append(task)
         return ref
 
-    def apply_kwargs(self: StaticScanner, task: TaskSpec, node: ast.Call, ev: Evaluator) -> None:
+    def apply_kwargs(self: StaticScanner, task: TaskSpec, node: ast.Call, ev: Evaluator) -> dict[str, Any]:
+        """The call's keyword arguments as the task's (plain data); returns those that are objects the interpreter
+        made (a repository class's instances), which are not data but an ``__init__`` or nested templating reads."""
+        objects: dict[str, Any] = {}
         for kw in node.keywords:
             if kw.arg is None:
                 spread = ev.eval(kw.value)
@@ -309,8 +316,12 @@ class SpecBuilder:
                 known, missing = known_part(value)
                 task.args[kw.arg] = plain(known)
                 task.unknown_args.extend(f"{kw.arg}.{m}" for m in missing if f"{kw.arg}.{m}" not in task.unknown_args)
-            elif kw.arg not in task.unknown_args:
-                task.unknown_args.append(kw.arg)
+            else:
+                if holds_objects(value):
+                    objects[kw.arg] = value
+                if kw.arg not in task.unknown_args:
+                    task.unknown_args.append(kw.arg)
+        return objects
 
     def make_taskflow(self: StaticScanner, fn: FunctionRef, node: ast.Call, scope: dict[str, Any], mapped: bool = False) -> Any:
         dag = self.current_dag(node, scope)
@@ -366,6 +377,38 @@ class SpecBuilder:
         finally:
             self.ctx = outer
         return UNKNOWN
+
+
+def holds_objects(value: Any) -> bool:
+    """An instance the interpreter made, or a list of them."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return bool(items) and all(isinstance(i, ObjectRef) for i in items)
+
+
+def nested_sql(task: TaskSpec, objects: dict[str, Any]) -> None:
+    """Objects in a template field whose class declares template fields of its own are rendered by Airflow too
+    (nested templating): a ``checks=[Check(sql=...), ...]`` field holds the SQL the operator runs, in order. Where
+    the task has no ``sql`` of its own, those texts are its ``sql``; one not known makes it unknown (never dropped)."""
+    if "sql" in task.args or "sql" in task.unknown_args:
+        return
+    texts: list[str] = []
+    unknown = False
+    for name in task.template_fields:
+        value = objects.get(name)
+        for item in (value if isinstance(value, (list, tuple)) else [value] if value is not None else []):
+            fields = item.get("template_fields")
+            fields = [fields] if isinstance(fields, str) else fields if isinstance(fields, (list, tuple)) else []
+            for field_name in fields:
+                if isinstance(field_name, str) and sql_named(field_name):
+                    text = item.get(field_name)
+                    if isinstance(text, str):
+                        texts.append(text)
+                    else:
+                        unknown = True
+    if unknown:
+        task.unknown_args.append("sql")
+    elif texts:
+        task.args["sql"] = texts[0] if len(texts) == 1 else texts
 
 
 def constants_used(fn: ast.FunctionDef, scope: dict[str, Any]) -> dict[str, Any]:
