@@ -64,6 +64,13 @@ _CASES: list[tuple[str, str, dict[str, str] | None]] = [
     ("dag_id from an unknown module", "from elsewhere import PREFIX\nfrom airflow.sdk import dag\n@dag(dag_id=f'{PREFIX}_daily')\ndef d():\n    pass\nd()\n", None),
     ("class whose __init__ makes instances of itself", "class A:\n    def __init__(self, n=0):\n        self.child = A(n + 1)\n"
      "        self.items = [A(i) for i in range(1000)]\nROOT = A()\n", None),
+    ("method calling itself on an instance", "class A:\n    def __init__(self):\n        self.n = 1\n"
+     "    def grow(self, k):\n        return self.grow(k + 1) + self.grow(k + 2)\nA_ = A()\nX = A_.grow(0)\n", None),
+    ("property defined by itself", "from dataclasses import dataclass\n@dataclass\nclass C:\n    a: str\n"
+     "    @property\n    def b(self):\n        return self.b + self.b\n    def m(self):\n        return 1\n"
+     "for i in range(100_000):\n    x = C('v').b\n", None),
+    ("string.Template substitution blow-up", "from string import Template\n"
+     "X = Template('$a' * 100_000).safe_substitute(a='x' * 100_000)\n", None),
     ("import cycle", "from pkg.a import X\n", {"dags/pkg/__init__.py": "", "dags/pkg/a.py": "from pkg.b import Y\nX = 1\n",
                                                  "dags/pkg/b.py": "from pkg.a import X\nY = 2\n"}),
     ("hostile imported module", "from helpers import VALUE\n", {"dags/helpers.py": "VALUE = 'x' * 3_000_000_000\n"}),
