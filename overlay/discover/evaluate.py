@@ -16,14 +16,12 @@ import ast
 import inspect
 import operator
 import os
-import string
 import textwrap
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from overlay.discover.budget import (Budget, BudgetError, ValueTooLarge, check_format_spec, check_percent_format,
-                                     check_str_format, size_of)
+from overlay.discover.budget import Budget, BudgetError, ValueTooLarge, check_format_spec, check_percent_format, size_of
+from overlay.discover.strings import STR_METHODS, TemplateText, str_method, substitute
 
 
 class _Unknown:
@@ -44,21 +42,10 @@ class _Unknown:
 UNKNOWN: Any = _Unknown()
 
 
-@dataclass(frozen=True)
-class TemplateText:
-    """``string.Template(text)``: substituted by its ``substitute``/``safe_substitute`` methods."""
-
-    text: str
-
-
 # classes that are a dict to whoever reads them (attribute access included, as Jinja's `a.b` falls back to `a['b']`)
 DICT_LIKE = frozenset({"attrdict.AttrDict", "addict.Dict", "munch.Munch", "box.Box", "easydict.EasyDict",
                        "collections.OrderedDict", "dotmap.DotMap"})
 NOT_HANDLED: Any = object()
-_STR_METHODS = {"upper", "lower", "strip", "lstrip", "rstrip", "replace", "join", "format", "split", "rsplit", "title",
-                "removesuffix", "removeprefix", "startswith", "endswith", "capitalize", "count", "find", "splitlines",
-                "isdigit", "isalpha", "lower", "casefold", "partition", "rpartition"}
-_PADDING = {"zfill", "ljust", "rjust", "center"}
 _SAFE_BUILTINS = {"str": str, "int": int, "float": float, "bool": bool, "len": len, "list": list, "dict": dict, "tuple": tuple,
                   "sorted": sorted, "any": any, "all": all, "min": min, "max": max, "abs": abs, "round": round}
 _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
@@ -376,8 +363,11 @@ class Evaluator:
         if isinstance(node.func, ast.Attribute) and name.rsplit(".", 1)[0] not in ("os.path", "pathlib", "os"):
             base = self.eval(node.func.value)
             method = node.func.attr
-            if isinstance(base, str) and (method in _STR_METHODS or method in _PADDING) and all(is_known(a) for a in args) and is_known(kwargs):
-                return self._str_method(base, method, args, kwargs)
+            if isinstance(base, str) and method in STR_METHODS and all(is_known(a) for a in args) and is_known(kwargs):
+                if method == "join" and args:
+                    args = [iterable(args[0])]
+                result = str_method(base, method, args, kwargs, self.budget)
+                return UNKNOWN if result is None else result
             if isinstance(base, dict) and method == "get" and args and is_known(args[0]):
                 try:
                     return base.get(args[0], args[1] if len(args) > 1 else None)
@@ -408,8 +398,9 @@ class Evaluator:
                 return list(getattr(base, method)())
             if isinstance(base, PurePosixPath) and method in ("joinpath", "with_suffix", "with_name") and all(isinstance(a, str) for a in args):
                 return getattr(base, method)(*args)
-            if isinstance(base, TemplateText) and method in ("substitute", "safe_substitute"):
-                return self._substitute(base, method, args, kwargs)
+            if isinstance(base, TemplateText) and method in ("substitute", "safe_substitute") and is_known(kwargs):
+                result = substitute(base, method, args, kwargs, self.budget)
+                return UNKNOWN if result is None else result
         if not all(is_known(a) for a in args):
             return UNKNOWN
         if name in ("os.path.join", "posixpath.join"):
@@ -464,49 +455,6 @@ class Evaluator:
                 return str(args[0])
             return _SAFE_BUILTINS[name](*args, **kwargs)
         return UNKNOWN
-
-    def _substitute(self, template: TemplateText, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
-        """``string.Template(text).safe_substitute(mapping, **names)``: Python's own, over known strings."""
-        mapping = args[0] if args else {}
-        if len(args) > 1 or not isinstance(mapping, dict) or not is_known(kwargs):
-            return UNKNOWN
-        names = {**mapping, **kwargs}
-        if not all(isinstance(k, str) and isinstance(v, (str, int, float)) for k, v in names.items()):
-            return UNKNOWN
-        self.budget.charge(len(template.text) + sum(size_of(v) for v in names.values()) * template.text.count("$"), method)
-        try:
-            result = getattr(string.Template(template.text), method)(names)
-        except (KeyError, ValueError):  # substitute() with a name not given, or a bad placeholder
-            return UNKNOWN
-        self.budget.charge(len(result), method)
-        return result
-
-    def _str_method(self, base: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
-        budget = self.budget
-        if method in _PADDING:
-            width = args[0] if args else kwargs.get("width")
-            if not isinstance(width, int):
-                return UNKNOWN
-            budget.width(width, f"{method} width")
-        elif method == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
-            count = base.count(args[0]) if args[0] else len(base) + 1
-            budget.charge(len(base) + count * max(len(args[1]) - len(args[0]), 0), "replace")
-        elif method == "join" and args:
-            items = iterable(args[0])
-            if items is None or not all(isinstance(i, str) for i in items):
-                return UNKNOWN
-            budget.charge(sum(len(i) for i in items) + len(base) * max(len(items) - 1, 0), "join")
-            args = [items]
-        elif method == "format":
-            check_str_format(base, budget)
-            budget.charge(len(base) + sum(size_of(a) for a in args) + sum(size_of(v) for v in kwargs.values()), "format")
-        elif method in ("split", "rsplit", "splitlines"):
-            sep = args[0] if args else kwargs.get("sep")
-            budget.items((base.count(sep) if isinstance(sep, str) and sep else len(base) // 2) + 1, "split")
-        result = getattr(base, method)(*args, **kwargs)
-        if isinstance(result, str):
-            budget.charge(len(result), method)
-        return result
 
 
 def iterable(value: Any) -> list[Any] | None:
