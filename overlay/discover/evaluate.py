@@ -389,10 +389,12 @@ class Evaluator:
             if isinstance(base, list) and method in ("append", "extend") and len(args) == 1:
                 added = iterable(args[0]) if method == "extend" else [args[0]]
                 if added is None:
-                    return UNKNOWN
+                    return forget(base)
                 self.budget.items(len(added))
                 base.extend(added)
                 return None
+            if isinstance(base, (list, dict)) and method in _MUTATORS.get(type(base), ()):
+                return _mutate(base, method, args, kwargs)
             if isinstance(base, dict) and method in ("items", "keys", "values"):
                 self.budget.items(len(base))
                 return list(getattr(base, method)())
@@ -455,6 +457,31 @@ class Evaluator:
                 return str(args[0])
             return _SAFE_BUILTINS[name](*args, **kwargs)
         return UNKNOWN
+
+
+# methods that change a list or dict in place: applied as Python applies them (a list given to a task and cleared
+# afterwards is empty when the task runs), or the call is not known
+_MUTATORS: dict[type, frozenset[str]] = {list: frozenset({"clear", "pop", "insert", "remove", "reverse"}),
+                                         dict: frozenset({"clear", "popitem"})}
+
+
+def _mutate(base: list[Any] | dict[Any, Any], method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    if kwargs or not all(is_known(a) for a in args) or (method == "insert" and not isinstance(args[0] if args else None, int)):
+        return forget(base)
+    try:
+        return getattr(base, method)(*args)
+    except (IndexError, KeyError, ValueError, TypeError):  # what Python raises here: the run would fail; not known
+        return forget(base)
+
+
+def forget(base: list[Any] | dict[Any, Any]) -> Any:
+    """A list or dict changed in a way not known: what it holds is no longer known (never its old contents)."""
+    if isinstance(base, list):
+        base[:] = [UNKNOWN]
+    else:
+        for key in base:
+            base[key] = UNKNOWN
+    return UNKNOWN
 
 
 def iterable(value: Any) -> list[Any] | None:
