@@ -145,8 +145,7 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
         elif isinstance(stmt, ast.If):
             test = ev.eval(stmt.test)
             if not is_known(test):
-                self.exec_block(stmt.body, scope)
-                self.exec_block(stmt.orelse, scope)
+                self.exec_branches(stmt.body, stmt.orelse, scope)
             else:
                 self.exec_block(stmt.body if test else stmt.orelse, scope)
         elif isinstance(stmt, ast.FunctionDef):
@@ -159,6 +158,38 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
             self.exec_block(stmt.body, scope)
             self.exec_block(stmt.orelse, scope)
             self.exec_block(stmt.finalbody, scope)
+
+    def exec_branches(self, body: list[ast.stmt], orelse: list[ast.stmt], scope: dict[str, Any]) -> None:
+        """``if <not known>``: either branch may run. Both run (the tasks of each are found); a name or an instance's
+        attribute they leave with different values is not known afterwards (two classes: either, for the rule)."""
+        objects = [v for v in scope.values() if isinstance(v, ObjectRef)]
+        before = [dict(o.attrs) for o in objects]
+        first, second = dict(scope), dict(scope)
+        self.exec_block(body, first)
+        after_body = [dict(o.attrs) for o in objects]
+        for o, attrs in zip(objects, before):
+            o.attrs.clear()
+            o.attrs.update(attrs)
+        self.exec_block(orelse, second)
+        for name in dict.fromkeys([*first, *second]):
+            scope[name] = self._either(first.get(name, _MISSING), second.get(name, _MISSING))
+        for o, attrs in zip(objects, after_body):
+            for name in dict.fromkeys([*attrs, *o.attrs]):
+                o.attrs[name] = self._either(attrs.get(name, _MISSING), o.attrs.get(name, _MISSING))
+
+    def _either(self, a: Any, b: Any) -> Any:
+        if a is b:
+            return a
+        if a is _MISSING or b is _MISSING:
+            return UNKNOWN  # bound on one side only
+        choice = self.env.choice(a, b)
+        if choice is not NOT_HANDLED:
+            return choice
+        try:
+            same = type(a) is type(b) and bool(a == b)
+        except Exception:  # an odd value's comparison: not the same
+            same = False
+        return a if same else UNKNOWN
 
     def bind(self, target: ast.expr, value: Any, scope: dict[str, Any]) -> None:
         if isinstance(target, ast.Name):
@@ -479,6 +510,9 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
             elif isinstance(value, dict):
                 keywords.update(value)
         return bind_parameters(ref.node, positional, keywords, definition_ev.eval)
+
+
+_MISSING: Any = object()
 
 
 def _has_task_id(node: ast.Call) -> bool:
