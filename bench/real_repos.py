@@ -25,6 +25,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import yaml
+
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
@@ -32,7 +34,7 @@ sys.path.insert(0, str(BENCH.parent))
 from scoring import score  # noqa: E402
 
 from overlay.catalog import Catalog  # noqa: E402
-from overlay.config import load_settings  # noqa: E402
+from overlay.config import Settings, load_settings, parse_settings  # noqa: E402
 from overlay.coverage import coverage  # noqa: E402
 from overlay.pipeline import build_catalog  # noqa: E402
 
@@ -45,8 +47,17 @@ def dag_folders(checkout: Path, explicit: list[str] | None, labels: dict | None)
     return [checkout / "dags"] if (checkout / "dags").is_dir() else [checkout]
 
 
+def checkout_settings(checkout: Path, config: str | None, folders: list[Path]) -> Settings:
+    """The settings of ``config`` read as if it were the checkout's own overlay.yaml (at its root, where a user keeps
+    it): the paths it names (``variables_file:``, ``paths:``) are the checkout's."""
+    if config is None:
+        return load_settings(None, [str(f) for f in folders])
+    raw = yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}
+    return parse_settings(raw, str(checkout / "overlay.yaml"))
+
+
 def run(checkout: Path, folders: list[Path], config: str | None) -> tuple[object, float]:
-    settings = load_settings(config, [str(f) for f in folders]) if config else load_settings(None, [str(f) for f in folders])
+    settings = checkout_settings(checkout, config, folders)
     with tempfile.TemporaryDirectory() as tmp:
         catalog = Catalog.open(f"sqlite:///{tmp}/catalog.db")
         started = time.perf_counter()

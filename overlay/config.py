@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from overlay.variables_file import VariablesFileError, read_variables_file
+
 CONFIG_NAME = "overlay.yaml"
 
 
@@ -124,7 +126,7 @@ def parse_settings(raw: dict[str, Any], where: str = CONFIG_NAME) -> Settings:
         ownership=[_ownership(r, where, i) for i, r in enumerate(_list(raw, "ownership", where))],
         freshness=[_freshness(r, where, i) for i, r in enumerate(_list(raw, "freshness", where))],
         ignore=[str(x) for x in _list(raw, "ignore", where)],
-        variables=dict(raw.get("variables") or {}),
+        variables={**_variables_file(raw.get("variables_file"), where), **dict(raw.get("variables") or {})},
         cost=_cost(raw.get("cost") or {}, where),
         lint=_lint(raw.get("lint") or {}, where),
         allow_paths=[_folder(p, where) for p in _list(raw, "allow_paths", where)],
@@ -133,6 +135,17 @@ def parse_settings(raw: dict[str, Any], where: str = CONFIG_NAME) -> Settings:
         environment=_environment(raw.get("environment") or {}, where),
         path=where,
     )
+
+
+def _variables_file(value: Any, where: str) -> dict[str, Any]:
+    """``variables_file: vars/vars.yaml``: the repository's Variables file, under ``variables:`` (which win)."""
+    if value is None:
+        return {}
+    base = Path(where).resolve().parent if where != CONFIG_NAME else Path.cwd()
+    try:
+        return read_variables_file(value, base)
+    except VariablesFileError as e:
+        raise ConfigError(f"{where}: {e}") from e
 
 
 def _folder(value: Any, where: str) -> str:

@@ -521,3 +521,91 @@ def test_a_dataclass_with_methods_keeps_its_fields_and_its_properties_are_comput
     assert tasks["copy_0"].args["sql"] == "INSERT INTO out.exp_orders SELECT * FROM src.orders"
     assert tasks["copy_1"].args["sql"] == "INSERT INTO out.exp_users SELECT * FROM src.users"
     assert "sql" not in tasks["copy_2"].args and "sql" in tasks["copy_2"].unknown_args
+
+
+def test_after_an_if_not_known_statically_a_value_either_branch_may_set_is_not_known() -> None:
+    """dataservices-airflow's ``DatabaseEngine`` sets ``self.temp_db_schema`` in both branches of ``if
+    os.environ.get(...)``: both branches run (their tasks are found), but the value after them is one of two, so it
+    is not known (before, the else branch's won: a guessed schema). The same value on both sides stays known."""
+    dags, _ = scan_source("/dags/branches.py", textwrap.dedent('''
+        import os
+        from airflow import DAG
+        from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+
+        class Engine:
+            def __init__(self):
+                if os.environ.get("ON_AZURE") is not None:
+                    self.schema = "azure_tmp"
+                    self.db = "wh"
+                else:
+                    self.schema = "public"
+                    self.db = "wh"
+
+        if os.environ.get("PROD"):
+            table = "orders"
+        else:
+            table = "orders_dev"
+
+        engine = Engine()
+        with DAG("branches") as dag:
+            SQLExecuteQueryOperator(task_id="schema", conn_id="wh", sql=f"DELETE FROM {engine.schema}.x")
+            SQLExecuteQueryOperator(task_id="db", conn_id="wh", sql=f"DELETE FROM {engine.db}.x")
+            SQLExecuteQueryOperator(task_id="table", conn_id="wh", sql=f"DELETE FROM s.{table}")
+    '''))
+    tasks = {t.task_id: t for t in dags[0].tasks}
+    assert "sql" in tasks["schema"].unknown_args and "sql" in tasks["table"].unknown_args
+    assert tasks["db"].args["sql"] == "DELETE FROM wh.x"
+
+
+def test_a_variables_file_of_the_repository_gives_the_variables_loops_read(tmp_path: Path) -> None:
+    """dataservices-airflow keeps its Variables in ``src/vars/vars.yaml`` (imported into Airflow at deploy time) and
+    builds tasks in loops over ``Variable.get(name, deserialize_json=True)``: ``variables_file:`` reads that file as
+    ``airflow variables import`` stores it (a structure as its JSON text), under ``variables:``, never outside the
+    repository."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "vars").mkdir()
+    (tmp_path / "vars" / "vars.yaml").write_text("shop:\n  tables: [orders, items]\nplain: text\n")
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "loop.py").write_text(textwrap.dedent('''
+        from airflow import DAG
+        from airflow.models import Variable
+        from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+
+        config = Variable.get("shop", deserialize_json=True)
+        with DAG("loop") as dag:
+            for name in config["tables"]:
+                SQLExecuteQueryOperator(task_id=f"count_{name}", conn_id="wh", sql=f"SELECT COUNT(*) FROM shop.{name}")
+    '''))
+    config = tmp_path / "overlay.yaml"
+    config.write_text("variables_file: vars/vars.yaml\nvariables: {plain: mine}\nconnections: {wh: {dialect: postgres, database: db}}\n")
+    settings = load_settings(str(config), [str(dags)])
+    assert settings.variables == {"shop": '{"tables": ["orders", "items"]}', "plain": "mine"}  # variables: wins
+    tasks = {t.task_id: t for t in scan_folders([str(dags)], mode="static", settings=settings, workers=1).tasks}
+    assert {tid: t.reads for tid, t in tasks.items()} == {"count_orders": ["wh:db.shop.orders"], "count_items": ["wh:db.shop.items"]}
+    outside = tmp_path.parent / f"{tmp_path.name}_outside.json"
+    outside.write_text('{"a": "b"}')
+    for bad, why in ((f"../{outside.name}", "outside the repository"), ("vars/none.yaml", "not found"), ("vars", "not found")):
+        with pytest.raises(ConfigError, match=why):
+            parse_settings({"variables_file": bad}, str(config))
+    (tmp_path / "vars" / "bad.env").write_text("NOEQUALS\n")
+    with pytest.raises(ConfigError, match="line 1: expected NAME=value"):
+        parse_settings({"variables_file": "vars/bad.env"}, str(config))
+
+
+def test_list_and_dict_changes_in_place_are_applied_or_make_the_value_unknown() -> None:
+    """A list given to a task and then cleared (dataservices' ``total_checks.clear()`` in a loop) is empty when the
+    task runs; a change the evaluator cannot compute makes the list unknown, never leaves its old contents."""
+    import ast
+
+    from overlay.discover.evaluate import UNKNOWN
+    from overlay.discover.static.scanner import StaticScanner
+
+    cases = {"a = [1, 2]\nb = a\na.clear()\nX = b": [], "a = [1, 2, 3]\na.remove(2)\na.insert(0, 9)\nX = a": [9, 1, 3],
+             "d = {'a': 1, 'b': 2}\nd.popitem()\nX = d": {"a": 1},
+             "from m import q\na = [1, 2]\na.remove(q)\nX = a": [UNKNOWN], "from m import q\na = [1]\na.extend(q)\nX = a": [UNKNOWN],
+             "a = [1]\na.remove(5)\nX = a": [UNKNOWN]}
+    for source, expected in cases.items():
+        scope: dict[str, object] = {}
+        StaticScanner("/dags/x.py", source).exec_block(ast.parse(source).body, scope)
+        assert scope["X"] == expected, source

@@ -59,7 +59,7 @@ class UnknownOrigins:
             return ""
         settings = []
         if any(f.startswith("Variable") for f in found):
-            settings.append("`variables:`")
+            settings.append("`variables:` (or name the repository's Variables file as `variables_file:`)")
         if any(f.startswith("environment") for f in found):
             settings.append("`environment:`")
         return f" (it comes from {', '.join(found)}: give its value under {' and '.join(settings)} in overlay.yaml)"
