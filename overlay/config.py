@@ -141,17 +141,21 @@ def _variables_file(value: Any, where: str) -> dict[str, Any]:
     """``variables_file: vars/vars.yaml``: the repository's Variables file, under ``variables:`` (which win)."""
     if value is None:
         return {}
-    base = Path(where).resolve().parent if where != CONFIG_NAME else Path.cwd()
     try:
-        return read_variables_file(value, base)
+        return read_variables_file(value, _config_folder(where))
     except VariablesFileError as e:
         raise ConfigError(f"{where}: {e}") from e
 
 
 def _folder(value: Any, where: str) -> str:
     """A folder of overlay.yaml, relative to the file's own folder."""
-    base = Path(where).resolve().parent if where != CONFIG_NAME else Path.cwd()
-    return str((base / str(value)).resolve())
+    return str((_config_folder(where) / str(value)).resolve())
+
+
+def _config_folder(where: str) -> Path:
+    """The folder paths in overlay.yaml are relative to: the file's own (the working folder for settings not read
+    from a file)."""
+    return Path(where).resolve().parent if where != CONFIG_NAME else Path.cwd()
 
 
 def _user_rules(raw: Any, where: str) -> dict[str, UserRule]:

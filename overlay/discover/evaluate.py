@@ -437,7 +437,7 @@ class Evaluator:
                 return UNKNOWN
             self.budget.items(len(items), name)
             return list(dict.fromkeys(items))
-        if name in ("string.Template",) and len(args) == 1 and isinstance(args[0], str) and not kwargs:
+        if name == "string.Template" and len(args) == 1 and isinstance(args[0], str) and not kwargs:
             return TemplateText(args[0])
         if name in DICT_LIKE and len(args) <= 1 and is_known(kwargs):  # AttrDict({...}): a dict, as Jinja reads it
             items = args[0] if args else {}

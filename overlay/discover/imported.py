@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from overlay.discover.static.refs import sql_named
+from overlay.discover.nested import nested_sql
 from overlay.discover.syspath import import_paths
 from overlay.model import DagSpec, FileError, TaskSpec
 
@@ -151,8 +151,10 @@ def task_spec(task: Any, dag: DagSpec, task_lines: dict[str, int]) -> TaskSpec:
             unknown.append(name)
         else:
             args[name] = plain
-    if "sql" not in args:
-        nested = _nested_sql(task)
+    if "sql" not in args:  # objects in template fields that carry templated SQL (overlay.discover.nested)
+        values = [getattr(task, name, None) for name in getattr(task, "template_fields", ())]
+        nested, _ = nested_sql(values, lambda item: getattr(type(item), "template_fields", None),
+                               lambda item, name: getattr(item, name, None))
         if nested:
             args["sql"] = nested[0] if len(nested) == 1 else nested
     callable_obj = getattr(task, "python_callable", None)
@@ -171,21 +173,6 @@ def task_spec(task: Any, dag: DagSpec, task_lines: dict[str, int]) -> TaskSpec:
         owner=str(owner) if owner else None, args=args, callable_source=source, callable_name=name,
         unknown_args=unknown, upstream=sorted(task.upstream_task_ids), callable_scope=scope,
     )
-
-
-def _nested_sql(task: Any) -> list[str]:
-    """The SQL of objects in the task's template fields that declare template fields of their own (Airflow renders
-    those too): ``checks=[Check(sql=...), ...]``, in order."""
-    texts: list[str] = []
-    for name in getattr(task, "template_fields", ()):
-        value = getattr(task, name, None)
-        for item in value if isinstance(value, (list, tuple)) else [value]:
-            fields = getattr(type(item), "template_fields", None) if item is not None else None
-            for field_name in [fields] if isinstance(fields, str) else fields or ():
-                text = getattr(item, field_name, None) if isinstance(field_name, str) and sql_named(field_name) else None
-                if isinstance(text, str):
-                    texts.append(text)
-    return texts
 
 
 def _callable_constants(fn: Any, source: str | None) -> dict[str, Any]:

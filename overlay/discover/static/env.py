@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from overlay.discover.budget import ValueTooLarge
 from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, is_known
-from overlay.discover.static.instances import property_value
 from overlay.discover.static.refs import ClassRef, FileHandle, FunctionRef, ModuleRef, ObjectRef
 from overlay.discover.static.repo import RefusedPath, load_config
 
@@ -47,9 +46,7 @@ class ScanEnv:
         if isinstance(base, (ClassRef, ObjectRef)):
             value = base.attr(attr) if isinstance(base, ClassRef) else base.get(attr)
             if value is None and isinstance(base, ObjectRef):
-                value = property_value(base, attr)
-                if value is NOT_HANDLED:
-                    value = self.scanner.property_of(base, attr)
+                value = self.scanner.property_of(base, attr)
             return UNKNOWN if value is None or value is NOT_HANDLED else value
         return NOT_HANDLED
 
@@ -230,7 +227,7 @@ __all__ = ["ScanEnv", "ValueTooLarge"]
 
 
 def _on_instance(ev: Evaluator, node: ast.Call) -> bool:
-    """``obj.method(...)`` on an instance the interpreter made: the scanner runs the method."""
+    """``obj.method(...)`` (or ``self.factory.method(...)``) on an instance the interpreter made: the scanner runs it."""
     func = node.func
-    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
-        and isinstance(ev.scope.get(func.value.id), ObjectRef)
+    return isinstance(func, ast.Attribute) and isinstance(func.value, (ast.Name, ast.Attribute)) \
+        and isinstance(ev.eval(func.value), ObjectRef)

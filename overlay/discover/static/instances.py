@@ -15,8 +15,8 @@ Teams wrap Airflow's DAG in a class of their own:
 
 Calling such a class runs its ``__init__`` (its own or a repository base's) as a function with the new instance
 as ``self``, so what it creates (a DAG, tasks) is created as when Airflow imports the file, and what it stores
-on ``self`` is the instance's attributes. A ``@property`` that returns one of them answers too. A plain method
-called on the instance runs the same way, ``self`` bound to it, and returns what it returns: a factory object
+on ``self`` is the instance's attributes. A ``@property`` runs the same way, and so does a plain method
+called on the instance, ``self`` bound to it, and returns what it returns: a factory object
 whose ``make_check(...)`` builds a record of SQL, a builder whose ``add_task(...)`` makes tasks. Bounded like any
 function call (call depth, the file's budget); a ``@staticmethod``/``@classmethod`` or decorated method is not run.
 """
@@ -43,12 +43,9 @@ class InstanceBuilder:
         owner = cls.init_of()
         if owner is None or owner.init is None:
             return instance
-        init = FunctionRef(owner.init, "plain", scope=owner.scope, module=owner.module)
-        call = ast.copy_location(ast.Call(func=node.func, args=[ast.Name(id=SELF, ctx=ast.Load()), *node.args],
-                                          keywords=node.keywords), node)
         outer, self.floating = self.floating, 0
         try:
-            self.call_function(init, call, {**scope, SELF: instance})
+            self.run_bound(instance, owner, owner.init, node, scope)
         finally:
             floating, self.floating = self.floating, outer
         if floating:  # tasks it made without a DAG: one line for the call, not one per task
@@ -58,29 +55,26 @@ class InstanceBuilder:
                         "through its methods, is not followed)", self.at(node.lineno))
         return instance
 
-
     def call_method(self: StaticScanner, instance: ObjectRef, name: str, node: ast.Call, scope: dict[str, Any]) -> Any:
         """``instance.name(...)``: the method of its class (or a repository base) run with ``self`` bound to it."""
         found = method_owner(instance.cls, name)
-        if found is None:
-            return NOT_HANDLED
-        owner, method = found
-        fn = FunctionRef(method, "plain", scope=owner.scope, module=owner.module)
-        call = ast.copy_location(ast.Call(func=node.func, args=[ast.Name(id=SELF, ctx=ast.Load()), *node.args],
-                                          keywords=node.keywords), node)
-        return self.call_function(fn, call, {**scope, SELF: instance})
-
+        return NOT_HANDLED if found is None else self.run_bound(instance, *found, node, scope)
 
     def property_of(self: StaticScanner, instance: ObjectRef, name: str) -> Any:
         """``instance.name`` where the class defines it as a ``@property``: its body run with ``self`` bound."""
         found = method_owner(instance.cls, name, prop=True)
         if found is None:
             return NOT_HANDLED
-        owner, method = found
+        call = ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=[], keywords=[], lineno=self.site_line or 1, col_offset=0)
+        return self.run_bound(instance, *found, call, {})
+
+    def run_bound(self: StaticScanner, instance: ObjectRef, owner: ClassRef, method: ast.FunctionDef, node: ast.Call,
+                  scope: dict[str, Any]) -> Any:
+        """``method`` of ``owner`` called as ``node`` says, with the instance as its first argument."""
         fn = FunctionRef(method, "plain", scope=owner.scope, module=owner.module)
-        call = ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=[ast.Name(id=SELF, ctx=ast.Load())], keywords=[],
-                        lineno=self.site_line or 1, col_offset=0)
-        return self.call_function(fn, call, {SELF: instance})
+        call = ast.copy_location(ast.Call(func=node.func, args=[ast.Name(id=SELF, ctx=ast.Load()), *node.args],
+                                          keywords=node.keywords), node)
+        return self.call_function(fn, call, {**scope, SELF: instance})
 
 
 def method_owner(cls: ClassRef, name: str, prop: bool = False) -> tuple[ClassRef, ast.FunctionDef] | None:
@@ -104,24 +98,6 @@ def set_attribute(target: ast.Attribute, value: Any, scope: dict[str, Any]) -> N
         instance = scope.get(target.value.id)
         if isinstance(instance, ObjectRef):
             instance.attrs[target.attr] = value
-
-
-def property_value(instance: ObjectRef, name: str) -> Any:
-    """A ``@property`` of the instance's class whose body returns one of its attributes (``return self._dag``)."""
-    cls: ClassRef | None = instance.cls
-    for _ in range(20):  # the class, then its repository bases
-        if cls is None or cls.node is None:
-            return NOT_HANDLED
-        for stmt in cls.node.body:
-            if isinstance(stmt, ast.FunctionDef) and stmt.name == name and _is_property(stmt):
-                body = [s for s in stmt.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-                if len(body) == 1 and isinstance(body[0], ast.Return) and isinstance(body[0].value, ast.Attribute) \
-                        and isinstance(body[0].value.value, ast.Name) and body[0].value.value.id == "self" \
-                        and body[0].value.attr in instance.attrs:
-                    return instance.attrs[body[0].value.attr]
-                return NOT_HANDLED
-        cls = next((b for b in cls.bases if isinstance(b, ClassRef)), None)
-    return NOT_HANDLED
 
 
 def _is_property(fn: ast.FunctionDef) -> bool:

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from overlay.discover.evaluate import UNKNOWN, Evaluator, is_data, is_known, known_part, plain
+from overlay.discover.nested import nested_sql
 from overlay.discover.static.inits import method_of, read_init, usable
-from overlay.discover.static.refs import ClassRef, DagRef, FunctionRef, ObjectRef, TaskGroupRef, TaskRef, link, sql_named
+from overlay.discover.static.refs import ClassRef, DagRef, FunctionRef, ObjectRef, TaskGroupRef, TaskRef, link
 from overlay.model import DagSpec, TaskSpec
 
 if TYPE_CHECKING:
@@ -166,7 +167,7 @@ class SpecBuilder:
         objects = self.apply_kwargs(task, node, ev)
         if cls is not None:
             self.init_arguments(task, cls, node, ev, objects)
-        nested_sql(task, objects)
+        templated_sql(task, objects)
         task_id = task.args.pop("task_id", None)
         if not isinstance(task_id, str) or not task_id:
             self.report(f"{operator} ({self.where(node.lineno)}): task_id not known statically", self.at(node.lineno))
@@ -385,26 +386,13 @@ def holds_objects(value: Any) -> bool:
     return bool(items) and all(isinstance(i, ObjectRef) for i in items)
 
 
-def nested_sql(task: TaskSpec, objects: dict[str, Any]) -> None:
-    """Objects in a template field whose class declares template fields of its own are rendered by Airflow too
-    (nested templating): a ``checks=[Check(sql=...), ...]`` field holds the SQL the operator runs, in order. Where
-    the task has no ``sql`` of its own, those texts are its ``sql``; one not known makes it unknown (never dropped)."""
+def templated_sql(task: TaskSpec, objects: dict[str, Any]) -> None:
+    """Where the task has no ``sql`` of its own, the SQL of the objects in its template fields (nested templating,
+    ``overlay.discover.nested``) is its ``sql``; one not known makes it unknown (never dropped)."""
     if "sql" in task.args or "sql" in task.unknown_args:
         return
-    texts: list[str] = []
-    unknown = False
-    for name in task.template_fields:
-        value = objects.get(name)
-        for item in (value if isinstance(value, (list, tuple)) else [value] if value is not None else []):
-            fields = item.get("template_fields")
-            fields = [fields] if isinstance(fields, str) else fields if isinstance(fields, (list, tuple)) else []
-            for field_name in fields:
-                if isinstance(field_name, str) and sql_named(field_name):
-                    text = item.get(field_name)
-                    if isinstance(text, str):
-                        texts.append(text)
-                    else:
-                        unknown = True
+    values = [objects[name] for name in task.template_fields if name in objects]
+    texts, unknown = nested_sql(values, lambda item: item.get("template_fields"), lambda item, name: item.get(name))
     if unknown:
         task.unknown_args.append("sql")
     elif texts:
