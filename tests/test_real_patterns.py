@@ -609,3 +609,31 @@ def test_list_and_dict_changes_in_place_are_applied_or_make_the_value_unknown() 
         scope: dict[str, object] = {}
         StaticScanner("/dags/x.py", source).exec_block(ast.parse(source).body, scope)
         assert scope["X"] == expected, source
+
+
+def test_a_loop_over_a_deployment_folder_lists_the_folder_of_the_checkout(tmp_path: Path) -> None:
+    """NYCPlanning's db-airflow-dags loops over ``os.listdir("/home/airflow/airflow/dags/<dag>/config")``: the
+    deployment path of a folder the repository holds. Static discovery maps it into the checkout as extraction maps
+    template paths (``paths:``, else the longest part found there); a folder the checkout does not hold stays
+    refused, with the setting named."""
+    (tmp_path / ".git").mkdir()
+    config = tmp_path / "dags" / "assembly" / "config"
+    config.mkdir(parents=True)
+    for name in ("add_parks", "add_schools"):
+        (config / f"{name}.sql").write_text(f"INSERT INTO facilities SELECT * FROM {name.split('_')[1]}")
+    (tmp_path / "dags" / "assembly.py").write_text(textwrap.dedent('''
+        import os
+        from airflow import DAG
+        from airflow.providers.postgres.operators.postgres import PostgresOperator
+
+        with DAG("assembly", template_searchpath="/home/airflow/airflow/dags") as dag:
+            for task_file in os.listdir("/home/airflow/airflow/dags/assembly/config"):
+                PostgresOperator(task_id=task_file[:-4], postgres_conn_id="fac", sql="/assembly/config/" + task_file)
+            for name in os.listdir("/srv/elsewhere/nothing"):
+                PostgresOperator(task_id=name, postgres_conn_id="fac", sql="SELECT 1")
+    '''))
+    result = scan_folders([str(tmp_path / "dags")], mode="static", workers=1)
+    tasks = {t.task_id: t for t in result.tasks}
+    assert {tid: (t.reads, t.writes) for tid, t in tasks.items()} == {
+        "add_parks": (["fac:parks"], ["fac:facilities"]), "add_schools": (["fac:schools"], ["fac:facilities"])}
+    assert any("/srv/elsewhere/nothing" in e.error and "`paths:`" in e.error for e in result.errors), result.errors

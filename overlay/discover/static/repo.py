@@ -48,6 +48,7 @@ class RepoView:
         self.variables = dict(variables or {})  # overlay.yaml `variables:`, for Variable.get in DAG code
         self.environment = dict(environment or {})  # overlay.yaml `environment:`, for os.environ / os.getenv
         self.root = Path(os.path.realpath(root)) if root else Path(repository_root(self.dag_folder))
+        self._read_policy: Any = None
         self.modules: dict[str, LoadedModule | None] = {}  # real path -> evaluated module (None while loading: a cycle)
         self.evaluate: Callable[[str, str, RepoView], LoadedModule] | None = None
         self.effects: Any = None  # the scan's EffectAnalysis (static/effects.py): each operator class read once
@@ -71,14 +72,27 @@ class RepoView:
     def display(self, path: str) -> str:
         return os.path.relpath(path, self.root) if self.inside(path) else path
 
-    def confined(self, path: Any) -> str:
-        """The real path of ``path`` when it is absolute and inside the repository, else ``RefusedPath``."""
+    def confined(self, path: Any, want_dir: bool = False) -> str:
+        """The real path of ``path`` when it is absolute and inside the repository; a deployment path
+        (``/home/airflow/dags/x/config``) mapped into the repository as extraction maps template paths (overlay.yaml's
+        ``paths:``, else the longest part of it found there: ``ReadPolicy.locate``); else ``RefusedPath``."""
         text = str(path)
         if not os.path.isabs(text):
             raise RefusedPath(f"relative path {text!r}: the working folder at run time is not known")
         if not self.inside(text):
-            raise RefusedPath(f"{text!r} is outside the repository {self.root}")
+            located = self._policy().locate(text, want_dir=want_dir)
+            if located is None or not self.inside(located.path):
+                raise RefusedPath(f"{text!r} is outside the repository {self.root} (map a deployment path to the "
+                                  "checkout with `paths:` in overlay.yaml)")
+            text = located.path
         return os.path.realpath(text)
+
+    def _policy(self) -> Any:
+        if self._read_policy is None:
+            from overlay.extract.files import ReadPolicy  # extraction's rule for deployment paths
+
+            self._read_policy = ReadPolicy.for_folders([str(self.root)], remaps=self.path_remaps)
+        return self._read_policy
 
     # --- modules ----------------------------------------------------------------------------
     def find_module(self, name: str, level: int = 0, from_file: str | None = None) -> str | None:
@@ -143,7 +157,7 @@ class RepoView:
         return UNKNOWN
 
     def listdir(self, path: Any) -> list[str]:
-        real = self.confined(path)
+        real = self.confined(path, want_dir=True)
         names = sorted(os.listdir(real))
         return _bounded(names)
 
@@ -173,7 +187,7 @@ class RepoView:
         return os.path.isfile(self.confined(path))
 
     def is_dir(self, path: Any) -> bool:
-        return os.path.isdir(self.confined(path))
+        return os.path.isdir(self.confined(path, want_dir=True))
 
 
 def _bounded(names: list[str]) -> list[str]:
