@@ -183,7 +183,8 @@ class _ExtractState:
             settings = self.settings or Settings()
             self._context = ExtractContext(dag_folder=self.dag_folder, variables=self.variables,
                                            allow_paths=settings.allow_paths, path_remaps=settings.path_remaps,
-                                           operators=settings.operators, connections=template_fields(settings.connections))
+                                           operators=settings.operators, connections=template_fields(settings.connections),
+                                           environment=dict(settings.environment or {}))
         return self._context
 
     def memo(self) -> Any:

@@ -32,6 +32,7 @@ class ExtractContext:
     path_remaps: dict[str, str] = field(default_factory=dict)
     operators: dict[str, Any] = field(default_factory=dict)  # overlay.yaml `operators:` (name -> config.UserRule)
     connections: dict[str, dict[str, Any]] = field(default_factory=dict)  # `{{ conn.x.schema }}` fields known statically
+    environment: dict[str, str] = field(default_factory=dict)  # overlay.yaml `environment:` (empty: not given, all unknown)
     _renderers: dict[str, Renderer] = field(default_factory=dict, repr=False)
     _user_rules: dict[str, Any] | None = field(default=None, repr=False)
     _policy: ReadPolicy | None = field(default=None, repr=False)
@@ -75,6 +76,7 @@ class TaskState:
     dag: DagSpec
     ctx: ExtractContext
     access: TaskAccess = field(default_factory=TaskAccess)
+    _direct_keys: set[tuple[Any, ...]] = field(default_factory=set, repr=False, compare=False)
 
     @cached_property
     def renderer(self) -> Renderer:
@@ -174,9 +176,14 @@ class TaskState:
 
     def add_direct(self, table: str, mode: str, origin: str, conn_id: str | None, dialect: str | None,
                    group: str | None = None) -> None:
-        item = DirectAccess(table, mode, origin, conn_id, dialect, group)  # type: ignore[arg-type]
-        if item not in self.access.direct:
-            self.access.direct.append(item)
+        key = (table, mode, origin, conn_id, dialect, group)
+        seen = self._direct_keys
+        if len(seen) != len(self.access.direct):  # the list was changed elsewhere: known again from it
+            seen.clear()
+            seen.update((d.table, d.mode, d.origin, d.conn_id, d.dialect, d.group) for d in self.access.direct)
+        if key not in seen:  # a set, not a scan of the list: a `dbt run` of a whole project adds thousands
+            seen.add(key)
+            self.access.direct.append(DirectAccess(table, mode, origin, conn_id, dialect, group))  # type: ignore[arg-type]
 
     @property
     def found_anything(self) -> bool:

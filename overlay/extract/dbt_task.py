@@ -26,22 +26,34 @@ def run_dbt(t: TaskState, argv: list[str], folder: str | None, env: dict[str, st
             hint: str = "") -> None:
     argv = list(argv)
     for i, arg in enumerate(argv):
-        if arg.startswith("--project-dir="):
-            argv[i] = f"--project-dir={t.folder(arg.split('=', 1)[1], folder)}"
-        elif arg == "--project-dir" and i + 1 < len(argv):
-            argv[i + 1] = t.folder(argv[i + 1], folder) or argv[i + 1]
+        for option in ("--project-dir", "--profiles-dir"):
+            if arg.startswith(option + "="):
+                argv[i] = f"{option}={_folder(t, arg.split('=', 1)[1], folder)}"
+            elif arg == option and i + 1 < len(argv):
+                argv[i + 1] = _folder(t, argv[i + 1], folder)
     try:
         invocation = dbt.resolve_dbt(argv, folder, cache=t.ctx.dbt_manifests, env=env, read=t.read_text,
-                                     manifest_file=manifest_file)
+                                     manifest_file=manifest_file, environment=t.ctx.environment,
+                                     inside=t.renderer.policy.allows)
     except dbt.DbtError as e:
         t.unresolved(f"{e}{hint}" if "manifest not found" in str(e) else str(e))
         return
     if invocation is None:
         return
-    t.depends_on(invocation.manifest_path)
+    if not invocation.files:
+        t.depends_on(invocation.manifest_path)
+    for path in invocation.files:  # names read from the project's files: a change there reads the task again
+        t.depends_on(path)
+    if invocation.files:
+        t.note(f"dbt: no manifest; relations named from {invocation.manifest_path}'s files and its dbt target")
     for model in invocation.models:
         origin = f"dbt:{model.unique_id}"
-        t.add_direct(model.writes, "write", origin, None, invocation.dialect, group=model.unique_id)
+        for path in model.files:
+            t.depends_on(path)
+        for problem in model.problems:
+            t.unresolved(f"dbt {problem}")
+        if model.writes:
+            t.add_direct(model.writes, "write", origin, None, invocation.dialect, group=model.unique_id)
         for parent in model.reads:
             t.add_direct(parent, "read", origin, None, invocation.dialect, group=model.unique_id)
     if not invocation.models and invocation.ephemeral:
@@ -64,12 +76,43 @@ def dbt_operator(t: TaskState, rule: OperatorRule) -> None:
     project = t.text("project_dir") or t.text("dir")
     if project:
         argv += ["--project-dir", _located(t, project, True)]
+    argv += _profile_options(t)
     manifest = t.text("manifest_filepath")  # Cosmos passes ProjectConfig(manifest_path=) to its operators
     env = t.value("env")
     run_dbt(t, argv, None, {k: str(v) for k, v in env.items()} if isinstance(env, dict) else {},
             _located(t, manifest, False) if manifest else None, _COSMOS_HINT if rule.command != "test" else "")
     if not t.found_anything:
         t.access.no_data = True
+
+
+def _folder(t: TaskState, path: str, folder: str | None) -> str:
+    """A folder a dbt command names, in the repository: relative to the command's folder, or a deployment path remapped."""
+    if path.startswith("<"):  # a placeholder for what is not known (a profile built from an Airflow connection)
+        return path
+    found = t.folder(path, folder) or path
+    return _located(t, found, True) if os.path.isabs(found) and not os.path.isdir(found) else found
+
+
+def _profile_options(t: TaskState) -> list[str]:
+    """Cosmos's ``ProfileConfig`` as dbt options: the target that names relations when there is no manifest.
+    A target name not known statically (``os.environ["DBT_TARGET"]`` without overlay.yaml's ``environment:``)
+    is passed as no target, and the names say it is needed."""
+    profile = t.value("profile_config")
+    if not isinstance(profile, dict):
+        return []
+    if profile.get("profile_mapping"):
+        return ["--profiles-dir", "<an Airflow connection (ProfileConfig(profile_mapping=...))>"]
+    options: list[str] = []
+    if "profile_config.target_name" in t.spec.unknown_args:
+        options += ["--target", "<not known statically: ProfileConfig(target_name=...); give its environment variable under "
+                                "`environment:` in overlay.yaml>"]
+    elif profile.get("target_name"):
+        options += ["--target", str(profile["target_name"])]
+    if profile.get("profile_name"):
+        options += ["--profile", str(profile["profile_name"])]
+    if profile.get("profiles_yml_filepath"):
+        options += ["--profiles-dir", _located(t, str(profile["profiles_yml_filepath"]), False)]
+    return options
 
 
 def _located(t: TaskState, path: str, folder: bool) -> str:

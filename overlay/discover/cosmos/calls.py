@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,7 @@ from overlay.discover.cosmos.render import EXECUTION_MODES, TEST_BEHAVIOURS, Ren
 from overlay.discover.evaluate import NOT_HANDLED, is_data, is_known, plain
 from overlay.discover.static.refs import DagRef, TaskGroupRef
 from overlay.discover.static.specs import merged_defaults
+from overlay.extract.dbt_files import file_selectable
 from overlay.extract.files import ReadPolicy
 from overlay.model import TaskSpec
 
@@ -36,9 +36,6 @@ CONFIGS = {"ProjectConfig": ("dbt_project_path",), "RenderConfig": (), "Executio
 ENUMS = frozenset({"TestBehavior", "LoadMode", "ExecutionMode", "SourceRenderingBehavior", "SeedRenderingBehavior",
                    "TestIndirectSelection", "InvocationMode"})
 MAX_TASKS = 10_000  # tasks one DbtDag / DbtTaskGroup lists
-# selector methods a graph read from the project's files can answer (tags, configs and sources need the manifest)
-FILE_METHODS = frozenset({"fqn", "path", "file", "resource_type", "package"})
-_ATOM_HEAD = re.compile(r"^@?(?:\d*\+)?")
 
 
 @dataclass(frozen=True)
@@ -234,14 +231,9 @@ def _find(policy: ReadPolicy, repo: Any, dag_file: str, written: Any, folder: bo
 
 
 def _needs_manifest(options: RenderOptions) -> str | None:
-    if options.selector:
-        return f"selector {options.selector!r}"
-    for expression in (*options.select, *options.exclude):
-        for atom in re.split(r"[\s,]+", expression):
-            body = _ATOM_HEAD.sub("", atom).rstrip("+0123456789") if atom else ""
-            method = body.partition(":")[0] if ":" in body else ""
-            if method and method.split(".", 1)[0] not in FILE_METHODS:
-                return f"the selection `{atom}`"
+    blocked = file_selectable(options.select, options.exclude, options.selector)
+    if blocked:
+        return blocked
     if options.source_rendering != "none":
         return "source_rendering_behavior"
     return None
@@ -274,4 +266,14 @@ def _common_args(project: CosmosConfig, values: dict[str, Any], unknown: list[st
         value = project.get(name)
         if isinstance(value, (str, PurePosixPath)):
             args[arg] = str(value)
+    profile = values.get("profile_config")
+    if isinstance(profile, CosmosConfig) and profile.kind == "ProfileConfig":  # the target names the relations without a manifest
+        known = {k: str(v) for k, v in profile.values.items() if k in _PROFILE_FIELDS and isinstance(v, (str, PurePosixPath))}
+        if profile.values.get("profile_mapping") is not None or "profile_mapping" in profile.unknown:
+            known["profile_mapping"] = "yes"  # the target is built from an Airflow connection: not read from a profiles.yml
+        args["profile_config"] = known
+        missing.extend(f"profile_config.{k}" for k in profile.unknown if k in _PROFILE_FIELDS)
     return {"args": args, "unknown": missing}
+
+
+_PROFILE_FIELDS = ("profile_name", "target_name", "profiles_yml_filepath")
