@@ -30,7 +30,7 @@ class DagSource:
     files: tuple[Path, ...]  # every file it is made of
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc] - libyaml's parser when PyYAML has it
     """Safe YAML that keeps going on application tags (``!days_ago 1``, ``!timedelta 'minutes: 5'``)."""
 
 
