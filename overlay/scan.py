@@ -184,7 +184,9 @@ class _ExtractState:
             self._context = ExtractContext(dag_folder=self.dag_folder, variables=self.variables,
                                            allow_paths=settings.allow_paths, path_remaps=settings.path_remaps,
                                            operators=settings.operators, connections=template_fields(settings.connections),
-                                           environment=dict(settings.environment or {}))
+                                           environment=dict(settings.environment or {}),
+                                           connection_specs={k: {"dialect": c.dialect, "database": c.database, "schema": c.schema}
+                                                             for k, c in settings.connections.items()})
         return self._context
 
     def memo(self) -> Any:

@@ -85,7 +85,7 @@ def test_configs_merge_as_dbt_merges_them() -> None:
     assert in_file_config("{{ config(enabled=false) }}") == {"enabled": False}
 
 
-def test_a_profile_built_from_an_airflow_connection_is_said(tmp_path: Path) -> None:
+def test_a_profile_built_from_an_airflow_connection_names_with_the_connection_overlay_yaml_describes(tmp_path: Path) -> None:
     import shutil
 
     shutil.copytree(FIXTURE, tmp_path / "repo")
@@ -94,10 +94,19 @@ def test_a_profile_built_from_an_airflow_connection_is_said(tmp_path: Path) -> N
         'profile_config=ProfileConfig(profile_name="sales", target_name=os.environ["DBT_TARGET"],\n'
         '                                     profiles_yml_filepath=f"{PROJECT}/profiles.yml")',
         'profile_config=ProfileConfig(profile_name="sales", target_name="prod", profile_mapping=PostgresUserPasswordProfileMapping('
-        'conn_id="warehouse"))').replace("from cosmos import", "from cosmos.profiles import PostgresUserPasswordProfileMapping\nfrom cosmos import"))
-    result = scan_folders([str(tmp_path / "repo")], mode="static", settings=load_settings(None, [str(tmp_path / "repo")]))
+        'conn_id="warehouse", profile_args={"schema": "reporting"}))').replace(
+        "from cosmos import", "from cosmos.profiles import PostgresUserPasswordProfileMapping\nfrom cosmos import"))
+    settings = load_settings(None, [str(tmp_path / "repo")])
+    result = scan_folders([str(tmp_path / "repo")], mode="static", settings=settings)
     stg = next(t for t in result.tasks if t.task_id == "sales.stg_orders_run")
-    assert stg.status == "unresolved" and any("Airflow connection" in e for e in stg.errors), stg.errors
+    assert stg.status == "unresolved" and any("Airflow connection 'warehouse'" in e and "connections:" in e for e in stg.errors), stg.errors
+    (tmp_path / "repo" / "overlay.yaml").write_text("environment: {DBT_TARGET: prod, WAREHOUSE_DB: analytics}\n"
+                                                    "connections: {warehouse: {dialect: postgres, database: shopdb, namespace: pg}}\n")
+    settings = load_settings(None, [str(tmp_path / "repo")])
+    tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "repo")], mode="static", settings=settings).tasks}
+    # the connection's database (Airflow's schema field), profile_args' schema; the namespace of that connection
+    assert tasks["sales.stg_orders_run"].writes == ["pg:shopdb.staging.stg_orders"], tasks["sales.stg_orders_run"].errors
+    assert tasks["sales.rates_seed"].writes == ["pg:shopdb.reporting.rates"]
 
 
 def test_bash_dbt_without_a_target_takes_the_profiles_default_only_when_the_environment_is_known(tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ class ExtractContext:
     operators: dict[str, Any] = field(default_factory=dict)  # overlay.yaml `operators:` (name -> config.UserRule)
     connections: dict[str, dict[str, Any]] = field(default_factory=dict)  # `{{ conn.x.schema }}` fields known statically
     environment: dict[str, str] = field(default_factory=dict)  # overlay.yaml `environment:` (empty: not given, all unknown)
+    connection_specs: dict[str, dict[str, Any]] = field(default_factory=dict)  # overlay.yaml `connections:` (dialect, database, schema)
     _renderers: dict[str, Renderer] = field(default_factory=dict, repr=False)
     _user_rules: dict[str, Any] | None = field(default=None, repr=False)
     _policy: ReadPolicy | None = field(default=None, repr=False)

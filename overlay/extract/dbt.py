@@ -130,11 +130,13 @@ def parse_args(argv: list[str]) -> DbtArgs:
 def resolve_dbt(argv: list[str], cwd: str | None, default_project: str | None = None,
                 cache: ManifestCache | None = None, env: dict[str, str] | None = None,
                 read: Callable[[str], str] | None = None, manifest_file: str | None = None,
-                environment: dict[str, str] | None = None, inside: Callable[[str], bool] | None = None) -> DbtInvocation | None:
+                environment: dict[str, str] | None = None, inside: Callable[[str], bool] | None = None,
+                mapping: dict[str, Any] | None = None) -> DbtInvocation | None:
     """The models a dbt command builds; None for commands that build nothing (test, docs, deps...).
     ``manifest_file``: the manifest to read instead of the project's ``target/manifest.json`` (Cosmos's ``manifest_path``).
     Without a manifest the project's files are read and named for the command's target (``dbt_naming``):
-    ``environment`` is overlay.yaml's ``environment:`` (None: not given), ``inside`` whether a path may be read."""
+    ``environment`` is overlay.yaml's ``environment:`` (None: not given), ``inside`` whether a path may be read,
+    ``mapping`` a Cosmos profile mapping (the target built from an Airflow connection, ``dbt_naming.mapping_target``)."""
     args = parse_args(argv)
     if args.verb in NOT_KNOWN:
         raise DbtError(f"dbt {args.verb} {NOT_KNOWN[args.verb]}")
@@ -154,7 +156,7 @@ def resolve_dbt(argv: list[str], cwd: str | None, default_project: str | None = 
     except DbtError as missing:
         if "manifest not found" not in str(missing) or not os.path.isfile(os.path.join(project, "dbt_project.yml")):
             raise
-        manifest = _from_files(project, args, env, environment, inside, missing, cache)
+        manifest = _from_files(project, args, env, environment, inside, missing, cache, mapping)
     selection = (args.options.get("select", []), args.options.get("exclude", []), args.first("selector"))
     if manifest.from_files:
         blocked = file_selectable(*selection)
@@ -174,7 +176,8 @@ def resolve_dbt(argv: list[str], cwd: str | None, default_project: str | None = 
 
 
 def _from_files(project: str, args: DbtArgs, env: dict[str, str], environment: dict[str, str] | None,
-                inside: Callable[[str], bool] | None, missing: DbtError, cache: ManifestCache | None) -> Manifest:
+                inside: Callable[[str], bool] | None, missing: DbtError, cache: ManifestCache | None,
+                mapping: dict[str, Any] | None = None) -> Manifest:
     """The project's graph read from its files and named for the command's target, when that target is known."""
     from overlay.extract.dbt_files import ProjectError
     from overlay.extract.dbt_naming import NameUnknown, TargetSpec, find_profiles, named_project
@@ -186,8 +189,9 @@ def _from_files(project: str, args: DbtArgs, env: dict[str, str], environment: d
                   "(with DBT_TARGET if the deployment sets it), or --target>")
     spec = TargetSpec(profile=args.first("profile") or env.get("DBT_PROFILE") or deployment.get("DBT_PROFILE"), target=target,
                       profiles_file=find_profiles(project, args.first("profiles-dir"), {**deployment, **env}),
-                      vars=_vars(args.first("vars")), environment=environment)
-    key = json.dumps([project, spec.profile, spec.target, spec.profiles_file, spec.vars, spec.environment], sort_keys=True, default=str)
+                      vars=_vars(args.first("vars")), environment=environment, mapping=mapping)
+    key = json.dumps([project, spec.profile, spec.target, spec.profiles_file, spec.vars, spec.environment, spec.mapping],
+                     sort_keys=True, default=str)
     found = cache.named.get(key) if cache is not None else None
     if found is None:  # a project read once per scan and process, whatever number of tasks run it
         try:

@@ -39,6 +39,7 @@ class TargetSpec:
     profiles_file: str | None = None  # profiles.yml found (--profiles-dir, DBT_PROFILES_DIR, the project folder)
     vars: dict[str, Any] = field(default_factory=dict)  # --vars
     environment: dict[str, str] | None = None  # overlay.yaml `environment:` (None: not given, every variable unknown)
+    mapping: dict[str, Any] | None = None  # Cosmos's profile mapping: class, conn_id, profile_args, target_name, connection
 
 
 @dataclass
@@ -67,11 +68,13 @@ class Namer:
         self.vars.update(spec.vars)
         self.env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, extensions=["jinja2.ext.do"])
         self.target = self._target()
-        self.read: list[str] = [self.target.profiles_file]
+        self.read: list[str] = [self.target.profiles_file] if spec.mapping is None else []
         self._macros = self._naming_macros(inside)
 
     # --- the target ---------------------------------------------------------------------------------------------------
     def _target(self) -> Target:
+        if self.spec.mapping is not None:
+            return mapping_target(self.spec.mapping)
         path = self.spec.profiles_file
         for given in (self.spec.target, path):
             if given and given.startswith("<"):  # a placeholder: what the caller could not know, and how to give it
@@ -236,6 +239,43 @@ class Namer:
         schema = self._call("generate_schema_name", custom_schema, node, self.default_schema)
         alias = self._call("generate_alias_name", values["alias"], node, self.default_alias)
         return database, schema, alias
+
+
+# Cosmos's profile mapping classes (cosmos.profiles) by their name's start: the adapter, and the profile_args field
+# that names the database (the dbt schema is profile_args' schema, or dataset on BigQuery)
+MAPPING_TYPES = (("GoogleCloud", "bigquery", "project"), ("Postgres", "postgres", "dbname"), ("Redshift", "redshift", "dbname"),
+                 ("Snowflake", "snowflake", "database"), ("Databricks", "databricks", "catalog"), ("Trino", "trino", "database"),
+                 ("Athena", "athena", "database"), ("Exasol", "exasol", "database"), ("Vertica", "vertica", "database"),
+                 ("ClickHouse", "clickhouse", "schema"), ("Clickhouse", "clickhouse", "schema"), ("Teradata", "teradata", "schema"),
+                 ("Oracle", "oracle", "database"), ("MySQL", "mysql", "schema"), ("Mysql", "mysql", "schema"), ("DuckDB", "duckdb", "database"),
+                 ("Spark", "spark", "schema"), ("SQLServer", "sqlserver", "database"))
+
+
+def mapping_target(mapping: dict[str, Any]) -> Target:
+    """The target a Cosmos profile mapping builds: its adapter from the class, database and schema from ``profile_args``,
+    else from the connection as overlay.yaml describes it (``connections:``); what neither gives is not known."""
+    if mapping.get("unknown"):
+        raise NameUnknown(str(mapping["unknown"]))
+    kind = str(mapping.get("class") or "")
+    found = next(((adapter, field_name) for prefix, adapter, field_name in MAPPING_TYPES if kind.startswith(prefix)), None)
+    if found is None:
+        raise NameUnknown(f"the target comes from {kind}, a profile mapping overlay does not read")
+    adapter, database_field = found
+    args = mapping.get("profile_args") if isinstance(mapping.get("profile_args"), dict) else {}
+    conn_id = mapping.get("conn_id")
+    conn = mapping.get("connection") or {}
+    schema_field = "dataset" if adapter == "bigquery" else "schema"
+    database = args.get(database_field) if database_field != "schema" else None
+    database = database or args.get("database") or conn.get("database")
+    schema = args.get(schema_field) or args.get("schema") or conn.get("schema")
+    for what, value in (("database", database), ("schema", schema)):
+        if not isinstance(value, str) or not value:
+            raise NameUnknown(f"the target comes from Airflow connection {conn_id!r} ({kind}), whose {what} is not known: "
+                              f"give it in profile_args, or under `connections: {{{conn_id}: {{{what}: ...}}}}` in overlay.yaml")
+    name = str(mapping.get("target_name") or "dev")  # Cosmos's default target name
+    fields = {"name": name, "target_name": name, "type": adapter, "database": database, "schema": schema,
+              **({"project": database, "dataset": schema} if adapter == "bigquery" else {})}
+    return Target(name, adapter, str(database), str(schema), fields, f"Airflow connection {conn_id}")
 
 
 def _project_vars(settings: dict[str, Any], package: str) -> dict[str, Any]:

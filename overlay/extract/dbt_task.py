@@ -23,7 +23,7 @@ _COSMOS_HINT = "; for Cosmos, or point ProjectConfig(manifest_path=...) at a man
 
 
 def run_dbt(t: TaskState, argv: list[str], folder: str | None, env: dict[str, str], manifest_file: str | None = None,
-            hint: str = "") -> None:
+            hint: str = "", mapping: dict[str, Any] | None = None) -> None:
     argv = list(argv)
     for i, arg in enumerate(argv):
         for option in ("--project-dir", "--profiles-dir"):
@@ -34,7 +34,7 @@ def run_dbt(t: TaskState, argv: list[str], folder: str | None, env: dict[str, st
     try:
         invocation = dbt.resolve_dbt(argv, folder, cache=t.ctx.dbt_manifests, env=env, read=t.read_text,
                                      manifest_file=manifest_file, environment=t.ctx.environment,
-                                     inside=t.renderer.policy.allows)
+                                     inside=t.renderer.policy.allows, mapping=mapping)
     except dbt.DbtError as e:
         t.unresolved(f"{e}{hint}" if "manifest not found" in str(e) else str(e))
         return
@@ -52,10 +52,11 @@ def run_dbt(t: TaskState, argv: list[str], folder: str | None, env: dict[str, st
             t.depends_on(path)
         for problem in model.problems:
             t.unresolved(f"dbt {problem}")
+        conn_id = mapping.get("conn_id") if mapping and invocation.files else None  # names the relations of that connection
         if model.writes:
-            t.add_direct(model.writes, "write", origin, None, invocation.dialect, group=model.unique_id)
+            t.add_direct(model.writes, "write", origin, conn_id, invocation.dialect, group=model.unique_id)
         for parent in model.reads:
-            t.add_direct(parent, "read", origin, None, invocation.dialect, group=model.unique_id)
+            t.add_direct(parent, "read", origin, conn_id, invocation.dialect, group=model.unique_id)
     if not invocation.models and invocation.ephemeral:
         t.note(f"dbt {' '.join(argv[1:])}: selects only ephemeral models ({', '.join(invocation.ephemeral)}), "
                "which build no relation")
@@ -80,7 +81,7 @@ def dbt_operator(t: TaskState, rule: OperatorRule) -> None:
     manifest = t.text("manifest_filepath")  # Cosmos passes ProjectConfig(manifest_path=) to its operators
     env = t.value("env")
     run_dbt(t, argv, None, {k: str(v) for k, v in env.items()} if isinstance(env, dict) else {},
-            _located(t, manifest, False) if manifest else None, _COSMOS_HINT if rule.command != "test" else "")
+            _located(t, manifest, False) if manifest else None, _COSMOS_HINT if rule.command != "test" else "", _mapping(t))
     if not t.found_anything:
         t.access.no_data = True
 
@@ -93,6 +94,18 @@ def _folder(t: TaskState, path: str, folder: str | None) -> str:
     return _located(t, found, True) if os.path.isabs(found) and not os.path.isdir(found) else found
 
 
+def _mapping(t: TaskState) -> dict[str, Any] | None:
+    """A Cosmos profile mapping with the connection overlay.yaml describes: what names the target without profiles.yml."""
+    profile = t.value("profile_config")
+    mapping = profile.get("profile_mapping") if isinstance(profile, dict) else None
+    if not isinstance(mapping, dict):
+        return None
+    if not mapping:
+        return {"unknown": "ProfileConfig(profile_mapping=...) is not known statically"}
+    conn = t.ctx.connection_specs.get(str(mapping.get("conn_id")))
+    return {**mapping, "target_name": profile.get("target_name"), "connection": conn}
+
+
 def _profile_options(t: TaskState) -> list[str]:
     """Cosmos's ``ProfileConfig`` as dbt options: the target that names relations when there is no manifest.
     A target name not known statically (``os.environ["DBT_TARGET"]`` without overlay.yaml's ``environment:``)
@@ -100,8 +113,8 @@ def _profile_options(t: TaskState) -> list[str]:
     profile = t.value("profile_config")
     if not isinstance(profile, dict):
         return []
-    if profile.get("profile_mapping"):
-        return ["--profiles-dir", "<an Airflow connection (ProfileConfig(profile_mapping=...))>"]
+    if "profile_mapping" in profile:
+        return []  # the target comes from an Airflow connection (``_mapping``), not from a profiles.yml
     options: list[str] = []
     if "profile_config.target_name" in t.spec.unknown_args:
         options += ["--target", "<not known statically: ProfileConfig(target_name=...); give its environment variable under "

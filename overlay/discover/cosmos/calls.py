@@ -49,13 +49,17 @@ class CosmosConfig:
 
 
 def is_cosmos(name: str) -> bool:
-    return name.startswith("cosmos.") and name.rsplit(".", 1)[-1] in (*CONFIGS, "DbtDag", "DbtTaskGroup")
+    short = name.rsplit(".", 1)[-1]
+    return name.startswith("cosmos.") and (short in (*CONFIGS, "DbtDag", "DbtTaskGroup") or short.endswith("ProfileMapping"))
 
 
 def cosmos_call(scanner: StaticScanner, name: str, node: ast.Call, scope: dict[str, Any]) -> Any:
     short = name.rsplit(".", 1)[-1]
     if short in CONFIGS:
         values, unknown = _arguments(scanner, node, scope, CONFIGS[short])
+        return CosmosConfig(short, values, tuple(unknown))
+    if short.endswith("ProfileMapping"):  # a target built from an Airflow connection: which class, conn_id, profile_args
+        values, unknown = _arguments(scanner, node, scope, ("conn_id", "profile_args"))
         return CosmosConfig(short, values, tuple(unknown))
     if short == "DbtDag":
         spec = scanner.make_dag(node, scanner.evaluator(scope), scope)
@@ -268,9 +272,15 @@ def _common_args(project: CosmosConfig, values: dict[str, Any], unknown: list[st
             args[arg] = str(value)
     profile = values.get("profile_config")
     if isinstance(profile, CosmosConfig) and profile.kind == "ProfileConfig":  # the target names the relations without a manifest
-        known = {k: str(v) for k, v in profile.values.items() if k in _PROFILE_FIELDS and isinstance(v, (str, PurePosixPath))}
-        if profile.values.get("profile_mapping") is not None or "profile_mapping" in profile.unknown:
-            known["profile_mapping"] = "yes"  # the target is built from an Airflow connection: not read from a profiles.yml
+        known: dict[str, Any] = {k: str(v) for k, v in profile.values.items() if k in _PROFILE_FIELDS and isinstance(v, (str, PurePosixPath))}
+        mapping = profile.values.get("profile_mapping")
+        if isinstance(mapping, CosmosConfig) and isinstance(mapping.get("conn_id"), str) and "profile_args" not in mapping.unknown:
+            profile_args = mapping.get("profile_args")
+            known["profile_mapping"] = {"class": mapping.kind, "conn_id": mapping.get("conn_id"),
+                                        "profile_args": {k: plain(v) for k, v in profile_args.items() if isinstance(k, str) and is_known(v)
+                                                         and is_data(v)} if isinstance(profile_args, dict) else {}}
+        elif mapping is not None or "profile_mapping" in profile.unknown:
+            known["profile_mapping"] = {}  # built from an Airflow connection not known statically
         args["profile_config"] = known
         missing.extend(f"profile_config.{k}" for k in profile.unknown if k in _PROFILE_FIELDS)
     return {"args": args, "unknown": missing}
