@@ -123,3 +123,18 @@ def test_bash_dbt_without_a_target_takes_the_profiles_default_only_when_the_envi
         dev = next(t for t in result.tasks if t.task_id == "dev_staging")
         assert dev.writes == expected, (environment, dev.errors)
     assert any("DBT_TARGET" in e for e in dev.errors)
+
+
+def test_a_naming_macro_that_would_run_forever_or_build_too_much_is_stopped(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(FIXTURE, tmp_path / "repo")
+    macro = tmp_path / "repo" / "dbt" / "sales" / "macros" / "generate_schema_name.sql"
+    macro.write_text("{% macro generate_schema_name(custom_schema_name, node) -%}"
+                     "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"
+                     "{{ 'x' * 10 }}{%- endmacro %}\n"
+                     "{% macro generate_alias_name(custom_alias_name, node) -%}{{ generate_alias_name(custom_alias_name, node) }}"
+                     "{%- endmacro %}\n")
+    result = scan_folders([str(tmp_path / "repo")], mode="static", settings=load_settings(None, [str(tmp_path / "repo")]))
+    stg = next(t for t in result.tasks if t.task_id == "sales.stg_orders_run")
+    assert stg.status == "partial" and stg.writes == [] and any("generate_schema_name" in e and "too large" in e for e in stg.errors), stg.errors

@@ -18,7 +18,10 @@ from typing import Any
 
 import yaml
 from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from overlay.extract.sandbox import BoundedSandbox
+from overlay.extract.templates import budgeted_range
 
 from overlay.extract.dbt_files import Expr, ProjectFiles, project_paths, read_small, walk
 
@@ -52,6 +55,10 @@ class Target:
     profiles_file: str
 
 
+class _NamingSandbox(BoundedSandbox, ImmutableSandboxedEnvironment):
+    """The project's Jinja, bounded as DAG templates are (what it builds, its ranges), and unable to mutate lists."""
+
+
 class _Return(Exception):
     def __init__(self, value: Any) -> None:
         self.value = value
@@ -66,7 +73,7 @@ class Namer:
         self.spec = spec
         self.vars = _project_vars(files.settings, files.name)
         self.vars.update(spec.vars)
-        self.env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, extensions=["jinja2.ext.do"])
+        self.env = _NamingSandbox(undefined=StrictUndefined, extensions=["jinja2.ext.do"])
         self.target = self._target()
         self.read: list[str] = [self.target.profiles_file] if spec.mapping is None else []
         self._macros = self._naming_macros(inside)
@@ -117,6 +124,7 @@ class Namer:
     # --- Jinja --------------------------------------------------------------------------------------------------------
     def _globals(self) -> dict[str, Any]:
         return {"target": self.target.fields if hasattr(self, "target") else {}, "env_var": self._env_var, "var": self._var,
+                "range": budgeted_range(),
                 "return": self._return, "project_name": self.files.name,
                 "default__generate_schema_name": self.default_schema, "default__generate_database_name": self.default_database,
                 "default__generate_alias_name": self.default_alias}
@@ -151,7 +159,7 @@ class Namer:
             out = str(r.value)
         except NameUnknown as e:
             raise NameUnknown(f"{what}: {e}") from None
-        except (TemplateError, TypeError, ValueError, AttributeError) as e:
+        except (TemplateError, SecurityError, TypeError, ValueError, AttributeError, RecursionError) as e:
             raise NameUnknown(f"{what} is built from something not known statically ({type(e).__name__}: {e})") from None
         return _checked(out, what)
 

@@ -149,7 +149,7 @@ class Renderer:
         for _ in range(8):  # each round registers one filter/test the template uses and Airflow would have
             try:
                 self.env.start_render()
-                return self.env.from_string(text).render({**context, "range": _budgeted_range()})
+                return self.env.from_string(text).render({**context, "range": budgeted_range()})
             except (jinja2.TemplateAssertionError, jinja2.TemplateRuntimeError) as e:
                 missing = _MISSING.search(str(e))
                 if not missing:
@@ -208,7 +208,7 @@ def _error(e: Exception) -> TemplateError:
     return TemplateError(f"template does not render: {type(e).__name__}: {e}", None, _template_line(e))
 
 
-def _budgeted_range() -> Any:
+def budgeted_range() -> Any:
     """``range`` for one render: all ranges together stay under ``_MAX_RANGE_TOTAL`` items (nested loops too)."""
     used = [0]
 
