@@ -15,7 +15,6 @@ not read.
 from __future__ import annotations
 
 import ast
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -63,9 +62,11 @@ class ProjectFiles:
     files: list[str] = field(default_factory=list)  # project-level files: dbt_project.yml and the macro folders' files
 
 
-def project_settings(project: str) -> dict[str, Any]:
-    """``dbt_project.yml`` as data (``ProjectError`` when it is missing or not YAML)."""
+def project_settings(project: str, inside: Any = None) -> dict[str, Any]:
+    """``dbt_project.yml`` as data (``ProjectError`` when it is missing, outside what may be read, or not YAML)."""
     path = os.path.join(project, "dbt_project.yml")
+    if inside is not None and os.path.exists(path) and not inside(path):
+        raise ProjectError(f"{path} leads outside the repository: not read")
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
             data = yaml.safe_load(f.read(MAX_PROPERTY_BYTES))
@@ -80,7 +81,7 @@ def project_settings(project: str) -> dict[str, Any]:
 
 def read_project(project: str, inside: Any) -> ProjectFiles:
     """Every node of the project's files (``inside(path)``: whether a real path may be read)."""
-    settings = project_settings(project)
+    settings = project_settings(project, inside)
     name = str(settings.get("name") or os.path.basename(project))
     paths = {key: project_paths(settings, key) for key in _DEFAULT_PATHS}
     nodes: dict[str, dict[str, Any]] = {}
@@ -173,8 +174,9 @@ def walk(project: str, folder: str, suffixes: tuple[str, ...], inside: Any, budg
             budget[0] -= 1
             if budget[0] < 0:
                 return found
-            if file.endswith(suffixes):
-                found.append(os.path.relpath(os.path.join(here, file), project))
+            full = os.path.join(here, file)
+            if file.endswith(suffixes) and (not os.path.islink(full) or inside(full)):  # a link out of the repository: not read
+                found.append(os.path.relpath(full, project))
     return found
 
 
@@ -376,13 +378,32 @@ def _add_tests(nodes: dict[str, dict[str, Any]], project: str, paths: dict[str, 
                 if uid is None:
                     continue
                 for test in _tests_of(entry):
-                    refs = [by_name[r[1] or r[0]] for r in REF.findall(json.dumps(test)) if (r[1] or r[0]) in by_name]
+                    refs = [by_name[r[1] or r[0]] for r in REF.findall(_text_of(test)) if (r[1] or r[0]) in by_name]
                     add([uid, *refs], str(entry["name"]))
     for folder in paths["test-paths"]:
         for relative in walk(project, folder, (".sql",), inside, budget):
             refs = [by_name[r[1] or r[0]] for r in REF.findall(read_small(os.path.join(project, relative))) if (r[1] or r[0]) in by_name]
             if refs:
                 add(refs, os.path.splitext(os.path.basename(relative))[0])
+
+
+MAX_TEST_NODES = 10_000  # values of one test's definition walked for its ref()s: YAML aliases can make it a huge tree
+
+
+def _text_of(value: Any) -> str:
+    """The strings of a test definition (where its ``ref()`` arguments are), within a node budget."""
+    parts: list[str] = []
+    stack, seen = [value], 0
+    while stack and seen < MAX_TEST_NODES:
+        item = stack.pop()
+        seen += 1
+        if isinstance(item, str):
+            parts.append(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return "\n".join(parts)
 
 
 def _tests_of(entry: dict[str, Any]) -> list[Any]:

@@ -71,6 +71,7 @@ class Namer:
         self.project = project
         self.files = files
         self.spec = spec
+        self.inside = inside
         self.vars = _project_vars(files.settings, files.name)
         self.vars.update(spec.vars)
         self.env = _NamingSandbox(undefined=StrictUndefined, extensions=["jinja2.ext.do"])
@@ -89,6 +90,8 @@ class Namer:
         if not path or not os.path.isfile(path):
             raise NameUnknown("no profiles.yml in the repository names the dbt target (give --profiles-dir, or Cosmos's "
                               "ProfileConfig(profiles_yml_filepath=...))")
+        if not self.inside(path):
+            raise NameUnknown(f"{path} leads outside the repository: not read (list its folder under `allow_paths:` to read it)")
         try:
             profiles = yaml.safe_load(read_small(path))
         except yaml.YAMLError as e:
