@@ -88,7 +88,8 @@ class Namer:
             if given and given.startswith("<"):  # a placeholder: what the caller could not know, and how to give it
                 raise NameUnknown(f"the dbt target is {given.strip('<>')}")
         if not path or not os.path.isfile(path):
-            raise NameUnknown("no profiles.yml in the repository names the dbt target (give --profiles-dir, or Cosmos's "
+            raise NameUnknown("no profiles.yml in the repository names the dbt target (dbt reads it from ~/.dbt on the workers: "
+                              "keep one without secrets beside dbt_project.yml, or give --profiles-dir, or Cosmos's "
                               "ProfileConfig(profiles_yml_filepath=...))")
         if not self.inside(path):
             raise NameUnknown(f"{path} leads outside the repository: not read (list its folder under `allow_paths:` to read it)")
