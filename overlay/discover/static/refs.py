@@ -36,6 +36,7 @@ class ModuleCtx:
 @dataclass
 class TaskRef:
     spec: TaskSpec
+    dag: Any = field(default=None, compare=False, repr=False)  # the DagSpec holding it; None: made outside any DAG
 
     def ids(self) -> list[str]:
         return [self.spec.task_id]
@@ -276,7 +277,22 @@ def group_edges(group: TaskGroupRef, leaves: bool) -> list[TaskRef]:
 
 
 def link(upstream: Any, downstream: Any) -> None:
-    for down in _refs(downstream, upstream=False):
-        for up in _refs(upstream, upstream=True):
+    downs, ups = _refs(downstream, upstream=False), _refs(upstream, upstream=True)
+    _adopt([*downs, *ups])
+    for down in downs:
+        for up in ups:
             if up.spec.task_id not in down.spec.upstream and up.spec is not down.spec:
                 down.spec.upstream.append(up.spec.task_id)
+
+
+def _adopt(refs: list[TaskRef]) -> None:
+    """As Airflow's ``_set_relatives``: tasks made outside any DAG join the one DAG of the tasks they are linked to."""
+    dags = {id(r.dag): r.dag for r in refs if r.dag is not None}
+    if len(dags) != 1:
+        return
+    dag = next(iter(dags.values()))
+    for ref in refs:
+        if ref.dag is None:
+            ref.dag = dag
+            ref.spec.dag_id = dag.dag_id
+            dag.tasks.append(ref.spec)

@@ -65,6 +65,7 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
         self.effects = EffectAnalysis(repo) if repo is None else None  # without a repository: this file's own classes
         self.origins = UnknownOrigins()  # what the names bound to unknown values come from, for the reports
         self.floating: int | None = None  # tasks made with no DAG inside an instance's __init__ (instances.py)
+        self.orphans: list[tuple[Any, str, Any]] = []  # tasks made outside any DAG (ref, where, line): reported at the end
 
     @property
     def imports(self) -> dict[str, str]:
@@ -95,6 +96,9 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
         tree = ast.parse(self.source, filename=self.path)
         scope: dict[str, Any] = {"__name__": "overlay_static_scan", "__file__": self.path}
         self.exec_block(tree.body, scope)
+        for ref, where, line in self.orphans:
+            if ref.dag is None:
+                self.report(f"task {ref.spec.task_id!r} ({where}) belongs to no DAG found statically", line)
         return scope
 
     # --- statements ---------------------------------------------------------------------

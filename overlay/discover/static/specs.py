@@ -275,15 +275,15 @@ class SpecBuilder:
                 task.unknown_args.append(attr)
 
     def register(self: StaticScanner, task: TaskSpec, dag: DagSpec | None, group: TaskGroupRef | None, node: ast.Call) -> TaskRef:
-        ref = TaskRef(task)
+        ref = TaskRef(task, dag)
         self.created += 1
         if group is not None:
             group.add(ref)
         if dag is None:
             if self.floating is not None:  # inside an instance's __init__: counted, said once for the call
                 self.floating += 1
-            elif not self.module_mode:
-                self.report(f"task {task.task_id!r} ({self.where(node.lineno)}) belongs to no DAG found statically", self.at(node.lineno))
+            elif not self.module_mode:  # said at the end of the file unless `>>` links it to a DAG's task first
+                self.orphans.append((ref, self.where(node.lineno), self.at(node.lineno)))
             return ref
         dag.tasks.append(task)
         return ref
