@@ -107,6 +107,10 @@ def test_a_profile_built_from_an_airflow_connection_names_with_the_connection_ov
     # the connection's database (Airflow's schema field), profile_args' schema; the namespace of that connection
     assert tasks["sales.stg_orders_run"].writes == ["pg:shopdb.staging.stg_orders"], tasks["sales.stg_orders_run"].errors
     assert tasks["sales.rates_seed"].writes == ["pg:shopdb.reporting.rates"]
+    dag.write_text(dag.read_text().replace('target_name="prod"', 'target_name=os.environ["DEPLOY_TARGET"]'))
+    tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "repo")], mode="static", settings=settings).tasks}
+    stg = tasks["sales.stg_orders_run"]  # the mapping's target name unknown: not guessed ("dev"), said
+    assert stg.writes == [] and any("target_name" in e for e in stg.errors), stg.errors
 
 
 def test_bash_dbt_without_a_target_takes_the_profiles_default_only_when_the_environment_is_known(tmp_path: Path) -> None:

@@ -77,7 +77,7 @@ class TaskState:
     dag: DagSpec
     ctx: ExtractContext
     access: TaskAccess = field(default_factory=TaskAccess)
-    _direct_keys: set[tuple[Any, ...]] = field(default_factory=set, repr=False, compare=False)
+    _direct_keys: set[tuple[Any, ...]] = field(default_factory=set, repr=False, compare=False)  # of access.direct: add_direct alone adds
 
     @cached_property
     def renderer(self) -> Renderer:
@@ -178,12 +178,8 @@ class TaskState:
     def add_direct(self, table: str, mode: str, origin: str, conn_id: str | None, dialect: str | None,
                    group: str | None = None) -> None:
         key = (table, mode, origin, conn_id, dialect, group)
-        seen = self._direct_keys
-        if len(seen) != len(self.access.direct):  # the list was changed elsewhere: known again from it
-            seen.clear()
-            seen.update((d.table, d.mode, d.origin, d.conn_id, d.dialect, d.group) for d in self.access.direct)
-        if key not in seen:  # a set, not a scan of the list: a `dbt run` of a whole project adds thousands
-            seen.add(key)
+        if key not in self._direct_keys:  # a set, not a scan of the list: a `dbt run` of a whole project adds thousands
+            self._direct_keys.add(key)
             self.access.direct.append(DirectAccess(table, mode, origin, conn_id, dialect, group))  # type: ignore[arg-type]
 
     @property

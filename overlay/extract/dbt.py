@@ -131,12 +131,13 @@ def resolve_dbt(argv: list[str], cwd: str | None, default_project: str | None = 
                 cache: ManifestCache | None = None, env: dict[str, str] | None = None,
                 read: Callable[[str], str] | None = None, manifest_file: str | None = None,
                 environment: dict[str, str] | None = None, inside: Callable[[str], bool] | None = None,
-                mapping: dict[str, Any] | None = None) -> DbtInvocation | None:
+                mapping: dict[str, Any] | None = None, target_unknown: str | None = None) -> DbtInvocation | None:
     """The models a dbt command builds; None for commands that build nothing (test, docs, deps...).
     ``manifest_file``: the manifest to read instead of the project's ``target/manifest.json`` (Cosmos's ``manifest_path``).
     Without a manifest the project's files are read and named for the command's target (``dbt_naming``):
     ``environment`` is overlay.yaml's ``environment:`` (None: not given), ``inside`` whether a path may be read,
-    ``mapping`` a Cosmos profile mapping (the target built from an Airflow connection, ``dbt_naming.mapping_target``)."""
+    ``mapping`` a Cosmos profile mapping (the target built from an Airflow connection, ``dbt_naming.mapping_target``),
+    ``target_unknown`` why the caller cannot know the target (``ProfileConfig(target_name=)`` not known statically)."""
     args = parse_args(argv)
     if args.verb in NOT_KNOWN:
         raise DbtError(f"dbt {args.verb} {NOT_KNOWN[args.verb]}")
@@ -156,7 +157,7 @@ def resolve_dbt(argv: list[str], cwd: str | None, default_project: str | None = 
     except DbtError as missing:
         if "manifest not found" not in str(missing) or not os.path.isfile(os.path.join(project, "dbt_project.yml")):
             raise
-        manifest = _from_files(project, args, env, environment, inside, missing, cache, mapping)
+        manifest = _from_files(project, args, env, environment, inside, missing, cache, mapping, target_unknown)
     selection = (args.options.get("select", []), args.options.get("exclude", []), args.first("selector"))
     if manifest.from_files:
         blocked = file_selectable(*selection)
@@ -177,20 +178,21 @@ def resolve_dbt(argv: list[str], cwd: str | None, default_project: str | None = 
 
 def _from_files(project: str, args: DbtArgs, env: dict[str, str], environment: dict[str, str] | None,
                 inside: Callable[[str], bool] | None, missing: DbtError, cache: ManifestCache | None,
-                mapping: dict[str, Any] | None = None) -> Manifest:
+                mapping: dict[str, Any] | None = None, target_unknown: str | None = None) -> Manifest:
     """The project's graph read from its files and named for the command's target, when that target is known."""
     from overlay.extract.dbt_files import ProjectError
     from overlay.extract.dbt_naming import NameUnknown, TargetSpec, find_profiles, named_project
 
     deployment = environment or {}
     target = args.first("target") or env.get("DBT_TARGET") or deployment.get("DBT_TARGET")
-    if target is None and not environment:  # dbt reads DBT_TARGET from the worker's environment: unknown, not the default
-        target = ("<the profile's default unless DBT_TARGET is set where the task runs: give `environment:` in overlay.yaml "
-                  "(with DBT_TARGET if the deployment sets it), or --target>")
+    profiles, unknown = find_profiles(project, args.first("profiles-dir"), {**deployment, **env}) if mapping is None else (None, None)
+    if target is None and not environment and mapping is None:  # dbt reads DBT_TARGET on the worker: unknown, not the default
+        unknown = ("the dbt target is the profile's default unless DBT_TARGET is set where the task runs: give `environment:` "
+                   "in overlay.yaml (with DBT_TARGET if the deployment sets it), or --target")
     spec = TargetSpec(profile=args.first("profile") or env.get("DBT_PROFILE") or deployment.get("DBT_PROFILE"), target=target,
-                      profiles_file=find_profiles(project, args.first("profiles-dir"), {**deployment, **env}),
-                      vars=_vars(args.first("vars")), environment=environment, mapping=mapping)
-    key = json.dumps([project, spec.profile, spec.target, spec.profiles_file, spec.vars, spec.environment, spec.mapping],
+                      profiles_file=profiles, vars=_vars(args.first("vars")), environment=environment, mapping=mapping,
+                      unknown=target_unknown or unknown)
+    key = json.dumps([project, spec.profile, spec.target, spec.profiles_file, spec.vars, spec.environment, spec.mapping, spec.unknown],
                      sort_keys=True, default=str)
     found = cache.named.get(key) if cache is not None else None
     if found is None:  # a project read once per scan and process, whatever number of tasks run it
@@ -247,16 +249,14 @@ def _model_io(graph: Graph, uid: str, project: str | None = None) -> DbtModelIO 
     relation = relation_of(node)
     if project is None:
         return DbtModelIO(uid, relation, _parent_relations(graph, uid, set())) if relation else None
-    problems: list[str] = []
-    files: list[str] = []
-    reads = _parent_relations(graph, uid, set(), problems, files)
-    own = [node.get("relation_problem")] if node.get("relation_problem") else []
-    for p in [*own, *(f"{node.get('name')}: {u}" for u in node.get("unresolved") or []), *problems]:
-        if p not in problems:
-            problems.append(p)
-    files[:0] = [node.get("original_file_path") or "", *node.get("property_files", [])]
+    parents_problems: list[str] = []
+    parents_files: list[str] = []
+    reads = _parent_relations(graph, uid, set(), parents_problems, parents_files)
+    own = [node["relation_problem"]] if node.get("relation_problem") else []
+    problems = [*own, *(f"{node.get('name')}: {u}" for u in node.get("unresolved") or []), *parents_problems]
+    files = [node.get("original_file_path") or "", *node.get("property_files", []), *parents_files]
     paths = [os.path.join(project, f) for f in files if f] + list(node.get("macro_files") or [])
-    return DbtModelIO(uid, relation if not own else None, reads, problems, list(dict.fromkeys(paths)))
+    return DbtModelIO(uid, relation, reads, list(dict.fromkeys(problems)), list(dict.fromkeys(paths)))
 
 
 def relation_of(node: dict[str, Any]) -> str | None:

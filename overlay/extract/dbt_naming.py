@@ -42,6 +42,7 @@ class TargetSpec:
     profiles_file: str | None = None  # profiles.yml found (--profiles-dir, DBT_PROFILES_DIR, the project folder)
     vars: dict[str, Any] = field(default_factory=dict)  # --vars
     environment: dict[str, str] | None = None  # overlay.yaml `environment:` (None: not given, every variable unknown)
+    unknown: str | None = None  # why the target cannot be known (the caller could not read it): every name is unknown
     mapping: dict[str, Any] | None = None  # Cosmos's profile mapping: class, conn_id, profile_args, target_name, connection
 
 
@@ -81,12 +82,11 @@ class Namer:
 
     # --- the target ---------------------------------------------------------------------------------------------------
     def _target(self) -> Target:
+        if self.spec.unknown:
+            raise NameUnknown(self.spec.unknown)
         if self.spec.mapping is not None:
             return mapping_target(self.spec.mapping)
         path = self.spec.profiles_file
-        for given in (self.spec.target, path):
-            if given and given.startswith("<"):  # a placeholder: what the caller could not know, and how to give it
-                raise NameUnknown(f"the dbt target is {given.strip('<>')}")
         if not path or not os.path.isfile(path):
             raise NameUnknown("no profiles.yml in the repository names the dbt target (dbt reads it from ~/.dbt on the workers: "
                               "keep one without secrets beside dbt_project.yml, or give --profiles-dir, or Cosmos's "
@@ -310,19 +310,18 @@ def _checked(out: str, what: str) -> str:
     return text
 
 
-def find_profiles(project: str, profiles_dir: str | None, env: dict[str, str]) -> str | None:
-    """profiles.yml as dbt finds it: ``--profiles-dir``, ``DBT_PROFILES_DIR``, the project folder (never ~/.dbt:
-    not the repository's)."""
-    if profiles_dir and profiles_dir.startswith("<"):
-        return profiles_dir  # a placeholder of the caller's: reported as the reason
+def find_profiles(project: str, profiles_dir: str | None, env: dict[str, str]) -> tuple[str | None, str | None]:
+    """(profiles.yml as dbt finds it, or why it is not known): ``--profiles-dir``, ``DBT_PROFILES_DIR``, the project
+    folder (never ~/.dbt: not the repository's)."""
     for folder in (profiles_dir, env.get("DBT_PROFILES_DIR"), project):
         if folder:
             path = folder if folder.endswith((".yml", ".yaml")) else os.path.join(folder, "profiles.yml")
             if os.path.isfile(path):
-                return path
+                return path, None
             if folder != project:  # the profiles dbt reads are elsewhere: the project's own would be the wrong ones
-                return f"<read from {path}, which is not in the repository (map its folder with `paths:` in overlay.yaml)>"
-    return None
+                return None, (f"the dbt target is read from {path}, which is not in the repository (map its folder "
+                              "with `paths:` in overlay.yaml)")
+    return None, None
 
 
 @dataclass

@@ -19,11 +19,13 @@ from overlay.extract.rules import OperatorRule
 _SELECTION_ARGS = (("select", "--select"), ("models", "--select"), ("exclude", "--exclude"), ("selector", "--selector"))
 
 
+_TARGET_UNKNOWN = ("the dbt target is not known statically: ProfileConfig(target_name=...); give its environment variable "
+                   "under `environment:` in overlay.yaml")
 _COSMOS_HINT = "; for Cosmos, or point ProjectConfig(manifest_path=...) at a manifest in the repository"
 
 
 def run_dbt(t: TaskState, argv: list[str], folder: str | None, env: dict[str, str], manifest_file: str | None = None,
-            hint: str = "", mapping: dict[str, Any] | None = None) -> None:
+            hint: str = "", mapping: dict[str, Any] | None = None, target_unknown: str | None = None) -> None:
     argv = list(argv)
     for i, arg in enumerate(argv):
         for option in ("--project-dir", "--profiles-dir"):
@@ -34,7 +36,7 @@ def run_dbt(t: TaskState, argv: list[str], folder: str | None, env: dict[str, st
     try:
         invocation = dbt.resolve_dbt(argv, folder, cache=t.ctx.dbt_manifests, env=env, read=t.read_text,
                                      manifest_file=manifest_file, environment=t.ctx.environment,
-                                     inside=t.renderer.policy.allows, mapping=mapping)
+                                     inside=t.renderer.policy.allows, mapping=mapping, target_unknown=target_unknown)
     except dbt.DbtError as e:
         t.unresolved(f"{e}{hint}" if "manifest not found" in str(e) else str(e))
         return
@@ -81,15 +83,14 @@ def dbt_operator(t: TaskState, rule: OperatorRule) -> None:
     manifest = t.text("manifest_filepath")  # Cosmos passes ProjectConfig(manifest_path=) to its operators
     env = t.value("env")
     run_dbt(t, argv, None, {k: str(v) for k, v in env.items()} if isinstance(env, dict) else {},
-            _located(t, manifest, False) if manifest else None, _COSMOS_HINT if rule.command != "test" else "", _mapping(t))
+            _located(t, manifest, False) if manifest else None, _COSMOS_HINT if rule.command != "test" else "", _mapping(t),
+            _TARGET_UNKNOWN if "profile_config.target_name" in t.spec.unknown_args else None)
     if not t.found_anything:
         t.access.no_data = True
 
 
 def _folder(t: TaskState, path: str, folder: str | None) -> str:
     """A folder a dbt command names, in the repository: relative to the command's folder, or a deployment path remapped."""
-    if path.startswith("<"):  # a placeholder for what is not known (a profile built from an Airflow connection)
-        return path
     found = t.folder(path, folder) or path
     return _located(t, found, True) if os.path.isabs(found) and not os.path.isdir(found) else found
 
@@ -107,19 +108,15 @@ def _mapping(t: TaskState) -> dict[str, Any] | None:
 
 
 def _profile_options(t: TaskState) -> list[str]:
-    """Cosmos's ``ProfileConfig`` as dbt options: the target that names relations when there is no manifest.
-    A target name not known statically (``os.environ["DBT_TARGET"]`` without overlay.yaml's ``environment:``)
-    is passed as no target, and the names say it is needed."""
+    """Cosmos's ``ProfileConfig`` as dbt options: the target that names relations when there is no manifest
+    (a target name not known statically is ``_TARGET_UNKNOWN``, given to ``run_dbt``)."""
     profile = t.value("profile_config")
     if not isinstance(profile, dict):
         return []
     if "profile_mapping" in profile:
         return []  # the target comes from an Airflow connection (``_mapping``), not from a profiles.yml
     options: list[str] = []
-    if "profile_config.target_name" in t.spec.unknown_args:
-        options += ["--target", "<not known statically: ProfileConfig(target_name=...); give its environment variable under "
-                                "`environment:` in overlay.yaml>"]
-    elif profile.get("target_name"):
+    if profile.get("target_name"):
         options += ["--target", str(profile["target_name"])]
     if profile.get("profile_name"):
         options += ["--profile", str(profile["profile_name"])]
