@@ -142,3 +142,22 @@ def test_a_naming_macro_that_would_run_forever_or_build_too_much_is_stopped(tmp_
     result = scan_folders([str(tmp_path / "repo")], mode="static", settings=load_settings(None, [str(tmp_path / "repo")]))
     stg = next(t for t in result.tasks if t.task_id == "sales.stg_orders_run")
     assert stg.status == "partial" and stg.writes == [] and any("generate_schema_name" in e and "too large" in e for e in stg.errors), stg.errors
+
+
+def test_a_project_read_once_per_process_is_read_again_when_a_file_changes(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(FIXTURE, tmp_path / "repo")
+    settings = load_settings(None, [str(tmp_path / "repo")])
+
+    def writes() -> list[str]:
+        tasks = scan_folders([str(tmp_path / "repo")], mode="static", settings=settings).tasks
+        return next(t for t in tasks if t.task_id == "sales.stg_orders_run").writes
+
+    assert writes() == [PG + "analytics.staging.stg_orders"]
+    model = tmp_path / "repo" / "dbt" / "sales" / "models" / "staging" / "stg_orders.sql"
+    model.write_text("{{ config(alias='orders_clean') }}\n" + model.read_text())
+    assert writes() == [PG + "analytics.staging.orders_clean"]
+    (tmp_path / "repo" / "dbt" / "sales" / "models" / "staging" / "stg_refunds.sql").write_text("select 1\n")
+    tasks = scan_folders([str(tmp_path / "repo")], mode="static", settings=settings).tasks
+    assert any(t.task_id == "sales.stg_refunds_run" for t in tasks)  # a model added: listed without touching dbt_project.yml

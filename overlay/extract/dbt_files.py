@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,8 +80,47 @@ def project_settings(project: str, inside: Any = None) -> dict[str, Any]:
     return data
 
 
+_read: OrderedDict[tuple[Any, ...], ProjectFiles] = OrderedDict()  # projects read in this process, by their files' stats
+_CACHED = 4
+
+
 def read_project(project: str, inside: Any) -> ProjectFiles:
-    """Every node of the project's files (``inside(path)``: whether a real path may be read)."""
+    """Every node of the project's files (``inside(path)``: whether a real path may be read). Read once per process
+    while the files are the same (path, size, modification time of each, and which links may be followed): Cosmos's
+    discovery and extraction's naming read one project; callers copy the nodes they change."""
+    key = _signature(project, inside)
+    if key is None:  # too many files to stat each time: read, not kept
+        return _read_project(project, inside)
+    if key in _read:
+        _read.move_to_end(key)
+        return _read[key]
+    found = _read_project(project, inside)
+    _read[key] = found
+    while len(_read) > _CACHED:
+        _read.popitem(last=False)
+    return found
+
+
+def _signature(project: str, inside: Any) -> tuple[Any, ...] | None:
+    """Stats of every file under the project (as many as a read walks): a file edited, added or removed is a new key."""
+    stats: list[tuple[Any, ...]] = []
+    top = os.path.realpath(project)
+    for here, dirs, files in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ("target", "dbt_packages", "logs")
+                         and not os.path.islink(os.path.join(here, d)))
+        for file in sorted(files):
+            full = os.path.join(here, file)
+            try:
+                st = os.stat(full)
+            except OSError:
+                continue
+            stats.append((full, st.st_size, st.st_mtime_ns, os.path.islink(full) and bool(inside(full))))
+            if len(stats) > MAX_FILES * 2:
+                return None
+    return (top, *stats)
+
+
+def _read_project(project: str, inside: Any) -> ProjectFiles:
     settings = project_settings(project, inside)
     name = str(settings.get("name") or os.path.basename(project))
     paths = {key: project_paths(settings, key) for key in _DEFAULT_PATHS}

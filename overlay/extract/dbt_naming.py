@@ -340,8 +340,9 @@ def named_project(project: str, spec: TargetSpec, inside: Any) -> NamedProject:
     from overlay.extract.dbt_select import Graph
 
     files = read_project(project, inside)
+    nodes = {uid: dict(node) for uid, node in files.nodes.items()}  # the read project is shared: its nodes are not changed
     namer = Namer(project, files, spec, inside)
-    for node in files.nodes.values():
+    for node in nodes.values():
         if node.get("resource_type") not in ("model", "seed", "snapshot", "source"):
             continue
         try:
@@ -350,4 +351,4 @@ def named_project(project: str, spec: TargetSpec, inside: Any) -> NamedProject:
             node["relation_name"] = f"{node['database']}.{node['schema']}.{alias}"
         except NameUnknown as e:
             node["relation_problem"] = f"{node.get('resource_type')} {node.get('name')}: {e}"
-    return NamedProject(Graph.build(files.nodes), namer.target.type, [*files.files, *namer.read], project)
+    return NamedProject(Graph.build(nodes), namer.target.type, [*files.files, *namer.read], project)

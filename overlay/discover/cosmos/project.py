@@ -41,7 +41,6 @@ class FileGraph:
 
 
 _manifests: OrderedDict[tuple[str, int, int], FileGraph] = OrderedDict()
-_projects: OrderedDict[tuple[str, int], FileGraph] = OrderedDict()  # walked projects, by folder and dbt_project.yml's mtime
 
 
 def from_manifest(path: str) -> FileGraph:
@@ -75,23 +74,7 @@ def from_manifest(path: str) -> FileGraph:
 
 
 def from_files(project: str, inside: Any) -> FileGraph:
-    """The project's nodes from its files (``inside(path)``: whether a real path may be read); walked once per
-    process while its dbt_project.yml is unchanged (a DAG file with five DbtTaskGroups over one project)."""
-    try:
-        key = (os.path.realpath(project), os.stat(os.path.join(project, "dbt_project.yml")).st_mtime_ns)
-    except OSError:
-        key = None
-    if key is not None and key in _projects:
-        _projects.move_to_end(key)
-        return _projects[key]
-    found = _walk_project(project, inside)
-    if key is not None:
-        _projects[key] = found
-        while len(_projects) > _CACHED:
-            _projects.popitem(last=False)
-    return found
-
-
-def _walk_project(project: str, inside: Any) -> FileGraph:
+    """The project's nodes from its files (``inside(path)``: whether a real path may be read); read once per process
+    while its files are unchanged (``read_project``'s cache: five DbtTaskGroups over one project, and extraction)."""
     files = read_project(project, inside)
     return FileGraph(Graph.build(files.nodes), project, from_files=True, truncated=files.truncated)
