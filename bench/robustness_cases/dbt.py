@@ -7,11 +7,11 @@ from a file outside the repository, or the hostile part went unreported. The run
 
 from __future__ import annotations
 
-import os
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from robustness_cases._opens import record_opens
 
 DAG = '''from airflow import DAG
 from cosmos import DbtTaskGroup, ProfileConfig, ProjectConfig, RenderConfig
@@ -51,15 +51,7 @@ def check(files: dict[str, str], expect_error: str | None = None, symlinks: dict
         for rel, target in (symlinks or {}).items():
             (project / rel).unlink(missing_ok=True)
             (project / rel).symlink_to(tmp / target)
-        opened: list[str] = []
-
-        def audit(event: str, args: tuple) -> None:
-            if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
-                path = os.path.realpath(os.fsdecode(args[0]))
-                if path.startswith(str(tmp / "outside")):
-                    opened.append(path)
-
-        sys.addaudithook(audit)
+        opened = record_opens(str(tmp / "outside"))
         try:
             result = scan_folders([str(repo)], mode="static", settings=Settings())
         except BaseException as e:  # noqa: BLE001 - what the case measures

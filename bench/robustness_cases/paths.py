@@ -9,11 +9,11 @@ result, or when any file under ``outside``/``/etc`` was opened at all (a ``sys.a
 from __future__ import annotations
 
 import json
-import os
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from robustness_cases._opens import record_opens
 
 SECRET = "SELECT * FROM secret_schema.secret_table"
 _HEADER = ("from airflow import DAG\n"
@@ -50,15 +50,7 @@ def _scan_case(body: str, searchpath: list[str] | None = None) -> Callable[[], s
             tmp = Path(name).resolve()
             dags = _build(tmp, body, searchpath)
             forbidden = (str(tmp / "outside"), "/etc/passwd", "/etc/shadow")
-            opened: list[str] = []
-
-            def audit(event: str, args: tuple) -> None:
-                if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
-                    path = os.path.realpath(os.fsdecode(args[0]))
-                    if path.startswith(forbidden):
-                        opened.append(path)
-
-            sys.addaudithook(audit)
+            opened = record_opens(*forbidden)
             result = scan_folders([str(dags)], mode="static")
             dumped = json.dumps(result.to_dict(), default=str)
             if "secret_table" in dumped or "secret_schema" in dumped or "root:x:0:0" in dumped:

@@ -7,11 +7,11 @@ or opened a file outside the repository. The runner adds the time and memory lim
 
 from __future__ import annotations
 
-import os
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from robustness_cases._opens import record_opens
 
 SECRET = "SELECT * FROM secret_schema.secret_table"
 GOOD_TASK = "operator: airflow.providers.common.sql.operators.sql.SQLExecuteQueryOperator\nsql: INSERT INTO a.b SELECT 1\n"
@@ -40,15 +40,7 @@ def check(files: dict[str, str], expect_error: str | None = None, symlinks: dict
         for rel, target in (symlinks or {}).items():
             (dags / rel).parent.mkdir(parents=True, exist_ok=True)
             (dags / rel).symlink_to(tmp / target)
-        opened: list[str] = []
-
-        def audit(event: str, args: tuple) -> None:
-            if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
-                path = os.path.realpath(os.fsdecode(args[0]))
-                if path.startswith(str(tmp / "outside")):
-                    opened.append(path)
-
-        sys.addaudithook(audit)
+        opened = record_opens(str(tmp / "outside"))
         try:
             result = scan_folders([str(dags)], mode="static")
         except BaseException as e:  # noqa: BLE001 - what the case measures
