@@ -331,7 +331,6 @@ class NamedProject:
     graph: Any  # dbt_select.Graph
     adapter: str | None
     files: list[str]  # what the names were read from besides the nodes' own files
-    source: str  # the project folder
 
 
 def named_project(project: str, spec: TargetSpec, inside: Any) -> NamedProject:
@@ -351,4 +350,4 @@ def named_project(project: str, spec: TargetSpec, inside: Any) -> NamedProject:
             node["relation_name"] = f"{node['database']}.{node['schema']}.{alias}"
         except NameUnknown as e:
             node["relation_problem"] = f"{node.get('resource_type')} {node.get('name')}: {e}"
-    return NamedProject(Graph.build(nodes), namer.target.type, [*files.files, *namer.read], project)
+    return NamedProject(Graph.build(nodes), namer.target.type, [*files.files, *namer.read])
