@@ -98,6 +98,9 @@ class TaskSpec(Record):
     # and through what (a name as the code writes it, with file:line); None when not analysed (import mode)
     callable_effect: str | None = None
     callable_effect_ref: str | None = None
+    # the repository functions the callable calls, as source for extraction to read where it calls them
+    # (overlay/discover/static/helpers.py); empty when it calls none or in import mode
+    callable_helpers: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -407,14 +407,17 @@ def test_tasks_an_instance_makes_without_a_dag_are_said_once() -> None:
 
 def test_a_callable_is_no_data_only_when_the_code_it_calls_touches_no_table(tmp_path: Path) -> None:
     """A python callable with no database call of its own is read through the repository helpers it calls (the
-    effect analysis of plugin classes): one whose helper loads into BigQuery is unresolved and says through what,
-    one that only calls an HTTP API touches no data, one calling a library no rule knows is not known."""
+    effect analysis of plugin classes): one whose helper loads into BigQuery writes the table the helper is given
+    (the helper's body is read where the callable calls it), one whose helper runs SQL built at run time is
+    unresolved and says where, one that only calls an HTTP API touches no data, one calling a library no rule knows
+    is not known."""
     (tmp_path / ".git").mkdir()
     (tmp_path / "utils").mkdir()
     (tmp_path / "utils" / "__init__.py").write_text("")
     (tmp_path / "utils" / "store.py").write_text(
         "from google.cloud import bigquery\n\n\ndef load_rows(rows, table):\n"
-        "    bigquery.Client().load_table_from_json(rows, table)\n")
+        "    bigquery.Client().load_table_from_json(rows, table)\n\n\ndef run(sql):\n"
+        "    bigquery.Client().query(sql)\n")
     (tmp_path / "utils" / "web.py").write_text("import requests\n\n\ndef fetch(url):\n    return requests.get(url).json()\n")
     (tmp_path / "dags").mkdir()
     (tmp_path / "dags" / "calls.py").write_text(textwrap.dedent('''
@@ -422,11 +425,14 @@ def test_a_callable_is_no_data_only_when_the_code_it_calls_touches_no_table(tmp_
         from airflow import DAG
         from airflow.decorators import task
         from airflow.operators.python import PythonOperator
-        from utils.store import load_rows
+        from utils.store import load_rows, run
         from utils.web import fetch
 
         def import_articles():
             load_rows(fetch("https://api.example.org/articles"), "lake.raw.articles")
+
+        def rebuild():
+            run(fetch("https://api.example.org/sql"))
 
         def ping():
             fetch("https://api.example.org/health")
@@ -434,6 +440,7 @@ def test_a_callable_is_no_data_only_when_the_code_it_calls_touches_no_table(tmp_
         with DAG("calls"):
             PythonOperator(task_id="import_articles", python_callable=import_articles)
             PythonOperator(task_id="ping", python_callable=ping)
+            PythonOperator(task_id="rebuild", python_callable=rebuild)
 
             @task
             def restart():
@@ -444,7 +451,9 @@ def test_a_callable_is_no_data_only_when_the_code_it_calls_touches_no_table(tmp_
     tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks}
     assert tasks["ping"].status == "no_data"
     imported = tasks["import_articles"]
-    assert imported.status == "unresolved" and "utils/store.py:5" in imported.errors[0], imported.errors
+    assert (imported.status, imported.writes) == ("resolved", ["bigquery:lake.raw.articles"]), imported.errors
+    rebuild = tasks["rebuild"]
+    assert rebuild.status == "unresolved" and "utils/store.py:9" in rebuild.errors[0], rebuild.errors
     assert tasks["restart"].status == "unresolved" and "heroku3.from_key" in tasks["restart"].errors[0], tasks["restart"].errors
 
 
@@ -637,3 +646,43 @@ def test_a_loop_over_a_deployment_folder_lists_the_folder_of_the_checkout(tmp_pa
     assert {tid: (t.reads, t.writes) for tid, t in tasks.items()} == {
         "add_parks": (["fac:parks"], ["fac:facilities"]), "add_schools": (["fac:schools"], ["fac:facilities"])}
     assert any("/srv/elsewhere/nothing" in e.error and "`paths:`" in e.error for e in result.errors), result.errors
+
+
+def test_repository_helpers_a_callable_calls_are_read_with_the_handles_it_gives_them() -> None:
+    """`export_trees(conn, 178)` from lib/: the SQL the helper runs through the callable's connection is the task's;
+    a helper opening its own hook on a module constant, a module attribute call, keyword arguments, SQL in a file
+    the helper opens beside itself (`%s::int[]` markers), a value known only at run time (the helper's file:line in
+    the reason), a cycle between helpers (read once), a file outside the repository (never read)."""
+    result = scan_folders([str(FIXTURES / "callable_helpers" / "dags")], mode="static", workers=1)
+    tasks = {t.task_id: t for t in result.tasks}
+    assert (tasks["export"].reads, tasks["export"].writes) == (["warehouse:forest.trees", "warehouse:forest.planters"], [])
+    assert (tasks["copy"].reads, tasks["copy"].writes) == (["warehouse:forest.trees"], ["warehouse:forest.trees_copy"])
+    assert tasks["count"].reads == ["warehouse:forest.planters"] and tasks["count"].status == "resolved"
+    assert tasks["untagged"].reads == ["warehouse:forest.trees", "warehouse:forest.tags"]
+    assert tasks["untagged"].status == "resolved"
+    summary = tasks["summary"]
+    assert summary.status == "unresolved" and not summary.writes
+    assert any("lib/exports.py:24" in e and "day" in e for e in summary.errors)
+    assert tasks["ping"].status == "unresolved" and not tasks["ping"].reads
+    outside = tasks["outside"]
+    assert outside.status == "unresolved" and not outside.reads and not outside.writes
+    assert not any("passwd" in f for t in result.tasks for f in t.sql_files)
+    assert not result.errors
+
+
+def test_helpers_are_listed_only_for_callables_that_reach_data() -> None:
+    source = textwrap.dedent('''
+        from airflow import DAG
+        from airflow.operators.python import PythonOperator
+
+        def shout(text):
+            return text.upper()
+
+        def loud():
+            print(shout("hello"))
+
+        with DAG("d"):
+            PythonOperator(task_id="loud", python_callable=loud)
+    ''')
+    dags, _errors = scan_source("/dags/loud.py", source)
+    assert dags[0].tasks[0].callable_effect == "none" and dags[0].tasks[0].callable_helpers == {}

@@ -53,6 +53,18 @@ _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, as
             ast.Is: operator.is_, ast.IsNot: operator.is_not}
 
 
+def written_name(func: ast.expr) -> str:
+    """A called name as the code writes it (``f``, ``module.f``, ``pkg.module.f``); empty for anything else."""
+    parts: list[str] = []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name):
+        return ""
+    parts.append(func.id)
+    return ".".join(reversed(parts))
+
+
 def is_known(value: Any) -> bool:
     if value is UNKNOWN:
         return False
@@ -108,8 +120,8 @@ class Evaluator:
         if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, ast.Name):
-            if node.id == "__file__":
-                return self.file
+            if node.id == "__file__":  # the evaluated file, else the scope's (a callable read apart from its module)
+                return self.file or self.scope.get("__file__", UNKNOWN)
             return self.scope.get(node.id, UNKNOWN)
         if isinstance(node, ast.JoinedStr):
             return self._fstring(node)

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
-from overlay.discover.evaluate import UNKNOWN, is_known
+from overlay.discover.evaluate import UNKNOWN, is_known, written_name
 from overlay.extract import hooks
 from overlay.extract.hooks import Handle
 from overlay.extract.python_eval import CallableEvaluator, bind_parameters, first_function, returned_text
 
 _MAX_UNROLL = 50  # items of one loop
 _UNROLL_BUDGET = 500  # loop bodies walked per callable, nested loops included
+_MAX_HELPER_DEPTH = 4  # repository helpers read inside helpers
+_HELPER_BUDGET = 100  # helper calls read per callable
 
 
 @dataclass
@@ -31,6 +33,7 @@ class HookSql:
     handle: Handle
     line: int
     method: str
+    file: str | None = None  # the repository helper the call is in; None: the callable's own file
 
 
 @dataclass
@@ -40,6 +43,7 @@ class HookTable:
     handle: Handle
     line: int
     method: str
+    file: str | None = None
 
 
 @dataclass
@@ -57,13 +61,19 @@ class CallableAccess:
 
 def analyze_callable(source: str, op_kwargs: dict[str, Any] | None = None, module_scope: dict[str, Any] | None = None,
                      first_line: int = 1, op_args: list[Any] | None = None, context: dict[str, Any] | None = None,
-                     variables: dict[str, Any] | None = None) -> CallableAccess:
+                     variables: dict[str, Any] | None = None, helpers: dict[str, Any] | None = None,
+                     reader: Callable[[str], str | None] | None = None) -> CallableAccess:
+    """What a callable's code sends to databases. ``helpers`` are the repository functions it calls
+    (``TaskSpec.callable_helpers``): their bodies are read where the callable calls them, with its arguments.
+    ``reader`` gives the text of a file the code opens (None: files are not read)."""
     tree, fn, error = first_function(source)
     if error is not None or tree is None:
         return CallableAccess(unresolved=[error or "callable source does not parse"])
     context = context or {}
     scope = bind_parameters(fn, op_args or [], op_kwargs or {}, context, module_scope or {})
-    analyzer = _Analyzer(CallableEvaluator(scope, variables or {}, context), first_line)
+    analyzer = _Analyzer(CallableEvaluator(scope, variables or {}, context, reader), first_line)
+    analyzer.functions = (helpers or {}).get("functions", {})
+    analyzer.names = (helpers or {}).get("names", {})
     analyzer.why.update({name: "a parameter with no value before run time" for name, value in scope.items()
                          if value is UNKNOWN and name not in (module_scope or {})})
     analyzer.block(fn.body if fn is not None else tree.body, 0)
@@ -78,9 +88,20 @@ class _Analyzer:
         self.access = CallableAccess()
         self.seen: set[tuple[int, str]] = set()
         self.budget = _UNROLL_BUDGET
+        # repository helpers: every function listed for the callable, and the names this body calls them by
+        self.functions: dict[str, dict[str, Any]] = {}
+        self.names: dict[str, str] = {}
+        self.file: str | None = None  # the helper this analyzer reads (None: the callable)
+        self.shown = ""  # that helper's file as reports show it
+        self.stack: tuple[str, ...] = ()  # the helpers being read, for cycles
+        self.helper_calls = [_HELPER_BUDGET]  # shared by the callable and every helper it reaches
 
     def line(self, node: ast.AST) -> int:
         return self.first_line + getattr(node, "lineno", 1) - 1
+
+    def where(self, line: int) -> str:
+        """``line N`` of the callable's file, or ``lib/x.py:N`` inside a helper."""
+        return f"{self.shown}:{line}" if self.file else f"line {line}"
 
     def block(self, body: list[ast.stmt], depth: int) -> None:
         for stmt in body:
@@ -191,10 +212,14 @@ class _Analyzer:
         func = call.func
         method = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         line = self.line(call)
+        key = self.names.get(written_name(func))
+        if key is not None:
+            self.follow(key, call)
+            return
         opened = hooks.opens(call, self.ev, self.handles)
         if opened is not None and (line, "open") not in self.seen:
             self.seen.add((line, "open"))
-            self.access.opened.append(f"{opened.kind} at line {line}")
+            self.access.opened.append(f"{opened.kind} at {self.where(line)}")
         spec = hooks.CALL_SPECS.get(method)
         if spec is None:
             return
@@ -206,8 +231,40 @@ class _Analyzer:
             if method not in hooks.STRONG_SQL or not hooks.looks_like_sql(self.ev.eval(hooks.argument(call, spec.position, spec.keywords))):
                 return
             handle = hooks.Handle("unknown connection")
-            self.access.unresolved.append(f"the connection {method} at line {line} runs SQL on is not known")
+            self.access.unresolved.append(f"the connection {method} at {self.where(line)} runs SQL on is not known")
         self.record(spec, call, handle, line, method)
+
+    def follow(self, key: str, call: ast.Call) -> None:
+        """A repository helper called here: its body is read as if inlined, its parameters bound to the values (and
+        the database handles) this call gives it; once per call site and within the budgets."""
+        entry = self.functions.get(key)
+        if entry is None or key in self.stack or len(self.stack) >= _MAX_HELPER_DEPTH or self.helper_calls[0] <= 0 \
+                or any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return
+        _tree, fn, _error = first_function(entry["source"])
+        if fn is None:
+            return
+        self.helper_calls[0] -= 1
+        args = [self.ev.eval(a) for a in call.args]
+        kwargs = {k.arg: self.ev.eval(k.value) for k in call.keywords if k.arg}
+        scope = bind_parameters(fn, args, kwargs, {}, entry.get("scope") or {})
+        child = _Analyzer(CallableEvaluator(scope, self.ev.variables, self.ev.context, self.ev.reader), int(entry.get("line") or 1))
+        child.access, child.functions, child.helper_calls = self.access, self.functions, self.helper_calls
+        child.names, child.file, child.shown = entry.get("names") or {}, entry.get("file"), entry.get("shown") or ""
+        child.stack, child.budget = (*self.stack, key), self.budget
+        params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+        given = [*zip(params, call.args), *((k.arg, k.value) for k in call.keywords if k.arg)]
+        for name, node in given:
+            handle = self.handle_of(node)
+            if handle is not None:
+                child.handles[name] = handle
+            elif not is_known(scope.get(name)):
+                child.why[name] = self.explain(node)
+        for name, value in scope.items():
+            if value is UNKNOWN and name not in child.why and name not in child.handles:
+                child.why[name] = "a parameter with no value before run time"
+        child.block(fn.body, 0)
+        self.budget = child.budget
 
     def record(self, spec: hooks.CallSpec, call: ast.Call, handle: Handle, line: int, method: str) -> None:
         if spec.kind == "job":
@@ -215,7 +272,7 @@ class _Analyzer:
             if isinstance(config, dict) and is_known(config):
                 self.access.jobs.append((config, handle, line))
             else:
-                self.access.unresolved.append(f"job configuration passed to {method} at line {line} is built at run time")
+                self.access.unresolved.append(f"job configuration passed to {method} at {self.where(line)} is built at run time")
             return
         node = hooks.argument(call, spec.position, spec.keywords)
         value = self.ev.eval(node)
@@ -223,10 +280,10 @@ class _Analyzer:
             if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
                 value = ";\n".join(value)
             if isinstance(value, str) and is_known(value):
-                if not any(s.sql == value and s.line == line for s in self.access.sql):
-                    self.access.sql.append(HookSql(value, handle, line, method))
+                if not any(s.sql == value and s.line == line and s.file == self.file for s in self.access.sql):
+                    self.access.sql.append(HookSql(value, handle, line, method, self.file))
             else:
-                self.access.unresolved.append(f"SQL passed to {method} at line {line} is built at run time{self.unknown_names(node)}")
+                self.access.unresolved.append(f"SQL passed to {method} at {self.where(line)} is built at run time{self.unknown_names(node)}")
             return
         schema = self.ev.eval(hooks.argument(call, None, ("schema",)))
         names = value if isinstance(value, (list, tuple)) and spec.many else [value]
@@ -234,10 +291,10 @@ class _Analyzer:
             if isinstance(name, dict):
                 name = ".".join(str(name[k]) for k in ("projectId", "datasetId", "tableId") if name.get(k))
             if not isinstance(name, str) or not name or schema is UNKNOWN:
-                self.access.unresolved.append(f"table passed to {method} at line {line} is built at run time")
+                self.access.unresolved.append(f"table passed to {method} at {self.where(line)} is built at run time")
                 continue
             table = f"{schema}.{name}" if isinstance(schema, str) and schema and "." not in name else name
-            self.access.tables.append(HookTable(table, spec.kind, handle, line, method))
+            self.access.tables.append(HookTable(table, spec.kind, handle, line, method, self.file))
 
 
 __all__ = ["CallableAccess", "HookSql", "HookTable", "analyze_callable", "returned_text"]

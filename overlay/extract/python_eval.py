@@ -3,14 +3,17 @@
 Builds on discovery's ``Evaluator`` (literals, f-strings, ``%``/``.format``, containers, module
 constants) and adds what callables use: ``Variable.get`` (from the scan's Variables),
 ``get_current_context()``, ``kwargs["templates_dict"]``, ``.format(**mapping)``, ``text()``,
-``dedent()``. Anything else stays ``UNKNOWN``.
+``dedent()``, and the text of a repository file the code reads (``open(path).read()``, ``with open(path) as f:
+f.read()``, ``Path(path).read_text()``) through the scan's read policy. Anything else stays ``UNKNOWN``.
 """
 
 from __future__ import annotations
 
 import ast
 import textwrap
-from typing import Any
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any, Callable
 
 from overlay.discover.evaluate import UNKNOWN, Evaluator, is_known
 
@@ -18,13 +21,29 @@ _WRAPPERS = {"text", "sqlalchemy.text", "sa.text", "SQL", "sql.SQL", "psycopg2.s
 _DEDENT = {"dedent", "textwrap.dedent", "inspect.cleandoc", "cleandoc"}
 
 
+_OPEN = {"open", "io.open", "codecs.open"}
+
+
+@dataclass(frozen=True)
+class OpenedText:
+    """A file opened for reading (``open(path)``): its text, given by ``.read()``."""
+
+    text: str
+
+
 class CallableEvaluator(Evaluator):
-    def __init__(self, scope: dict[str, Any], variables: dict[str, Any], context: dict[str, Any]) -> None:
+    def __init__(self, scope: dict[str, Any], variables: dict[str, Any], context: dict[str, Any],
+                 reader: Callable[[str], str | None] | None = None) -> None:
         super().__init__(scope, "", {})
         self.variables, self.context = variables, context
+        self.reader = reader  # an absolute path's text when the scan may read it, else None
 
     def _call(self, node: ast.Call) -> Any:
         name = self.qualified(node.func)
+        if self.reader is not None:
+            text = self._read(node, name)
+            if text is not None:
+                return text
         if name in _WRAPPERS and len(node.args) == 1 and not node.keywords:
             value = self.eval(node.args[0])
             return value if isinstance(value, str) else UNKNOWN
@@ -38,6 +57,26 @@ class CallableEvaluator(Evaluator):
         if isinstance(node.func, ast.Attribute) and node.func.attr == "format" and any(k.arg is None for k in node.keywords):
             return self._format(node)
         return super()._call(node)
+
+    def _read(self, node: ast.Call, name: str) -> Any:
+        """``open(path)`` for reading, its ``.read()``, ``Path(path).read_text()``; None when not such a call."""
+        assert self.reader is not None
+        if name in _OPEN and node.args:
+            path = self.eval(node.args[0])
+            mode = self.eval(node.args[1]) if len(node.args) > 1 else \
+                next((self.eval(k.value) for k in node.keywords if k.arg == "mode"), "r")
+            if not (isinstance(mode, str) and set(mode) <= set("rt")):
+                return UNKNOWN
+            text = self.reader(str(path)) if isinstance(path, (str, PurePath)) else None
+            return OpenedText(text) if text is not None else UNKNOWN
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("read", "read_text") and not node.args:
+            base = self.eval(node.func.value)
+            if isinstance(base, OpenedText) and node.func.attr == "read":
+                return base.text
+            if isinstance(base, PurePath) and node.func.attr == "read_text":
+                text = self.reader(str(base))
+                return text if text is not None else UNKNOWN
+        return None
 
     def _variable(self, node: ast.Call) -> Any:
         key = self.eval(node.args[0]) if node.args else self.eval(next((k.value for k in node.keywords if k.arg == "key"), None))

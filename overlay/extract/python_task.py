@@ -8,7 +8,8 @@ parameters named like them. Lines in reasons are lines of the DAG file when the 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import os
+from typing import Any, Callable
 
 from overlay.extract.bigquery import add_job
 from overlay.extract.context import TaskState
@@ -31,14 +32,16 @@ def python_operator(t: TaskState, rule: OperatorRule) -> None:
     op_kwargs = _rendered(t, t.value("op_kwargs")) if isinstance(t.value("op_kwargs"), dict) else {}
     op_args = _rendered(t, t.value("op_args")) if isinstance(t.value("op_args"), list) else []
     context = _data_context(t)
-    found = analyze_callable(source, op_kwargs, t.spec.callable_scope, _first_line(t), op_args, context, t.ctx.variables)
+    found = analyze_callable(source, op_kwargs, t.spec.callable_scope, _first_line(t), op_args, context, t.ctx.variables,
+                             t.spec.callable_helpers, _reader(t))
     _note_standin_dates(t, source, [*(i.sql for i in found.sql), *(i.table for i in found.tables),
                                     *(repr(config) for config, _handle, _line in found.jobs)])
     events: list[tuple[int, Any]] = [(i.line, i) for i in found.sql] + [(i.line, i) for i in found.tables] + \
         [(line, (config, handle)) for config, handle, line in found.jobs]
     for _line, item in sorted(events, key=lambda e: e[0]):
         if isinstance(item, HookSql):
-            add_source(t, SqlSource(normalize_markers(item.sql), f"hook:{item.method}", line=item.line), _target(item.handle))
+            add_source(t, SqlSource(normalize_markers(item.sql), f"hook:{item.method}", line=item.line, file=item.file),
+                       _target(item.handle))
         elif isinstance(item, HookTable):
             t.add_direct(_qualified(item.table, item.handle), item.mode, f"hook:{item.method}", item.handle.conn_id, item.handle.dialect)
         else:
@@ -56,6 +59,26 @@ def python_operator(t: TaskState, rule: OperatorRule) -> None:
         t.unresolved(reason)
     else:
         t.access.no_data = True
+
+
+def _reader(t: TaskState) -> Callable[[str], str | None]:
+    """The text of a file the callable opens: an absolute path inside the repository (a deployment path remapped
+    into it, as template paths are), read through the scan's policy and counted as the task's input."""
+    def read(path: str) -> str | None:
+        if not os.path.isabs(path):
+            return None  # relative to the worker's working folder at run time: not known
+        located = t.renderer.policy.locate(path)
+        if located is None:
+            return None
+        try:
+            text = t.read_text(located.path)
+        except OSError:  # ReadRefused included
+            return None
+        if located.remap:
+            t.note(located.remap)
+        t.depends_on(located.path)
+        return text
+    return read
 
 
 def _reached(name: str, effect: str | None, ref: str | None) -> str | None:

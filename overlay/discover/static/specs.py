@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from overlay.discover.evaluate import UNKNOWN, Evaluator, is_data, is_known, known_part, plain
 from overlay.discover.nested import nested_sql
+from overlay.discover.static.helpers import callable_helpers
 from overlay.discover.static.inits import method_of, read_init, usable
 from overlay.discover.static.refs import ClassRef, DagRef, FunctionRef, ObjectRef, TaskGroupRef, TaskRef, link
 from overlay.model import DagSpec, TaskSpec
@@ -192,6 +193,8 @@ class SpecBuilder:
             task.callable_effect = "unknown"
             return
         task.callable_effect = effect.kind
+        if effect.kind != "none":
+            task.callable_helpers = callable_helpers(self, fn, constants_used)
         if effect.finding is not None:
             task.callable_effect_ref = f"{effect.finding.what} {effect.finding.reference} ({effect.finding.where})"
         elif effect.unknown_ref:

@@ -1,0 +1,72 @@
+"""Repository functions a python callable calls, carried to extraction as source (never run).
+
+Teams keep their database code in helpers: ``capture_export(conn, date)`` in ``lib/``, ``pg_get("x.sql")`` in the
+package's ``__init__.py``, a ``run_query(hook, sql)`` beside the DAG. The callable's own body then holds no SQL and
+extraction could only say that the code it calls reaches a table. Static discovery knows what each called name is
+bound to (a ``FunctionRef`` of the scanned file or of an imported repository module), so it lists those functions,
+transitively and within a budget, with their source, file, first line and the module constants they use.
+Extraction (``overlay/extract/python.py``) reads a helper's body where the callable calls it, with the
+arguments the callable gives it (a hook or a cursor included), as if it were inlined.
+
+The listing is plain data, so it crosses the scan's process pool and the catalog as JSON:
+``{"names": {called name: key}, "functions": {key: {"source", "file", "shown", "line", "scope", "names"}}}``,
+where ``names`` maps a name as the code writes it (``capture_export``, ``db.run_query``) to a function's key.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Any
+
+from overlay.discover.evaluate import written_name
+from overlay.discover.static.refs import FunctionRef
+
+if TYPE_CHECKING:
+    from overlay.discover.static.scanner import StaticScanner
+
+MAX_FUNCTIONS = 40  # helpers listed per callable
+MAX_SOURCE = 200_000  # characters of helper source per callable
+MAX_DEPTH = 4  # helpers calling helpers
+
+
+def callable_helpers(scanner: StaticScanner, fn: FunctionRef, constants: Any) -> dict[str, Any]:
+    """The repository functions ``fn`` calls (and those they call), keyed as extraction looks them up; empty when
+    it calls none. ``constants(node, scope)`` gives the module constants a function uses, as for the callable."""
+    functions: dict[str, dict[str, Any]] = {}
+    budget = [MAX_SOURCE]
+
+    def names_of(node: ast.AST, scope: dict[str, Any], depth: int) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for call in ast.walk(node):
+            if not isinstance(call, ast.Call):
+                continue
+            written = written_name(call.func)
+            if not written or written in names:
+                continue
+            try:
+                ref = scanner.callee(call.func, scope)
+            except Exception:  # an odd binding: not a helper
+                continue
+            if not isinstance(ref, FunctionRef) or ref.kind != "plain" or ref.node is node:
+                continue
+            module = ref.module or scanner.ctx
+            key = f"{module.path}:{ref.node.lineno}:{ref.node.name}"
+            names[written] = key
+            if key in functions or depth >= MAX_DEPTH or len(functions) >= MAX_FUNCTIONS:
+                continue
+            source = ast.get_source_segment(module.source, ref.node) or ""
+            if not source or len(source) > budget[0]:
+                continue
+            budget[0] -= len(source)
+            entry: dict[str, Any] = {"source": source, "file": module.path, "line": ref.node.lineno,
+                                     "shown": scanner.repo.display(module.path) if scanner.repo else module.path,
+                                     "scope": constants(ref.node, ref.scope), "names": {}}
+            functions[key] = entry
+            entry["names"] = names_of(ref.node, ref.scope, depth + 1)
+        return names
+
+    root = names_of(fn.node, fn.scope, 0)
+    return {"names": root, "functions": functions} if functions else {}
+
+
+__all__ = ["MAX_DEPTH", "MAX_FUNCTIONS", "callable_helpers"]
