@@ -102,7 +102,8 @@ def file_source(t: TaskState, path: str, origin: str) -> SqlSource | None:
 
 
 def normalize_markers(sql: str) -> str:
-    """``%(name)s`` -> ``:name`` and ``%s`` -> ``?`` outside quotes and comments (DB-API pyformat markers)."""
+    """``%(name)s`` -> ``:name`` and ``%s`` -> ``?`` outside quotes and comments (DB-API pyformat markers); a
+    marker cast the PostgreSQL way (``%s::varchar[]``) becomes ``:param::`` since ``?::`` reads as a JSON operator."""
     if "%" not in sql:
         return sql
     out, last = [], 0
@@ -117,4 +118,6 @@ def normalize_markers(sql: str) -> str:
 def _marker(match: re.Match[str]) -> str:
     if match.group(0) == "%%":
         return "%"
-    return f":{match.group(1)}" if match.group(1) else "?"
+    if match.group(1):
+        return f":{match.group(1)}"
+    return ":param" if match.string.startswith("::", match.end()) else "?"
