@@ -228,3 +228,13 @@ def f(ds, **kwargs):
     assert resolved.writes == [] and resolved.reads == ["bigquery:proj.raw.balances"], resolved
     assert resolved.status == "partial" and any("the run's date" in e for e in resolved.errors), resolved.errors
     assert not any("2024" in a.key for a in assets)
+
+
+def test_pyformat_markers_cast_the_postgres_way_still_parse() -> None:
+    """``%s::varchar[]`` is a parameter cast; ``?::`` would read as PostgreSQL's JSON operator and not parse."""
+    from overlay.extract.sources import normalize_markers
+    from overlay.lineage import analyze_sql
+
+    sql = normalize_markers("SELECT id FROM core.tree WHERE NOT (id = ANY(%s::varchar[])) AND size < %s AND '%s' <> %(x)s::int")
+    assert sql == "SELECT id FROM core.tree WHERE NOT (id = ANY(:param::varchar[])) AND size < ? AND '%s' <> :x::int"
+    assert analyze_sql(sql, dialect="postgres").reads == ["core.tree"]
