@@ -104,20 +104,32 @@ class RepoView:
             self._found[key] = self._find_module(name, level, from_file)
         return self._found[key]
 
-    def _find_module(self, name: str, level: int, from_file: str | None) -> str | None:
-        parts = [p for p in name.split(".") if p]
+    def _bases(self, level: int, from_file: str | None) -> list[Path]:
+        """Where an import is looked up: the importing file's package for a relative one, else the search path
+        (the DAG folder, plugins/, the repository root...) and the importing file's folders up to the root."""
         if level:
             if from_file is None:
-                return None
+                return []
             base = Path(from_file).parent
             for _ in range(level - 1):
                 base = base.parent
-            bases = [base]
-        else:
-            bases = list(self._search)
-            if from_file is not None:
-                here = Path(os.path.realpath(from_file)).parent
-                bases += [p for p in [here, *here.parents] if self.inside(p) and p not in bases]
+            return [base]
+        bases = list(self._search)
+        if from_file is not None:
+            here = Path(os.path.realpath(from_file)).parent
+            bases += [p for p in [here, *here.parents] if self.inside(p) and p not in bases]
+        return bases
+
+    def is_namespace(self, name: str, from_file: str | None = None) -> bool:
+        """``name`` is a folder of the repository without ``__init__.py`` (a namespace package: ``import lib.x``
+        binds ``lib``), where imports are looked up."""
+        if not name or "." in name or name in sys.stdlib_module_names:
+            return False
+        return any((base / name).is_dir() and self.inside(base / name) for base in self._bases(0, from_file))
+
+    def _find_module(self, name: str, level: int, from_file: str | None) -> str | None:
+        parts = [p for p in name.split(".") if p]
+        bases = self._bases(level, from_file)
         for base in bases:
             target = base.joinpath(*parts) if parts else base
             for candidate in (target.with_suffix(".py") if parts else None, target / "__init__.py"):

@@ -214,6 +214,9 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
         bound = asname or name.split(".")[0]
         self.imports[bound] = name if asname else name.split(".")[0]
         module = self.load_module(name if asname else name.split(".")[0])
+        if module is None and not asname and "." in name and self.repo is not None \
+                and self.repo.is_namespace(bound, self.ctx.path):  # `import lib.x` of a folder without __init__.py
+            module = ModuleRef(bound, {}, self.load_module)
         if module is not None:
             scope[bound] = module
         else:
