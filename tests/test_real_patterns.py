@@ -71,11 +71,8 @@ def test_plugin_classes_that_only_log_touch_no_data_and_others_stay_unknown() ->
     assert (tasks["notify"].status, tasks["notify"].operator) == ("no_data", "BaseOperator|SlackAPIPostOperator")
     assert tasks["mixed"].status == "unresolved"  # one choice deletes rows
     assert "unknown operator EchoOperator|PurgeOperator" in tasks["mixed"].errors[0]
-    purge = tasks["purge"]  # a database hook in its own code: unresolved, and the reason says through what
-    assert purge.status == "unresolved"
-    assert len(purge.errors) == 1 and purge.errors[0].startswith("unknown operator PurgeOperator: runs SQL through "
-                                                                 "PostgresHook in its own code (")
-    assert purge.errors[0].endswith("plugins/notify.py:32); declare what it reads and writes under `operators:` in overlay.yaml")
+    purge = tasks["purge"]  # a database hook in its own code: its execute is read (operator_code.py)
+    assert (purge.status, purge.reads, purge.writes) == ("resolved", [], ["warehouse:sales.orders"]), purge.errors
     for task_id in ("ping", "loud"):  # an HTTP call (requests), a method of its own that returns None
         assert tasks[task_id].status == "no_data", task_id
 
@@ -298,6 +295,7 @@ WRAPPED = {
     "copy_items": ("resolved", ["lake:mart.items_stage"], ["lake:mart.items"]),
     "swap_prices": ("resolved", ["lake:mart.prices_new"], ["lake:mart.prices"]),  # two repository __init__s
     "audit_orders": ("resolved", ["lake:shop.orders"], ["lake:audit.log"]),  # python_callable=self.audit
+    "branch": ("resolved", [], ["lake:mart.everything"]),  # `if full:` of a known argument takes its branch
 }
 
 
@@ -305,11 +303,12 @@ WRAPPED = {
 def test_wrapper_classes_build_their_base_operators_arguments(mode: str) -> None:
     """A repository class whose ``__init__`` computes the base operator's ``sql``/``conn_id`` and passes them to
     ``super().__init__`` (or ``Base.__init__(self, ...)``): the task reads and writes what that SQL does, as Airflow
-    importing the DAG gives; what the __init__ takes from a Variable or sets inside a branch stays unknown."""
+    importing the DAG gives; what the __init__ takes from a Variable or sets inside a branch whose test is not
+    known stays unknown."""
     tasks = _tasks("wrapper_inits", mode)
     assert {tid: (tasks[tid].status, tasks[tid].reads, tasks[tid].writes) for tid in WRAPPED} == WRAPPED
     if mode == "static":
-        for tid in ("from_variable", "branch"):
+        for tid in ("from_variable", "branch_unknown"):
             assert tasks[tid].status == "unresolved" and not tasks[tid].writes and not tasks[tid].reads, tasks[tid]
 
 
@@ -688,3 +687,21 @@ def test_helpers_are_listed_only_for_callables_that_reach_data() -> None:
     ''')
     dags, _errors = scan_source("/dags/loud.py", source)
     assert dags[0].tasks[0].callable_effect == "none" and dags[0].tasks[0].callable_helpers == {}
+
+
+def test_a_repository_operator_without_a_rule_is_read_by_its_own_execute() -> None:
+    """harper-concierge's pattern: plugin operators whose SQL is built in ``__init__`` (``self.a, self.b = a, b``;
+    an ``if`` on a known argument), sent in ``execute`` through ``BaseHook.get_hook(self.conn_id)``, an engine a
+    mixin's method makes from the hook's URI, a method given the connection (``self.audit(conn)``), a hook kept on
+    ``self``; ``template_fields`` rendered as Airflow renders them; statements collected in a loop over what the
+    database returns stay unknown (the reason names the plugin's line), never the empty list they started as."""
+    result = scan_folders([str(FIXTURES / "operator_code" / "dags")], mode="static", workers=1)
+    tasks = {t.task_id: t for t in result.tasks}
+    for task_id in ("append", "append_unknown"):  # an XCom inside a WHERE literal names no table
+        assert (tasks[task_id].status, tasks[task_id].reads, tasks[task_id].writes) == \
+            ("resolved", ["lake:staging.orders"], ["lake:lake.orders", "lake:ops.load_audit"])
+    assert (tasks["rebuild"].reads, tasks["rebuild"].writes) == (["lake:lake.customers"], ["lake:lake.customers_full"])
+    rename = tasks["rename"]
+    assert rename.status == "unresolved" and not rename.reads and not rename.writes
+    assert "plugins/operators/datalake.py:68" in rename.errors[0] and "statements" in rename.errors[0]
+    assert not result.errors

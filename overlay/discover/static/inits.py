@@ -12,8 +12,9 @@ body's top-level statements are read in order (local assignments; ``self.<attrib
 back as ``self.<attribute>`` by the statements after it; the
 ``super().__init__(...)`` / ``Base.__init__(self, ...)`` call, followed into a repository base's own ``__init__``),
 and the keyword arguments the base operator gets become the task's (``sql``, ``conn_id``). Expressions go through
-the same never-executing evaluator as DAG files; a value it cannot know stays unknown (named, never guessed), and
-statements inside branches or loops are not read (a value set there is unknown).
+the same never-executing evaluator as DAG files; a value it cannot know stays unknown (named, never guessed). An
+``if`` whose test is known takes its branch; a name or attribute set inside a loop, an unknown branch or a ``try``
+is unknown, never the value another path gave it.
 """
 
 from __future__ import annotations
@@ -53,14 +54,37 @@ def read_init(cls: ClassRef, positional: list[Any], keywords: dict[str, Any], bu
     if named:  # `self`: what the body stored so far (`self.checks = checks`, then `make_params(self.checks)`)
         scope[named[0].arg] = ObjectRef(cls, result.attributes)
     body_ev = ev.child({**owner.scope, **scope})
-    for stmt in fn.body:
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-            _assign(stmt.targets[0], body_ev.eval(stmt.value), body_ev.scope, result)
-        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            _assign(stmt.target, body_ev.eval(stmt.value), body_ev.scope, result)
-        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and _is_base_init(stmt.value, owner):
-            _base_call(stmt.value, owner, body_ev, budget, env, depth, result)
+    _read_body(fn.body, owner, body_ev, budget, env, depth, result)
     return result
+
+
+def _read_body(body: list[ast.stmt], owner: ClassRef, ev: Evaluator, budget: Any, env: Any, depth: int,
+               result: InitResult) -> None:
+    for stmt in body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            _assign(stmt.targets[0], ev.eval(stmt.value), ev.scope, result)
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            _assign(stmt.target, ev.eval(stmt.value), ev.scope, result)
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and _is_base_init(stmt.value, owner):
+            _base_call(stmt.value, owner, ev, budget, env, depth, result)
+        elif isinstance(stmt, ast.If) and is_known(test := ev.eval(stmt.test)):  # `if self.cascade:` of a known value
+            _read_body(stmt.body if test else stmt.orelse, owner, ev, budget, env, depth, result)
+        elif not isinstance(stmt, (ast.Expr, ast.Pass, ast.FunctionDef, ast.ClassDef)):
+            _forget_assigned(stmt, ev.scope, result)  # inside a loop, an unknown branch, `x += 1`: which value is not known
+
+
+def _forget_assigned(stmt: ast.stmt, scope: dict[str, Any], result: InitResult) -> None:
+    """The names and ``self.<attribute>``s a statement that is not read assigns become unknown."""
+    for sub in ast.walk(stmt):
+        targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target] \
+            if isinstance(sub, (ast.AnnAssign, ast.AugAssign, ast.For)) else \
+            [i.optional_vars for i in sub.items if i.optional_vars is not None] if isinstance(sub, ast.With) else []
+        for target in targets:
+            for node in ast.walk(target):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    scope[node.id] = UNKNOWN
+                elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+                    result.attributes[node.attr] = UNKNOWN
 
 
 def bind_parameters(fn: ast.FunctionDef, positional: list[Any], keywords: dict[str, Any],
@@ -90,7 +114,11 @@ def bind_parameters(fn: ast.FunctionDef, positional: list[Any], keywords: dict[s
 
 
 def _assign(target: ast.expr, value: Any, scope: dict[str, Any], result: InitResult) -> None:
-    if isinstance(target, ast.Name):
+    if isinstance(target, (ast.Tuple, ast.List)):  # `self.a, self.b = a, b`
+        known = isinstance(value, (tuple, list)) and len(value) == len(target.elts)
+        for index, element in enumerate(target.elts):
+            _assign(element, value[index] if known else UNKNOWN, scope, result)
+    elif isinstance(target, ast.Name):
         scope[target.id] = value
     elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
         result.attributes[target.attr] = value
@@ -141,13 +169,19 @@ def usable(value: Any) -> bool:
 
 def method_of(cls: ClassRef, name: str, depth: int = 0) -> ast.FunctionDef | None:
     """The ``def name`` of ``cls`` or of a repository base it derives from."""
+    found = method_owner(cls, name, depth)
+    return found[1] if found is not None else None
+
+
+def method_owner(cls: ClassRef, name: str, depth: int = 0) -> tuple[ClassRef, ast.FunctionDef] | None:
+    """The class defining ``name`` (``cls`` or the nearest repository base) and its ``def``."""
     if cls.node is not None:
         for stmt in cls.node.body:
             if isinstance(stmt, ast.FunctionDef) and stmt.name == name:
-                return stmt
+                return cls, stmt
     for base in cls.bases:
         if isinstance(base, ClassRef) and depth < MAX_DEPTH:
-            found = method_of(base, name, depth + 1)
+            found = method_owner(base, name, depth + 1)
             if found is not None:
                 return found
     return None
