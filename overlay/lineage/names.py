@@ -109,9 +109,13 @@ def table_name(table: exp.Table, ctx: NameContext) -> str:
     return qualify([ident_text(p, ctx) for p in table_parts(table)], ctx)
 
 
-def is_system_table(table: exp.Table) -> bool:
+def is_system_table(table: exp.Table, dialect: str | None = None) -> bool:
+    """A catalog view, not data: ``information_schema.x``, ``pg_catalog.x``; and, where PostgreSQL's grammar may
+    apply (its dialects, or none known), an unqualified ``pg_*`` name, which resolves to ``pg_catalog`` first."""
     db = table.args.get("db")
-    return db is not None and db.name.lower() in SYSTEM_SCHEMAS
+    if db is not None:
+        return db.name.lower() in SYSTEM_SCHEMAS
+    return dialect in (None, "postgres", "redshift") and table.name.lower().startswith("pg_")
 
 
 def name_from_text(text: str, ctx: NameContext) -> str | None:

@@ -284,7 +284,7 @@ def _rename_target(source: exp.Expression, new: exp.Table, ctx: NameContext) -> 
 def _collect_reads(tables: list[exp.Table], c: _Collector, cte_names: set[str]) -> None:
     scopes = _CteScopes()
     for table in tables:
-        if id(table) in c.not_read or is_table_function(table) or is_system_table(table):
+        if id(table) in c.not_read or is_table_function(table) or is_system_table(table, c.ctx.dialect):
             continue
         location = location_of(table)
         if location:
