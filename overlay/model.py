@@ -101,6 +101,9 @@ class TaskSpec(Record):
     # the repository functions the callable calls, as source for extraction to read where it calls them
     # (overlay/discover/static/helpers.py); empty when it calls none or in import mode
     callable_helpers: dict[str, Any] = field(default_factory=dict)
+    # a repository operator class with no rule: its ``execute`` as source, what ``self`` holds after ``__init__``,
+    # the methods and functions it calls (overlay/discover/static/operator_code.py); empty otherwise
+    operator_code: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -44,9 +44,7 @@ TABLE = {
     "transfers.sync": ("runs SQL through", "BigQueryHook", "plugins/helpers/loader.py:11", "in code it calls"),
     "moves.load_stops": ("runs SQL through", "BigQueryHook", "plugins/helpers/loader.py:11", "in code it calls"),
     "transfers.audited_digest": ("runs SQL through", "PostgresHook", "plugins/helpers/checks.py:19", "in code it calls"),
-    "transfers.local_import": ("runs SQL through", "bigquery.Client", "plugins/operators/edge_cases.py:18", "in its own code"),
     "transfers.count": ("runs SQL through", "bigquery.Client", "plugins/helpers/warehouse.py:5", "in code it calls"),
-    "transfers.frame": ("runs SQL through", "frame.to_sql", "plugins/operators/edge_cases.py:29", "in its own code"),
     "transfers.lake_query": ("runs SQL through", "boto3.client", "plugins/operators/edge_cases.py:40", "in its own code"),
     "transfers.shell": ("runs a command through", "subprocess.run", "plugins/operators/edge_cases.py:45", "in its own code"),
 }
@@ -65,10 +63,19 @@ def test_classes_reaching_tables_or_commands_stay_unresolved_and_say_through_wha
     assert tail.endswith(f"{where}); {DECLARE}"), task.errors[0]
 
 
-@pytest.mark.parametrize("task_id", ["transfers.mystery", "transfers.any_hook", "transfers.no_execute",
+def test_classes_whose_own_execute_names_its_tables_are_read_by_it(tasks: dict[str, object]) -> None:
+    """The effect analysis says such a class reaches a table; its execute, read as a callable is, says which."""
+    local = tasks["transfers.local_import"]  # a client imported inside execute, given literal SQL
+    assert (local.status, local.reads, local.writes) == ("resolved", [], ["bigquery:mart.old"])
+    frame = tasks["transfers.frame"]  # `to_sql` through a connection the context gives at run time
+    assert frame.status == "partial" and any("to_sql" in e and "edge_cases.py:29" in e for e in frame.errors)
+    assert tasks["transfers.any_hook"].status == "no_data"  # `SELECT 1` through a hook of any kind reads no table
+
+
+@pytest.mark.parametrize("task_id", ["transfers.mystery", "transfers.no_execute",
                                      "transfers.given_hook", "transfers.given_purge", "transfers.remote_query"])
 def test_what_is_not_known_keeps_the_unknown_operator_answer(tasks: dict[str, object], task_id: str) -> None:
-    """An unknown library, a connection's hook of any kind, no execute to read, a hook object or a callable that
+    """An unknown library, no execute to read, a hook object or a callable that
     writes rows given by the DAG, SQL it posts to an HTTP API: the class is not known."""
     task = tasks[task_id]
     assert task.status == "unresolved"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from overlay.extract.context import ExtractContext, TaskState
+from overlay.extract.operator_code import read_operator_code
 from overlay.extract.registry import fallback_rule, rule_for
 from overlay.extract.standins import describe_standin
 from overlay.model import DagSpec, TaskAccess, TaskSpec
@@ -35,6 +36,8 @@ def _extract(t: TaskState) -> None:
     user = t.ctx.user_rules  # a rule for the class as written (a plugin subclass) wins over its base's
     rule = (user.get(t.spec.operator_class or "") or user.get(name) or rule_for(t.operator) or fallback_rule(t))
     if rule is None:
+        if read_operator_code(t):  # a repository class whose own execute says what it runs
+            return
         t.unresolved(t.spec.operator_effect or f"unknown operator {t.spec.operator_class or t.operator}: data access not known")
         return
     rule.extractor(t, rule)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from overlay.discover.evaluate import Evaluator
+from overlay.discover.evaluate import Evaluator, written_name
 from overlay.extract.sources import hook_scope
 
 HOOK_CLASSES: dict[str, str | None] = {
@@ -134,8 +134,12 @@ def opens(call: ast.Call, ev: Evaluator, handles: dict[str, Handle]) -> Handle |
 def handle_of(node: ast.AST | None, ev: Evaluator, handles: dict[str, Handle]) -> Handle | None:
     if isinstance(node, ast.Name):
         return handles.get(node.id)
+    if isinstance(node, ast.Attribute) and written_name(node) in handles:  # `self.hook = PostgresHook(...)`
+        return handles[written_name(node)]
     if not isinstance(node, ast.Call):
         return None
+    if returned_key(node) in handles:  # a repository helper's call that returned a handle
+        return handles[returned_key(node)]
     name = callee(node.func)
     last = name.rsplit(".", 1)[-1]
     if is_hook_name(name) and not isinstance(node.func, ast.Call):
@@ -153,6 +157,11 @@ def handle_of(node: ast.AST | None, ev: Evaluator, handles: dict[str, Handle]) -
     if isinstance(node.func, ast.Attribute) and last in HANDLE_METHODS:
         return handle_of(node.func.value, ev, handles)
     return None
+
+
+def returned_key(call: ast.Call) -> str:
+    """Where the handle a helper call returned is kept among a body's handles (never a name in code)."""
+    return f"@returned:{id(call)}"
 
 
 def _hook(call: ast.Call, name: str, ev: Evaluator) -> Handle:

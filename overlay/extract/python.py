@@ -18,11 +18,14 @@ from typing import Any, Callable
 
 from overlay.discover.evaluate import UNKNOWN, is_known, written_name
 from overlay.extract import hooks
-from overlay.extract.hooks import Handle
-from overlay.extract.python_eval import CallableEvaluator, bind_parameters, first_function, returned_text
+from overlay.extract.hooks import Handle, returned_key
+from overlay.extract.python_eval import CallableEvaluator, OperatorSelf, bind_parameters, first_function, returned_text
 
 _MAX_UNROLL = 50  # items of one loop
 _UNROLL_BUDGET = 500  # loop bodies walked per callable, nested loops included
+_MUTATING = frozenset({"append", "extend", "insert", "remove", "pop", "clear", "reverse", "update", "add", "discard",
+                       "setdefault", "popitem"})
+_TEXT_METHODS = frozenset({"replace", "strip", "rstrip", "lstrip", "format"})
 _MAX_HELPER_DEPTH = 4  # repository helpers read inside helpers
 _HELPER_BUDGET = 100  # helper calls read per callable
 
@@ -62,10 +65,12 @@ class CallableAccess:
 def analyze_callable(source: str, op_kwargs: dict[str, Any] | None = None, module_scope: dict[str, Any] | None = None,
                      first_line: int = 1, op_args: list[Any] | None = None, context: dict[str, Any] | None = None,
                      variables: dict[str, Any] | None = None, helpers: dict[str, Any] | None = None,
-                     reader: Callable[[str], str | None] | None = None) -> CallableAccess:
+                     reader: Callable[[str], str | None] | None = None, file: str | None = None,
+                     shown: str = "") -> CallableAccess:
     """What a callable's code sends to databases. ``helpers`` are the repository functions it calls
     (``TaskSpec.callable_helpers``): their bodies are read where the callable calls them, with its arguments.
-    ``reader`` gives the text of a file the code opens (None: files are not read)."""
+    ``reader`` gives the text of a file the code opens (None: files are not read). ``file``/``shown``: the code is
+    not in the DAG file (an operator's ``execute`` in ``plugins/``), and reasons name its lines there."""
     tree, fn, error = first_function(source)
     if error is not None or tree is None:
         return CallableAccess(unresolved=[error or "callable source does not parse"])
@@ -74,6 +79,7 @@ def analyze_callable(source: str, op_kwargs: dict[str, Any] | None = None, modul
     analyzer = _Analyzer(CallableEvaluator(scope, variables or {}, context, reader), first_line)
     analyzer.functions = (helpers or {}).get("functions", {})
     analyzer.names = (helpers or {}).get("names", {})
+    analyzer.file, analyzer.shown = file, shown
     analyzer.why.update({name: "a parameter with no value before run time" for name, value in scope.items()
                          if value is UNKNOWN and name not in (module_scope or {})})
     analyzer.block(fn.body if fn is not None else tree.body, 0)
@@ -95,6 +101,9 @@ class _Analyzer:
         self.shown = ""  # that helper's file as reports show it
         self.stack: tuple[str, ...] = ()  # the helpers being read, for cycles
         self.helper_calls = [_HELPER_BUDGET]  # shared by the callable and every helper it reaches
+        self.uris: set[str] = set()  # names holding a handle's connection URI as text
+        self.returned: Handle | None = None  # the handle this body returns (a helper making an engine)
+        self.uncertain = 0  # inside a loop not unrolled or a branch not known: how many
 
     def line(self, node: ast.AST) -> int:
         return self.first_line + getattr(node, "lineno", 1) - 1
@@ -122,8 +131,10 @@ class _Analyzer:
             if is_known(test):
                 self.block(stmt.body if test else stmt.orelse, depth)
             else:
+                self.uncertain += 1
                 self.block(stmt.body, depth)
                 self.block(stmt.orelse, depth)
+                self.uncertain -= 1
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             for item in stmt.items:
                 self.calls(item.context_expr)
@@ -138,6 +149,10 @@ class _Analyzer:
                 self.block(part, depth)
         elif not isinstance(stmt, ast.ClassDef):
             self.calls(stmt)
+            if isinstance(stmt, ast.Expr):
+                self.mutation(stmt.value)
+            if isinstance(stmt, ast.Return) and stmt.value is not None and self.returned is None:
+                self.returned = self.handle_of(stmt.value)
             if isinstance(stmt, ast.Assign):
                 for target in stmt.targets:
                     self.assign(target, stmt.value)
@@ -162,23 +177,51 @@ class _Analyzer:
             if isinstance(stmt.target, ast.Name):
                 known = isinstance(values, (list, tuple)) and is_known(values)
                 self.why[stmt.target.id] = "each item of a loop too long to follow" if known else f"each item of {self.explain(stmt.iter)}"
+            self.uncertain += 1
             self.block(stmt.body, depth + 1)
+            self.uncertain -= 1
         self.block(stmt.orelse, depth)
+
+    def mutation(self, node: ast.expr) -> None:
+        """``queries.append(sql)`` changes the list a later ``hook.run(queries)`` gets: applied as Python does (the
+        evaluator's rule), or, where the code runs it an unknown number of times (a loop not followed, a branch not
+        known), the list is no longer known, never its contents before."""
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATING
+                and isinstance(node.func.value, ast.Name)):
+            return
+        name = node.func.value.id
+        base = self.scope.get(name)
+        if not isinstance(base, (list, dict, set)):
+            return
+        if self.uncertain:
+            self.scope[name] = UNKNOWN
+            self.why[name] = f"changed at {self.where(self.line(node))} where the code may run any number of times"
+        else:
+            self.ev.eval(node)
 
     def bind(self, target: ast.expr, value: Any) -> None:
         if isinstance(target, ast.Name):
             self.scope[target.id] = value
             self.handles.pop(target.id, None)
+            self.uris.discard(target.id)
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                and isinstance(self.scope.get(target.value.id), OperatorSelf):  # `self.sql = ...` in execute
+            self.scope[target.value.id].attributes[target.attr] = value
+            self.handles.pop(written_name(target), None)
         elif isinstance(target, (ast.Tuple, ast.List)):
             known = isinstance(value, (list, tuple)) and len(value) == len(target.elts)
             for i, element in enumerate(target.elts):
                 self.bind(element, value[i] if known else UNKNOWN)
 
     def assign(self, target: ast.expr, value: ast.expr) -> None:
-        handle = self.handle_of(value)
-        if handle is not None and isinstance(target, ast.Name):
-            self.handles[target.id] = handle
-            self.scope[target.id] = UNKNOWN
+        handle = self.handle_of(value) or self.uri_handle(value)
+        written = written_name(target) if isinstance(target, (ast.Name, ast.Attribute)) else ""
+        if handle is not None and written:
+            self.handles[written] = handle
+            if isinstance(target, ast.Name):
+                self.scope[target.id] = UNKNOWN
+                if _uri_call(value) or self.uri_handle(value) is not None:
+                    self.uris.add(target.id)
         else:
             result = self.ev.eval(value)
             self.bind(target, result)
@@ -186,6 +229,20 @@ class _Analyzer:
                 self.why[target.id] = self.explain(value)
             elif isinstance(target, ast.Name):
                 self.why.pop(target.id, None)
+
+    def uri_handle(self, value: ast.expr) -> Handle | None:
+        """A connection URI a handle gave (``hook.get_uri()``), then rewritten as text (``uri.replace(...)``,
+        ``re.sub(..., uri)``): still that connection, for ``create_engine(uri)``."""
+        if not isinstance(value, ast.Call):
+            return None
+        operands = [value.func.value] if isinstance(value.func, ast.Attribute) and value.func.attr in _TEXT_METHODS \
+            else list(value.args) if written_name(value.func) in ("re.sub", "str") else []
+        for operand in operands:
+            if isinstance(operand, ast.Name) and operand.id in self.uris:
+                return self.handles.get(operand.id)
+            if _uri_call(operand):
+                return self.handle_of(operand)
+        return None
 
     def explain(self, node: ast.expr) -> str:
         """Why an expression's value is not known before run time."""
@@ -224,7 +281,10 @@ class _Analyzer:
         if spec is None:
             return
         if spec.con is not None:
-            handle = self.handle_of(hooks.argument(call, spec.con[0], (spec.con[1],))) or hooks.Handle("unknown connection")
+            handle = self.handle_of(hooks.argument(call, spec.con[0], (spec.con[1],)))
+            if handle is None:  # `df.to_sql(name, con=<not known>)`: the table's database is not known
+                handle = hooks.Handle("unknown connection")
+                self.access.unresolved.append(f"the connection {method} at {self.where(line)} uses is not known")
         else:
             handle = self.handle_of(func.value) if isinstance(func, ast.Attribute) else None
         if handle is None:
@@ -245,15 +305,16 @@ class _Analyzer:
         if fn is None:
             return
         self.helper_calls[0] -= 1
-        args = [self.ev.eval(a) for a in call.args]
+        receiver = [call.func.value] if entry.get("method") and isinstance(call.func, ast.Attribute) else []
+        args = [self.ev.eval(a) for a in [*receiver, *call.args]]
         kwargs = {k.arg: self.ev.eval(k.value) for k in call.keywords if k.arg}
         scope = bind_parameters(fn, args, kwargs, {}, entry.get("scope") or {})
         child = _Analyzer(CallableEvaluator(scope, self.ev.variables, self.ev.context, self.ev.reader), int(entry.get("line") or 1))
         child.access, child.functions, child.helper_calls = self.access, self.functions, self.helper_calls
         child.names, child.file, child.shown = entry.get("names") or {}, entry.get("file"), entry.get("shown") or ""
-        child.stack, child.budget = (*self.stack, key), self.budget
+        child.stack, child.budget, child.uncertain = (*self.stack, key), self.budget, self.uncertain
         params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
-        given = [*zip(params, call.args), *((k.arg, k.value) for k in call.keywords if k.arg)]
+        given = [*zip(params, [*receiver, *call.args]), *((k.arg, k.value) for k in call.keywords if k.arg)]
         for name, node in given:
             handle = self.handle_of(node)
             if handle is not None:
@@ -263,8 +324,14 @@ class _Analyzer:
         for name, value in scope.items():
             if value is UNKNOWN and name not in child.why and name not in child.handles:
                 child.why[name] = "a parameter with no value before run time"
+        if receiver:  # the caller's `self.<attribute>` handles are the method's too
+            child.handles.update({k: h for k, h in self.handles.items() if k.startswith(f"{written_name(receiver[0])}.")})
         child.block(fn.body, 0)
         self.budget = child.budget
+        if receiver:
+            self.handles.update({k: h for k, h in child.handles.items() if k.startswith(f"{params[0]}.")})
+        if child.returned is not None:
+            self.handles[returned_key(call)] = child.returned
 
     def record(self, spec: hooks.CallSpec, call: ast.Call, handle: Handle, line: int, method: str) -> None:
         if spec.kind == "job":
@@ -295,6 +362,10 @@ class _Analyzer:
                 continue
             table = f"{schema}.{name}" if isinstance(schema, str) and schema and "." not in name else name
             self.access.tables.append(HookTable(table, spec.kind, handle, line, method, self.file))
+
+
+def _uri_call(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get_uri"
 
 
 __all__ = ["CallableAccess", "HookSql", "HookTable", "analyze_callable", "returned_text"]

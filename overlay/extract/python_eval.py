@@ -24,6 +24,17 @@ _DEDENT = {"dedent", "textwrap.dedent", "inspect.cleandoc", "cleandoc"}
 _OPEN = {"open", "io.open", "codecs.open"}
 
 
+class OperatorSelf:
+    """``self`` inside a repository operator's ``execute``: the attributes its ``__init__`` left, as ``execute``
+    and the methods it calls change them."""
+
+    def __init__(self, attributes: dict[str, Any]) -> None:
+        self.attributes = dict(attributes)
+
+    def __repr__(self) -> str:
+        return f"OperatorSelf({sorted(self.attributes)})"
+
+
 @dataclass(frozen=True)
 class OpenedText:
     """A file opened for reading (``open(path)``): its text, given by ``.read()``."""
@@ -37,6 +48,13 @@ class CallableEvaluator(Evaluator):
         super().__init__(scope, "", {})
         self.variables, self.context = variables, context
         self.reader = reader  # an absolute path's text when the scan may read it, else None
+
+    def _eval(self, node: ast.AST) -> Any:
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            base = self.scope.get(node.value.id)
+            if isinstance(base, OperatorSelf):
+                return base.attributes.get(node.attr, UNKNOWN)
+        return super()._eval(node)
 
     def _call(self, node: ast.Call) -> Any:
         name = self.qualified(node.func)

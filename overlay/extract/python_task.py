@@ -14,7 +14,7 @@ from typing import Any, Callable
 from overlay.extract.bigquery import add_job
 from overlay.extract.context import TaskState
 from overlay.extract.hooks import Handle
-from overlay.extract.python import HookSql, HookTable, analyze_callable
+from overlay.extract.python import CallableAccess, HookSql, HookTable, analyze_callable
 from overlay.extract.rules import OperatorRule
 from overlay.extract.sources import Target, add_source, file_source, normalize_markers, scope
 from overlay.extract.standins import STANDIN_DATES
@@ -31,9 +31,27 @@ def python_operator(t: TaskState, rule: OperatorRule) -> None:
         return
     op_kwargs = _rendered(t, t.value("op_kwargs")) if isinstance(t.value("op_kwargs"), dict) else {}
     op_args = _rendered(t, t.value("op_args")) if isinstance(t.value("op_args"), list) else []
-    context = _data_context(t)
-    found = analyze_callable(source, op_kwargs, t.spec.callable_scope, _first_line(t), op_args, context, t.ctx.variables,
-                             t.spec.callable_helpers, _reader(t))
+    context = data_context(t)
+    origin = t.spec.callable_helpers.get("origin") or {}  # the callable is in another module: its lines there
+    first_line = int(origin.get("line") or 0) or _first_line(t)
+    found = analyze_callable(source, op_kwargs, t.spec.callable_scope, first_line, op_args, context, t.ctx.variables,
+                             t.spec.callable_helpers, reader(t), origin.get("file"), origin.get("shown") or "")
+    record_access(t, found, source)
+    if t.found_anything:
+        return
+    if found.opened:
+        t.unresolved(f"the callable opens a database connection ({found.opened[0]}) but overlay found no SQL it runs")
+        return
+    reason = _reached(t.spec.callable_name or t.spec.task_id, t.spec.callable_effect, t.spec.callable_effect_ref)
+    if reason:
+        t.unresolved(reason)
+    else:
+        t.access.no_data = True
+
+
+def record_access(t: TaskState, found: CallableAccess, source: str) -> None:
+    """What Python code was found to send to databases, as the task's SQL, tables and jobs, in the code's order;
+    its reasons as the task's."""
     _note_standin_dates(t, source, [*(i.sql for i in found.sql), *(i.table for i in found.tables),
                                     *(repr(config) for config, _handle, _line in found.jobs)])
     events: list[tuple[int, Any]] = [(i.line, i) for i in found.sql] + [(i.line, i) for i in found.tables] + \
@@ -49,19 +67,9 @@ def python_operator(t: TaskState, rule: OperatorRule) -> None:
             add_job(t, config, Target(handle.conn_id, "bigquery", handle.database, None), "hook:insert_job")
     for reason in found.unresolved:
         t.unresolved(reason)
-    if t.found_anything:
-        return
-    if found.opened:
-        t.unresolved(f"the callable opens a database connection ({found.opened[0]}) but overlay found no SQL it runs")
-        return
-    reason = _reached(t.spec.callable_name or t.spec.task_id, t.spec.callable_effect, t.spec.callable_effect_ref)
-    if reason:
-        t.unresolved(reason)
-    else:
-        t.access.no_data = True
 
 
-def _reader(t: TaskState) -> Callable[[str], str | None]:
+def reader(t: TaskState) -> Callable[[str], str | None]:
     """The text of a file the callable opens: an absolute path inside the repository (a deployment path remapped
     into it, as template paths are), read through the scan's policy and counted as the task's input."""
     def read(path: str) -> str | None:
@@ -115,7 +123,7 @@ def _qualified(table: str, handle: Handle) -> str:
     return compose([database, table]) if database else table
 
 
-def _data_context(t: TaskState) -> dict[str, Any]:
+def data_context(t: TaskState) -> dict[str, Any]:
     """The template context's plain values (dates, ids, params, templates_dict) for the callable's parameters."""
     full = t.renderer.context(t.params(), t.spec.task_id)
     context = {k: v for k, v in full.items() if isinstance(v, _DATA)}

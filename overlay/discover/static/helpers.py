@@ -10,7 +10,8 @@ arguments the callable gives it (a hook or a cursor included), as if it were inl
 
 The listing is plain data, so it crosses the scan's process pool and the catalog as JSON:
 ``{"names": {called name: key}, "functions": {key: {"source", "file", "shown", "line", "scope", "names"}}}``,
-where ``names`` maps a name as the code writes it (``capture_export``, ``db.run_query``) to a function's key.
+where ``names`` maps a name as the code writes it (``capture_export``, ``db.run_query``) to a function's key;
+``"origin": {"file", "shown", "line"}`` says where the callable itself is when it is not in the DAG file.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import ast
 from typing import TYPE_CHECKING, Any
 
 from overlay.discover.evaluate import written_name
-from overlay.discover.static.refs import FunctionRef
+from overlay.discover.static.inits import method_owner
+from overlay.discover.static.refs import ClassRef, FunctionRef
 
 if TYPE_CHECKING:
     from overlay.discover.static.scanner import StaticScanner
@@ -29,9 +31,11 @@ MAX_SOURCE = 200_000  # characters of helper source per callable
 MAX_DEPTH = 4  # helpers calling helpers
 
 
-def callable_helpers(scanner: StaticScanner, fn: FunctionRef, constants: Any) -> dict[str, Any]:
+def callable_helpers(scanner: StaticScanner, fn: FunctionRef, constants: Any, cls: ClassRef | None = None) -> dict[str, Any]:
     """The repository functions ``fn`` calls (and those they call), keyed as extraction looks them up; empty when
-    it calls none. ``constants(node, scope)`` gives the module constants a function uses, as for the callable."""
+    it calls none. ``constants(node, scope)`` gives the module constants a function uses, as for the callable.
+    ``cls``: ``fn`` is a method of this operator class, and ``self.<method>(...)`` calls its methods (``"method"``
+    in their entry: extraction binds their ``self`` to the caller's)."""
     functions: dict[str, dict[str, Any]] = {}
     budget = [MAX_SOURCE]
 
@@ -43,8 +47,9 @@ def callable_helpers(scanner: StaticScanner, fn: FunctionRef, constants: Any) ->
             written = written_name(call.func)
             if not written or written in names:
                 continue
+            method = cls is not None and written.startswith("self.") and written.count(".") == 1
             try:
-                ref = scanner.callee(call.func, scope)
+                ref = _method(cls, written[5:]) if method else scanner.callee(call.func, scope)
             except Exception:  # an odd binding: not a helper
                 continue
             if not isinstance(ref, FunctionRef) or ref.kind != "plain" or ref.node is node:
@@ -60,13 +65,22 @@ def callable_helpers(scanner: StaticScanner, fn: FunctionRef, constants: Any) ->
             budget[0] -= len(source)
             entry: dict[str, Any] = {"source": source, "file": module.path, "line": ref.node.lineno,
                                      "shown": scanner.repo.display(module.path) if scanner.repo else module.path,
-                                     "scope": constants(ref.node, ref.scope), "names": {}}
+                                     "scope": constants(ref.node, ref.scope), "names": {}, "method": method}
             functions[key] = entry
             entry["names"] = names_of(ref.node, ref.scope, depth + 1)
         return names
 
     root = names_of(fn.node, fn.scope, 0)
     return {"names": root, "functions": functions} if functions else {}
+
+
+def _method(cls: Any, name: str) -> FunctionRef | None:
+    """``self.<name>`` of an operator class: its method (its own or a repository base's), as a function."""
+    found = method_owner(cls, name)
+    if found is None:
+        return None
+    owner, node = found
+    return FunctionRef(node, "plain", scope=owner.scope, module=owner.module)
 
 
 __all__ = ["MAX_DEPTH", "MAX_FUNCTIONS", "callable_helpers"]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from overlay.discover.evaluate import UNKNOWN, Evaluator, is_data, is_known, known_part, plain
 from overlay.discover.nested import nested_sql
 from overlay.discover.static.helpers import callable_helpers
+from overlay.discover.static.operator_code import operator_code
 from overlay.discover.static.inits import method_of, read_init, usable
 from overlay.discover.static.refs import ClassRef, DagRef, FunctionRef, ObjectRef, TaskGroupRef, TaskRef, link
 from overlay.model import DagSpec, TaskSpec
@@ -168,6 +169,9 @@ class SpecBuilder:
         objects = self.apply_kwargs(task, node, ev)
         if cls is not None:
             self.init_arguments(task, cls, node, ev, objects)
+            if task.operator == cls.name and cls.runs_own_code():  # no rule: read by its own code
+                keywords = {**task.args, **{n: UNKNOWN for n in task.unknown_args if "." not in n}, **objects}
+                task.operator_code = operator_code(self, cls, node, ev, keywords, constants_used)
         templated_sql(task, objects)
         task_id = task.args.pop("task_id", None)
         if not isinstance(task_id, str) or not task_id:
@@ -195,6 +199,10 @@ class SpecBuilder:
         task.callable_effect = effect.kind
         if effect.kind != "none":
             task.callable_helpers = callable_helpers(self, fn, constants_used)
+            module = fn.module or self.ctx
+            if module is not self.main:  # defined in another module: where reasons point
+                shown = self.repo.display(module.path) if self.repo else module.path
+                task.callable_helpers["origin"] = {"file": module.path, "shown": shown, "line": fn.node.lineno}
         if effect.finding is not None:
             task.callable_effect_ref = f"{effect.finding.what} {effect.finding.reference} ({effect.finding.where})"
         elif effect.unknown_ref:

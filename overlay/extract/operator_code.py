@@ -1,0 +1,43 @@
+"""A repository operator class with no rule, read by its own ``execute`` (``TaskSpec.operator_code``).
+
+Static discovery lists the method's source, what ``self`` holds after the ``__init__`` the task's arguments went
+through, and the methods and functions it calls (``overlay/discover/static/operator_code.py``). The body is read
+the way a python callable's is (``python.py``): database handles (``BaseHook.get_hook(self.conn_id)``, an engine a
+method builds from the hook's URI), the SQL sent through them, tables written with ``to_sql``. Airflow renders the
+class's ``template_fields`` before ``execute``: those attributes are rendered here too. ``context`` is the template
+context's plain values. What the code builds at run time stays a reason, with the plugin file's line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from overlay.extract.context import TaskState
+from overlay.extract.python import analyze_callable
+from overlay.extract.python_eval import OperatorSelf
+from overlay.extract.python_task import data_context, reader, record_access
+
+
+def read_operator_code(t: TaskState) -> bool:
+    """Reads the class's ``execute``; True when that found what the task touches (SQL, tables or reasons)."""
+    code = t.spec.operator_code
+    if not code or not code.get("source"):
+        return False
+    attributes: dict[str, Any] = {"task_id": t.spec.task_id, **(code.get("self") or {})}
+    for name in code.get("template_fields") or []:
+        value = attributes.get(name)
+        if isinstance(value, str):
+            rendered = t.render(value, f"template field `{name}`")
+            if rendered is None:
+                attributes.pop(name)  # rendering needed a value nobody knows: unknown, never the stand-in
+            else:
+                attributes[name] = rendered
+    context = data_context(t)
+    found = analyze_callable(code["source"], {}, dict(code.get("scope") or {}), int(code.get("line") or 1),
+                             [OperatorSelf(attributes), context], context, t.ctx.variables, code.get("helpers") or {},
+                             reader(t), code.get("file"), code.get("shown") or "")
+    record_access(t, found, code["source"])
+    return t.found_anything or bool(found.unresolved)
+
+
+__all__ = ["read_operator_code"]
