@@ -11,16 +11,18 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, func, select
 
-from overlay.attribution.attribute import Attributor, CostModel
 from overlay.attribution.cumulative import OUTCOMES, Baseline, difference
 from overlay.attribution.history import Malformed, QueryRecord
 from overlay.catalog.runs import as_utc
 from overlay.catalog.schema import Asset, Query, QueryBaseline, Task, TaskIO
 from overlay.catalog.search_docs import refresh_query_counts
+
+if TYPE_CHECKING:  # the attribution engine (and sqlglot with it) loads when costs are attributed, not with the catalog
+    from overlay.attribution.attribute import Attributor, CostModel
 
 GROUPS = {"asset": Query.asset_key, "owner": Query.owner, "dag": Query.dag_id, "task": None}
 BATCH = 20_000
@@ -31,6 +33,8 @@ class CostQueries:
     engine: Engine
 
     def attributor(self) -> Attributor:
+        from overlay.attribution.attribute import Attributor
+
         with self.engine.connect() as conn:
             owners = {key: sorted({c["owner"] for c in claims or [] if c.get("role", "owner") == "owner"})
                       for key, claims in conn.execute(select(Asset.key, Asset.owners))}

@@ -26,7 +26,6 @@ from overlay.discover.static.refs import (ClassRef, DagRef, FunctionRef, ModuleC
                                           TaskGroupRef, TaskRef, field_order, fields_only, link)
 from overlay.discover.static.repo import RepoView
 from overlay.discover.static.specs import SpecBuilder
-from overlay.discover.cosmos.calls import cosmos_call, enum_member, is_cosmos
 from overlay.model import DagSpec, FileError
 
 DAG_CLASSES = {"DAG", "airflow.DAG", "airflow.models.DAG", "airflow.models.dag.DAG", "airflow.sdk.DAG", "airflow.sdk.definitions.dag.DAG"}
@@ -310,7 +309,8 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
         if isinstance(node, ast.Call):
             return self.call(node, scope)
         if isinstance(node, ast.Attribute):  # `behaviour = TestBehavior.AFTER_ALL`, bound for a later RenderConfig(...)
-            member = enum_member(self.evaluator(scope).qualified(node))
+            qualified = self.evaluator(scope).qualified(node)
+            member = _cosmos().enum_member(qualified) if qualified.startswith("cosmos.") else None
             if member is not None:
                 return member
         return self.evaluator(scope).eval(node)
@@ -372,8 +372,8 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
             return self.make_instance(target, node, scope)
         if isinstance(target, FunctionRef):
             return self.call_function(target, node, scope)
-        if target is None and is_cosmos(name):  # DbtDag / DbtTaskGroup and their configs (overlay/discover/cosmos)
-            made = cosmos_call(self, name, node, scope)
+        if target is None and name.startswith("cosmos.") and _cosmos().is_cosmos(name):  # DbtDag, DbtTaskGroup, configs
+            made = _cosmos().cosmos_call(self, name, node, scope)
             if made is not NOT_HANDLED:
                 return made
         if target is None and (name in DAG_CLASSES or short == "DAG"):
@@ -524,3 +524,10 @@ _MISSING: Any = object()
 
 def _has_task_id(node: ast.Call) -> bool:
     return any(k.arg == "task_id" for k in node.keywords)
+
+
+def _cosmos() -> Any:
+    """overlay/discover/cosmos/calls.py, loaded when a file calls Cosmos (it brings dbt's readers and extraction)."""
+    from overlay.discover.cosmos import calls
+
+    return calls
