@@ -650,7 +650,7 @@ def test_a_loop_over_a_deployment_folder_lists_the_folder_of_the_checkout(tmp_pa
 def test_repository_helpers_a_callable_calls_are_read_with_the_handles_it_gives_them() -> None:
     """`export_trees(conn, 178)` from lib/: the SQL the helper runs through the callable's connection is the task's;
     a helper opening its own hook on a module constant, a module attribute call, keyword arguments, SQL in a file
-    the helper opens beside itself (`%s::int[]` markers), a namespace package's module, a value known only at run time (the helper's file:line in
+    the helper opens beside itself (`%s::int[]` markers), a namespace package's module, the SQL a helper returns (one return, or several giving the same), a value known only at run time (the helper's file:line in
     the reason), a cycle between helpers (read once), a file outside the repository (never read)."""
     result = scan_folders([str(FIXTURES / "callable_helpers" / "dags")], mode="static", workers=1)
     tasks = {t.task_id: t for t in result.tasks}
@@ -663,6 +663,10 @@ def test_repository_helpers_a_callable_calls_are_read_with_the_handles_it_gives_
     assert summary.status == "unresolved" and not summary.writes
     assert any("lib/exports.py:24" in e and "day" in e for e in summary.errors)
     assert tasks["ping"].status == "unresolved" and not tasks["ping"].reads
+    backup = tasks["backup"]  # the SQL a helper returns, called inside the hook call
+    assert (backup.reads, backup.writes) == (["warehouse:forest.tags"], ["warehouse:forest.tags_backup"])
+    either = tasks["either"]  # two returns, which one is not known: no table
+    assert either.status == "unresolved" and not either.reads and not either.writes
     purge = tasks["purge"]  # `import jobs.cleanup` of a folder without __init__.py binds `jobs`
     assert (purge.reads, purge.writes) == (["warehouse:forest.trees"], ["warehouse:forest.tags"])
     outside = tasks["outside"]

@@ -16,7 +16,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from overlay.discover.evaluate import UNKNOWN, is_known, written_name
+from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, is_known, written_name
 from overlay.extract import hooks
 from overlay.extract.hooks import Handle, returned_key
 from overlay.extract.python_eval import CallableEvaluator, OperatorSelf, bind_parameters, first_function, returned_text
@@ -104,6 +104,9 @@ class _Analyzer:
         self.uris: set[str] = set()  # names holding a handle's connection URI as text
         self.returned: Handle | None = None  # the handle this body returns (a helper making an engine)
         self.uncertain = 0  # inside a loop not unrolled or a branch not known: how many
+        self.return_values: list[Any] = []  # what each `return` reached gives
+        self.followed: dict[int, Any] = {}  # helper calls read here (by node): the value each returned
+        ev.helper_value = self.helper_value
 
     def line(self, node: ast.AST) -> int:
         return self.first_line + getattr(node, "lineno", 1) - 1
@@ -151,8 +154,10 @@ class _Analyzer:
             self.calls(stmt)
             if isinstance(stmt, ast.Expr):
                 self.mutation(stmt.value)
-            if isinstance(stmt, ast.Return) and stmt.value is not None and self.returned is None:
-                self.returned = self.handle_of(stmt.value)
+            if isinstance(stmt, ast.Return) and stmt.value is not None:
+                handle = self.handle_of(stmt.value)
+                self.returned = self.returned or handle
+                self.return_values.append(UNKNOWN if handle is not None else self.ev.eval(stmt.value))
             if isinstance(stmt, ast.Assign):
                 for target in stmt.targets:
                     self.assign(target, stmt.value)
@@ -262,7 +267,9 @@ class _Analyzer:
         return hooks.handle_of(node, self.ev, self.handles)
 
     def calls(self, node: ast.AST) -> None:
-        for call in [n for n in ast.walk(node) if isinstance(n, ast.Call)]:
+        """Every call in ``node``, inner ones first: ``self.hook().get_records(sql)`` needs what ``self.hook()``
+        returned (a helper read first) before its ``get_records`` is read."""
+        for call in reversed([n for n in ast.walk(node) if isinstance(n, ast.Call)]):
             self.call(call)
 
     def call(self, call: ast.Call) -> None:
@@ -271,7 +278,8 @@ class _Analyzer:
         line = self.line(call)
         key = self.names.get(written_name(func))
         if key is not None:
-            self.follow(key, call)
+            if id(call) not in self.followed:
+                self.follow(key, call)
             return
         opened = hooks.opens(call, self.ev, self.handles)
         if opened is not None and (line, "open") not in self.seen:
@@ -324,14 +332,28 @@ class _Analyzer:
         for name, value in scope.items():
             if value is UNKNOWN and name not in child.why and name not in child.handles:
                 child.why[name] = "a parameter with no value before run time"
-        if receiver:  # the caller's `self.<attribute>` handles are the method's too
-            child.handles.update({k: h for k, h in self.handles.items() if k.startswith(f"{written_name(receiver[0])}.")})
+        outer, inner = (f"{written_name(receiver[0])}.", f"{params[0]}.") if receiver and params else ("", "")
+        if outer:  # the caller's `mgr.<attribute>` handles are the method's `self.<attribute>`, and back
+            child.handles.update({inner + k[len(outer):]: h for k, h in self.handles.items() if k.startswith(outer)})
         child.block(fn.body, 0)
         self.budget = child.budget
-        if receiver:
-            self.handles.update({k: h for k, h in child.handles.items() if k.startswith(f"{params[0]}.")})
+        if outer:
+            self.handles.update({outer + k[len(inner):]: h for k, h in child.handles.items() if k.startswith(inner)})
         if child.returned is not None:
             self.handles[returned_key(call)] = child.returned
+        values = child.return_values
+        self.followed[id(call)] = values[0] if values and all(is_known(v) and v == values[0] for v in values) else UNKNOWN
+
+    def helper_value(self, call: ast.Call) -> Any:
+        """What a repository helper called inside an expression returns (``cur.execute(build_sql(table))``): its body
+        is read once for the call (its own database calls recorded as well), the value known when every ``return``
+        it reached gives the same known value."""
+        key = self.names.get(written_name(call.func))
+        if key is None:
+            return NOT_HANDLED
+        if id(call) not in self.followed:
+            self.follow(key, call)
+        return self.followed.get(id(call), UNKNOWN)
 
     def record(self, spec: hooks.CallSpec, call: ast.Call, handle: Handle, line: int, method: str) -> None:
         if spec.kind == "job":

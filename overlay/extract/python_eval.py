@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, Callable
 
-from overlay.discover.evaluate import UNKNOWN, Evaluator, is_known
+from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, is_known
 
 _WRAPPERS = {"text", "sqlalchemy.text", "sa.text", "SQL", "sql.SQL", "psycopg2.sql.SQL", "str"}
 _DEDENT = {"dedent", "textwrap.dedent", "inspect.cleandoc", "cleandoc"}
@@ -48,6 +48,8 @@ class CallableEvaluator(Evaluator):
         super().__init__(scope, "", {})
         self.variables, self.context = variables, context
         self.reader = reader  # an absolute path's text when the scan may read it, else None
+        # what a repository helper called in an expression returns (set by the reader of the code: python.py)
+        self.helper_value: Callable[[ast.Call], Any] | None = None
 
     def _eval(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
@@ -58,6 +60,10 @@ class CallableEvaluator(Evaluator):
 
     def _call(self, node: ast.Call) -> Any:
         name = self.qualified(node.func)
+        if self.helper_value is not None:
+            value = self.helper_value(node)
+            if value is not NOT_HANDLED:
+                return value
         if self.reader is not None:
             text = self._read(node, name)
             if text is not None:
