@@ -238,3 +238,18 @@ def test_pyformat_markers_cast_the_postgres_way_still_parse() -> None:
     sql = normalize_markers("SELECT id FROM core.tree WHERE NOT (id = ANY(%s::varchar[])) AND size < %s AND '%s' <> %(x)s::int")
     assert sql == "SELECT id FROM core.tree WHERE NOT (id = ANY(:param::varchar[])) AND size < ? AND '%s' <> :x::int"
     assert analyze_sql(sql, dialect="postgres").reads == ["core.tree"]
+
+
+def test_an_engine_on_a_url_built_at_run_time_names_no_database() -> None:
+    """``create_engine(f"postgresql://{user}:{password}@{host}/{db}")`` of values known only at run time: the SQL is
+    still read, but which database it reaches is a reason (the table is not resolved under a guessed connection)."""
+    source = '''
+def load(**context):
+    from sqlalchemy import create_engine
+    conn = BaseHook.get_connection("pg")
+    engine = create_engine(f"postgresql://{conn.login}:{conn.password}@{conn.host}/{conn.schema}")
+    with engine.connect() as c:
+        c.execute("INSERT INTO mart.daily SELECT * FROM raw.events")
+'''
+    access = _run(source)
+    assert any("runs on is not known" in r and "create_engine" in r for r in access.unresolved), access.unresolved

@@ -650,7 +650,8 @@ def test_a_loop_over_a_deployment_folder_lists_the_folder_of_the_checkout(tmp_pa
 def test_repository_helpers_a_callable_calls_are_read_with_the_handles_it_gives_them() -> None:
     """`export_trees(conn, 178)` from lib/: the SQL the helper runs through the callable's connection is the task's;
     a helper opening its own hook on a module constant, a module attribute call, keyword arguments, SQL in a file
-    the helper opens beside itself (`%s::int[]` markers), a namespace package's module, the SQL a helper returns (one return, or several giving the same), a value known only at run time (the helper's file:line in
+    the helper opens beside itself (`%s::int[]` markers), a namespace package's module, the SQL a helper returns (one return, or several giving the same), an instance of a repository class keeping
+    the hooks it was given and read through its methods, a value known only at run time (the helper's file:line in
     the reason), a cycle between helpers (read once), a file outside the repository (never read)."""
     result = scan_folders([str(FIXTURES / "callable_helpers" / "dags")], mode="static", workers=1)
     tasks = {t.task_id: t for t in result.tasks}
@@ -667,6 +668,9 @@ def test_repository_helpers_a_callable_calls_are_read_with_the_handles_it_gives_
     assert (backup.reads, backup.writes) == (["warehouse:forest.tags"], ["warehouse:forest.tags_backup"])
     either = tasks["either"]  # two returns, which one is not known: no table
     assert either.status == "unresolved" and not either.reads and not either.writes
+    mirror = tasks["mirror"]  # a repository class holding two hooks, driven through its methods
+    assert (mirror.reads, mirror.writes) == (["forest_db:forest.trees", "forest_db:forest.tags", "warehouse:staging.trees"],
+                                             ["warehouse:mirror.trees"])
     purge = tasks["purge"]  # `import jobs.cleanup` of a folder without __init__.py binds `jobs`
     assert (purge.reads, purge.writes) == (["warehouse:forest.trees"], ["warehouse:forest.tags"])
     outside = tasks["outside"]

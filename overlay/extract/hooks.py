@@ -59,6 +59,7 @@ class Handle:
     database: str | None = None
     schema: str | None = None
     record: bool = False  # an Airflow Connection record (get_connection): a handle once `.get_hook()` is called
+    unnamed: bool = False  # opened from a URL built at run time: which database it reaches is not known
 
 
 @dataclass(frozen=True)
@@ -184,12 +185,12 @@ def _driver(call: ast.Call, name: str, ev: Evaluator, handles: dict[str, Handle]
     if name.endswith("create_engine"):
         inner = handle_of(argument(call, 0, ("url",)), ev, handles)
         if inner is not None:
-            return Handle(inner.kind, inner.conn_id, inner.dialect, inner.database, inner.schema)
+            return Handle(inner.kind, inner.conn_id, inner.dialect, inner.database, inner.schema, unnamed=inner.unnamed)
         url = _text(ev, argument(call, 0, ("url",))) or ""
         scheme = url.split("://", 1)[0].split("+", 1)[0] if "://" in url else ""
         path = url.split("://", 1)[1].split("?", 1)[0] if "://" in url else ""
         database = path.split("/", 1)[1] if "/" in path and path.split("/", 1)[1] else None
-        return Handle(name, None, URL_DIALECTS.get(scheme), database)
+        return Handle(name, None, URL_DIALECTS.get(scheme), database, unnamed=not url)
     kwargs = {k.arg: ev.eval(k.value) for k in call.keywords if k.arg}
     database = next((kwargs[k] for k in ("dbname", "database", "db", "project") if isinstance(kwargs.get(k), str)), None)
     schema = kwargs.get("schema") if isinstance(kwargs.get("schema"), str) else None

@@ -86,10 +86,49 @@ def analyze_callable(source: str, op_kwargs: dict[str, Any] | None = None, modul
     return analyzer.access
 
 
+class _Handles(dict):  # type: ignore[type-arg]
+    """A body's handles by name; ``obj.attr`` names the handle kept on an object the code holds (``self.hook``,
+    ``manager.result_db_hook``), so the object's methods and the code holding it see the same one."""
+
+    def __init__(self, scope: dict[str, Any]) -> None:
+        super().__init__()
+        self.scope = scope
+
+    def _kept(self, key: object) -> tuple[OperatorSelf, str] | None:
+        if isinstance(key, str) and key.count(".") == 1:
+            name, attr = key.split(".")
+            holder = self.scope.get(name)
+            if isinstance(holder, OperatorSelf):
+                return holder, attr
+        return None
+
+    def __contains__(self, key: object) -> bool:
+        kept = self._kept(key)
+        return kept[1] in kept[0].handles if kept is not None else super().__contains__(key)
+
+    def __getitem__(self, key: str) -> Handle:
+        kept = self._kept(key)
+        return kept[0].handles[kept[1]] if kept is not None else super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self[key] if key in self else default
+
+    def __setitem__(self, key: str, value: Handle) -> None:
+        kept = self._kept(key)
+        if kept is not None:
+            kept[0].handles[kept[1]] = value
+        else:
+            super().__setitem__(key, value)
+
+    def pop(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        kept = self._kept(key)
+        return kept[0].handles.pop(kept[1], default) if kept is not None else super().pop(key, default)
+
+
 class _Analyzer:
     def __init__(self, ev: CallableEvaluator, first_line: int) -> None:
         self.ev, self.scope, self.first_line = ev, ev.scope, first_line
-        self.handles: dict[str, Handle] = {}
+        self.handles: dict[str, Handle] = _Handles(self.scope)
         self.why: dict[str, str] = {}  # names whose value is unknown -> why, for the reasons given
         self.access = CallableAccess()
         self.seen: set[tuple[int, str]] = set()
@@ -174,7 +213,10 @@ class _Analyzer:
             values = list(values)
         if isinstance(values, (list, tuple)) and is_known(values) and 0 < len(values) <= min(_MAX_UNROLL, self.budget):
             self.budget -= len(values)
+            inside = [id(n) for part in stmt.body for n in ast.walk(part) if isinstance(n, ast.Call)]
             for value in values:
+                for call_id in inside:  # each pass calls the helpers again, with that pass's values
+                    self.followed.pop(call_id, None)
                 self.bind(stmt.target, value)
                 self.block(stmt.body, depth + 1)
         else:
@@ -276,10 +318,7 @@ class _Analyzer:
         func = call.func
         method = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         line = self.line(call)
-        key = self.names.get(written_name(func))
-        if key is not None:
-            if id(call) not in self.followed:
-                self.follow(key, call)
+        if self.invoke(call):
             return
         opened = hooks.opens(call, self.ev, self.handles)
         if opened is not None and (line, "open") not in self.seen:
@@ -302,9 +341,11 @@ class _Analyzer:
             self.access.unresolved.append(f"the connection {method} at {self.where(line)} runs SQL on is not known")
         self.record(spec, call, handle, line, method)
 
-    def follow(self, key: str, call: ast.Call) -> None:
+    def follow(self, key: str, call: ast.Call, instance: OperatorSelf | None = None) -> None:
         """A repository helper called here: its body is read as if inlined, its parameters bound to the values (and
-        the database handles) this call gives it; once per call site and within the budgets."""
+        the database handles) this call gives it; a method's ``self`` is ``instance`` (the object it is called on,
+        or the one a constructor makes); once per call site and within the budgets."""
+        self.followed.setdefault(id(call), UNKNOWN)
         entry = self.functions.get(key)
         if entry is None or key in self.stack or len(self.stack) >= _MAX_HELPER_DEPTH or self.helper_calls[0] <= 0 \
                 or any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
@@ -313,15 +354,15 @@ class _Analyzer:
         if fn is None:
             return
         self.helper_calls[0] -= 1
-        receiver = [call.func.value] if entry.get("method") and isinstance(call.func, ast.Attribute) else []
-        args = [self.ev.eval(a) for a in [*receiver, *call.args]]
+        receiver = [call.func.value] if entry.get("method") and instance is None and isinstance(call.func, ast.Attribute) else []
+        args = [*([instance] if instance is not None else []), *(self.ev.eval(a) for a in [*receiver, *call.args])]
         kwargs = {k.arg: self.ev.eval(k.value) for k in call.keywords if k.arg}
         scope = bind_parameters(fn, args, kwargs, {}, entry.get("scope") or {})
         child = _Analyzer(CallableEvaluator(scope, self.ev.variables, self.ev.context, self.ev.reader), int(entry.get("line") or 1))
         child.access, child.functions, child.helper_calls = self.access, self.functions, self.helper_calls
         child.names, child.file, child.shown = entry.get("names") or {}, entry.get("file"), entry.get("shown") or ""
         child.stack, child.budget, child.uncertain = (*self.stack, key), self.budget, self.uncertain
-        params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+        params = [a.arg for a in fn.args.posonlyargs + fn.args.args][1 if instance is not None else 0:]
         given = [*zip(params, [*receiver, *call.args]), *((k.arg, k.value) for k in call.keywords if k.arg)]
         for name, node in given:
             handle = self.handle_of(node)
@@ -332,13 +373,8 @@ class _Analyzer:
         for name, value in scope.items():
             if value is UNKNOWN and name not in child.why and name not in child.handles:
                 child.why[name] = "a parameter with no value before run time"
-        outer, inner = (f"{written_name(receiver[0])}.", f"{params[0]}.") if receiver and params else ("", "")
-        if outer:  # the caller's `mgr.<attribute>` handles are the method's `self.<attribute>`, and back
-            child.handles.update({inner + k[len(outer):]: h for k, h in self.handles.items() if k.startswith(outer)})
-        child.block(fn.body, 0)
+        child.block(fn.body, 0)  # the handles an object keeps live on it: the method and the caller share them
         self.budget = child.budget
-        if outer:
-            self.handles.update({outer + k[len(inner):]: h for k, h in child.handles.items() if k.startswith(inner)})
         if child.returned is not None:
             self.handles[returned_key(call)] = child.returned
         values = child.return_values
@@ -347,15 +383,37 @@ class _Analyzer:
     def helper_value(self, call: ast.Call) -> Any:
         """What a repository helper called inside an expression returns (``cur.execute(build_sql(table))``): its body
         is read once for the call (its own database calls recorded as well), the value known when every ``return``
-        it reached gives the same known value."""
-        key = self.names.get(written_name(call.func))
-        if key is None:
-            return NOT_HANDLED
-        if id(call) not in self.followed:
+        it reached gives the same known value; a repository class called gives the instance its ``__init__`` made."""
+        return self.followed.get(id(call), UNKNOWN) if self.invoke(call) else NOT_HANDLED
+
+    def invoke(self, call: ast.Call) -> bool:
+        """Reads the repository code ``call`` runs, once per call: a helper function, a method of an instance the
+        code holds (``manager.process()``), a class's ``__init__`` on a new instance. False: not repository code."""
+        if id(call) in self.followed:
+            return True
+        func = call.func
+        key = self.names.get(written_name(func))
+        if key is not None and key.startswith("class:"):
+            instance = OperatorSelf({}, key[len("class:"):])
+            if f"{instance.cls}.__init__" in self.functions:
+                self.follow(f"{instance.cls}.__init__", call, instance)
+            self.followed[id(call)] = instance
+            return True
+        if key is not None:
             self.follow(key, call)
-        return self.followed.get(id(call), UNKNOWN)
+            return True
+        if isinstance(func, ast.Attribute):
+            holder = self.ev.eval(func.value)
+            if isinstance(holder, OperatorSelf) and holder.cls and f"{holder.cls}.{func.attr}" in self.functions:
+                self.follow(f"{holder.cls}.{func.attr}", call, holder)
+                return True
+        return False
 
     def record(self, spec: hooks.CallSpec, call: ast.Call, handle: Handle, line: int, method: str) -> None:
+        if handle.unnamed and (line, "unnamed") not in self.seen:  # `create_engine(f"postgresql://{user}@{host}/{db}")`
+            self.seen.add((line, "unnamed"))
+            self.access.unresolved.append(f"the database {method} at {self.where(line)} runs on is not known "
+                                          f"({handle.kind} of a URL built at run time)")
         if spec.kind == "job":
             config = self.ev.eval(hooks.argument(call, spec.position, spec.keywords))
             if isinstance(config, dict) and is_known(config):

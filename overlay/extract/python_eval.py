@@ -25,11 +25,15 @@ _OPEN = {"open", "io.open", "codecs.open"}
 
 
 class OperatorSelf:
-    """``self`` inside a repository operator's ``execute``: the attributes its ``__init__`` left, as ``execute``
-    and the methods it calls change them."""
+    """An instance of a repository class as the code being read holds it: ``self`` inside an operator's
+    ``execute`` (the attributes its ``__init__`` left), or an object the code made (``ContactAliasManager(hook)``).
+    ``handles``: the database handles kept on it (``self.hook = PostgresHook(...)``); ``cls``: the key of its
+    class among the listed helpers, where its methods are found."""
 
-    def __init__(self, attributes: dict[str, Any]) -> None:
+    def __init__(self, attributes: dict[str, Any], cls: str | None = None) -> None:
         self.attributes = dict(attributes)
+        self.handles: dict[str, Any] = {}
+        self.cls = cls
 
     def __repr__(self) -> str:
         return f"OperatorSelf({sorted(self.attributes)})"

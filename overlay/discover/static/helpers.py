@@ -26,7 +26,7 @@ from overlay.discover.static.refs import ClassRef, FunctionRef
 if TYPE_CHECKING:
     from overlay.discover.static.scanner import StaticScanner
 
-MAX_FUNCTIONS = 40  # helpers listed per callable
+MAX_FUNCTIONS = 80  # helpers (functions and methods) listed per callable
 MAX_SOURCE = 200_000  # characters of helper source per callable
 MAX_DEPTH = 4  # helpers calling helpers
 
@@ -35,11 +35,36 @@ def callable_helpers(scanner: StaticScanner, fn: FunctionRef, constants: Any, cl
     """The repository functions ``fn`` calls (and those they call), keyed as extraction looks them up; empty when
     it calls none. ``constants(node, scope)`` gives the module constants a function uses, as for the callable.
     ``cls``: ``fn`` is a method of this operator class, and ``self.<method>(...)`` calls its methods (``"method"``
-    in their entry: extraction binds their ``self`` to the caller's)."""
+    in their entry: extraction binds their ``self`` to the caller's). A repository class the code instantiates
+    (``manager = ContactAliasManager(hook)``) is listed with its methods (``"class:<key>"`` in ``names``; its
+    methods under ``<key>.<name>``), for extraction to read ``manager.process()`` with the instance as ``self``."""
     functions: dict[str, dict[str, Any]] = {}
     budget = [MAX_SOURCE]
 
-    def names_of(node: ast.AST, scope: dict[str, Any], depth: int) -> dict[str, str]:
+    def add(key: str, ref: FunctionRef, method: bool, depth: int, owner: ClassRef | None) -> None:
+        if key in functions or depth >= MAX_DEPTH or len(functions) >= MAX_FUNCTIONS:
+            return
+        module = ref.module or scanner.ctx
+        source = ast.get_source_segment(module.source, ref.node) or ""
+        if not source or len(source) > budget[0]:
+            return
+        budget[0] -= len(source)
+        entry: dict[str, Any] = {"source": source, "file": module.path, "line": ref.node.lineno,
+                                 "shown": scanner.repo.display(module.path) if scanner.repo else module.path,
+                                 "scope": constants(ref.node, ref.scope), "names": {}, "method": method}
+        functions[key] = entry
+        entry["names"] = names_of(ref.node, ref.scope, depth + 1, owner)
+
+    def add_class(klass: ClassRef, depth: int) -> str:
+        module = klass.module or scanner.ctx
+        key = f"{module.path}:{klass.node.lineno if klass.node is not None else 0}:{klass.name}"
+        for name in _methods(klass):
+            ref = _method(klass, name)
+            if ref is not None:
+                add(f"{key}.{name}", ref, True, depth, klass)
+        return key
+
+    def names_of(node: ast.AST, scope: dict[str, Any], depth: int, owner: ClassRef | None) -> dict[str, str]:
         names: dict[str, str] = {}
         for call in ast.walk(node):
             if not isinstance(call, ast.Call):
@@ -47,31 +72,43 @@ def callable_helpers(scanner: StaticScanner, fn: FunctionRef, constants: Any, cl
             written = written_name(call.func)
             if not written or written in names:
                 continue
-            method = cls is not None and written.startswith("self.") and written.count(".") == 1
+            method = owner is not None and written.startswith("self.") and written.count(".") == 1
             try:
-                ref = _method(cls, written[5:]) if method else scanner.callee(call.func, scope)
+                ref = _method(owner, written[5:]) if method else scanner.callee(call.func, scope)
             except Exception:  # an odd binding: not a helper
+                continue
+            if isinstance(ref, ClassRef) and ref.node is not None and not ref.choices and not _is_operator(ref):
+                if depth < MAX_DEPTH:
+                    names[written] = f"class:{add_class(ref, depth)}"
                 continue
             if not isinstance(ref, FunctionRef) or ref.kind != "plain" or ref.node is node:
                 continue
             module = ref.module or scanner.ctx
             key = f"{module.path}:{ref.node.lineno}:{ref.node.name}"
             names[written] = key
-            if key in functions or depth >= MAX_DEPTH or len(functions) >= MAX_FUNCTIONS:
-                continue
-            source = ast.get_source_segment(module.source, ref.node) or ""
-            if not source or len(source) > budget[0]:
-                continue
-            budget[0] -= len(source)
-            entry: dict[str, Any] = {"source": source, "file": module.path, "line": ref.node.lineno,
-                                     "shown": scanner.repo.display(module.path) if scanner.repo else module.path,
-                                     "scope": constants(ref.node, ref.scope), "names": {}, "method": method}
-            functions[key] = entry
-            entry["names"] = names_of(ref.node, ref.scope, depth + 1)
+            add(key, ref, method, depth, owner if method else None)
         return names
 
-    root = names_of(fn.node, fn.scope, 0)
+    root = names_of(fn.node, fn.scope, 0, cls)
     return {"names": root, "functions": functions} if functions else {}
+
+
+def _methods(cls: ClassRef, depth: int = 0) -> list[str]:
+    """The names of the methods ``cls`` and its repository bases define, nearest first."""
+    names: list[str] = []
+    if cls.node is not None:
+        names += [n.name for n in cls.node.body if isinstance(n, ast.FunctionDef)]
+    for base in cls.bases:
+        if isinstance(base, ClassRef) and depth < 8:
+            names += [n for n in _methods(base, depth + 1) if n not in names]
+    return names
+
+
+def _is_operator(cls: ClassRef) -> bool:
+    try:
+        return cls.is_operator()
+    except Exception:
+        return True
 
 
 def _method(cls: Any, name: str) -> FunctionRef | None:
