@@ -651,7 +651,8 @@ def test_repository_helpers_a_callable_calls_are_read_with_the_handles_it_gives_
     """`export_trees(conn, 178)` from lib/: the SQL the helper runs through the callable's connection is the task's;
     a helper opening its own hook on a module constant, a module attribute call, keyword arguments, SQL in a file
     the helper opens beside itself (`%s::int[]` markers), a namespace package's module, the SQL a helper returns (one return, or several giving the same), an instance of a repository class keeping
-    the hooks it was given and read through its methods, a value known only at run time (the helper's file:line in
+    the hooks it was given and read through its methods, Jinja a helper renders itself (a name nobody gives: not
+    rendered), a value known only at run time (the helper's file:line in
     the reason), a cycle between helpers (read once), a file outside the repository (never read)."""
     result = scan_folders([str(FIXTURES / "callable_helpers" / "dags")], mode="static", workers=1)
     tasks = {t.task_id: t for t in result.tasks}
@@ -671,6 +672,9 @@ def test_repository_helpers_a_callable_calls_are_read_with_the_handles_it_gives_
     mirror = tasks["mirror"]  # a repository class holding two hooks, driven through its methods
     assert (mirror.reads, mirror.writes) == (["forest_db:forest.trees", "forest_db:forest.tags", "warehouse:staging.trees"],
                                              ["warehouse:mirror.trees"])
+    rendered = tasks["rendered"]  # a helper rendering its own Jinja template with the values it is given
+    assert (rendered.reads, rendered.writes) == (["warehouse:forest.trees"], ["warehouse:forest.archive"])
+    assert tasks["rendered_unknown"].status == "unresolved" and not tasks["rendered_unknown"].writes
     purge = tasks["purge"]  # `import jobs.cleanup` of a folder without __init__.py binds `jobs`
     assert (purge.reads, purge.writes) == (["warehouse:forest.trees"], ["warehouse:forest.tags"])
     outside = tasks["outside"]

@@ -15,13 +15,48 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, Callable
 
-from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, is_known
+from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, is_data, is_known
 
 _WRAPPERS = {"text", "sqlalchemy.text", "sa.text", "SQL", "sql.SQL", "psycopg2.sql.SQL", "str"}
 _DEDENT = {"dedent", "textwrap.dedent", "inspect.cleandoc", "cleandoc"}
 
 
 _OPEN = {"open", "io.open", "codecs.open"}
+
+
+_JINJA_ENVIRONMENTS = {"Environment", "jinja2.Environment", "SandboxedEnvironment", "jinja2.sandbox.SandboxedEnvironment"}
+_JINJA_TEMPLATES = {"Template", "jinja2.Template"}
+
+
+@dataclass(frozen=True)
+class JinjaEnvironment:
+    """``jinja2.Environment(...)`` made by the code: its ``from_string`` gives templates (filters the code registers
+    on it are not known here: a template using one does not render)."""
+
+
+@dataclass(frozen=True)
+class JinjaText:
+    """A Jinja template the code made (``env.from_string(text)``, ``Template(text)``), rendered by ``.render(...)``."""
+
+    text: str
+
+
+def render_jinja(text: str, values: dict[str, Any]) -> Any:
+    """``Template(text).render(**values)`` as plain Jinja gives it, in the bounded sandbox: a name it uses that is not
+    given known plain data, a filter or tag not there, or anything the sandbox refuses make it not known."""
+    from jinja2 import meta  # imported where a callable renders Jinja itself
+
+    from overlay.extract.sandbox import BoundedSandbox
+
+    env = BoundedSandbox()
+    try:
+        used = meta.find_undeclared_variables(env.parse(text))
+        if any(name not in values or not (is_known(values[name]) and is_data(values[name])) for name in used):
+            return UNKNOWN  # a name the code does not give (plain Jinja renders it empty) is not guessed either
+        env.start_render()
+        return env.from_string(text).render({k: v for k, v in values.items() if k in used})
+    except Exception:  # a syntax error, an unknown filter, a budget exceeded: not known
+        return UNKNOWN
 
 
 class OperatorSelf:
@@ -72,6 +107,9 @@ class CallableEvaluator(Evaluator):
             text = self._read(node, name)
             if text is not None:
                 return text
+        jinja = self._jinja(node, name)
+        if jinja is not NOT_HANDLED:
+            return jinja
         if name in _WRAPPERS and len(node.args) == 1 and not node.keywords:
             value = self.eval(node.args[0])
             return value if isinstance(value, str) else UNKNOWN
@@ -85,6 +123,37 @@ class CallableEvaluator(Evaluator):
         if isinstance(node.func, ast.Attribute) and node.func.attr == "format" and any(k.arg is None for k in node.keywords):
             return self._format(node)
         return super()._call(node)
+
+    def _jinja(self, node: ast.Call, name: str) -> Any:
+        """Jinja the code runs itself: ``Environment(...).from_string(t).render(**ctx)``, ``Template(t).render(ctx)``."""
+        if name in _JINJA_ENVIRONMENTS:
+            return JinjaEnvironment()
+        if name in _JINJA_TEMPLATES and len(node.args) == 1:
+            text = self.eval(node.args[0])
+            return JinjaText(text) if isinstance(text, str) else UNKNOWN
+        if not isinstance(node.func, ast.Attribute) or node.func.attr not in ("from_string", "render"):
+            return NOT_HANDLED
+        base = self.eval(node.func.value)
+        if node.func.attr == "from_string" and isinstance(base, JinjaEnvironment) and len(node.args) == 1:
+            text = self.eval(node.args[0])
+            return JinjaText(text) if isinstance(text, str) else UNKNOWN
+        if node.func.attr == "render" and isinstance(base, JinjaText):
+            values: dict[str, Any] = {}
+            for arg in node.args:
+                given = self.eval(arg)
+                if not isinstance(given, dict):
+                    return UNKNOWN
+                values.update(given)
+            for keyword in node.keywords:
+                given = self.eval(keyword.value)
+                if keyword.arg is None and isinstance(given, dict):
+                    values.update(given)
+                elif keyword.arg is not None:
+                    values[keyword.arg] = given
+                else:
+                    return UNKNOWN
+            return render_jinja(base.text, values)
+        return NOT_HANDLED
 
     def _read(self, node: ast.Call, name: str) -> Any:
         """``open(path)`` for reading, its ``.read()``, ``Path(path).read_text()``; None when not such a call."""
