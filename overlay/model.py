@@ -99,10 +99,10 @@ class TaskSpec(Record):
     callable_effect: str | None = None
     callable_effect_ref: str | None = None
     # the repository functions the callable calls, as source for extraction to read where it calls them
-    # (overlay/discover/static/helpers.py); empty when it calls none or in import mode
+    # (overlay/discover/static/helpers.py): {"ref": an entry of DagSpec.code}; empty when it calls none or in import mode
     callable_helpers: dict[str, Any] = field(default_factory=dict)
-    # a repository operator class with no rule: its ``execute`` as source, what ``self`` holds after ``__init__``,
-    # the methods and functions it calls (overlay/discover/static/operator_code.py); empty otherwise
+    # a repository operator class with no rule: {"ref": its execute and what that calls, in DagSpec.code; "self": what
+    # the instance holds after its __init__; "unknown": attributes not known} (discover/static/operator_code.py)
     operator_code: dict[str, Any] = field(default_factory=dict)
 
 
@@ -121,6 +121,9 @@ class DagSpec(Record):
     template_searchpath: list[str] = field(default_factory=list)  # absolute paths
     user_defined_macros: dict[str, Any] = field(default_factory=dict)
     tasks: list[TaskSpec] = field(default_factory=list)
+    # repository code its tasks' callables and plugin operators run, as source, once per DAG however many tasks
+    # share it: TaskSpec.callable_helpers / operator_code name an entry by its "ref" (discover/static/helpers.py)
+    code: dict[str, Any] = field(default_factory=dict)
 
     _nested = {"tasks": TaskSpec}
 

@@ -79,6 +79,11 @@ class TaskState:
     access: TaskAccess = field(default_factory=TaskAccess)
     _direct_keys: set[tuple[Any, ...]] = field(default_factory=set, repr=False, compare=False)  # of access.direct: add_direct alone adds
 
+    def code(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """The repository code a task spec's ``{"ref": key}`` names, listed once in its DAG (``DagSpec.code``)."""
+        ref = entry.get("ref") if entry else None
+        return self.dag.code.get(ref) or {} if isinstance(ref, str) else {}
+
     @cached_property
     def renderer(self) -> Renderer:
         return self.ctx.renderer(self.dag)

@@ -20,10 +20,10 @@ from overlay.extract.python_task import data_context, reader, record_access
 
 def read_operator_code(t: TaskState) -> bool:
     """Reads the class's ``execute``; True when that found what the task touches (SQL, tables or reasons)."""
-    code = t.spec.operator_code
-    if not code or not code.get("source"):
+    code = t.code(t.spec.operator_code)
+    if not code.get("source"):
         return False
-    attributes: dict[str, Any] = {"task_id": t.spec.task_id, **(code.get("self") or {})}
+    attributes: dict[str, Any] = {"task_id": t.spec.task_id, **(t.spec.operator_code.get("self") or {})}
     for name in code.get("template_fields") or []:
         value = attributes.get(name)
         if isinstance(value, str):

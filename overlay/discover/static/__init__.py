@@ -47,6 +47,8 @@ def scan_file(path: str, source: str, repo: RepoView | None = None, limits: Limi
     dags = []
     for dag in scanner.dags:
         dag.tasks = unique_tasks(dag.tasks)
+        refs = {r for t in dag.tasks for r in (t.callable_helpers.get("ref"), t.operator_code.get("ref")) if r}
+        dag.code = {key: scanner.code[key] for key in sorted(refs) if key in scanner.code}
         clean = _plain_dag(dag)
         if clean is None:
             scanner.report(f"DAG at line {dag.line} dropped: a value could not be made plain data", dag.line)

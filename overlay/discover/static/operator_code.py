@@ -40,29 +40,37 @@ MAX_DEPTH = 20  # repository bases walked
 
 def operator_code(scanner: StaticScanner, cls: ClassRef, node: ast.Call, ev: Evaluator, keywords: dict[str, Any],
                   constants: Any) -> dict[str, Any]:
-    """What extraction needs to read ``cls.execute`` for the task this call makes; empty when there is no such
-    method in the repository."""
+    """What extraction needs to read ``cls.execute`` for the task this call makes: ``{"ref", "self", "unknown"}``,
+    the method and what it calls listed once per file (``scanner.shared``); empty when there is no such method."""
     found = method_owner(cls, "execute")
     if found is None:
         return {}
     owner, execute = found
     module = owner.module or scanner.ctx
-    source = ast.get_source_segment(module.source, execute) or ""
-    if not source:
+    shared = scanner.shared(("execute", id(execute), id(cls)), f"execute:{cls.name}",
+                            lambda: _listing(scanner, cls, owner, execute, module, constants))
+    if not shared:
         return {}
     positional = [ev.eval(a) for a in node.args if not isinstance(a, ast.Starred)]
     attributes = _class_attributes(cls)
     attributes.update(read_init(cls, positional, keywords, scanner.budget, scanner.env).attributes)
+    return {**shared, "self": {k: plain(v) for k, v in attributes.items() if usable(v)},
+            "unknown": sorted(k for k, v in attributes.items() if not usable(v))}
+
+
+def _listing(scanner: StaticScanner, cls: ClassRef, owner: ClassRef, execute: ast.FunctionDef, module: Any,
+             constants: Any) -> dict[str, Any]:
+    source = ast.get_source_segment(module.source, execute) or ""
+    if not source:
+        return {}
     fields = cls.attr("template_fields")
     fields = [fields] if isinstance(fields, str) else [f for f in fields or () if isinstance(f, str)] \
         if isinstance(fields, (list, tuple)) else []
     fn = FunctionRef(execute, "plain", scope=owner.scope, module=module)
     return {"source": source, "file": module.path, "line": execute.lineno,
             "shown": scanner.repo.display(module.path) if scanner.repo else module.path,
-            "scope": constants(execute, owner.scope),
-            "self": {k: plain(v) for k, v in attributes.items() if usable(v)},
-            "unknown": sorted(k for k, v in attributes.items() if not usable(v)),
-            "template_fields": fields, "helpers": callable_helpers(scanner, fn, constants, cls)}
+            "scope": constants(execute, owner.scope), "template_fields": fields,
+            "helpers": callable_helpers(scanner, fn, constants, cls)}
 
 
 def _mro(cls: ClassRef) -> list[ClassRef]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -51,6 +52,9 @@ def apply_class(task: TaskSpec, cls: ClassRef, effect_of: Callable[[ClassRef], E
         task.template_fields = list(fields)
     elif isinstance(fields, str):
         task.template_fields = [fields]
+
+
+MAX_FILE_CODE = 250_000  # characters of repository code one file's tasks carry for extraction (DagSpec.code)
 
 
 class SpecBuilder:
@@ -198,15 +202,36 @@ class SpecBuilder:
             return
         task.callable_effect = effect.kind
         if effect.kind != "none":
-            task.callable_helpers = callable_helpers(self, fn, constants_used)
-            module = fn.module or self.ctx
-            if module is not self.main:  # defined in another module: where reasons point
-                shown = self.repo.display(module.path) if self.repo else module.path
-                task.callable_helpers["origin"] = {"file": module.path, "shown": shown, "line": fn.node.lineno}
+            task.callable_helpers = self.shared(("callable", id(fn.node), id(fn.scope)), f"callable:{fn.node.name}",
+                                                lambda: self.callable_listing(fn))
         if effect.finding is not None:
             task.callable_effect_ref = f"{effect.finding.what} {effect.finding.reference} ({effect.finding.where})"
         elif effect.unknown_ref:
             task.callable_effect_ref = effect.unknown_ref
+
+    def callable_listing(self: StaticScanner, fn: FunctionRef) -> dict[str, Any]:
+        listing = callable_helpers(self, fn, constants_used)
+        module = fn.module or self.ctx
+        if module is not self.main:  # defined in another module: where reasons point
+            shown = self.repo.display(module.path) if self.repo else module.path
+            listing["origin"] = {"file": module.path, "shown": shown, "line": fn.node.lineno}
+        return listing if listing.get("functions") or listing.get("origin") else {}
+
+    def shared(self: StaticScanner, identity: tuple[Any, ...], name: str, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """``{"ref": key}`` of repository code listed once per file however many tasks run it (the DAG carries the
+        listing itself under ``code``); empty when there is nothing to list."""
+        key = self.code_keys.get(identity)
+        if key is None:
+            listing = make()
+            size = len(json.dumps(listing, default=str)) if listing else 0
+            if not listing or self.code_size + size > MAX_FILE_CODE:  # beyond it: the effect analysis' reason stays
+                self.code_keys[identity] = ""
+                return {}
+            self.code_size += size
+            key = name if name not in self.code else f"{name}#{len(self.code)}"
+            self.code[key] = listing
+            self.code_keys[identity] = key
+        return {"ref": key} if key else {}
 
     def init_arguments(self: StaticScanner, task: TaskSpec, cls: ClassRef, node: ast.Call, ev: Evaluator,
                        objects: dict[str, Any] | None = None) -> None:
