@@ -717,3 +717,16 @@ def test_a_repository_operator_without_a_rule_is_read_by_its_own_execute() -> No
     assert rename.status == "unresolved" and not rename.reads and not rename.writes
     assert "plugins/operators/datalake.py:68" in rename.errors[0] and "statements" in rename.errors[0]
     assert not result.errors
+
+
+def test_repository_code_is_listed_once_per_file_however_many_tasks_run_it() -> None:
+    """Five callables driving one class and a loop of twenty tasks over one callable: the DAG carries each function
+    once (``DagSpec.code``), the tasks name their listing by ``ref``."""
+    found = discover_folder(str(FIXTURES / "callable_helpers" / "dags"), mode="static")
+    dag = next(d for f in found for d in f.dags if d.dag_id == "trees")
+    refs = {t.task_id: t.callable_helpers.get("ref") for t in dag.tasks}
+    assert all(refs.values()) and len(set(refs.values())) == len(refs)  # one listing per callable
+    methods = [k for k in dag.code if k.endswith(("TreeSync.sync", "TreeSync.rows", "TreeSync.__init__"))]
+    assert len(methods) == 3  # the class once, though listed for the task that makes it
+    assert all("source" in dag.code[k] for k in methods)
+    assert not any("functions" in dag.code[r] for r in refs.values())  # functions live in the table, not per listing

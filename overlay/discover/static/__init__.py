@@ -16,7 +16,7 @@ from overlay.discover.budget import Budget, BudgetError, Limits
 from overlay.discover.evaluate import is_data, plain
 from overlay.discover.static.repo import LoadedModule, RepoView
 from overlay.discover.static.scanner import StaticScanner
-from overlay.discover.static.specs import unique_tasks
+from overlay.discover.static.specs import code_used, unique_tasks
 from overlay.model import DagSpec, FileError
 
 
@@ -48,7 +48,7 @@ def scan_file(path: str, source: str, repo: RepoView | None = None, limits: Limi
     for dag in scanner.dags:
         dag.tasks = unique_tasks(dag.tasks)
         refs = {r for t in dag.tasks for r in (t.callable_helpers.get("ref"), t.operator_code.get("ref")) if r}
-        dag.code = {key: scanner.code[key] for key in sorted(refs) if key in scanner.code}
+        dag.code = code_used(scanner.code, refs)
         clean = _plain_dag(dag)
         if clean is None:
             scanner.report(f"DAG at line {dag.line} dropped: a value could not be made plain data", dag.line)

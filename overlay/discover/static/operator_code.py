@@ -47,7 +47,7 @@ def operator_code(scanner: StaticScanner, cls: ClassRef, node: ast.Call, ev: Eva
         return {}
     owner, execute = found
     module = owner.module or scanner.ctx
-    shared = scanner.shared(("execute", id(execute), id(cls)), f"execute:{cls.name}",
+    shared = scanner.shared((execute, cls), f"execute:{cls.name}",
                             lambda: _listing(scanner, cls, owner, execute, module, constants))
     if not shared:
         return {}

@@ -60,7 +60,7 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
         self.group_counts: dict[tuple[str, str], int] = {}
         self.inputs: list[str] = []  # repository modules this file's result depends on
         self.code: dict[str, dict[str, Any]] = {}  # repository code tasks run, listed once (SpecBuilder.shared)
-        self.code_keys: dict[tuple[Any, ...], str] = {}
+        self.code_keys: dict[tuple[int, ...], tuple[str, tuple[Any, ...]]] = {}
         self.code_size = 0  # characters listed in self.code, within specs.MAX_FILE_CODE
         self.created = 0  # tasks made so far
         self.env = ScanEnv(self)

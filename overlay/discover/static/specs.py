@@ -202,7 +202,7 @@ class SpecBuilder:
             return
         task.callable_effect = effect.kind
         if effect.kind != "none":
-            task.callable_helpers = self.shared(("callable", id(fn.node), id(fn.scope)), f"callable:{fn.node.name}",
+            task.callable_helpers = self.shared((fn.node, fn.scope), f"callable:{fn.node.name}",
                                                 lambda: self.callable_listing(fn))
         if effect.finding is not None:
             task.callable_effect_ref = f"{effect.finding.what} {effect.finding.reference} ({effect.finding.where})"
@@ -217,21 +217,29 @@ class SpecBuilder:
             listing["origin"] = {"file": module.path, "shown": shown, "line": fn.node.lineno}
         return listing if listing.get("functions") or listing.get("origin") else {}
 
-    def shared(self: StaticScanner, identity: tuple[Any, ...], name: str, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+
+    def shared(self: StaticScanner, objects: tuple[Any, ...], name: str, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """``{"ref": key}`` of repository code listed once per file however many tasks run it (the DAG carries the
-        listing itself under ``code``); empty when there is nothing to list."""
-        key = self.code_keys.get(identity)
-        if key is None:
+        listing itself under ``code``); empty when there is nothing to list. ``objects`` say what the listing is of
+        (a function's node and scope, a class): kept with the key, so no other object takes their ids while cached."""
+        identity = tuple(id(o) for o in objects)
+        cached = self.code_keys.get(identity)
+        if cached is None or any(a is not b for a, b in zip(cached[1], objects)):
             listing = make()
-            size = len(json.dumps(listing, default=str)) if listing else 0
+            # the functions and methods it lists go to the file's table once (five callables driving one class share it)
+            functions = dict(listing.pop("functions", {}))
+            functions.update(listing.get("helpers", {}).pop("functions", {}) if isinstance(listing.get("helpers"), dict) else {})
+            new = {k: v for k, v in functions.items() if k not in self.code}
+            size = len(json.dumps([listing, new], default=str)) if listing else 0
             if not listing or self.code_size + size > MAX_FILE_CODE:  # beyond it: the effect analysis' reason stays
-                self.code_keys[identity] = ""
-                return {}
-            self.code_size += size
-            key = name if name not in self.code else f"{name}#{len(self.code)}"
-            self.code[key] = listing
-            self.code_keys[identity] = key
-        return {"ref": key} if key else {}
+                key = ""
+            else:
+                self.code_size += size
+                self.code.update(new)
+                key = name if name not in self.code else f"{name}#{len(self.code)}"
+                self.code[key] = listing
+            cached = self.code_keys[identity] = (key, objects)
+        return {"ref": cached[0]} if cached[0] else {}
 
     def init_arguments(self: StaticScanner, task: TaskSpec, cls: ClassRef, node: ast.Call, ev: Evaluator,
                        objects: dict[str, Any] | None = None) -> None:
@@ -464,3 +472,21 @@ def unique_tasks(tasks: list[TaskSpec]) -> list[TaskSpec]:
     for task in tasks:
         seen.setdefault(task.task_id, task)
     return list(seen.values())
+
+
+def code_used(code: dict[str, Any], refs: set[str]) -> dict[str, Any]:
+    """The entries of a file's code table that the listings ``refs`` reach: the listings, the functions their names
+    call, a class's methods, transitively."""
+    used: dict[str, Any] = {}
+    pending = list(refs)
+    while pending:
+        key = pending.pop()
+        if key in used or key not in code:
+            if key.startswith("class:"):
+                prefix = key[len("class:"):] + "."
+                pending.extend(k for k in code if k.startswith(prefix) and k not in used)
+            continue
+        entry = used[key] = code[key]
+        names = {**entry.get("names", {}), **(entry.get("helpers") or {}).get("names", {})}
+        pending.extend(names.values())
+    return dict(sorted(used.items()))
