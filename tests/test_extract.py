@@ -152,3 +152,19 @@ def test_python_without_database_is_no_data_and_unknown_operator_is_unresolved()
 def test_sql_computed_at_run_time_is_unresolved_with_line() -> None:
     access = _extract("SQLExecuteQueryOperator", {}, unknown=["sql"])
     assert access.unresolved == ["`sql` of SQLExecuteQueryOperator is computed at run time (line 7)"]
+
+
+@pytest.mark.parametrize("operator, no_data", [("DataprocCreateClusterOperator", True), ("SnsPublishOperator", True),
+                                               ("AirbyteJobSensor", True), ("AirbyteTriggerSyncOperator", False),
+                                               ("DatabricksRunNowOperator", False), ("SparkSubmitOperator", False)])
+def test_provider_operators_say_whether_they_touch_tables(operator: str, no_data: bool) -> None:
+    """Compute made and removed, messages, sensors on another service's job touch no table; a job started on another
+    service (a sync, a notebook, a Spark application) touches tables defined there: unresolved, saying where."""
+    from overlay.extract import ExtractContext, extract_task
+    from overlay.model import DagSpec, TaskSpec
+
+    access = extract_task(TaskSpec("d", "t", operator, "/dags/d.py", 1), DagSpec("d", "/dags/d.py"), ExtractContext())
+    assert access.no_data is no_data
+    if not no_data:
+        assert len(access.unresolved) == 1 and access.unresolved[0].startswith(f"{operator} runs a job on ")
+        assert "`operators:`" in access.unresolved[0]

@@ -223,10 +223,48 @@ NO_DATA_OPERATORS: dict[str, OperatorRule] = {name: _NO_DATA for name in (
     "GCSDeleteBucketOperator", "GCSToLocalFilesystemOperator", "GCSToS3Operator", "S3ToGCSOperator", "S3ListOperator",
     "S3ListPrefixesOperator", "S3CopyObjectOperator", "S3DeleteObjectsOperator", "S3CreateObjectOperator",
     "S3CreateBucketOperator", "S3DeleteBucketOperator",
+    # compute a job runs on, made and removed; messages and alerts; sensors waiting on another service's job
+    "DataprocCreateClusterOperator", "DataprocDeleteClusterOperator", "DataprocUpdateClusterOperator",
+    "DataprocStartClusterOperator", "DataprocStopClusterOperator", "EmrCreateJobFlowOperator", "EmrTerminateJobFlowOperator",
+    "EmrModifyClusterOperator", "EmrServerlessCreateApplicationOperator", "EmrServerlessStopApplicationOperator",
+    "EmrServerlessDeleteApplicationOperator", "GKECreateClusterOperator", "GKEDeleteClusterOperator",
+    "EksCreateClusterOperator", "EksDeleteClusterOperator", "EksCreateNodegroupOperator", "EksDeleteNodegroupOperator",
+    "SqsPublishOperator", "SnsPublishOperator", "PubSubPublishMessageOperator", "PubSubCreateTopicOperator",
+    "PubSubCreateSubscriptionOperator", "MsTeamsWebhookOperator", "DiscordWebhookOperator", "PagerdutyEventsOperator",
+    "OpsgenieCreateAlertOperator", "EmrJobFlowSensor", "EmrStepSensor", "EmrServerlessJobSensor",
+    "EmrServerlessApplicationSensor", "DataprocJobSensor", "GlueJobSensor", "GlueCrawlerSensor", "BatchSensor",
+    "StepFunctionExecutionSensor", "AirbyteJobSensor", "FivetranSensor", "DbtCloudJobRunSensor",
     "BaseOperator")}  # BaseOperator: also what static discovery names a repository class whose code touches no table
 
+
+def _external_job(service: str) -> OperatorRule:
+    def extract(t: TaskState, rule: OperatorRule) -> None:
+        t.unresolved(f"{t.spec.operator_class or t.operator} runs a job on {service}: the tables it reads and writes are in "
+                     "the job's own code or configuration there (declare them under `operators:` in overlay.yaml)")
+    return OperatorRule(extract)
+
+
+# operators starting work on another service: what it touches is defined there, not in the DAG (never "no data")
+EXTERNAL_JOBS = {
+    "Dataproc": ("DataprocSubmitJobOperator", "DataprocCreateBatchOperator", "DataprocSubmitPySparkJobOperator",
+                 "DataprocSubmitSparkJobOperator", "DataprocInstantiateWorkflowTemplateOperator"),
+    "EMR": ("EmrAddStepsOperator", "EmrServerlessStartJobOperator", "EmrContainerOperator"),
+    "Databricks": ("DatabricksRunNowOperator", "DatabricksSubmitRunOperator", "DatabricksNotebookOperator",
+                   "DatabricksTaskOperator", "DatabricksWorkflowTaskGroup"),
+    "AWS Glue": ("GlueJobOperator", "GlueCrawlerOperator"), "AWS Lambda": ("LambdaInvokeFunctionOperator",),
+    "AWS Step Functions": ("StepFunctionStartExecutionOperator",), "AWS Batch": ("BatchOperator",),
+    "Cloud Run": ("CloudRunExecuteJobOperator",),
+    "Dataflow": ("DataflowTemplatedJobStartOperator", "DataflowStartFlexTemplateOperator", "DataflowCreatePythonJobOperator",
+                 "DataflowCreateJavaJobOperator", "BeamRunPythonPipelineOperator", "BeamRunJavaPipelineOperator"),
+    "dbt Cloud": ("DbtCloudRunJobOperator",), "Airbyte": ("AirbyteTriggerSyncOperator",), "Fivetran": ("FivetranOperator",),
+    "Azure Data Factory": ("AzureDataFactoryRunPipelineOperator",), "Spark": ("SparkSubmitOperator",),
+    "SageMaker": ("SageMakerProcessingOperator", "SageMakerTrainingOperator", "SageMakerTransformOperator"),
+}
+EXTERNAL_JOB_OPERATORS: dict[str, OperatorRule] = {name: _external_job(service) for service, names in EXTERNAL_JOBS.items()
+                                                   for name in names}
+
 OPERATORS: dict[str, OperatorRule] = {**SQL_OPERATORS, **CHECK_OPERATORS, **TRANSFER_OPERATORS, **SHELL_OPERATORS, **CONTAINER_OPERATORS,
-                                      **DBT_OPERATORS, **PYTHON_OPERATORS, **NO_DATA_OPERATORS}
+                                      **DBT_OPERATORS, **PYTHON_OPERATORS, **NO_DATA_OPERATORS, **EXTERNAL_JOB_OPERATORS}
 
 
 def user_rule(spec: UserRule) -> OperatorRule:
