@@ -50,6 +50,7 @@ class Explanation:
     reads: list[str] = field(default_factory=list)
     writes: list[str] = field(default_factory=list)
     reasons: list[dict[str, Any]] = field(default_factory=list)  # {"reason", "hint"}
+    notes: list[str] = field(default_factory=list)  # how it was read: repository code followed, paths remapped
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -88,7 +89,7 @@ def explain(dag: DagSpec, task: TaskSpec, ctx: Any, resolver: ConnectionResolver
         known={k: _short(v) for k, v in sorted(task.args.items())},
         unknown=sorted(task.unknown_args),
         status=resolved.status, reads=resolved.reads, writes=resolved.writes,
-        reasons=[{"reason": e, "hint": hint_for(e)} for e in resolved.errors],
+        reasons=[{"reason": e, "hint": hint_for(e)} for e in resolved.errors], notes=list(access.notes),
     )
     default_conn = _default_conn(task)
     for source in access.sql:

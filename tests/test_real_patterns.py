@@ -672,6 +672,7 @@ def test_repository_helpers_a_callable_calls_are_read_with_the_handles_it_gives_
     mirror = tasks["mirror"]  # a repository class holding two hooks, driven through its methods
     assert (mirror.reads, mirror.writes) == (["forest_db:forest.trees", "forest_db:forest.tags", "warehouse:staging.trees"],
                                              ["warehouse:mirror.trees"])
+    assert any("lib/managers.py:18 sync" in n for n in mirror.notes)  # how it was read, as --explain shows it
     rendered = tasks["rendered"]  # a helper rendering its own Jinja template with the values it is given
     assert (rendered.reads, rendered.writes) == (["warehouse:forest.trees"], ["warehouse:forest.archive"])
     assert tasks["rendered_unknown"].status == "unresolved" and not tasks["rendered_unknown"].writes

@@ -42,6 +42,8 @@ def print_explanation(e: Explanation) -> None:
             console.print(f"             {escape(line)}", highlight=False)
     for item in e.direct:
         console.print(f"  table      {item['mode']} {escape(item['table'])} (from {escape(item['origin'])})")
+    for note in e.notes:
+        console.print(f"  note       {escape(note)}")
     console.print(f"  status     {e.status}")
     console.print(f"  reads      {', '.join(e.reads) or '-'}")
     console.print(f"  writes     {', '.join(e.writes) or '-'}")

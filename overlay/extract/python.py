@@ -56,6 +56,7 @@ class CallableAccess:
     jobs: list[tuple[dict[str, Any], Handle, int]] = field(default_factory=list)  # BigQuery job configurations
     unresolved: list[str] = field(default_factory=list)
     opened: list[str] = field(default_factory=list)  # database handles created ("PostgresHook at line 3")
+    read: list[str] = field(default_factory=list)  # repository code read where it is called ("lib/x.py:6 export_trees")
 
     @property
     def touches_database(self) -> bool:
@@ -354,6 +355,9 @@ class _Analyzer:
         if fn is None:
             return
         self.helper_calls[0] -= 1
+        where = f"{entry.get('shown') or entry.get('file')}:{entry.get('line')} {fn.name}"
+        if where not in self.access.read:
+            self.access.read.append(where)
         receiver = [call.func.value] if entry.get("method") and instance is None and isinstance(call.func, ast.Attribute) else []
         args = [*([instance] if instance is not None else []), *(self.ev.eval(a) for a in [*receiver, *call.args])]
         kwargs = {k.arg: self.ev.eval(k.value) for k in call.keywords if k.arg}
