@@ -647,14 +647,15 @@ def test_a_loop_over_a_deployment_folder_lists_the_folder_of_the_checkout(tmp_pa
     assert any("/srv/elsewhere/nothing" in e.error and "`paths:`" in e.error for e in result.errors), result.errors
 
 
-def test_repository_helpers_a_callable_calls_are_read_with_the_handles_it_gives_them() -> None:
+@pytest.mark.parametrize("mode", ["static", "import"])
+def test_repository_helpers_a_callable_calls_are_read_with_the_handles_it_gives_them(mode: str) -> None:
     """`export_trees(conn, 178)` from lib/: the SQL the helper runs through the callable's connection is the task's;
     a helper opening its own hook on a module constant, a module attribute call, keyword arguments, SQL in a file
     the helper opens beside itself (`%s::int[]` markers), a namespace package's module, the SQL a helper returns (one return, or several giving the same), an instance of a repository class keeping
     the hooks it was given and read through its methods, Jinja a helper renders itself (a name nobody gives: not
     rendered), a value known only at run time (the helper's file:line in
     the reason), a cycle between helpers (read once), a file outside the repository (never read)."""
-    result = scan_folders([str(FIXTURES / "callable_helpers" / "dags")], mode="static", workers=1)
+    result = scan_folders([str(FIXTURES / "callable_helpers" / "dags")], mode=mode, workers=1)  # import: the same reading
     tasks = {t.task_id: t for t in result.tasks}
     assert (tasks["export"].reads, tasks["export"].writes) == (["warehouse:forest.trees", "warehouse:forest.planters"], [])
     assert (tasks["copy"].reads, tasks["copy"].writes) == (["warehouse:forest.trees"], ["warehouse:forest.trees_copy"])
@@ -702,13 +703,14 @@ def test_helpers_are_listed_only_for_callables_that_reach_data() -> None:
     assert dags[0].tasks[0].callable_effect == "none" and dags[0].tasks[0].callable_helpers == {}
 
 
-def test_a_repository_operator_without_a_rule_is_read_by_its_own_execute() -> None:
+@pytest.mark.parametrize("mode", ["static", "import"])
+def test_a_repository_operator_without_a_rule_is_read_by_its_own_execute(mode: str) -> None:
     """harper-concierge's pattern: plugin operators whose SQL is built in ``__init__`` (``self.a, self.b = a, b``;
     an ``if`` on a known argument), sent in ``execute`` through ``BaseHook.get_hook(self.conn_id)``, an engine a
     mixin's method makes from the hook's URI, a method given the connection (``self.audit(conn)``), a hook kept on
     ``self``; ``template_fields`` rendered as Airflow renders them; statements collected in a loop over what the
     database returns stay unknown (the reason names the plugin's line), never the empty list they started as."""
-    result = scan_folders([str(FIXTURES / "operator_code" / "dags")], mode="static", workers=1)
+    result = scan_folders([str(FIXTURES / "operator_code" / "dags")], mode=mode, workers=1)
     tasks = {t.task_id: t for t in result.tasks}
     for task_id in ("append", "append_unknown"):  # an XCom inside a WHERE literal names no table
         assert (tasks[task_id].status, tasks[task_id].reads, tasks[task_id].writes) == \

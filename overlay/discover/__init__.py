@@ -15,6 +15,7 @@ from typing import Literal
 
 from overlay.discover.files import DagFile, list_dag_files, walk_files
 from overlay.discover.static import RepoView, scan_file
+from overlay.discover.static.specs import code_used
 from overlay.model import DagSpec, FileError
 from overlay.scan_problems import FALLBACK_NOTE
 
@@ -101,13 +102,44 @@ def _discover_file(dag_file: DagFile, mode: Mode, loader: object | None, repo: R
         return FileDiscovery(dag_file.path, dag_file.content_hash, "static", found.dags, found.errors, inputs=found.inputs)
     dags, errors = loader.load(dag_file.path, dag_file.source)  # type: ignore[attr-defined]
     if not errors or mode == "import":
-        return FileDiscovery(dag_file.path, dag_file.content_hash, "import", dags, errors)
+        inputs = with_code_reading(dags, dag_file, repo)
+        return FileDiscovery(dag_file.path, dag_file.content_hash, "import", dags, errors, inputs=inputs)
     static = scan_file(dag_file.path, dag_file.source, repo)
     imported = {d.dag_id for d in dags}
     merged = dags + [d for d in static.dags if d.dag_id not in imported]
     note = [FileError(dag_file.path, FALLBACK_NOTE, None, stage="import")] if static.dags else []
     return FileDiscovery(dag_file.path, dag_file.content_hash, "static" if static.dags else "import", merged,
                          errors + note + static.errors, inputs=static.inputs)
+
+
+def with_code_reading(dags: list[DagSpec], dag_file: DagFile, repo: RepoView | None) -> list[str]:
+    """Imported tasks get what static mode reads of the repository code they run (never running it): what a python
+    callable's code reaches and the helpers it calls, a plugin operator's ``execute`` (``DagSpec.code``), matched by
+    DAG and task id. Without it an imported callable whose SQL is in a repository helper would touch no data.
+    Returns the repository modules read, as the file's inputs for rescans."""
+    if repo is None or not any(d.tasks for d in dags):
+        return []
+    try:
+        found = scan_file(dag_file.path, dag_file.source, repo)
+    except Exception:  # the imported result stands as it is
+        log.debug("static reading of %s for its imported tasks failed", dag_file.path, exc_info=True)
+        return []
+    static = {(d.dag_id, t.task_id): (d, t) for d in found.dags for t in d.tasks}
+    for dag in dags:
+        for task in dag.tasks:
+            match = static.get((dag.dag_id, task.task_id))
+            if match is None:
+                continue
+            static_dag, twin = match
+            if task.callable_source and twin.callable_name == task.callable_name and task.callable_effect is None:
+                task.callable_effect, task.callable_effect_ref = twin.callable_effect, twin.callable_effect_ref
+                task.callable_helpers = twin.callable_helpers
+            if twin.operator_code and twin.operator_class == task.operator and not task.operator_code:
+                task.operator_code = twin.operator_code
+            for entry in (task.callable_helpers, task.operator_code):
+                if entry.get("ref"):
+                    dag.code.update(code_used(static_dag.code, {entry["ref"]}))
+    return list(found.inputs)
 
 
 def import_loader(folder: str | Path, mode: Mode) -> object | None:
