@@ -144,15 +144,8 @@ class CallableEvaluator(Evaluator):
                 if not isinstance(given, dict):
                     return UNKNOWN
                 values.update(given)
-            for keyword in node.keywords:
-                given = self.eval(keyword.value)
-                if keyword.arg is None and isinstance(given, dict):
-                    values.update(given)
-                elif keyword.arg is not None:
-                    values[keyword.arg] = given
-                else:
-                    return UNKNOWN
-            return render_jinja(base.text, values)
+            keywords = self._keywords(node)
+            return render_jinja(base.text, {**values, **keywords}) if isinstance(keywords, dict) else UNKNOWN
         return NOT_HANDLED
 
     def _read(self, node: ast.Call, name: str) -> Any:
@@ -185,9 +178,8 @@ class CallableEvaluator(Evaluator):
         value = self.eval(default) if default is not None else UNKNOWN
         return value if value is not None else UNKNOWN
 
-    def _format(self, node: ast.Call) -> Any:
-        base = self.eval(node.func.value)  # type: ignore[attr-defined]
-        args = [self.eval(a) for a in node.args]
+    def _keywords(self, node: ast.Call) -> Any:
+        """A call's keyword arguments, ``**mapping`` spread in; UNKNOWN when a spread is not a known dict."""
         kwargs: dict[str, Any] = {}
         for keyword in node.keywords:
             value = self.eval(keyword.value)
@@ -197,7 +189,13 @@ class CallableEvaluator(Evaluator):
                 kwargs[keyword.arg] = value
             else:
                 return UNKNOWN
-        if not (isinstance(base, str) and is_known(args) and is_known(kwargs)):
+        return kwargs
+
+    def _format(self, node: ast.Call) -> Any:
+        base = self.eval(node.func.value)  # type: ignore[attr-defined]
+        args = [self.eval(a) for a in node.args]
+        kwargs = self._keywords(node)
+        if not (isinstance(base, str) and isinstance(kwargs, dict) and is_known(args) and is_known(kwargs)):
             return UNKNOWN
         try:
             return base.format(*args, **kwargs)
