@@ -253,3 +253,21 @@ def load(**context):
 '''
     access = _run(source)
     assert any("runs on is not known" in r and "create_engine" in r for r in access.unresolved), access.unresolved
+
+
+def test_a_driver_given_a_dsn_built_at_run_time_names_no_database() -> None:
+    """``psycopg2.connect("host=... dbname=...".format(conn.host, ...))``: the dialect is known, the database is not;
+    a DSN written out names its database."""
+    unknown = _run('''
+def load():
+    c = BaseHook.get_connection("pg")
+    with psycopg2.connect("host='{}' dbname='{}'".format(c.host, c.schema)) as conn:
+        pd.read_sql_query("SELECT * FROM mart.daily", conn)
+''')
+    assert any("runs on is not known" in r and "psycopg2.connect" in r for r in unknown.unresolved), unknown.unresolved
+    known = _run('''
+def load():
+    with psycopg2.connect("host=db dbname=shop user=etl") as conn:
+        pd.read_sql_query("SELECT * FROM mart.daily", conn)
+''')
+    assert known.unresolved == [] and [s.database for s in known.sql] == ["shop"]

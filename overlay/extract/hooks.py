@@ -194,7 +194,13 @@ def _driver(call: ast.Call, name: str, ev: Evaluator, handles: dict[str, Handle]
     kwargs = {k.arg: ev.eval(k.value) for k in call.keywords if k.arg}
     database = next((kwargs[k] for k in ("dbname", "database", "db", "project") if isinstance(kwargs.get(k), str)), None)
     schema = kwargs.get("schema") if isinstance(kwargs.get("schema"), str) else None
-    return Handle(name, None, dialect, database, schema)
+    dsn = _text(ev, call.args[0]) if call.args else None
+    if database is None and dsn:  # psycopg2.connect("host=h dbname=shop user=u")
+        found = re.search(r"(?:^|\s)dbname\s*=\s*'?([\w-]+)", dsn)
+        database = found.group(1) if found else None
+    # a DSN or keywords built at run time: which database is not known (not the dialect's one warehouse, a guess)
+    unnamed = database is None and not dsn and (bool(call.args) or any(k.arg in ("dsn", "host") or k.arg is None for k in call.keywords))
+    return Handle(name, None, dialect, database, schema, unnamed=unnamed)
 
 
 def _text(ev: Evaluator, node: ast.expr | None) -> str | None:
