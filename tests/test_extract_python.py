@@ -246,8 +246,8 @@ def test_an_engine_on_a_url_built_at_run_time_names_no_database() -> None:
     source = '''
 def load(**context):
     from sqlalchemy import create_engine
-    conn = BaseHook.get_connection("pg")
-    engine = create_engine(f"postgresql://{conn.login}:{conn.password}@{conn.host}/{conn.schema}")
+    secret = Variable.get("warehouse_secret")
+    engine = create_engine(f"postgresql://{secret['login']}@{secret['host']}/{secret['db']}")
     with engine.connect() as c:
         c.execute("INSERT INTO mart.daily SELECT * FROM raw.events")
 '''
@@ -256,12 +256,11 @@ def load(**context):
 
 
 def test_a_driver_given_a_dsn_built_at_run_time_names_no_database() -> None:
-    """``psycopg2.connect("host=... dbname=...".format(conn.host, ...))``: the dialect is known, the database is not;
+    """``psycopg2.connect("host=... dbname=...".format(<the environment>))``: the dialect is known, the database is not;
     a DSN written out names its database."""
     unknown = _run('''
 def load():
-    c = BaseHook.get_connection("pg")
-    with psycopg2.connect("host='{}' dbname='{}'".format(c.host, c.schema)) as conn:
+    with psycopg2.connect("host='{}' dbname='{}'".format(os.environ["DB_HOST"], os.environ["DB_NAME"])) as conn:
         pd.read_sql_query("SELECT * FROM mart.daily", conn)
 ''')
     assert any("runs on is not known" in r and "psycopg2.connect" in r for r in unknown.unresolved), unknown.unresolved
@@ -271,3 +270,30 @@ def load():
         pd.read_sql_query("SELECT * FROM mart.daily", conn)
 ''')
     assert known.unresolved == [] and [s.database for s in known.sql] == ["shop"]
+
+
+def test_a_driver_built_from_an_airflow_connection_reaches_that_connection() -> None:
+    """``c = BaseHook.get_connection("scoring")`` then ``psycopg2.connect(...format(c.host, c.schema))`` or
+    ``create_engine(f"postgresql://{c.login}@{c.host}/{c.schema}")``: the SQL runs on connection ``scoring``."""
+    for opened in ('psycopg2.connect("host={} dbname={}".format(c.host, c.schema))',
+                   'create_engine(f"postgresql://{c.login}:{c.password}@{c.host}/{c.schema}")'):
+        access = _run(f'''
+def load():
+    c = BaseHook.get_connection("scoring")
+    with {opened} as conn:
+        pd.read_sql_query("SELECT * FROM mart.daily", conn)
+''')
+        assert access.unresolved == [] and [s.conn_id for s in access.sql] == ["scoring"], (opened, access.unresolved)
+
+
+def test_a_hook_given_no_connection_opens_its_default_and_an_unknown_one_is_a_reason() -> None:
+    """``PostgresHook()`` opens ``postgres_default`` as Airflow does, not the task's other connection argument
+    (``gcp_conn_id``); ``ClickHouseHook(clickhouse_conn_id=...)`` names its connection by any ``*_conn_id``."""
+    access = _run('''
+def load():
+    PostgresHook().run("INSERT INTO mart.a SELECT 1")
+    ClickHouseHook(clickhouse_conn_id="ch").get_conn().execute("INSERT INTO events.b SELECT 1")
+    PostgresHook(postgres_conn_id=Variable.get("which")).run("INSERT INTO mart.c SELECT 1")
+''', args={"gcp_conn_id": "google-cloud"})
+    assert [s.conn_id for s in access.sql] == ["postgres_default", "ch", None]
+    assert any("runs on is not known" in r for r in access.unresolved)

@@ -22,6 +22,18 @@ HOOK_CLASSES: dict[str, str | None] = {
     "HiveServer2Hook": "hive", "ImpalaHook": "hive", "ExasolHook": "exasol", "TeradataHook": "teradata",
     "DruidDbApiHook": "druid", "AthenaSQLHook": "athena", "ClickHouseHook": "clickhouse", "DuckDBHook": "duckdb",
 }
+# the connection each hook opens when it is given none (its `default_conn_name` in Airflow and the providers)
+HOOK_DEFAULT_CONNECTIONS: dict[str, str] = {
+    "PostgresHook": "postgres_default", "PgVectorHook": "postgres_default", "SnowflakeHook": "snowflake_default",
+    "SnowflakeSqlApiHook": "snowflake_default", "BigQueryHook": "google_cloud_default", "MySqlHook": "mysql_default",
+    "MsSqlHook": "mssql_default", "RedshiftSQLHook": "redshift_default", "RedshiftDataHook": "aws_default",
+    "TrinoHook": "trino_default", "PrestoHook": "presto_default", "DatabricksSqlHook": "databricks_default",
+    "OracleHook": "oracle_default", "SqliteHook": "sqlite_default", "VerticaHook": "vertica_default",
+    "JdbcHook": "jdbc_default", "OdbcHook": "odbc_default", "HiveServer2Hook": "hiveserver2_default",
+    "ImpalaHook": "impala_default", "ExasolHook": "exasol_default", "TeradataHook": "teradata_default",
+    "DruidDbApiHook": "druid_broker_default", "AthenaSQLHook": "aws_default", "ClickHouseHook": "clickhouse_default",
+    "DuckDBHook": "duckdb_default",
+}
 # hooks whose `run`/`execute` are not SQL (HTTP calls, jobs, shells)
 NOT_SQL_HOOKS = frozenset({"HttpHook", "DatabricksHook", "SSHHook", "DockerHook", "KubernetesHook", "HiveCliHook",
                            "HiveMetastoreHook", "DbtCloudHook", "GlueJobHook", "GlueCatalogHook", "S3Hook", "GCSHook"})
@@ -167,21 +179,30 @@ def returned_key(call: ast.Call) -> str:
 
 def _hook(call: ast.Call, name: str, ev: Evaluator) -> Handle:
     kwargs = {k.arg: ev.eval(k.value) for k in call.keywords if k.arg}
-    conn = next((kwargs[a] for a in HOOK_CONN_ARGS if isinstance(kwargs.get(a), str)), None)
-    if conn is None and call.args:
+    named = [a for a in HOOK_CONN_ARGS if a in kwargs] + sorted(a for a in kwargs if a.endswith("conn_id") and a not in HOOK_CONN_ARGS)
+    unnamed = False
+    if named:  # `ClickHouseHook(clickhouse_conn_id=...)`: the connection given, or not known
+        conn = kwargs[named[0]] if isinstance(kwargs[named[0]], str) else None
+        unnamed = conn is None
+    elif call.args:
         first = ev.eval(call.args[0])
         conn = first if isinstance(first, str) else None
+    else:  # none given: the hook's own default, as Airflow opens it
+        conn = HOOK_DEFAULT_CONNECTIONS.get(name)
     dialect = HOOK_CLASSES.get(name)
     database = kwargs.get("database") if isinstance(kwargs.get("database"), str) else None
     schema = kwargs.get("schema") if isinstance(kwargs.get("schema"), str) else None
     database, schema = hook_scope(dialect, database, schema)
     if dialect == "bigquery" and isinstance(kwargs.get("project_id"), str):
         database = kwargs["project_id"]
-    return Handle(name, conn, dialect, database, schema)
+    return Handle(name, conn, dialect, database, schema, unnamed=unnamed)
 
 
 def _driver(call: ast.Call, name: str, ev: Evaluator, handles: dict[str, Handle]) -> Handle:
     dialect = DRIVERS[name]
+    record = _connection_record(call, handles)
+    if record is not None:  # `psycopg2.connect(host=c.host, dbname=c.schema)` of `c = BaseHook.get_connection("pg")`
+        return Handle(name, record.conn_id, dialect)
     if name.endswith("create_engine"):
         inner = handle_of(argument(call, 0, ("url",)), ev, handles)
         if inner is not None:
@@ -201,6 +222,18 @@ def _driver(call: ast.Call, name: str, ev: Evaluator, handles: dict[str, Handle]
     # a DSN or keywords built at run time: which database is not known (not the dialect's one warehouse, a guess)
     unnamed = database is None and not dsn and (bool(call.args) or any(k.arg in ("dsn", "host") or k.arg is None for k in call.keywords))
     return Handle(name, None, dialect, database, schema, unnamed=unnamed)
+
+
+def _connection_record(call: ast.Call, handles: dict[str, Handle]) -> Handle | None:
+    """The one Airflow Connection record (``BaseHook.get_connection(id)``) whose fields a driver's arguments are
+    built from: the driver reaches that connection's database. None when none is, or more than one."""
+    found: dict[str | None, Handle] = {}
+    for node in [*call.args, *(k.value for k in call.keywords)]:
+        for sub in ast.walk(node):
+            handle = handles.get(sub.id) if isinstance(sub, ast.Name) else None
+            if handle is not None and handle.record and handle.conn_id:
+                found[handle.conn_id] = handle
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def _text(ev: Evaluator, node: ast.expr | None) -> str | None:

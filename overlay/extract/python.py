@@ -417,7 +417,7 @@ class _Analyzer:
         if handle.unnamed and (line, "unnamed") not in self.seen:  # `create_engine(f"postgresql://{user}@{host}/{db}")`
             self.seen.add((line, "unnamed"))
             self.access.unresolved.append(f"the database {method} at {self.where(line)} runs on is not known "
-                                          f"({handle.kind} of a URL built at run time)")
+                                          f"({handle.kind} opened on a connection or URL known only at run time)")
         if spec.kind == "job":
             config = self.ev.eval(hooks.argument(call, spec.position, spec.keywords))
             if isinstance(config, dict) and is_known(config):
