@@ -677,6 +677,8 @@ def test_repository_helpers_a_callable_calls_are_read_with_the_handles_it_gives_
     rendered = tasks["rendered"]  # a helper rendering its own Jinja template with the values it is given
     assert (rendered.reads, rendered.writes) == (["warehouse:forest.trees"], ["warehouse:forest.archive"])
     assert tasks["rendered_unknown"].status == "unresolved" and not tasks["rendered_unknown"].writes
+    engine = tasks["engine"]  # an engine built from the fields of BaseHook.get_connection("warehouse")
+    assert (engine.status, engine.writes) == ("resolved", ["warehouse:forest.stale"]), engine.errors
     purge = tasks["purge"]  # `import jobs.cleanup` of a folder without __init__.py binds `jobs`
     assert (purge.reads, purge.writes) == (["warehouse:forest.trees"], ["warehouse:forest.tags"])
     outside = tasks["outside"]

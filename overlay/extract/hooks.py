@@ -230,7 +230,8 @@ def _connection_record(call: ast.Call, handles: dict[str, Handle]) -> Handle | N
     found: dict[str | None, Handle] = {}
     for node in [*call.args, *(k.value for k in call.keywords)]:
         for sub in ast.walk(node):
-            handle = handles.get(sub.id) if isinstance(sub, ast.Name) else None
+            name = sub.id if isinstance(sub, ast.Name) else written_name(sub) if isinstance(sub, ast.Attribute) else ""
+            handle = handles.get(name) if name else None
             if handle is not None and handle.record and handle.conn_id:
                 found[handle.conn_id] = handle
     return next(iter(found.values())) if len(found) == 1 else None

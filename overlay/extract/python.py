@@ -262,7 +262,7 @@ class _Analyzer:
                 self.bind(element, value[i] if known else UNKNOWN)
 
     def assign(self, target: ast.expr, value: ast.expr) -> None:
-        handle = self.handle_of(value) or self.uri_handle(value)
+        handle = self.handle_of(value) or self.uri_handle(value) or self.record_field(value)
         written = written_name(target) if isinstance(target, (ast.Name, ast.Attribute)) else ""
         if handle is not None and written:
             self.handles[written] = handle
@@ -277,6 +277,26 @@ class _Analyzer:
                 self.why[target.id] = self.explain(value)
             elif isinstance(target, ast.Name):
                 self.why.pop(target.id, None)
+
+    def record_field(self, value: ast.expr) -> Handle | None:
+        """A field of an Airflow Connection record (``c.host``, ``str(c.port)``, ``c.extra_dejson.get("x")``, kept
+        as ``self.host = self.connection.host``): still part of that connection, so a driver or an engine built from
+        such fields reaches it (``hooks._connection_record``)."""
+        node: ast.expr = value
+        for _ in range(8):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("str", "int") and node.args:
+                node = node.args[0]
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                node = node.func.value
+            elif isinstance(node, (ast.Attribute, ast.Subscript)):
+                base = node.value
+                handle = self.handle_of(base)
+                if handle is not None and handle.record:
+                    return handle
+                node = base
+            else:
+                return None
+        return None
 
     def uri_handle(self, value: ast.expr) -> Handle | None:
         """A connection URI a handle gave (``hook.get_uri()``), then rewritten as text (``uri.replace(...)``,
