@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import textwrap
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePath
 from typing import Any, Callable
 
@@ -234,8 +235,10 @@ def bind_parameters(fn: ast.FunctionDef | ast.AsyncFunctionDef | None, op_args: 
     return scope
 
 
+@lru_cache(maxsize=1024)
 def first_function(source: str) -> tuple[ast.Module | None, ast.FunctionDef | ast.AsyncFunctionDef | None, str | None]:
-    """(module, the callable's function, syntax error) of a callable's source."""
+    """(module, the callable's function, syntax error) of a callable's source; parsed once per process for a source
+    (a plugin's execute and its helpers are read for each of its tasks: the trees are only read, never changed)."""
     try:
         tree = ast.parse(textwrap.dedent(source))
     except SyntaxError as e:

@@ -38,6 +38,17 @@ def callable_helpers(scanner: StaticScanner, fn: FunctionRef, constants: Any, cl
     in their entry: extraction binds their ``self`` to the caller's). A repository class the code instantiates
     (``manager = ContactAliasManager(hook)``) is listed with its methods (``"class:<key>"`` in ``names``; its
     methods under ``<key>.<name>``), for extraction to read ``manager.process()`` with the instance as ``self``."""
+    cache = getattr(scanner.repo, "listings", None) if fn.module is not None else None  # a repository module's code
+    key = (id(fn.node), id(fn.scope), id(cls))
+    if cache is not None and key in cache and all(a is b for a, b in zip(cache[key][1], (fn.node, fn.scope, cls))):
+        return cache[key][0]  # the same definitions, read for another file of the scan (never changed by readers)
+    listing = _listing(scanner, fn, constants, cls)
+    if cache is not None:
+        cache[key] = (listing, (fn.node, fn.scope, cls))
+    return listing
+
+
+def _listing(scanner: StaticScanner, fn: FunctionRef, constants: Any, cls: ClassRef | None) -> dict[str, Any]:
     functions: dict[str, dict[str, Any]] = {}
     budget = [MAX_SOURCE]
 
@@ -45,7 +56,7 @@ def callable_helpers(scanner: StaticScanner, fn: FunctionRef, constants: Any, cl
         if key in functions or depth >= MAX_DEPTH or len(functions) >= MAX_FUNCTIONS:
             return
         module = ref.module or scanner.ctx
-        source = ast.get_source_segment(module.source, ref.node) or ""
+        source = module.segment(ref.node)
         if not source or len(source) > budget[0]:
             return
         budget[0] -= len(source)

@@ -60,7 +60,7 @@ def operator_code(scanner: StaticScanner, cls: ClassRef, node: ast.Call, ev: Eva
 
 def _listing(scanner: StaticScanner, cls: ClassRef, owner: ClassRef, execute: ast.FunctionDef, module: Any,
              constants: Any) -> dict[str, Any]:
-    source = ast.get_source_segment(module.source, execute) or ""
+    source = module.segment(execute)
     if not source:
         return {}
     fields = cls.attr("template_fields")

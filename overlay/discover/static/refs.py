@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -31,6 +32,24 @@ class ModuleCtx:
     path: str
     source: str
     imports: dict[str, str] = field(default_factory=dict)
+    _lines: list[str] | None = field(default=None, repr=False, compare=False)
+
+    def segment(self, node: ast.AST) -> str:
+        """``ast.get_source_segment(self.source, node)`` without splitting the whole file on every call (a file of
+        2,000 tasks asked it 2,000 times)."""
+        if self._lines is None:
+            self._lines = _LINE.findall(self.source)
+        start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        start_col, end_col = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+        if None in (start, end, start_col, end_col) or end > len(self._lines):
+            return ""
+        lines = [line.encode() for line in self._lines[start - 1:end]]
+        if len(lines) == 1:
+            return lines[0][start_col:end_col].decode(errors="replace")
+        return b"".join([lines[0][start_col:], *lines[1:-1], lines[-1][:end_col]]).decode(errors="replace")
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")  # lines as Python's tokenizer counts them (not \f or \v)
 
 
 @dataclass

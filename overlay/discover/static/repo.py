@@ -50,6 +50,7 @@ class RepoView:
         self.root = Path(os.path.realpath(root)) if root else Path(repository_root(self.dag_folder))
         self._read_policy: Any = None
         self.modules: dict[str, LoadedModule | None] = {}  # real path -> evaluated module (None while loading: a cycle)
+        self.listings: dict[tuple[int, ...], Any] = {}  # repository code listed for tasks (static/helpers.py), per scan
         self.evaluate: Callable[[str, str, RepoView], LoadedModule] | None = None
         self.effects: Any = None  # the scan's EffectAnalysis (static/effects.py): each operator class read once
         self._search = self._search_roots()

@@ -185,8 +185,7 @@ class SpecBuilder:
         callable_node = next((k.value for k in node.keywords if k.arg == "python_callable"), None)
         ref_fn = self.callee(callable_node, scope) if callable_node is not None else None
         if isinstance(ref_fn, FunctionRef):
-            source = (ref_fn.module or self.ctx).source
-            task.callable_name, task.callable_source = ref_fn.node.name, ast.get_source_segment(source, ref_fn.node)
+            task.callable_name, task.callable_source = ref_fn.node.name, (ref_fn.module or self.ctx).segment(ref_fn.node) or None
             task.callable_scope = constants_used(ref_fn.node, ref_fn.scope)
             self.note_callable_effect(task, ref_fn)
         task.owner = str(task.args.get("owner")) if _scalar(task.args.get("owner")) and task.args.get("owner") else None
@@ -225,10 +224,12 @@ class SpecBuilder:
         identity = tuple(id(o) for o in objects)
         cached = self.code_keys.get(identity)
         if cached is None or any(a is not b for a, b in zip(cached[1], objects)):
-            listing = make()
+            made = make()
             # the functions and methods it lists go to the file's table once (five callables driving one class share it)
-            functions = dict(listing.pop("functions", {}))
-            functions.update(listing.get("helpers", {}).pop("functions", {}) if isinstance(listing.get("helpers"), dict) else {})
+            functions = {**made.get("functions", {}), **(made.get("helpers") or {}).get("functions", {})}
+            listing = {k: v for k, v in made.items() if k != "functions"}
+            if isinstance(listing.get("helpers"), dict):
+                listing["helpers"] = {k: v for k, v in listing["helpers"].items() if k != "functions"}
             new = {k: v for k, v in functions.items() if k not in self.code}
             size = len(json.dumps([listing, new], default=str)) if listing else 0
             if not listing or self.code_size + size > MAX_FILE_CODE:  # beyond it: the effect analysis' reason stays
@@ -265,7 +266,7 @@ class SpecBuilder:
             module = owner_cls.module or self.ctx
             if method is not None:
                 fn = FunctionRef(method, "plain", scope=owner_cls.scope, module=module)
-                task.callable_name, task.callable_source = method.name, ast.get_source_segment(module.source, method)
+                task.callable_name, task.callable_source = method.name, module.segment(method) or None
                 task.callable_scope = constants_used(method, owner_cls.scope)
                 self.note_callable_effect(task, fn)
         wanted = _wanted(task)
@@ -383,7 +384,7 @@ class SpecBuilder:
         task = TaskSpec(dag_id=dag.dag_id if dag else "", task_id=task_id, operator=fn.decorator_name, file=self.path, line=line)
         task.args = merged_defaults(dag, group)
         task.args.update({k: plain(v) for k, v in fn.decorator_kwargs.items() if isinstance(k, str) and is_known(v) and is_data(v) and k != "task_id"})
-        task.callable_name, task.callable_source = fn.node.name, ast.get_source_segment(module.source, fn.node)
+        task.callable_name, task.callable_source = fn.node.name, module.segment(fn.node) or None
         task.callable_scope = constants_used(fn.node, fn.scope)
         self.note_callable_effect(task, fn)
         bound = self.bind_arguments(fn, node, scope) if not mapped else {}
