@@ -721,6 +721,7 @@ def test_a_repository_operator_without_a_rule_is_read_by_its_own_execute(mode: s
     rename = tasks["rename"]
     assert rename.status == "unresolved" and not rename.reads and not rename.writes
     assert "plugins/operators/datalake.py:68" in rename.errors[0] and "statements" in rename.errors[0]
+    assert (tasks["announce"].status, tasks["announce"].operator) == ("no_data", "BaseOperator")  # it only logs
     assert not result.errors
 
 

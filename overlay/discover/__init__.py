@@ -113,6 +113,8 @@ def _discover_file(dag_file: DagFile, mode: Mode, loader: object | None, repo: R
 
 
 def with_code_reading(dags: list[DagSpec], dag_file: DagFile, repo: RepoView | None) -> list[str]:
+    from overlay.extract.registry import rule_for  # the registry's names, as extraction will look them up
+
     """Imported tasks get what static mode reads of the repository code they run (never running it): what a python
     callable's code reaches and the helpers it calls, a plugin operator's ``execute`` (``DagSpec.code``), matched by
     DAG and task id. Without it an imported callable whose SQL is in a repository helper would touch no data.
@@ -134,8 +136,13 @@ def with_code_reading(dags: list[DagSpec], dag_file: DagFile, repo: RepoView | N
             if task.callable_source and twin.callable_name == task.callable_name and task.callable_effect is None:
                 task.callable_effect, task.callable_effect_ref = twin.callable_effect, twin.callable_effect_ref
                 task.callable_helpers = twin.callable_helpers
-            if twin.operator_code and twin.operator_class == task.operator and not task.operator_code:
-                task.operator_code = twin.operator_code
+            no_rule = twin.operator in ("BaseOperator", twin.operator_class)  # touches no table, or read by its code
+            if twin.operator_class == task.operator and task.operator_class is None and no_rule and rule_for(task.operator) is None:
+                # a repository class with no rule that import mode knows only by its name: static mode's reading of
+                # its code ("touches no table" when its code says so, else its execute and what that reaches)
+                task.operator, task.operator_class = twin.operator, twin.operator_class
+                task.operator_effect, task.operator_code = twin.operator_effect, twin.operator_code
+                task.template_fields = task.template_fields or twin.template_fields
             for entry in (task.callable_helpers, task.operator_code):
                 if entry.get("ref"):
                     dag.code.update(code_used(static_dag.code, {entry["ref"]}))
