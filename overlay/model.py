@@ -148,6 +148,9 @@ class SqlSource(Record):
     schema: str | None = None
     file: str | None = None  # .sql file the text came from
     line: int | None = None
+    # run through a connection nobody can name (a URL built at run time): its text is kept, its tables are not made
+    # assets under a guessed database (the task says why it is not resolved)
+    unknown_database: bool = False
 
 
 @dataclass

@@ -109,7 +109,7 @@ def _resolve_sql(source: SqlSource, default_conn: str | None, connections: Conne
         result, note = _parse_any_dialect(source.sql, ctx, conn_id, task.operator, analyze)
         if note and note not in acc.notes:
             acc.notes.append(note)
-    names = {*result.reads, *result.writes, *(n for e in result.edges for n in e)}
+    names = {*result.reads, *result.writes, *(n for e in result.edges for n in e)} if not source.unknown_database else set()
     keys = {name: acc.asset(spec, name) for name in sorted(names) if not acc.unknown_part(name)}
     for name in result.reads:
         if name in keys:

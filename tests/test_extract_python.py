@@ -297,3 +297,17 @@ def load():
 ''', args={"gcp_conn_id": "google-cloud"})
     assert [s.conn_id for s in access.sql] == ["postgres_default", "ch", None]
     assert any("runs on is not known" in r for r in access.unresolved)
+
+
+def test_sql_through_a_connection_nobody_can_name_makes_no_asset() -> None:
+    """The SQL text is kept (``--explain``, cost fingerprints), its tables are not made assets under a guessed
+    database: the task is unresolved, saying which connection is not known."""
+    from overlay.connections import ConnectionResolver
+    from overlay.resolve import resolve_task
+
+    source = 'def f(conn):\n    cur = conn.cursor()\n    cur.execute("UPDATE mart.a SET x = 1")\n'
+    task = TaskSpec("d", "t", "PythonOperator", DAG.file, 100, callable_source=source)
+    access = extract_task(task, DAG, ExtractContext())
+    resolved, assets = resolve_task(task, access, ConnectionResolver())
+    assert resolved.sql == ["UPDATE mart.a SET x = 1"] and resolved.status == "unresolved"
+    assert (resolved.reads, resolved.writes, assets) == ([], [], [])
