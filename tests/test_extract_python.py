@@ -311,3 +311,23 @@ def test_sql_through_a_connection_nobody_can_name_makes_no_asset() -> None:
     resolved, assets = resolve_task(task, access, ConnectionResolver())
     assert resolved.sql == ["UPDATE mart.a SET x = 1"] and resolved.status == "unresolved"
     assert (resolved.reads, resolved.writes, assets) == ([], [], [])
+
+
+def test_a_callable_changing_a_module_list_in_place_leaves_the_task_record_as_it_was(tmp_path: Path) -> None:
+    """``pending.append(x)`` in a callable over a module-level list: the reader applies it to its own copy; the task's
+    recorded constants (stored with the scan as JSON) keep the value the module gave (an unknown element in them
+    stopped the whole scan from being stored)."""
+    import json
+
+    from overlay.scan import scan_folders
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "d.py").write_text(
+        "from airflow import DAG\nfrom airflow.operators.python import PythonOperator\n"
+        "PENDING = ['a']\n\n"
+        "def work(**context):\n    PENDING.append(context['ti'].xcom_pull())\n    PENDING.clear()\n\n"
+        "with DAG('d'):\n    PythonOperator(task_id='t', python_callable=work)\n")
+    result = scan_folders([str(tmp_path)], mode="static", workers=1)
+    json.dumps(result.to_dict())  # plain data all through
+    record = next(f for f in result.files if f.path.endswith("d.py"))
+    assert record.payload["dags"][0]["tasks"][0]["callable_scope"] == {"PENDING": ["a"]}

@@ -722,6 +722,7 @@ def test_a_repository_operator_without_a_rule_is_read_by_its_own_execute(mode: s
     assert rename.status == "unresolved" and not rename.reads and not rename.writes
     assert "plugins/operators/datalake.py:68" in rename.errors[0] and "statements" in rename.errors[0]
     assert (tasks["announce"].status, tasks["announce"].operator) == ("no_data", "BaseOperator")  # it only logs
+    assert (tasks["wait_rows"].status, tasks["wait_rows"].reads) == ("resolved", ["lake:lake.orders"])  # its poke
     assert not result.errors
 
 

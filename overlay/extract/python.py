@@ -13,6 +13,7 @@ values is reported with its line.
 from __future__ import annotations
 
 import ast
+import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -76,7 +77,9 @@ def analyze_callable(source: str, op_kwargs: dict[str, Any] | None = None, modul
     if error is not None or tree is None:
         return CallableAccess(unresolved=[error or "callable source does not parse"])
     context = context or {}
-    scope = bind_parameters(fn, op_args or [], op_kwargs or {}, context, module_scope or {})
+    # copies: the code read changes lists in place (`items.append(x)`), never the task's recorded values
+    scope = bind_parameters(fn, copy.deepcopy(op_args or []), copy.deepcopy(op_kwargs or {}), context,
+                            copy.deepcopy(module_scope or {}))
     analyzer = _Analyzer(CallableEvaluator(scope, variables or {}, context, reader), first_line)
     analyzer.functions = (helpers or {}).get("functions", {})
     analyzer.names = (helpers or {}).get("names", {})
@@ -381,7 +384,7 @@ class _Analyzer:
         receiver = [call.func.value] if entry.get("method") and instance is None and isinstance(call.func, ast.Attribute) else []
         args = [*([instance] if instance is not None else []), *(self.ev.eval(a) for a in [*receiver, *call.args])]
         kwargs = {k.arg: self.ev.eval(k.value) for k in call.keywords if k.arg}
-        scope = bind_parameters(fn, args, kwargs, {}, entry.get("scope") or {})
+        scope = bind_parameters(fn, args, kwargs, {}, copy.deepcopy(entry.get("scope") or {}))  # the listing stays as listed
         child = _Analyzer(CallableEvaluator(scope, self.ev.variables, self.ev.context, self.ev.reader), int(entry.get("line") or 1))
         child.access, child.functions, child.helper_calls = self.access, self.functions, self.helper_calls
         child.names, child.file, child.shown = entry.get("names") or {}, entry.get("file"), entry.get("shown") or ""

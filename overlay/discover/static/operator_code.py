@@ -42,7 +42,7 @@ def operator_code(scanner: StaticScanner, cls: ClassRef, node: ast.Call, ev: Eva
                   constants: Any) -> dict[str, Any]:
     """What extraction needs to read ``cls.execute`` for the task this call makes: ``{"ref", "self", "unknown"}``,
     the method and what it calls listed once per file (``scanner.shared``); empty when there is no such method."""
-    found = method_owner(cls, "execute")
+    found = method_owner(cls, "execute") or method_owner(cls, "poke")  # a sensor's own code is its poke
     if found is None:
         return {}
     owner, execute = found
