@@ -82,7 +82,7 @@ class TaskState:
     def code(self, entry: dict[str, Any]) -> dict[str, Any]:
         """The repository code a task spec's ``{"ref": key}`` names, listed once in its DAG (``DagSpec.code``)."""
         ref = entry.get("ref") if entry else None
-        return self.dag.code.get(ref) or {} if isinstance(ref, str) else {}
+        return (self.dag.code.get(ref) or {}) if isinstance(ref, str) else {}
 
     @cached_property
     def renderer(self) -> Renderer:

@@ -63,6 +63,9 @@ _LOOKS_LIKE_SQL = re.compile(r"^\s*\(?\s*(with|select|insert|update|delete|merge
                              r"refresh|grant|vacuum|analyze|replace|upsert)\b", re.I)
 
 
+UNKNOWN_CONNECTION = "unknown connection"  # the kind of a handle standing for one the code got from elsewhere
+
+
 @dataclass
 class Handle:
     kind: str  # what opened it, for messages: "PostgresHook", "psycopg2.connect"
@@ -72,6 +75,12 @@ class Handle:
     schema: str | None = None
     record: bool = False  # an Airflow Connection record (get_connection): a handle once `.get_hook()` is called
     unnamed: bool = False  # opened from a URL built at run time: which database it reaches is not known
+
+    @property
+    def nameless(self) -> bool:
+        """Which database it reaches is not known (a URL built at run time, or no handle seen at all): its tables are
+        not made assets."""
+        return self.unnamed or self.kind == UNKNOWN_CONNECTION
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,9 @@ def read_operator_code(t: TaskState) -> bool:
             else:
                 attributes[name] = rendered
     context = data_context(t)
-    found = analyze_callable(code["source"], {}, dict(code.get("scope") or {}), int(code.get("line") or 1),
+    found = analyze_callable(code["source"], {}, code.get("scope") or {}, int(code.get("line") or 1),
                              [OperatorSelf(attributes), context], context, t.ctx.variables,
-                             {"names": (code.get("helpers") or {}).get("names") or {}, "functions": t.dag.code},
+                             {"names": code.get("names") or {}, "functions": t.dag.code},
                              reader(t), code.get("file"), code.get("shown") or "")
     record_access(t, found, code["source"])
     return t.found_anything or bool(found.unresolved)

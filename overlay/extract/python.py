@@ -76,8 +76,8 @@ def analyze_callable(source: str, op_kwargs: dict[str, Any] | None = None, modul
     tree, fn, error = first_function(source)
     if error is not None or tree is None:
         return CallableAccess(unresolved=[error or "callable source does not parse"])
-    context = context or {}
     # copies: the code read changes lists in place (`items.append(x)`), never the task's recorded values
+    context = copy.deepcopy(context or {})
     scope = bind_parameters(fn, copy.deepcopy(op_args or []), copy.deepcopy(op_kwargs or {}), context,
                             copy.deepcopy(module_scope or {}))
     analyzer = _Analyzer(CallableEvaluator(scope, variables or {}, context, reader), first_line)
@@ -354,14 +354,14 @@ class _Analyzer:
         if spec.con is not None:
             handle = self.handle_of(hooks.argument(call, spec.con[0], (spec.con[1],)))
             if handle is None:  # `df.to_sql(name, con=<not known>)`: the table's database is not known
-                handle = hooks.Handle("unknown connection")
+                handle = hooks.Handle(hooks.UNKNOWN_CONNECTION)
                 self.access.unresolved.append(f"the connection {method} at {self.where(line)} uses is not known")
         else:
             handle = self.handle_of(func.value) if isinstance(func, ast.Attribute) else None
         if handle is None:
             if method not in hooks.STRONG_SQL or not hooks.looks_like_sql(self.ev.eval(hooks.argument(call, spec.position, spec.keywords))):
                 return
-            handle = hooks.Handle("unknown connection")
+            handle = hooks.Handle(hooks.UNKNOWN_CONNECTION)
             self.access.unresolved.append(f"the connection {method} at {self.where(line)} runs SQL on is not known")
         self.record(spec, call, handle, line, method)
 

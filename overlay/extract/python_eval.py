@@ -10,7 +10,6 @@ f.read()``, ``Path(path).read_text()``) through the scan's read policy. Anything
 from __future__ import annotations
 
 import ast
-import copy
 import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
@@ -68,7 +67,7 @@ class OperatorSelf:
     class among the listed helpers, where its methods are found."""
 
     def __init__(self, attributes: dict[str, Any], cls: str | None = None) -> None:
-        self.attributes = copy.deepcopy(attributes)  # the code read may change them in place; the task's stay
+        self.attributes = dict(attributes)
         self.handles: dict[str, Any] = {}
         self.cls = cls
 

@@ -59,12 +59,11 @@ def record_access(t: TaskState, found: CallableAccess, source: str) -> None:
     events: list[tuple[int, Any]] = [(i.line, i) for i in found.sql] + [(i.line, i) for i in found.tables] + \
         [(line, (config, handle)) for config, handle, line in found.jobs]
     for _line, item in sorted(events, key=lambda e: e[0]):
-        unnamed = item.handle.unnamed or item.handle.kind == "unknown connection" if isinstance(item, (HookSql, HookTable)) else False
         if isinstance(item, HookSql):
             add_source(t, SqlSource(normalize_markers(item.sql), f"hook:{item.method}", line=item.line, file=item.file,
-                                    unknown_database=unnamed), _target(item.handle))
+                                    unknown_database=item.handle.nameless), _target(item.handle))
         elif isinstance(item, HookTable):
-            if not unnamed:  # a table through a connection nobody can name is not made an asset: the reason says why
+            if not item.handle.nameless:  # a table through a connection nobody can name is not made an asset: the reason says why
                 t.add_direct(_qualified(item.table, item.handle), item.mode, f"hook:{item.method}", item.handle.conn_id,
                              item.handle.dialect)
         else:

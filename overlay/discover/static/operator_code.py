@@ -70,7 +70,7 @@ def _listing(scanner: StaticScanner, cls: ClassRef, owner: ClassRef, execute: as
     return {"source": source, "file": module.path, "line": execute.lineno,
             "shown": scanner.repo.display(module.path) if scanner.repo else module.path,
             "scope": constants(execute, owner.scope), "template_fields": fields,
-            "helpers": callable_helpers(scanner, fn, constants, cls)}
+            **callable_helpers(scanner, fn, constants, cls)}  # "names" it calls, "functions" listed (helpers.py)
 
 
 def _mro(cls: ClassRef) -> list[ClassRef]:

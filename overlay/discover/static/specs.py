@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -54,7 +53,7 @@ def apply_class(task: TaskSpec, cls: ClassRef, effect_of: Callable[[ClassRef], E
         task.template_fields = [fields]
 
 
-MAX_FILE_CODE = 250_000  # characters of repository code one file's tasks carry for extraction (DagSpec.code)
+MAX_FILE_CODE = 250_000  # characters of repository source one file's tasks carry for extraction (DagSpec.code)
 
 
 class SpecBuilder:
@@ -216,7 +215,6 @@ class SpecBuilder:
             listing["origin"] = {"file": module.path, "shown": shown, "line": fn.node.lineno}
         return listing if listing.get("functions") or listing.get("origin") else {}
 
-
     def shared(self: StaticScanner, objects: tuple[Any, ...], name: str, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """``{"ref": key}`` of repository code listed once per file however many tasks run it (the DAG carries the
         listing itself under ``code``); empty when there is nothing to list. ``objects`` say what the listing is of
@@ -226,12 +224,9 @@ class SpecBuilder:
         if cached is None or any(a is not b for a, b in zip(cached[1], objects)):
             made = make()
             # the functions and methods it lists go to the file's table once (five callables driving one class share it)
-            functions = {**made.get("functions", {}), **(made.get("helpers") or {}).get("functions", {})}
             listing = {k: v for k, v in made.items() if k != "functions"}
-            if isinstance(listing.get("helpers"), dict):
-                listing["helpers"] = {k: v for k, v in listing["helpers"].items() if k != "functions"}
-            new = {k: v for k, v in functions.items() if k not in self.code}
-            size = len(json.dumps([listing, new], default=str)) if listing else 0
+            new = {k: v for k, v in made.get("functions", {}).items() if k not in self.code}
+            size = len(listing.get("source", "")) + sum(len(f["source"]) for f in new.values())
             if not listing or self.code_size + size > MAX_FILE_CODE:  # beyond it: the effect analysis' reason stays
                 key = ""
             else:
@@ -488,6 +483,5 @@ def code_used(code: dict[str, Any], refs: set[str]) -> dict[str, Any]:
                 pending.extend(k for k in code if k.startswith(prefix) and k not in used)
             continue
         entry = used[key] = code[key]
-        names = {**entry.get("names", {}), **(entry.get("helpers") or {}).get("names", {})}
-        pending.extend(names.values())
+        pending.extend(entry.get("names", {}).values())
     return dict(sorted(used.items()))
