@@ -113,14 +113,14 @@ def _discover_file(dag_file: DagFile, mode: Mode, loader: object | None, repo: R
 
 
 def with_code_reading(dags: list[DagSpec], dag_file: DagFile, repo: RepoView | None) -> list[str]:
-    from overlay.extract.registry import rule_for  # the registry's names, as extraction will look them up
-
     """Imported tasks get what static mode reads of the repository code they run (never running it): what a python
     callable's code reaches and the helpers it calls, a plugin operator's ``execute`` (``DagSpec.code``), matched by
     DAG and task id. Without it an imported callable whose SQL is in a repository helper would touch no data.
     Returns the repository modules read, as the file's inputs for rescans."""
-    if repo is None or not any(d.tasks for d in dags):
-        return []
+    from overlay.extract.registry import rule_for  # the registry's names, as extraction will look them up
+
+    if repo is None or not any(t.callable_source or rule_for(t.operator) is None for d in dags for t in d.tasks):
+        return []  # every task has a rule and no callable: nothing static mode would add (the file is not read twice)
     try:
         found = scan_file(dag_file.path, dag_file.source, repo)
     except Exception:  # the imported result stands as it is
