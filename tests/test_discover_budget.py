@@ -15,6 +15,7 @@ from overlay.catalog import Catalog
 from overlay.discover import discover_folder
 from overlay.discover.budget import Limits
 from overlay.discover.static import scan_file
+from overlay.discover.static.repo import RepoView
 from overlay.scan import scan_folders
 
 HEADER = "from airflow import DAG\nfrom airflow.providers.standard.operators.bash import BashOperator\n"
@@ -96,6 +97,25 @@ def test_long_concatenations_are_evaluated_without_recursion() -> None:
     terms = " + ".join(["'ab'"] * 900)
     found = _scan(f"SQL = {terms}\nwith DAG('d') as dag:\n    BashOperator(task_id='t', bash_command=SQL)\n")
     assert found.dags[0].tasks[0].args["bash_command"] == "ab" * 900
+
+
+def test_a_long_method_chain_costs_its_length_not_two_to_its_length(tmp_path: Path) -> None:
+    """Each link's receiver is looked at by several readers of the call; evaluated once per call, a 40-link chain
+    (a query builder, pandas, an influx Point) fits in a budget that 2^40 evaluations would exhaust many times over."""
+    chain = "".join(f'.tag("k{i}", row["v{i}"])' for i in range(40))
+    path = tmp_path / "dags" / "chain.py"
+    path.parent.mkdir()
+    path.write_text(HEADER + textwrap.dedent(f"""
+        from influxdb_client import Point
+        row = {{}}
+        P = Point.measurement("m"){chain}
+        NAME = "  orders  ".strip().upper().lower().strip().replace("o", "o", 1).strip()
+        with DAG("after_the_chain") as dag:
+            BashOperator(task_id="t", bash_command="echo " + NAME)
+    """))
+    found = scan_file(str(path), path.read_text(), RepoView(tmp_path / "dags", tmp_path), Limits(operations=20_000))
+    assert found.errors == []
+    assert found.dags[0].tasks[0].args["bash_command"] == "echo orders"
 
 
 def test_unknown_values_never_reach_a_record(tmp_path: Path) -> None:

@@ -331,3 +331,16 @@ def test_a_callable_changing_a_module_list_in_place_leaves_the_task_record_as_it
     json.dumps(result.to_dict())  # plain data all through
     record = next(f for f in result.files if f.path.endswith("d.py"))
     assert record.payload["dags"][0]["tasks"][0]["callable_scope"] == {"PENDING": ["a"]}
+
+
+def test_a_long_method_chain_in_a_callable_is_read_once_per_link() -> None:
+    chain = "".join(f".field('f{i}', row['k{i}'])" for i in range(40))
+    access = _run(f"""
+from influxdb_client import Point
+def f(rows):
+    for row in rows:
+        point = Point.measurement('m'){chain}
+    PostgresHook('pg').run(' select * FROM  staging.orders '.strip().lower().replace('*', 'id').strip())
+""")
+    assert not any("BudgetExhausted" in e for e in access.unresolved), access.unresolved
+    assert [(s[0], s[2]) for s in _sql(access)] == [("select id from  staging.orders", "pg")]

@@ -62,6 +62,9 @@ class Budget:
         self.loop_total = 0
         self.line: int | None = None
         self.started = time.monotonic()
+        # the receiver of a method call being evaluated (by node and scope) -> its value once known: the evaluators
+        # look at a receiver more than once per call, so a chain `a.f().g()…` would otherwise cost 2^links
+        self.receivers: dict[tuple[int, int], Any] = {}
 
     def tick(self, n: int = 1) -> None:
         self.ops += n

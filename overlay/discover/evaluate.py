@@ -46,6 +46,7 @@ UNKNOWN: Any = _Unknown()
 DICT_LIKE = frozenset({"attrdict.AttrDict", "addict.Dict", "munch.Munch", "box.Box", "easydict.EasyDict",
                        "collections.OrderedDict", "dotmap.DotMap"})
 NOT_HANDLED: Any = object()
+_PENDING: Any = object()  # a receiver whose value is being computed
 _SAFE_BUILTINS = {"str": str, "int": int, "float": float, "bool": bool, "len": len, "list": list, "dict": dict, "tuple": tuple,
                   "sorted": sorted, "any": any, "all": all, "min": min, "max": max, "abs": abs, "round": round}
 _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
@@ -100,8 +101,20 @@ class Evaluator:
         if budget.depth >= budget.limits.depth:
             return self._over(ValueTooLarge(f"expression nested deeper than {budget.limits.depth}", budget.line))
         budget.depth += 1
+        receivers = budget.receivers
+        key = (id(node), id(self.scope))
+        if receivers and key in receivers and receivers[key] is not _PENDING:
+            budget.depth -= 1
+            return receivers[key]
+        receiver = (id(node.func.value), key[1]) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else None
+        opened = receiver is not None and receiver not in receivers
+        if opened:
+            receivers[receiver] = _PENDING
         try:
-            return self._eval(node)
+            value = self._eval(node)
+            if receivers and key in receivers:
+                receivers[key] = value
+            return value
         except BudgetError as e:
             return self._over(e)
         except RecursionError:
@@ -110,6 +123,8 @@ class Evaluator:
             return UNKNOWN
         finally:
             budget.depth -= 1
+            if opened:
+                del receivers[receiver]
 
     def _over(self, error: BudgetError) -> Any:
         if self.budget.strict:

@@ -149,6 +149,7 @@ class _Analyzer:
         self.uncertain = 0  # inside a loop not unrolled or a branch not known: how many
         self.return_values: list[Any] = []  # what each `return` reached gives
         self.followed: dict[int, Any] = {}  # helper calls read here (by node): the value each returned
+        self._method_names: tuple[dict[str, dict[str, Any]], frozenset[str]] | None = None
         ev.helper_value = self.helper_value
 
     def line(self, node: ast.AST) -> int:
@@ -429,12 +430,19 @@ class _Analyzer:
         if key is not None:
             self.follow(key, call)
             return True
-        if isinstance(func, ast.Attribute):
-            holder = self.ev.eval(func.value)
+        if isinstance(func, ast.Attribute) and func.attr in self.method_names():  # else its receiver is evaluated
+            holder = self.ev.eval(func.value)  # twice per link: a chain `a.f().g().h()…` would cost 2^links
             if isinstance(holder, OperatorSelf) and holder.cls and f"{holder.cls}.{func.attr}" in self.functions:
                 self.follow(f"{holder.cls}.{func.attr}", call, holder)
                 return True
         return False
+
+    def method_names(self) -> frozenset[str]:
+        """The last part of every listed function's key (``Cls.method`` → ``method``), computed once per listing."""
+        cached = self._method_names
+        if cached is None or cached[0] is not self.functions:
+            cached = self._method_names = (self.functions, frozenset(k.rsplit(".", 1)[-1] for k in self.functions))
+        return cached[1]
 
     def record(self, spec: hooks.CallSpec, call: ast.Call, handle: Handle, line: int, method: str) -> None:
         if handle.unnamed and (line, "unnamed") not in self.seen:  # `create_engine(f"postgresql://{user}@{host}/{db}")`
