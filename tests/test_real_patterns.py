@@ -737,3 +737,14 @@ def test_repository_code_is_listed_once_per_file_however_many_tasks_run_it() -> 
     assert len(methods) == 3  # the class once, though listed for the task that makes it
     assert all("source" in dag.code[k] for k in methods)
     assert not any("functions" in dag.code[r] for r in refs.values())  # functions live in the table, not per listing
+
+
+def test_files_written_for_python_3_12_f_strings_are_read() -> None:
+    """PEP 701 f-strings (`f"{TABLES["orders"]}"`) in a DAG file and in a helper it imports: the file and the helper
+    parse with their nested quotes swapped, so their tasks are found and their SQL read."""
+    tasks = _tasks("py312_fstrings")
+    assert {tid: (t.reads, t.writes) for tid, t in tasks.items()} == {
+        "load_eu": (["shop:raw.orders_eu"], ["shop:sales.orders"]),
+        "load_us": (["shop:raw.orders_us"], ["shop:sales.orders"]),
+        "rollup": (["shop:sales.orders"], ["shop:sales.daily_orders"]),
+    }

@@ -17,6 +17,7 @@ from pathlib import PurePath
 from typing import Any, Callable
 
 from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, is_data, is_known
+from overlay.discover.python_source import parse_python
 
 _WRAPPERS = {"text", "sqlalchemy.text", "sa.text", "SQL", "sql.SQL", "psycopg2.sql.SQL", "str"}
 _DEDENT = {"dedent", "textwrap.dedent", "inspect.cleandoc", "cleandoc"}
@@ -240,7 +241,7 @@ def first_function(source: str) -> tuple[ast.Module | None, ast.FunctionDef | as
     """(module, the callable's function, syntax error) of a callable's source; parsed once per process for a source
     (a plugin's execute and its helpers are read for each of its tasks: the trees are only read, never changed)."""
     try:
-        tree = ast.parse(textwrap.dedent(source))
+        tree = parse_python(textwrap.dedent(source))
     except SyntaxError as e:
         return None, None, f"callable source does not parse: {e.msg} (line {e.lineno})"
     fn = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from overlay.discover.budget import Budget, BudgetError, Limits
 from overlay.discover.evaluate import is_data, plain
+from overlay.discover.python_source import parse_python
 from overlay.discover.static.repo import LoadedModule, RepoView
 from overlay.discover.static.scanner import StaticScanner
 from overlay.discover.static.specs import code_used, unique_tasks
@@ -69,9 +70,7 @@ def evaluate_module(path: str, source: str, repo: RepoView) -> LoadedModule:
     errors: list[str] = []
     shown = repo.display(path)
     try:
-        import ast
-
-        tree = ast.parse(source, filename=path)
+        tree = parse_python(source, filename=path)
         scanner.exec_block(tree.body, scope)
     except SyntaxError as e:
         errors.append(f"imported module {shown} does not parse: {e.msg} (line {e.lineno})")

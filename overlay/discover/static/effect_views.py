@@ -6,6 +6,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
+from overlay.discover.python_source import parse_python
+
 Import = tuple[str, int, "str | None"]  # module, level, the name imported from it (None: the module itself)
 
 
@@ -46,7 +48,7 @@ class ModuleView:
 def _bindings(path: str, source: str) -> Bindings:
     view = Bindings()
     try:
-        tree = ast.parse(source, filename=path)
+        tree = parse_python(source, filename=path)
     except (SyntaxError, ValueError):
         return view
     blocks = [tree.body]

@@ -17,6 +17,7 @@ from typing import Any
 
 from overlay.discover.budget import Budget, BudgetError
 from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, is_known, iterable
+from overlay.discover.python_source import parse_python
 from overlay.discover.static.effects import ClassEffects, EffectAnalysis
 from overlay.discover.static.env import ScanEnv
 from overlay.discover.static.inits import bind_parameters
@@ -95,7 +96,7 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
     # --- entry ------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
         """Evaluate the module; returns its top-level scope."""
-        tree = ast.parse(self.source, filename=self.path)
+        tree = parse_python(self.source, filename=self.path)
         scope: dict[str, Any] = {"__name__": "overlay_static_scan", "__file__": self.path}
         self.exec_block(tree.body, scope)
         for ref, where, line in self.orphans:
