@@ -150,3 +150,25 @@ def test_rules_longest_prefix_wins(name: str, kind: str) -> None:
 
 def test_a_library_without_a_rule_is_not_known() -> None:
     assert rule_for("fancylib.sync") is None and rule_for("boto3.session.Session") is None
+
+
+def test_exceptions_raised_or_caught_are_not_data_access(tmp_path: Path) -> None:
+    """`except NotFoundError:` and `raise RetryAfter(...)` name a library's exception classes: matching or making one
+    touches no table, so a class whose code only moves files and handles errors touches no data. A call inside the
+    raise (its message built by a function no rule knows) still counts."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "moves.py").write_text(
+        "import json\nfrom airflow.models import BaseOperator\nfrom searchlib import NotFoundError, errors\n"
+        "from fancylib import describe\n\n"
+        "class CopyOperator(BaseOperator):\n    def execute(self, context):\n        try:\n            json.dumps({})\n"
+        "        except NotFoundError:\n            raise errors.RetryAfter(5)\n        except (KeyError, errors.Timeout) as e:\n"
+        "            raise ValueError('bad') from e\n\n"
+        "class ExplainOperator(BaseOperator):\n    def execute(self, context):\n        raise errors.ConfigError(describe(self))\n")
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "d.py").write_text('from airflow import DAG\nfrom moves import CopyOperator, ExplainOperator\n\n'
+                                            'with DAG("d") as dag:\n    CopyOperator(task_id="copy")\n'
+                                            '    ExplainOperator(task_id="explain")\n')
+    tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks}
+    assert (tasks["copy"].status, tasks["copy"].errors) == ("no_data", [])
+    assert tasks["explain"].status == "unresolved" and "ExplainOperator" in tasks["explain"].errors[0]

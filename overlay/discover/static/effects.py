@@ -288,6 +288,15 @@ class _Visit:
                 self.visit(stmt, scope if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) else body)
         elif isinstance(node, (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal)):
             return
+        elif isinstance(node, ast.ExceptHandler):  # matching an exception class touches nothing: only the body runs
+            for stmt in node.body:
+                self.visit(stmt, scope)
+        elif isinstance(node, ast.Raise) and isinstance(node.exc, (ast.Call, ast.Name, ast.Attribute)) \
+                and _exception_name(node.exc.func if isinstance(node.exc, ast.Call) else node.exc):
+            for child in [*node.exc.args, *[k.value for k in node.exc.keywords]] if isinstance(node.exc, ast.Call) else []:
+                self.visit(child, scope)  # `raise NotFoundError(f"... {describe(x)}")`: its arguments still run
+            if node.cause is not None:
+                self.visit(node.cause, scope)
         elif isinstance(node, ast.Call):
             self.visit(node.func, scope, call=node)
             for child in [*node.args, *[k.value for k in node.keywords]]:
@@ -424,6 +433,15 @@ class _Visit:
         else:
             rule = rule_for(qualified) or UNKNOWN_RULE
         self.record(rule, node)
+
+
+def _exception_name(node: ast.expr) -> bool:
+    """``NotFoundError``, ``errors.RetryAfter``... as written: a class raised, whose making touches no table."""
+    name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+    return name.endswith(_EXCEPTION_SUFFIXES) or name in ("RetryAfter", "StopIteration", "KeyboardInterrupt")
+
+
+_EXCEPTION_SUFFIXES = ("Error", "Exception", "Exit", "Warning", "Failure", "Timeout")
 
 
 def _argument_parts(args: ast.arguments) -> list[ast.AST]:
