@@ -136,8 +136,7 @@ def explain_in_scan(result: Any, settings: Any, name: str) -> Explanation | list
     """Explain ``dag_id.task_id`` of a finished scan (``ScanResult``) with the scan's settings; else the candidates."""
     import os
 
-    from overlay.connections import template_fields
-    from overlay.extract import ExtractContext
+    from overlay.scan import extract_context
 
     found = find_task(result.dags, name)
     if isinstance(found, list):
@@ -145,7 +144,5 @@ def explain_in_scan(result: Any, settings: Any, name: str) -> Explanation | list
     dag, task = found
     path = os.path.abspath(dag.file)
     folder = next((f for f in result.folders if path.startswith(f.rstrip(os.sep) + os.sep)), result.folders[0] if result.folders else None)
-    ctx = ExtractContext(dag_folder=folder, variables=dict(settings.variables), allow_paths=getattr(settings, "allow_paths", []),
-                         path_remaps=getattr(settings, "path_remaps", {}), operators=getattr(settings, "operators", {}),
-                         connections=template_fields(getattr(settings, "connections", {})))
+    ctx = extract_context(settings, folder, dict(settings.variables))
     return explain(dag, task, ctx, ConnectionResolver(settings))

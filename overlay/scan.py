@@ -177,16 +177,7 @@ class _ExtractState:
 
     def get(self) -> Any:
         if self._context is None:
-            from overlay.connections import template_fields
-            from overlay.extract import ExtractContext
-
-            settings = self.settings or Settings()
-            self._context = ExtractContext(dag_folder=self.dag_folder, variables=self.variables,
-                                           allow_paths=settings.allow_paths, path_remaps=settings.path_remaps,
-                                           operators=settings.operators, connections=template_fields(settings.connections),
-                                           environment=dict(settings.environment or {}),
-                                           connection_specs={k: {"dialect": c.dialect, "database": c.database, "schema": c.schema}
-                                                             for k, c in settings.connections.items()})
+            self._context = extract_context(self.settings or Settings(), self.dag_folder, self.variables)
         return self._context
 
     def memo(self) -> Any:
@@ -195,6 +186,18 @@ class _ExtractState:
 
             self._memo = LineageMemo()
         return self._memo
+
+
+def extract_context(settings: Settings, dag_folder: str | None, variables: dict[str, Any]) -> Any:
+    """What extraction knows from overlay.yaml, for a scan and for ``--explain`` alike."""
+    from overlay.connections import template_fields
+    from overlay.extract import ExtractContext
+
+    return ExtractContext(dag_folder=dag_folder, variables=variables, allow_paths=settings.allow_paths,
+                          path_remaps=settings.path_remaps, operators=settings.operators,
+                          connections=template_fields(settings.connections), environment=dict(settings.environment or {}),
+                          connection_specs={k: {"dialect": c.dialect, "database": c.database, "schema": c.schema}
+                                            for k, c in settings.connections.items()})
 
 
 def _process(found: FileDiscovery, state: _ExtractState, resolver: ConnectionResolver) -> FileOutcome:

@@ -63,6 +63,15 @@ def test_bash_dbt_with_another_target_and_a_selection_only_a_manifest_answers(ta
     assert nightly.status == "unresolved" and any("tag:nightly" in e and "needs the dbt manifest" in e for e in nightly.errors)
 
 
+def test_dbt_run_in_a_copy_of_the_project_reads_the_project_it_copied(tasks: dict) -> None:
+    """`cp -r /usr/local/airflow/dbt/sales /tmp/x && cd /tmp/x && dbt run` (MWAA, read-only DAG folders): the copy's
+    folder is the project's, which the repository holds (remapped from the deployment's path)."""
+    for name in ("sales_dbt.copied_project", "sales_dbt.copied_into_tmp"):
+        task = tasks[name]
+        assert (task.status, task.writes, task.reads) == ("resolved", [PG + "devdb.dbt_dev_staging.stg_orders"],
+                                                          [PG + "landing.public.orders_v2"]), (name, task.errors)
+
+
 def test_without_the_deployments_environment_the_target_is_unknown() -> None:
     settings = replace(load_settings(None, [str(FIXTURE)]), environment={})
     tasks = _scan(settings)
@@ -161,3 +170,16 @@ def test_a_project_read_once_per_process_is_read_again_when_a_file_changes(tmp_p
     (tmp_path / "repo" / "dbt" / "sales" / "models" / "staging" / "stg_refunds.sql").write_text("select 1\n")
     tasks = scan_folders([str(tmp_path / "repo")], mode="static", settings=settings).tasks
     assert any(t.task_id == "sales.stg_refunds_run" for t in tasks)  # a model added: listed without touching dbt_project.yml
+
+
+def test_explain_reads_the_task_with_the_scans_settings() -> None:
+    """`overlay scan --explain` reads the task again: with overlay.yaml's `environment:` too, or its answer would
+    differ from the scan's (a dbt target unknown)."""
+    from overlay.explain import explain_in_scan
+
+    settings = load_settings(None, [str(FIXTURE)])
+    result = scan_folders([str(FIXTURE)], mode="static", settings=settings)
+    scanned = next(t for t in result.tasks if t.task_id == "copied_project")
+    explained = explain_in_scan(result, settings, "sales_dbt.copied_project")
+    assert (explained.status, explained.writes, explained.reads) == (scanned.status, scanned.writes, scanned.reads)
+    assert explained.status == "resolved"

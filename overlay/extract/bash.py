@@ -116,6 +116,7 @@ def parse_commands(command: str, env: dict[str, str] | None = None, cwd: str | N
     except Exception as e:  # an odd script must not stop the task's extraction
         result.errors.append(f"cannot read shell command {command[:80]!r}: {type(e).__name__}: {e}")
         return result
+    copies: dict[str, str] = {}  # a folder the script copied -> where it came from
     for cmd in commands:
         argv = _unwrap(cmd.argv)
         if not argv:
@@ -123,9 +124,36 @@ def parse_commands(command: str, env: dict[str, str] | None = None, cwd: str | N
         program = argv[0].text.rsplit("/", 1)[-1]
         if program in ("cd", "pushd") and len(argv) > 1 and not argv[1].unknown:
             cwd = argv[1].text if argv[1].text.startswith("/") or cwd is None else f"{cwd}/{argv[1].text}"
+            cwd = _copied_from(cwd, copies)
         else:
+            if program == "cp":
+                _record_copy(argv[1:], copies)
             _classify(program, argv, cmd, result, cwd, {**(env or {}), **cmd.assignments}, depth)
     return result
+
+
+def _record_copy(args: list[Word], copies: dict[str, str]) -> None:
+    """``cp -r SRC DST`` of a folder (a dbt project copied to /tmp before ``cd`` there and ``dbt run``, as MWAA and
+    read-only DAG folders need): DST, and DST/<SRC's name> (where cp puts it when DST is a folder), are SRC."""
+    flags = [a.text for a in args if a.text.startswith("-")]
+    paths = [a for a in args if not a.text.startswith("-")]
+    recursive = any(f in ("-r", "-R", "--recursive", "-a", "--archive") or
+                    (not f.startswith("--") and any(c in f for c in "rRa")) for f in flags)
+    if not recursive or len(paths) != 2 or any(p.unknown or "*" in p.text for p in paths):
+        return
+    source, target = (p.text.rstrip("/") or "/" for p in paths)
+    if source.startswith("/") and target.startswith("/"):
+        copies[target] = source
+        copies[f"{target}/{source.rsplit('/', 1)[-1]}"] = source
+
+
+def _copied_from(folder: str, copies: dict[str, str]) -> str:
+    """The folder a copy made by the script came from (``/tmp/run/models`` → ``/opt/dbt/models``), else ``folder``."""
+    folder = folder.rstrip("/") or "/"
+    for target in sorted(copies, key=len, reverse=True):
+        if folder == target or folder.startswith(target + "/"):
+            return copies[target] + folder[len(target):]
+    return folder
 
 
 def _unwrap(argv: list[Word]) -> list[Word]:

@@ -27,6 +27,8 @@ _COSMOS_HINT = "; for Cosmos, or point ProjectConfig(manifest_path=...) at a man
 def run_dbt(t: TaskState, argv: list[str], folder: str | None, env: dict[str, str], manifest_file: str | None = None,
             hint: str = "", mapping: dict[str, Any] | None = None, target_unknown: str | None = None) -> None:
     argv = list(argv)
+    if folder and os.path.isabs(folder) and not os.path.isdir(folder):  # `cd /usr/local/airflow/dbt && dbt run`
+        folder = _located(t, folder, True)
     for i, arg in enumerate(argv):
         for option in ("--project-dir", "--profiles-dir"):
             if arg.startswith(option + "="):
