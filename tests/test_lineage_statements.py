@@ -127,3 +127,15 @@ def test_columns_defined_by_the_sql() -> None:
     assert result.columns == {"mart.x": ["user_id", "revenue"]}
     result = analyze_sql("CREATE TABLE t (id INT, name TEXT)", "postgres")
     assert result.columns == {"t": ["id", "name"]}
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT min_value, max_value INTO @min_age, @max_age FROM limits WHERE category = 'age' LIMIT 1",
+    "SELECT count(*) FROM limits INTO @n",
+    "SELECT a INTO @x FROM limits",
+])
+def test_mysql_session_variable_targets_are_not_tables(sql: str) -> None:
+    """`SELECT ... INTO @a, @b`: MySQL stores values in session variables; the statement reads its tables only."""
+    script = f"SET @uuid = 'x';\n{sql};\nUPDATE staging.calving SET status = 0 WHERE age < @min_age"
+    result = analyze_sql(script, dialect="mysql")
+    assert (result.reads, result.writes, result.errors) == (["limits"], ["staging.calving"], [])

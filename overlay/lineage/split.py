@@ -221,12 +221,13 @@ def _parse_chunk(
             return [(e, piece[0].line, None) for piece in pieces for e in _parse(d, piece, sql)]
         except Exception:
             pass
-    simplified = _without_compound_assignments(chunk)
-    if len(simplified) < len(chunk):
-        try:
-            return [(e, line, None) for e in _parse(d, simplified, sql)]
-        except Exception:
-            pass
+    for simplify in (_without_compound_assignments, _without_variable_targets):
+        simplified = simplify(chunk)
+        if len(simplified) < len(chunk):
+            try:
+                return [(e, line, None) for e in _parse(d, simplified, sql)]
+            except Exception:
+                pass
     text = sql[chunk[0].start : chunk[-1].end + 1]
     for other in fallback_chain(dialect):
         try:
@@ -254,6 +255,28 @@ def _without_compound_assignments(chunk: list[Token]) -> list[Token]:
                 and following.token_type == TokenType.EQ and following.start == token.end + 1):
             continue
         kept.append(token)
+    return kept
+
+
+def _without_variable_targets(chunk: list[Token]) -> list[Token]:
+    """MySQL's `SELECT a, b INTO @x, @y FROM t` (or `... FROM t INTO @x`) without its `INTO @x, @y`: it stores
+    values in session variables, never in a table, and sqlglot parses only one variable target before FROM."""
+    kept: list[Token] = []
+    i = 0
+    while i < len(chunk):
+        j = i + 1
+        if chunk[i].token_type == TokenType.INTO:
+            while j + 1 < len(chunk) and chunk[j].token_type == TokenType.PARAMETER and chunk[j + 1].token_type == TokenType.VAR:
+                j += 2
+                if j < len(chunk) and chunk[j].token_type == TokenType.COMMA and j + 1 < len(chunk) \
+                        and chunk[j + 1].token_type == TokenType.PARAMETER:
+                    j += 1
+            if j > i + 1:
+                i = j
+                continue
+            j = i + 1
+        kept.append(chunk[i])
+        i = j
     return kept
 
 
