@@ -748,3 +748,26 @@ def test_files_written_for_python_3_12_f_strings_are_read() -> None:
         "load_us": (["shop:raw.orders_us"], ["shop:sales.orders"]),
         "rollup": (["shop:sales.orders"], ["shop:sales.daily_orders"]),
     }
+
+
+def test_a_lambda_given_as_python_callable_is_read_like_a_function(tmp_path: Path) -> None:
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "lambdas.py").write_text(textwrap.dedent('''
+        from datetime import datetime
+        from airflow import DAG
+        from airflow.operators.python import PythonOperator
+        from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+        def refresh(table, hook):
+            hook.run(f"REFRESH MATERIALIZED VIEW {table}")
+
+        with DAG("lambdas", start_date=datetime(2024, 1, 1), schedule=None):
+            PythonOperator(task_id="start", python_callable=lambda: print("Start task"))
+            PythonOperator(task_id="refresh", python_callable=lambda **context: refresh(
+                "sales.daily_totals", PostgresHook(postgres_conn_id="wh")))
+            PythonOperator(task_id="unknown", python_callable=lambda: refresh(context_table(), None))
+    '''))
+    tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks}
+    assert (tasks["start"].status, tasks["start"].errors) == ("no_data", [])
+    assert (tasks["refresh"].status, tasks["refresh"].writes) == ("resolved", ["wh:sales.daily_totals"])
+    assert tasks["unknown"].status == "unresolved" and tasks["unknown"].writes == []

@@ -11,7 +11,7 @@ from overlay.discover.nested import nested_sql
 from overlay.discover.static.helpers import callable_helpers
 from overlay.discover.static.operator_code import operator_code
 from overlay.discover.static.inits import method_of, read_init, usable
-from overlay.discover.static.refs import ClassRef, DagRef, FunctionRef, ObjectRef, TaskGroupRef, TaskRef, link
+from overlay.discover.static.refs import ClassRef, DagRef, FunctionRef, ModuleCtx, ObjectRef, TaskGroupRef, TaskRef, link
 from overlay.model import DagSpec, TaskSpec
 
 if TYPE_CHECKING:
@@ -183,7 +183,12 @@ class SpecBuilder:
         task.task_id = group.child_id(task_id) if group is not None else task_id
         callable_node = next((k.value for k in node.keywords if k.arg == "python_callable"), None)
         ref_fn = self.callee(callable_node, scope) if callable_node is not None else None
-        if isinstance(ref_fn, FunctionRef):
+        if isinstance(callable_node, ast.Lambda):  # python_callable=lambda: print("start")
+            ref_fn, source = lambda_function(callable_node, scope, self.ctx)
+            task.callable_name, task.callable_source = ref_fn.node.name, source
+            task.callable_scope = constants_used(ref_fn.node, ref_fn.scope)
+            self.note_callable_effect(task, ref_fn)
+        elif isinstance(ref_fn, FunctionRef):
             task.callable_name, task.callable_source = ref_fn.node.name, (ref_fn.module or self.ctx).segment(ref_fn.node) or None
             task.callable_scope = constants_used(ref_fn.node, ref_fn.scope)
             self.note_callable_effect(task, ref_fn)
@@ -485,3 +490,15 @@ def code_used(code: dict[str, Any], refs: set[str]) -> dict[str, Any]:
         entry = used[key] = code[key]
         pending.extend(entry.get("names", {}).values())
     return dict(sorted(used.items()))
+
+
+def lambda_function(node: ast.Lambda, scope: dict[str, Any], ctx: ModuleCtx) -> tuple[FunctionRef, str]:
+    """A lambda given as a callable, as the function it stands for: ``def lambda_line_N(args): return (body)`` on the
+    lambda's own line, so its calls are read, and reasons point, as for a ``def``."""
+    name = f"lambda_line_{node.lineno}"
+    source = f"def {name}({ast.unparse(node.args)}): return ({ast.unparse(node.body)})\n"
+    tree = ast.parse(source)
+    ast.increment_lineno(tree, node.lineno - 1)
+    fn = tree.body[0]
+    assert isinstance(fn, ast.FunctionDef)
+    return FunctionRef(fn, "plain", scope=scope, module=ctx), source
