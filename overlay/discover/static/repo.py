@@ -188,6 +188,8 @@ class RepoView:
 
     def read_text(self, path: Any) -> str:
         real = self.confined(path)
+        if not os.path.lexists(real):  # a file the deployment writes (config.json made at build time)
+            raise RefusedPath(f"{path} is not in the repository (a file made where the DAGs run? its values are unknown)")
         if not os.path.isfile(real):  # a folder, a FIFO or a device would block or mislead
             raise RefusedPath(f"{path} is not a regular file")
         size = os.path.getsize(real)
