@@ -771,3 +771,42 @@ def test_a_lambda_given_as_python_callable_is_read_like_a_function(tmp_path: Pat
     assert (tasks["start"].status, tasks["start"].errors) == ("no_data", [])
     assert (tasks["refresh"].status, tasks["refresh"].writes) == ("resolved", ["wh:sales.daily_totals"])
     assert tasks["unknown"].status == "unresolved" and tasks["unknown"].writes == []
+
+
+def test_a_hook_made_at_the_top_of_the_dag_file_is_the_callables_connection(tmp_path: Path) -> None:
+    """`hook = MySqlHook(mysql_conn_id=CONN)` at module level, `hook.get_pandas_df(sql)` in callables: the SQL runs on
+    that connection. A name the module assigns twice, or the callable binds itself, is not taken from the module."""
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "report.py").write_text(textwrap.dedent('''
+        from datetime import datetime
+        from airflow import DAG
+        from airflow.decorators import task
+        from airflow.operators.python import PythonOperator
+        from airflow.providers.mysql.hooks.mysql import MySqlHook
+
+        CONN = "reports_db"
+        hook = MySqlHook(mysql_conn_id=CONN)
+        twice = MySqlHook(mysql_conn_id="first")
+        twice = MySqlHook(mysql_conn_id="second")
+
+        def shadowed(hook=None):
+            return hook.get_pandas_df("SELECT * FROM reports.shadowed")
+
+        with DAG("report", start_date=datetime(2024, 1, 1), schedule=None):
+            @task(task_id="build")
+            def build():
+                flow = hook.get_pandas_df("SELECT country, total FROM reports.rpt_data_flow")
+                return len(flow)
+
+            @task(task_id="ambiguous")
+            def ambiguous():
+                return twice.get_records("SELECT 1 FROM reports.either")
+
+            build()
+            ambiguous()
+            PythonOperator(task_id="shadowed", python_callable=shadowed)
+    '''))
+    tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks}
+    assert (tasks["build"].status, tasks["build"].reads) == ("resolved", ["reports_db:reports.rpt_data_flow"])
+    for name in ("ambiguous", "shadowed"):
+        assert tasks[name].status == "unresolved" and tasks[name].reads == [], (name, tasks[name].reads)

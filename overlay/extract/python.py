@@ -83,6 +83,10 @@ def analyze_callable(source: str, op_kwargs: dict[str, Any] | None = None, modul
     analyzer = _Analyzer(CallableEvaluator(scope, variables or {}, context, reader), first_line)
     analyzer.functions = (helpers or {}).get("functions", {})
     analyzer.names = (helpers or {}).get("names", {})
+    for name, made in (helpers or {}).get("handles", {}).items():  # `hook = MySqlHook(...)` at the module's top
+        handle = module_handle(made, variables or {}, context, reader)
+        if handle is not None and name not in scope:
+            analyzer.handles[name] = handle
     analyzer.file, analyzer.shown = file, shown
     analyzer.why.update({name: "a parameter with no value before run time" for name, value in scope.items()
                          if value is UNKNOWN and name not in (module_scope or {})})
@@ -127,6 +131,17 @@ class _Handles(dict):  # type: ignore[type-arg]
     def pop(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
         kept = self._kept(key)
         return kept[0].handles.pop(kept[1], default) if kept is not None else super().pop(key, default)
+
+
+def module_handle(made: dict[str, Any], variables: dict[str, Any], context: dict[str, Any],
+                  reader: Callable[[str], str | None] | None) -> Handle | None:
+    """The database handle a module-level ``name = call(...)`` makes, from the call's source and its constants."""
+    try:
+        node = ast.parse(str(made.get("source") or ""), mode="eval").body
+    except SyntaxError:
+        return None
+    ev = CallableEvaluator(copy.deepcopy(made.get("scope") or {}), variables, context, reader)
+    return hooks.handle_of(node, ev, {})
 
 
 class _Analyzer:

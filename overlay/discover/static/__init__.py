@@ -71,6 +71,7 @@ def evaluate_module(path: str, source: str, repo: RepoView) -> LoadedModule:
     shown = repo.display(path)
     try:
         tree = parse_python(source, filename=path)
+        scanner.module_scope = scope
         scanner.exec_block(tree.body, scope)
     except SyntaxError as e:
         errors.append(f"imported module {shown} does not parse: {e.msg} (line {e.lineno})")

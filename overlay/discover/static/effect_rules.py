@@ -52,6 +52,7 @@ _NONE_PREFIXES = (
     "airflow.providers.smtp", "airflow.providers.sftp", "airflow.providers.ftp", "airflow.providers.microsoft.azure.hooks.wasb",
     "airflow.providers.microsoft.azure.hooks.data_lake", "airflow.providers.discord", "airflow.providers.opsgenie",
     "airflow.providers.pagerduty", "airflow.providers.telegram", "airflow.providers.microsoft.azure.hooks.msgraph",
+    "airflow.operators.email", "airflow.operators.email_operator", "airflow.utils.email", "smtplib", "email",
     # SDKs and libraries for the same, file formats, dates, validation, retries, CLIs, logging
     "requests", "urllib3", "httpx", "aiohttp", "http", "google.cloud.storage", "google.cloud.secretmanager",
     "google.cloud.pubsub", "google.cloud.pubsub_v1", "google.auth", "google.oauth2", "google.api_core",
@@ -63,6 +64,7 @@ _NONE_PREFIXES = (
     "typing_extensions", "typer", "click", "environs", "dotenv", "cachetools", "more_itertools", "toolz",
     "tabulate", "chardet", "charset_normalizer", "certifi", "jwt", "cryptography", "structlog", "sentry_sdk",
     "numpy", "pandas", "shapely", "geojson", "markdown", "dataclasses_json", "deprecated", "packaging", "semver",
+    "unidecode", "faker", "weasyprint", "pdfkit", "reportlab", "fpdf", "PIL",
     # computation and plotting on data a task already holds
     "scipy", "sklearn", "statsmodels", "lightgbm", "xgboost", "catboost", "matplotlib", "seaborn", "plotly", "mlflow",
 )

@@ -11,7 +11,9 @@ arguments the callable gives it (a hook or a cursor included), as if it were inl
 The listing is plain data, so it crosses the scan's process pool and the catalog as JSON:
 ``{"names": {called name: key}, "functions": {key: {"source", "file", "shown", "line", "scope", "names"}}}``,
 where ``names`` maps a name as the code writes it (``capture_export``, ``db.run_query``) to a function's key;
-``"origin": {"file", "shown", "line"}`` says where the callable itself is when it is not in the DAG file.
+``"origin": {"file", "shown", "line"}`` says where the callable itself is when it is not in the DAG file, and
+``"handles": {name: {"source", "scope"}}`` the module-level ``name = call(...)`` it uses (a hook made at the top
+of the DAG file), for extraction to make the same database handle.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from overlay.discover.evaluate import written_name
 from overlay.discover.static.inits import method_owner
-from overlay.discover.static.refs import ClassRef, FunctionRef
+from overlay.discover.static.refs import ClassRef, FunctionRef, ModuleCtx
 
 if TYPE_CHECKING:
     from overlay.discover.static.scanner import StaticScanner
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 MAX_FUNCTIONS = 80  # helpers (functions and methods) listed per callable
 MAX_SOURCE = 200_000  # characters of helper source per callable
 MAX_DEPTH = 4  # helpers calling helpers
+MAX_HANDLES, MAX_HANDLE_SOURCE = 20, 2_000  # module-level handles listed per callable, and each one's source
 
 
 def callable_helpers(scanner: StaticScanner, fn: FunctionRef, constants: Any, cls: ClassRef | None = None) -> dict[str, Any]:
@@ -101,7 +104,31 @@ def _listing(scanner: StaticScanner, fn: FunctionRef, constants: Any, cls: Class
         return names
 
     root = names_of(fn.node, fn.scope, 0, cls)
-    return {"names": root, "functions": functions} if functions else {}
+    listing: dict[str, Any] = {"names": root, "functions": functions} if functions else {}
+    made = module_handles(fn, scanner.ctx, constants)
+    if made:
+        listing["handles"] = made
+    return listing
+
+
+def module_handles(fn: FunctionRef, default: ModuleCtx, constants: Any) -> dict[str, dict[str, Any]]:
+    """The module-level ``name = call(...)`` a function uses without binding it (``hook = MySqlHook(...)`` at the top
+    of the DAG file, ``hook.get_pandas_df(sql)`` in the callable): the call's source and the constants it uses, for
+    extraction to make the same database handle. A name the function binds itself, or the module assigns more than
+    once, is not listed."""
+    module = fn.module or default
+    if not module.assigned_calls:
+        return {}
+    bound = {a.arg for a in [*fn.node.args.posonlyargs, *fn.node.args.args, *fn.node.args.kwonlyargs]}
+    bound |= {n.id for n in ast.walk(fn.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    used = {n.id for n in ast.walk(fn.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - bound
+    found: dict[str, dict[str, Any]] = {}
+    for name in sorted(used):
+        call = module.assigned_calls.get(name)
+        source = module.segment(call) if call is not None else ""
+        if source and len(source) <= MAX_HANDLE_SOURCE and len(found) < MAX_HANDLES:
+            found[name] = {"source": source, "scope": constants(call, fn.scope)}
+    return found
 
 
 def _methods(cls: ClassRef, depth: int = 0) -> list[str]:

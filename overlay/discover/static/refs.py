@@ -33,6 +33,9 @@ class ModuleCtx:
     source: str
     imports: dict[str, str] = field(default_factory=dict)
     _lines: list[str] | None = field(default=None, repr=False, compare=False)
+    # module-level `name = call(...)` (`hook = MySqlHook(mysql_conn_id="x")`), for callables that use the name;
+    # None: the name is assigned more than once, so which call made it is not known
+    assigned_calls: dict[str, ast.Call | None] = field(default_factory=dict, repr=False, compare=False)
 
     def segment(self, node: ast.AST) -> str:
         """``ast.get_source_segment(self.source, node)`` without splitting the whole file on every call (a file of

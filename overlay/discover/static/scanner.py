@@ -58,6 +58,7 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
         self.depth = 0
         self.site_line: int | None = None  # the line in the scanned file that the code being run was called from
         self.taskflow_counts: dict[tuple[str, str], int] = {}
+        self.module_scope: dict[str, Any] | None = None  # the scanned module's own top-level scope
         self.group_counts: dict[tuple[str, str], int] = {}
         self.inputs: list[str] = []  # repository modules this file's result depends on
         self.code: dict[str, dict[str, Any]] = {}  # repository code tasks run, listed once (SpecBuilder.shared)
@@ -98,6 +99,7 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
         """Evaluate the module; returns its top-level scope."""
         tree = parse_python(self.source, filename=self.path)
         scope: dict[str, Any] = {"__name__": "overlay_static_scan", "__file__": self.path}
+        self.module_scope = scope
         self.exec_block(tree.body, scope)
         for ref, where, line in self.orphans:
             if ref.dag is None:
@@ -135,6 +137,11 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
             value = self.value(stmt.value, scope) if stmt.value is not None else UNKNOWN
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if scope is self.module_scope:  # a module's own statement: callables may use what it makes
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        made = self.ctx.assigned_calls
+                        made[target.id] = stmt.value if isinstance(stmt.value, ast.Call) and target.id not in made else None
             for target in targets:
                 self.bind(target, value, scope)
                 if is_known(value):
