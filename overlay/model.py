@@ -87,6 +87,8 @@ class TaskSpec(Record):
     callable_name: str | None = None
     callable_scope: dict[str, Any] = field(default_factory=dict)  # module constants the callable refers to
     unknown_args: list[str] = field(default_factory=list)  # kwargs present but not evaluable (static mode)
+    # such a kwarg -> what its value comes from, where static mode can tell ("Variable 'db'", "environment variable 'X'")
+    unknown_origins: dict[str, str] = field(default_factory=dict)
     upstream: list[str] = field(default_factory=list)  # task_ids
     # a custom operator class (a subclass from plugins/ or the repository): ``operator`` is then the operator
     # it derives from (whose rule applies), ``operator_class`` the class as written, ``template_fields`` its own

@@ -810,3 +810,27 @@ def test_a_hook_made_at_the_top_of_the_dag_file_is_the_callables_connection(tmp_
     assert (tasks["build"].status, tasks["build"].reads) == ("resolved", ["reports_db:reports.rpt_data_flow"])
     for name in ("ambiguous", "shadowed"):
         assert tasks[name].status == "unresolved" and tasks[name].reads == [], (name, tasks[name].reads)
+
+
+def test_a_connection_from_a_variable_names_no_database_until_overlay_yaml_gives_it(tmp_path: Path) -> None:
+    """`conn_id=Variable.get("app_db")`: the operator's default connection is not the one it uses, so its tables
+    are not named under it (they were, as `postgres:...`); the reason names the Variable, and `variables:` resolves it."""
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "etl.py").write_text(textwrap.dedent('''
+        from datetime import datetime
+        from airflow import DAG
+        from airflow.models import Variable
+        from airflow.providers.postgres.operators.postgres import PostgresOperator
+
+        APP_DB = Variable.get("app_db")
+        with DAG("etl", start_date=datetime(2024, 1, 1), schedule=None):
+            PostgresOperator(task_id="build", postgres_conn_id=APP_DB,
+                             sql="INSERT INTO anm.total SELECT * FROM anm.active")
+    '''))
+    folder = str(tmp_path / "dags")
+    task = scan_folders([folder], mode="static", workers=1).tasks[0]
+    assert (task.status, task.reads, task.writes) == ("unresolved", [], [])
+    assert any("postgres_conn_id" in e and "Variable 'app_db'" in e and "`variables:`" in e for e in task.errors), task.errors
+    settings = parse_settings({"variables": {"app_db": "warehouse"}})
+    task = scan_folders([folder], mode="static", settings=settings, workers=1).tasks[0]
+    assert (task.status, task.reads, task.writes) == ("resolved", ["warehouse:anm.active"], ["warehouse:anm.total"])

@@ -96,6 +96,15 @@ class TaskState:
     def operator(self) -> str:
         return self.spec.operator
 
+    def origin(self, name: str) -> str:
+        """`` (it comes from Variable 'db': give its value under `variables:` in overlay.yaml)``, or '' when static
+        mode could not tell where the unknown argument's value comes from."""
+        found = self.spec.unknown_origins.get(name)
+        if not found:
+            return ""
+        settings = [s for key, s in (("Variable", "`variables:`"), ("environment", "`environment:`")) if key in found]
+        return f" (it comes from {found}: give its value under {' and '.join(settings) or 'overlay.yaml'} in overlay.yaml)"
+
     def is_unknown(self, name: str) -> bool:
         """The argument is given but its value could not be evaluated statically."""
         return name in self.spec.unknown_args and name not in self.args

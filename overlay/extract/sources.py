@@ -32,6 +32,19 @@ class Target:
     dialect: str | None = None
     database: str | None = None
     schema: str | None = None
+    conn_unknown: bool = False  # a connection argument is given but not known statically: no database can be named
+
+
+def connection_of(t: TaskState, names: tuple[str, ...]) -> tuple[str | None, bool]:
+    """The connection id the arguments give, and whether one is given but not known statically
+    (``conn_id=Variable.get("db")``): then the operator's default connection is not the one it uses, and no
+    database can be named for its tables (its SQL is kept, the reason says which argument)."""
+    conn = t.conn(names)
+    unknown = [n for n in names if t.is_unknown(n)] if conn is None else []
+    if unknown:
+        t.unresolved(f"the connection of {t.operator} (`{unknown[0]}`) is not known statically (line {t.spec.line}): "
+                     f"its tables' database is not known{t.origin(unknown[0])}")
+    return conn, bool(unknown)
 
 
 def scope(dialect: str | None, database: str | None, schema: str | None) -> tuple[str | None, str | None]:
@@ -52,7 +65,7 @@ def hook_scope(dialect: str | None, database: str | None, schema: str | None) ->
 def add_sql_arg(t: TaskState, arg: str, target: Target, template_ext: tuple[str, ...], legacy_sql: bool = False) -> int:
     """Add the SQL held by argument ``arg``; returns how many pieces were added."""
     if t.is_unknown(arg):
-        t.unresolved(f"`{arg}` of {t.operator} is computed at run time (line {t.spec.line})")
+        t.unresolved(f"`{arg}` of {t.operator} is computed at run time (line {t.spec.line}){t.origin(arg)}")
         return 0
     value = t.value(arg)
     items = value if isinstance(value, (list, tuple)) else [value]
@@ -69,6 +82,7 @@ def add_sql_arg(t: TaskState, arg: str, target: Target, template_ext: tuple[str,
 def add_source(t: TaskState, source: SqlSource, target: Target, legacy_sql: bool = False) -> None:
     source.conn_id, source.dialect = target.conn_id, target.dialect
     source.database, source.schema = scope(target.dialect, target.database, target.schema)
+    source.unknown_database = source.unknown_database or target.conn_unknown
     if legacy_sql:
         source.sql = legacy_to_standard(source.sql)
     t.add_sql(source)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from overlay.extract.context import TaskState
 from overlay.extract.python_eval import returned_text
 from overlay.extract.rules import OperatorRule
-from overlay.extract.sources import Target, add_sql_arg, hook_scope
+from overlay.extract.sources import Target, add_sql_arg, connection_of, hook_scope
 from overlay.extract.transfers import add_tables
 
 
@@ -18,7 +18,8 @@ def target_of(t: TaskState, rule: OperatorRule) -> Target:
         text = {k: v for k, v in hook.items() if k in ("database", "schema") and isinstance(v, str) and v}
         hook_db, hook_schema = hook_scope(rule.dialect, text.get("database"), text.get("schema"))
         database, schema = database or hook_db, schema or hook_schema
-    return Target(t.conn(rule.conn_args), rule.dialect, database, schema)
+    conn, unknown = connection_of(t, rule.conn_args)
+    return Target(conn, rule.dialect, database, schema, conn_unknown=unknown)
 
 
 def legacy_sql(t: TaskState, rule: OperatorRule) -> bool:
@@ -36,7 +37,8 @@ def sql_and_tables(t: TaskState, rule: OperatorRule) -> None:
     legacy = legacy_sql(t, rule)
     found = sum(add_sql_arg(t, arg, target, rule.template_ext, legacy) for arg in rule.sql_args)
     for extra in rule.extra_sql:
-        other = Target(t.conn(extra.conn_args), extra.dialect or rule.dialect, None, None)
+        conn, unknown = connection_of(t, extra.conn_args)
+        other = Target(conn, extra.dialect or rule.dialect, None, None, conn_unknown=unknown)
         found += add_sql_arg(t, extra.name, other, rule.template_ext, legacy)
     add_tables(t, rule, target, found > 0)
 

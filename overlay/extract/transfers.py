@@ -7,7 +7,7 @@ from typing import Any
 from overlay.extract.bqnames import qualify
 from overlay.extract.context import TaskState
 from overlay.extract.rules import OperatorRule, TableArg
-from overlay.extract.sources import Target
+from overlay.extract.sources import Target, connection_of
 
 
 def compose(parts: list[str | None]) -> str | None:
@@ -31,7 +31,12 @@ def add_tables(t: TaskState, rule: OperatorRule, target: Target, sql_found: bool
         if unknown:
             t.unresolved(f"{t.operator}: table argument {'/'.join(unknown)} is not known statically (line {t.spec.line})")
             continue
-        conn = t.conn(table.conn_args) if table.conn_args else target.conn_id
+        if table.conn_args:
+            conn, conn_unknown = connection_of(t, table.conn_args)
+        else:
+            conn, conn_unknown = target.conn_id, target.conn_unknown
+        if conn_unknown:  # its database is not known: the reason is given, no table is named under a guessed one
+            continue
         dialect = table.dialect or rule.dialect
         for name in _names(t, table):
             if dialect == "bigquery":

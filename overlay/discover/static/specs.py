@@ -367,6 +367,9 @@ class SpecBuilder:
                     objects[kw.arg] = value
                 if kw.arg not in task.unknown_args:
                     task.unknown_args.append(kw.arg)
+                origin = self.origins.of(kw.value, ev)
+                if origin:  # the report can name the setting that would give it
+                    task.unknown_origins[kw.arg] = ", ".join(origin)
         return objects
 
     def make_taskflow(self: StaticScanner, fn: FunctionRef, node: ast.Call, scope: dict[str, Any], mapped: bool = False) -> Any:
