@@ -139,3 +139,9 @@ def test_mysql_session_variable_targets_are_not_tables(sql: str) -> None:
     script = f"SET @uuid = 'x';\n{sql};\nUPDATE staging.calving SET status = 0 WHERE age < @min_age"
     result = analyze_sql(script, dialect="mysql")
     assert (result.reads, result.writes, result.errors) == (["limits"], ["staging.calving"], [])
+
+
+@pytest.mark.parametrize("dialect", [None, "oracle", "mysql"])
+def test_dual_is_one_row_not_a_table(dialect: str | None) -> None:
+    result = analyze_sql("SELECT 1 FROM DUAL; INSERT INTO audit.checks SELECT sysdate FROM dual", dialect=dialect)
+    assert (result.reads, result.writes) == ([], ["audit.checks"])

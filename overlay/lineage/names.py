@@ -110,11 +110,14 @@ def table_name(table: exp.Table, ctx: NameContext) -> str:
 
 
 def is_system_table(table: exp.Table, dialect: str | None = None) -> bool:
-    """A catalog view, not data: ``information_schema.x``, ``pg_catalog.x``; and, where PostgreSQL's grammar may
-    apply (its dialects, or none known), an unqualified ``pg_*`` name, which resolves to ``pg_catalog`` first."""
+    """A catalog view, not data: ``information_schema.x``, ``pg_catalog.x``; where PostgreSQL's grammar may apply
+    (its dialects, or none known), an unqualified ``pg_*`` name, which resolves to ``pg_catalog`` first; and Oracle's
+    and MySQL's one-row ``DUAL``."""
     db = table.args.get("db")
     if db is not None:
         return db.name.lower() in SYSTEM_SCHEMAS
+    if table.name.lower() == "dual" and dialect in (None, "oracle", "mysql"):  # `SELECT 1 FROM dual`: one row, no table
+        return True
     return dialect in (None, "postgres", "redshift") and table.name.lower().startswith("pg_")
 
 
