@@ -344,3 +344,16 @@ def f(rows):
 """)
     assert not any("BudgetExhausted" in e for e in access.unresolved), access.unresolved
     assert [(s[0], s[2]) for s in _sql(access)] == [("select id from  staging.orders", "pg")]
+
+
+@pytest.mark.parametrize("opening", ["OracleSqlAlchemyHook()", "PostgresHook(CONN_FROM_RUN_TIME)"])
+def test_a_hook_whose_connection_is_not_known_names_no_table(opening: str) -> None:
+    """A team's own hook class given no connection opens its class's default, which overlay does not know; a hook
+    given a connection it cannot evaluate reaches an unknown one: the SQL is kept, no table is made under 'default'."""
+    access = _run(f"""
+def f(**kwargs):
+    hook = {opening}
+    hook.get_pandas_df("SELECT id FROM licences.export")
+""")
+    assert [(s.sql, s.unknown_database) for s in access.sql] == [("SELECT id FROM licences.export", True)]
+    assert any("is not known" in e for e in access.unresolved), access.unresolved

@@ -834,3 +834,36 @@ def test_a_connection_from_a_variable_names_no_database_until_overlay_yaml_gives
     settings = parse_settings({"variables": {"app_db": "warehouse"}})
     task = scan_folders([folder], mode="static", settings=settings, workers=1).tasks[0]
     assert (task.status, task.reads, task.writes) == ("resolved", ["warehouse:anm.active"], ["warehouse:anm.total"])
+
+
+def test_a_hook_class_of_the_teams_own_opens_as_the_library_hook_it_derives_from(tmp_path: Path) -> None:
+    """`class AzureHook(PostgresHook)` in plugins/, made with no connection: Airflow opens PostgresHook's default
+    (postgres_default), so its tables are named there, never under a guessed 'default' namespace."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "azure_hook.py").write_text(textwrap.dedent('''
+        from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+        class AzureHook(PostgresHook):
+            def __init__(self, dataset_name=None, **kwargs):
+                super().__init__(**kwargs)
+                self.dataset_name = dataset_name
+    '''))
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "copy.py").write_text(textwrap.dedent('''
+        from datetime import datetime
+        from airflow import DAG
+        from airflow.operators.python import PythonOperator
+        from azure_hook import AzureHook
+
+        def insert_rows(table, rows):
+            AzureHook(dataset_name="maps").insert_rows(table, rows)
+
+        def copy():
+            insert_rows("public.map_labels_temp", [])
+
+        with DAG("maps", start_date=datetime(2024, 1, 1), schedule=None):
+            PythonOperator(task_id="copy", python_callable=copy)
+    '''))
+    task = scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks[0]
+    assert (task.status, task.writes) == ("resolved", ["postgres_default:public.map_labels_temp"]), task.errors

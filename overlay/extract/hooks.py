@@ -164,7 +164,8 @@ def handle_of(node: ast.AST | None, ev: Evaluator, handles: dict[str, Handle]) -
         return handles[returned_key(node)]
     name = callee(node.func)
     last = name.rsplit(".", 1)[-1]
-    if is_hook_name(name) and not isinstance(node.func, ast.Call):
+    base = getattr(ev, "hook_bases", {}).get(last)  # a team's own hook class: judged by the library hook it derives from
+    if (is_hook_name(name) or (base is not None and is_hook_name(base))) and not isinstance(node.func, ast.Call):
         return _hook(node, last, ev)
     if name in DRIVERS:
         return _driver(node, name, ev, handles)
@@ -187,6 +188,8 @@ def returned_key(call: ast.Call) -> str:
 
 
 def _hook(call: ast.Call, name: str, ev: Evaluator) -> Handle:
+    kind = name
+    name = getattr(ev, "hook_bases", {}).get(name, name)  # a team's own subclass opens as the library hook it derives from
     kwargs = {k.arg: ev.eval(k.value) for k in call.keywords if k.arg}
     named = [a for a in HOOK_CONN_ARGS if a in kwargs] + sorted(a for a in kwargs if a.endswith("conn_id") and a not in HOOK_CONN_ARGS)
     unnamed = False
@@ -196,15 +199,17 @@ def _hook(call: ast.Call, name: str, ev: Evaluator) -> Handle:
     elif call.args:
         first = ev.eval(call.args[0])
         conn = first if isinstance(first, str) else None
-    else:  # none given: the hook's own default, as Airflow opens it
+        unnamed = conn is None
+    else:  # none given: the hook's own default, as Airflow opens it (a class of the team's own: not known)
         conn = HOOK_DEFAULT_CONNECTIONS.get(name)
+        unnamed = conn is None
     dialect = HOOK_CLASSES.get(name)
     database = kwargs.get("database") if isinstance(kwargs.get("database"), str) else None
     schema = kwargs.get("schema") if isinstance(kwargs.get("schema"), str) else None
     database, schema = hook_scope(dialect, database, schema)
     if dialect == "bigquery" and isinstance(kwargs.get("project_id"), str):
         database = kwargs["project_id"]
-    return Handle(name, conn, dialect, database, schema, unnamed=unnamed)
+    return Handle(kind, conn, dialect, database, schema, unnamed=unnamed)
 
 
 def _driver(call: ast.Call, name: str, ev: Evaluator, handles: dict[str, Handle]) -> Handle:

@@ -83,6 +83,7 @@ def analyze_callable(source: str, op_kwargs: dict[str, Any] | None = None, modul
     analyzer = _Analyzer(CallableEvaluator(scope, variables or {}, context, reader), first_line)
     analyzer.functions = (helpers or {}).get("functions", {})
     analyzer.names = (helpers or {}).get("names", {})
+    analyzer.ev.hook_bases = dict((helpers or {}).get("hook_bases") or {})
     for name, made in (helpers or {}).get("handles", {}).items():  # `hook = MySqlHook(...)` at the module's top
         handle = module_handle(made, variables or {}, context, reader)
         if handle is not None and name not in scope:
@@ -402,6 +403,7 @@ class _Analyzer:
         kwargs = {k.arg: self.ev.eval(k.value) for k in call.keywords if k.arg}
         scope = bind_parameters(fn, args, kwargs, {}, copy.deepcopy(entry.get("scope") or {}))  # the listing stays as listed
         child = _Analyzer(CallableEvaluator(scope, self.ev.variables, self.ev.context, self.ev.reader), int(entry.get("line") or 1))
+        child.ev.hook_bases = self.ev.hook_bases
         child.access, child.functions, child.helper_calls = self.access, self.functions, self.helper_calls
         child.names, child.file, child.shown = entry.get("names") or {}, entry.get("file"), entry.get("shown") or ""
         child.stack, child.budget, child.uncertain = (*self.stack, key), self.budget, self.uncertain

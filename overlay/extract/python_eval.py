@@ -91,6 +91,8 @@ class CallableEvaluator(Evaluator):
         self.reader = reader  # an absolute path's text when the scan may read it, else None
         # what a repository helper called in an expression returns (set by the reader of the code: python.py)
         self.helper_value: Callable[[ast.Call], Any] | None = None
+        # the team's own hook classes -> the library hook each derives from (discover/static/helpers.py), for handles
+        self.hook_bases: dict[str, str] = {}
 
     def _eval(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):

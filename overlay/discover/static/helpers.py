@@ -13,7 +13,8 @@ The listing is plain data, so it crosses the scan's process pool and the catalog
 where ``names`` maps a name as the code writes it (``capture_export``, ``db.run_query``) to a function's key;
 ``"origin": {"file", "shown", "line"}`` says where the callable itself is when it is not in the DAG file, and
 ``"handles": {name: {"source", "scope"}}`` the module-level ``name = call(...)`` it uses (a hook made at the top
-of the DAG file), for extraction to make the same database handle.
+of the DAG file), for extraction to make the same database handle; ``"hook_bases": {class: library hook}`` the
+team's own hook classes it opens, by the library hook each derives from (its default connection and dialect).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def callable_helpers(scanner: StaticScanner, fn: FunctionRef, constants: Any, cl
 
 def _listing(scanner: StaticScanner, fn: FunctionRef, constants: Any, cls: ClassRef | None) -> dict[str, Any]:
     functions: dict[str, dict[str, Any]] = {}
+    hook_bases: dict[str, str] = {}
     budget = [MAX_SOURCE]
 
     def add(key: str, ref: FunctionRef, method: bool, depth: int, owner: ClassRef | None) -> None:
@@ -92,6 +94,9 @@ def _listing(scanner: StaticScanner, fn: FunctionRef, constants: Any, cls: Class
             except Exception:  # an odd binding: not a helper
                 continue
             if isinstance(ref, ClassRef) and ref.node is not None and not ref.choices and not _is_operator(ref):
+                base = library_hook(ref)
+                if base is not None:  # `PostgresOnAzureHook(...)`: a hook of the team's own, opened as its base opens
+                    hook_bases[written.rsplit(".", 1)[-1]] = base
                 if depth < MAX_DEPTH:
                     names[written] = f"class:{add_class(ref, depth)}"
                 continue
@@ -108,7 +113,22 @@ def _listing(scanner: StaticScanner, fn: FunctionRef, constants: Any, cls: Class
     made = module_handles(fn, scanner.ctx, constants)
     if made:
         listing["handles"] = made
+    if hook_bases:
+        listing["hook_bases"] = hook_bases
     return listing
+
+
+def library_hook(cls: ClassRef, depth: int = 0) -> str | None:
+    """The library hook class a repository class derives from (``PostgresHook`` for ``class AzureHook(PostgresHook)``),
+    by the name the code imports it as; None when it derives from none."""
+    for base in cls.bases:
+        if isinstance(base, ClassRef) and depth < MAX_DEPTH:
+            found = library_hook(base, depth + 1)
+            if found is not None:
+                return found
+        elif isinstance(base, str) and base.rsplit(".", 1)[-1].endswith("Hook"):
+            return base.rsplit(".", 1)[-1]
+    return None
 
 
 def module_handles(fn: FunctionRef, default: ModuleCtx, constants: Any) -> dict[str, dict[str, Any]]:
