@@ -142,6 +142,8 @@ def test_the_walk_is_bounded(tmp_path: Path) -> None:
     ("airflow.providers.google.cloud.hooks.bigquery.BigQueryHook", "table"), ("builtins.open", "none"),
     ("builtins.eval", "command"), ("requests.post", "none"), ("sqlalchemy.create_engine", "table"),
     ("airflow.providers.google.cloud.hooks.compute_ssh.ComputeEngineSSHHook", "command"),
+    ("google.cloud.bigquery.SourceFormat.NEWLINE_DELIMITED_JSON", "none"), ("google.cloud.bigquery.LoadJobConfig", "none"),
+    ("airflow.operators.email.EmailOperator", "none"), ("loguru.logger", "none"),
 ])
 def test_rules_longest_prefix_wins(name: str, kind: str) -> None:
     rule = rule_for(name)

@@ -64,7 +64,16 @@ _NONE_PREFIXES = (
     "typing_extensions", "typer", "click", "environs", "dotenv", "cachetools", "more_itertools", "toolz",
     "tabulate", "chardet", "charset_normalizer", "certifi", "jwt", "cryptography", "structlog", "sentry_sdk",
     "numpy", "pandas", "shapely", "geojson", "markdown", "dataclasses_json", "deprecated", "packaging", "semver",
-    "unidecode", "faker", "weasyprint", "pdfkit", "reportlab", "fpdf", "PIL",
+    "unidecode", "faker", "weasyprint", "pdfkit", "reportlab", "fpdf", "PIL", "loguru", "holidays", "exchange_calendars",
+    "pyproj",
+    # a warehouse SDK's configuration and value classes: building one touches no table (its client does)
+    "google.cloud.bigquery.SourceFormat", "google.cloud.bigquery.WriteDisposition", "google.cloud.bigquery.CreateDisposition",
+    "google.cloud.bigquery.SchemaField", "google.cloud.bigquery.LoadJobConfig", "google.cloud.bigquery.QueryJobConfig",
+    "google.cloud.bigquery.ExtractJobConfig", "google.cloud.bigquery.CopyJobConfig", "google.cloud.bigquery.TimePartitioning",
+    "google.cloud.bigquery.TimePartitioningType", "google.cloud.bigquery.ScalarQueryParameter",
+    "google.cloud.bigquery.ArrayQueryParameter", "google.cloud.bigquery.StructQueryParameter",
+    "google.cloud.bigquery.enums", "google.cloud.bigquery.SqlTypeNames", "google.cloud.bigquery.job.QueryJobConfig",
+    "google.cloud.bigquery.job.LoadJobConfig", "google.cloud.bigquery.job.SourceFormat", "google.cloud.bigquery.job.WriteDisposition",
     # computation and plotting on data a task already holds
     "scipy", "sklearn", "statsmodels", "lightgbm", "xgboost", "catboost", "matplotlib", "seaborn", "plotly", "mlflow",
 )
