@@ -109,6 +109,11 @@ def cases() -> Iterator[tuple[str, str, Callable[[], str | None]]]:
     yield ("static", "repo code: Jinja a helper renders loops 10^10 times",
            _case("from jinja2 import Template\n\ndef render(n):\n    return Template('{% for a in range(n) %}{% for b in range(n) %}x{% endfor %}{% endfor %}').render(n=n)\n",
                  'def jinja():\n    PostgresHook(postgres_conn_id="wh").run(render(100000))\n', _task("jinja")))
+    chain = "".join(f".tag('k{i}', row['v{i}'])" for i in range(30))
+    yield ("static", "repo code: a 30-link method chain (2^30 evaluations if each link looked at its receiver twice) in a helper and at module level",
+           _case(f"from influxdb_client import Point\n\ndef point(row):\n    return Point.measurement('m'){chain}\n",
+                 f"from influxdb_client import Point\nrow = {{}}\nP = Point.measurement('m'){chain}\n\n"
+                 "def chained():\n    for row in []:\n        point(row)\n", _task("chained")))
     yield ("static", "repo code: a plugin operator whose execute calls its own methods forever",
            _case("", "", '    Forever(task_id="forever")\n', imports="from lib.ops import Forever",
                  extra={"lib/ops.py": "from airflow.models import BaseOperator\n\nclass Forever(BaseOperator):\n"
