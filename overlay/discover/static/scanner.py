@@ -20,6 +20,7 @@ from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, is_known,
 from overlay.discover.python_source import parse_python
 from overlay.discover.static.effects import ClassEffects, EffectAnalysis
 from overlay.discover.static.env import ScanEnv
+from overlay.discover.static.imports import ImportBinder
 from overlay.discover.static.inits import bind_parameters
 from overlay.discover.static.instances import InstanceBuilder, set_attribute
 from overlay.discover.static.origins import UnknownOrigins
@@ -40,7 +41,7 @@ class _Return(Exception):
         self.value = value
 
 
-class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
+class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects, ImportBinder):
     def __init__(self, path: str, source: str, repo: RepoView | None = None, budget: Budget | None = None,
                  module_mode: bool = False) -> None:
         self.path = path
@@ -219,55 +220,6 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects):
             key = self.evaluator(scope).eval(target.slice)
             if isinstance(container, dict) and is_known(key) and isinstance(key, (str, int, float, bool)):
                 container[key] = value
-
-    def exec_import(self, name: str, asname: str | None, scope: dict[str, Any]) -> None:
-        bound = asname or name.split(".")[0]
-        self.imports[bound] = name if asname else name.split(".")[0]
-        module = self.load_module(name if asname else name.split(".")[0])
-        if module is None and not asname and "." in name and self.repo is not None \
-                and self.repo.is_namespace(bound, self.ctx.path):  # `import lib.x` of a folder without __init__.py
-            module = ModuleRef(bound, {}, self.load_module)
-        if module is not None:
-            scope[bound] = module
-        else:
-            scope.pop(bound, None)
-
-    def exec_import_from(self, stmt: ast.ImportFrom, scope: dict[str, Any]) -> None:
-        base = stmt.module or ""
-        module = self.load_module(base, stmt.level)
-        for alias in stmt.names:
-            bound = alias.asname or alias.name
-            self.imports[bound] = f"{base}.{alias.name}".lstrip(".")
-            if alias.name == "*":
-                if module is not None:
-                    scope.update({k: v for k, v in module.scope.items() if not k.startswith("_")})
-                continue
-            value = module.get(alias.name) if module is not None else None
-            if value is None:
-                value = self.load_module(f"{base}.{alias.name}" if base else alias.name, stmt.level)
-            if value is not None:
-                scope[bound] = value
-            else:
-                scope.pop(bound, None)
-
-    def load_module(self, name: str, level: int = 0) -> ModuleRef | None:
-        if self.repo is None or (not name and not level):
-            return None
-        if name.split(".")[0] in ("airflow", "os", "sys", "json", "yaml", "datetime", "pendulum", "pathlib", "glob", "typing"):
-            return None
-        path = self.repo.find_module(name, level, self.ctx.path)
-        if path is None or path == self.path:
-            return None
-        loaded = self.repo.module(path)
-        if loaded is None:
-            return None  # an import cycle: its names stay unknown here
-        for dep in loaded.inputs:
-            if dep not in self.inputs:
-                self.inputs.append(dep)
-        for error in loaded.errors:
-            self.report(error, self.site_line)
-        absolute = name if not level else name  # relative names resolve under the same package
-        return ModuleRef(absolute, loaded.scope, lambda sub, lvl=level: self.load_module(sub, lvl), loaded.path)
 
     def exec_with(self, stmt: ast.With, scope: dict[str, Any]) -> None:
         pushed_dags = pushed_groups = 0
