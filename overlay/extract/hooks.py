@@ -123,6 +123,14 @@ def callee(func: ast.AST) -> str:
     return ""
 
 
+def qualified(name: str, ev: Any) -> str:
+    """``name`` with its first part as the module imports it (``pg.connect`` of ``import psycopg2 as pg`` is
+    ``psycopg2.connect``); unchanged when the code names the library by its own name."""
+    first, dot, rest = name.partition(".")
+    library = getattr(ev, "aliases", {}).get(first)
+    return f"{library}{dot}{rest}" if library else name
+
+
 def is_hook_name(name: str) -> bool:
     last = name.rsplit(".", 1)[-1]
     if last in HOOK_CLASSES:
@@ -145,7 +153,7 @@ def argument(call: ast.Call, position: int | None, keywords: tuple[str, ...]) ->
 
 def opens(call: ast.Call, ev: Evaluator, handles: dict[str, Handle]) -> Handle | None:
     """The handle a call creates (a hook, a driver connection, ``get_hook()``), not one it passes along."""
-    name = callee(call.func)
+    name = qualified(callee(call.func), ev)
     last = name.rsplit(".", 1)[-1]
     if is_hook_name(name) or name in DRIVERS or last == "get_hook":
         handle = handle_of(call, ev, handles)
@@ -162,7 +170,7 @@ def handle_of(node: ast.AST | None, ev: Evaluator, handles: dict[str, Handle]) -
         return None
     if returned_key(node) in handles:  # a repository helper's call that returned a handle
         return handles[returned_key(node)]
-    name = callee(node.func)
+    name = qualified(callee(node.func), ev)
     last = name.rsplit(".", 1)[-1]
     base = getattr(ev, "hook_bases", {}).get(last)  # a team's own hook class: judged by the library hook it derives from
     if (is_hook_name(name) or (base is not None and is_hook_name(base))) and not isinstance(node.func, ast.Call):
@@ -216,7 +224,9 @@ def _driver(call: ast.Call, name: str, ev: Evaluator, handles: dict[str, Handle]
     dialect = DRIVERS[name]
     record = _connection_record(call, handles)
     if record is not None:  # `psycopg2.connect(host=c.host, dbname=c.schema)` of `c = BaseHook.get_connection("pg")`
-        return Handle(name, record.conn_id, dialect)
+        named = {k.arg: ev.eval(k.value) for k in call.keywords if k.arg in ("dbname", "database", "db")}
+        database = next((v for v in named.values() if isinstance(v, str)), None)  # `dbname="etl"`: that one, on its server
+        return Handle(name, record.conn_id, dialect, database)
     if name.endswith("create_engine"):
         inner = handle_of(argument(call, 0, ("url",)), ev, handles)
         if inner is not None:

@@ -36,7 +36,8 @@ def read_operator_code(t: TaskState) -> bool:
     found = analyze_callable(code["source"], {}, code.get("scope") or {}, int(code.get("line") or 1),
                              [OperatorSelf(attributes), context], context, t.ctx.variables,
                              {"names": code.get("names") or {}, "functions": t.dag.code,
-                              "handles": code.get("handles") or {}, "hook_bases": code.get("hook_bases") or {}},
+                              "handles": code.get("handles") or {}, "hook_bases": code.get("hook_bases") or {},
+                              "aliases": code.get("aliases") or {}},
                              reader(t), code.get("file"), code.get("shown") or "")
     record_access(t, found, code["source"])
     return t.found_anything or bool(found.unresolved)

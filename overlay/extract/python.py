@@ -84,6 +84,7 @@ def analyze_callable(source: str, op_kwargs: dict[str, Any] | None = None, modul
     analyzer.functions = (helpers or {}).get("functions", {})
     analyzer.names = (helpers or {}).get("names", {})
     analyzer.ev.hook_bases = dict((helpers or {}).get("hook_bases") or {})
+    analyzer.ev.aliases = dict((helpers or {}).get("aliases") or {})
     for name, made in (helpers or {}).get("handles", {}).items():  # `hook = MySqlHook(...)` at the module's top
         handle = module_handle(made, variables or {}, context, reader)
         if handle is not None and name not in scope:
@@ -210,6 +211,10 @@ class _Analyzer:
             handlers = [s for h in getattr(stmt, "handlers", []) for s in h.body]
             for part in (stmt.body, handlers, stmt.orelse, getattr(stmt, "finalbody", [])):
                 self.block(part, depth)
+        elif isinstance(stmt, ast.Import):  # `import psycopg2 as pg` inside the function
+            self.ev.aliases.update({a.asname: a.name for a in stmt.names if a.asname and a.asname != a.name})
+        elif isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:  # `from psycopg2 import connect`
+            self.ev.aliases.update({a.asname or a.name: f"{stmt.module}.{a.name}" for a in stmt.names if a.name != "*"})
         elif not isinstance(stmt, ast.ClassDef):
             self.calls(stmt)
             if isinstance(stmt, ast.Expr):
@@ -403,7 +408,7 @@ class _Analyzer:
         kwargs = {k.arg: self.ev.eval(k.value) for k in call.keywords if k.arg}
         scope = bind_parameters(fn, args, kwargs, {}, copy.deepcopy(entry.get("scope") or {}))  # the listing stays as listed
         child = _Analyzer(CallableEvaluator(scope, self.ev.variables, self.ev.context, self.ev.reader), int(entry.get("line") or 1))
-        child.ev.hook_bases = self.ev.hook_bases
+        child.ev.hook_bases, child.ev.aliases = self.ev.hook_bases, dict(self.ev.aliases)  # its own imports stay its own
         child.access, child.functions, child.helper_calls = self.access, self.functions, self.helper_calls
         child.names, child.file, child.shown = entry.get("names") or {}, entry.get("file"), entry.get("shown") or ""
         child.stack, child.budget, child.uncertain = (*self.stack, key), self.budget, self.uncertain

@@ -93,6 +93,7 @@ class CallableEvaluator(Evaluator):
         self.helper_value: Callable[[ast.Call], Any] | None = None
         # the team's own hook classes -> the library hook each derives from (discover/static/helpers.py), for handles
         self.hook_bases: dict[str, str] = {}
+        self.aliases: dict[str, str] = {}  # `pg` of `import psycopg2 as pg`: the library a name stands for
 
     def _eval(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):

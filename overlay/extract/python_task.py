@@ -36,7 +36,8 @@ def python_operator(t: TaskState, rule: OperatorRule) -> None:
     origin = listing.get("origin") or {}  # the callable is in another module: its lines there
     first_line = int(origin.get("line") or 0) or _first_line(t)
     helpers = {"names": listing.get("names") or {}, "functions": t.dag.code,  # the functions are the file's table
-               "handles": listing.get("handles") or {}, "hook_bases": listing.get("hook_bases") or {}}
+               "handles": listing.get("handles") or {}, "hook_bases": listing.get("hook_bases") or {},
+               "aliases": listing.get("aliases") or {}}
     found = analyze_callable(source, op_kwargs, t.spec.callable_scope, first_line, op_args, context, t.ctx.variables,
                              helpers, reader(t), origin.get("file"), origin.get("shown") or "")
     record_access(t, found, source)

@@ -14,7 +14,9 @@ where ``names`` maps a name as the code writes it (``capture_export``, ``db.run_
 ``"origin": {"file", "shown", "line"}`` says where the callable itself is when it is not in the DAG file, and
 ``"handles": {name: {"source", "scope"}}`` the module-level ``name = call(...)`` it uses (a hook made at the top
 of the DAG file), for extraction to make the same database handle; ``"hook_bases": {class: library hook}`` the
-team's own hook classes it opens, by the library hook each derives from (its default connection and dialect).
+team's own hook classes it opens, by the library hook each derives from (its default connection and dialect);
+``"aliases": {name: qualified}`` the libraries the code calls under another name than their own (``import psycopg2
+as pg``, ``from sqlalchemy import create_engine as ce``), for extraction to know ``pg.connect`` is ``psycopg2.connect``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ MAX_FUNCTIONS = 80  # helpers (functions and methods) listed per callable
 MAX_SOURCE = 200_000  # characters of helper source per callable
 MAX_DEPTH = 4  # helpers calling helpers
 MAX_HANDLES, MAX_HANDLE_SOURCE = 20, 2_000  # module-level handles listed per callable, and each one's source
+MAX_ALIASES = 40  # library names listed per callable
 
 
 def callable_helpers(scanner: StaticScanner, fn: FunctionRef, constants: Any, cls: ClassRef | None = None) -> dict[str, Any]:
@@ -55,6 +58,7 @@ def callable_helpers(scanner: StaticScanner, fn: FunctionRef, constants: Any, cl
 def _listing(scanner: StaticScanner, fn: FunctionRef, constants: Any, cls: ClassRef | None) -> dict[str, Any]:
     functions: dict[str, dict[str, Any]] = {}
     hook_bases: dict[str, str] = {}
+    aliases: dict[str, str] = {}
     budget = [MAX_SOURCE]
 
     def add(key: str, ref: FunctionRef, method: bool, depth: int, owner: ClassRef | None) -> None:
@@ -69,7 +73,7 @@ def _listing(scanner: StaticScanner, fn: FunctionRef, constants: Any, cls: Class
                                  "shown": scanner.repo.display(module.path) if scanner.repo else module.path,
                                  "scope": constants(ref.node, ref.scope), "names": {}, "method": method}
         functions[key] = entry
-        entry["names"] = names_of(ref.node, ref.scope, depth + 1, owner)
+        entry["names"] = names_of(ref.node, ref.scope, depth + 1, owner, module)
 
     def add_class(klass: ClassRef, depth: int) -> str:
         module = klass.module or scanner.ctx
@@ -80,7 +84,7 @@ def _listing(scanner: StaticScanner, fn: FunctionRef, constants: Any, cls: Class
                 add(f"{key}.{name}", ref, True, depth, klass)
         return key
 
-    def names_of(node: ast.AST, scope: dict[str, Any], depth: int, owner: ClassRef | None) -> dict[str, str]:
+    def names_of(node: ast.AST, scope: dict[str, Any], depth: int, owner: ClassRef | None, module: ModuleCtx) -> dict[str, str]:
         names: dict[str, str] = {}
         for call in ast.walk(node):
             if not isinstance(call, ast.Call):
@@ -88,6 +92,7 @@ def _listing(scanner: StaticScanner, fn: FunctionRef, constants: Any, cls: Class
             written = written_name(call.func)
             if not written or written in names:
                 continue
+            _alias(aliases, written, scope, module)
             method = owner is not None and written.startswith("self.") and written.count(".") == 1
             try:
                 ref = _method(owner, written[5:]) if method else scanner.callee(call.func, scope)
@@ -108,14 +113,27 @@ def _listing(scanner: StaticScanner, fn: FunctionRef, constants: Any, cls: Class
             add(key, ref, method, depth, owner if method else None)
         return names
 
-    root = names_of(fn.node, fn.scope, 0, cls)
+    root = names_of(fn.node, fn.scope, 0, cls, fn.module or scanner.ctx)
     listing: dict[str, Any] = {"names": root, "functions": functions} if functions else {}
     made = module_handles(fn, scanner.ctx, constants)
     if made:
         listing["handles"] = made
     if hook_bases:
         listing["hook_bases"] = hook_bases
+    if aliases:
+        listing["aliases"] = aliases
     return listing
+
+
+def _alias(aliases: dict[str, str], written: str, scope: dict[str, Any], module: ModuleCtx) -> None:
+    """Record the library name the first part of ``written`` (``pg`` of ``pg.connect``) stands for, when the module
+    imports it under another name than its own and it is not bound to repository code (a ``ModuleRef``...)."""
+    bound = written.split(".", 1)[0]
+    qualified = module.imports.get(bound)
+    if not qualified or qualified == bound or bound in aliases or len(aliases) >= MAX_ALIASES:
+        return
+    if isinstance(scope.get(bound), str) or scope.get(bound) is None:  # not a repository module, function or class
+        aliases[bound] = qualified
 
 
 def library_hook(cls: ClassRef, depth: int = 0) -> str | None:

@@ -218,7 +218,7 @@ class SpecBuilder:
         if module is not self.main:  # defined in another module: where reasons point
             shown = self.repo.display(module.path) if self.repo else module.path
             listing["origin"] = {"file": module.path, "shown": shown, "line": fn.node.lineno}
-        return listing if any(listing.get(k) for k in ("functions", "origin", "handles", "hook_bases")) else {}
+        return listing if any(listing.get(k) for k in ("functions", "origin", "handles", "hook_bases", "aliases")) else {}
 
     def shared(self: StaticScanner, objects: tuple[Any, ...], name: str, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """``{"ref": key}`` of repository code listed once per file however many tasks run it (the DAG carries the
