@@ -34,7 +34,13 @@ def extract_task(task: TaskSpec, dag: DagSpec, ctx: ExtractContext) -> TaskAcces
 def _extract(t: TaskState) -> None:
     name = t.operator.rsplit(".", 1)[-1] if "." in t.operator and not t.operator.startswith("@") else t.operator
     user = t.ctx.user_rules  # a rule for the class as written (a plugin subclass) wins over its base's
-    rule = (user.get(t.spec.operator_class or "") or user.get(name) or rule_for(t.operator) or fallback_rule(t))
+    rule = user.get(t.spec.operator_class or "") or user.get(name)
+    # a repository class read as itself (it derives from no known operator), even one named like a library operator
+    # (`class SqlSensor(BaseSensorOperator)` of the team's own): the registry's rule for that name is not its rule
+    own = bool(t.spec.operator_class) and t.operator == t.spec.operator_class
+    if rule is None and own and t.spec.operator_code and not _names_connection(t) and read_operator_code(t):
+        return  # no connection argument to read its SQL argument on: its code says which one it opens
+    rule = rule or (None if own else rule_for(t.operator)) or fallback_rule(t)
     if rule is None:
         if read_operator_code(t):  # a repository class whose own execute says what it runs
             return
@@ -43,6 +49,11 @@ def _extract(t: TaskState) -> None:
     rule.extractor(t, rule)
     if not t.found_anything:
         t.unresolved(f"{t.operator}: no SQL or table found in its arguments (line {t.spec.line})")
+
+
+def _names_connection(t: TaskState) -> bool:
+    """The task is given a connection argument (``conn_id``, ``postgres_conn_id``...), known or not."""
+    return any(a.endswith("conn_id") for a in [*t.args, *t.spec.unknown_args])
 
 
 __all__ = ["ExtractContext", "extract_task"]

@@ -1,0 +1,116 @@
+"""Database drivers as teams import them (issue 9): under another name (`import psycopg2 as pg`), inside the
+callable, opened on an Airflow connection's fields with a database of their own; and a repository class named
+like a library operator, whose own code says which connection it opens."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from overlay.scan import scan_folders
+
+DAG_FILE = '''
+    from datetime import datetime
+
+    import psycopg2 as pg
+    from airflow import DAG
+    from airflow.hooks.base import BaseHook
+    from airflow.operators.python import PythonOperator
+
+    RAW = "events_raw"
+
+    def load():
+        c = BaseHook.get_connection("conn_pg")
+        with pg.connect(dbname="etl", host=c.host, port=c.port, user=c.login, password=c.password) as conn:
+            cursor = conn.cursor()
+            cursor.execute(f"INSERT INTO {RAW} VALUES (%s, %s)", (1, 2))
+
+    def aggregate():
+        import psycopg2 as driver
+        from psycopg2 import connect as open_db
+        c = BaseHook.get_connection("conn_pg")
+        with driver.connect(host=c.host, user=c.login) as conn:
+            conn.cursor().execute("INSERT INTO events_daily SELECT day, count(*) FROM events_raw GROUP BY day")
+        with open_db(host=c.host, dbname="archive") as conn:
+            conn.cursor().execute("INSERT INTO events_old SELECT * FROM events_raw")
+
+    def elsewhere():
+        with pg.connect(dsn=HOST) as conn:
+            conn.cursor().execute("INSERT INTO somewhere VALUES (1)")
+
+    with DAG("events", start_date=datetime(2024, 1, 1), schedule=None):
+        PythonOperator(task_id="load", python_callable=load)
+        PythonOperator(task_id="aggregate", python_callable=aggregate)
+        PythonOperator(task_id="elsewhere", python_callable=elsewhere)
+'''
+
+
+@pytest.mark.parametrize("mode", ["static", "import"])
+def test_a_driver_imported_under_another_name_opens_the_connection_its_fields_come_from(tmp_path: Path, mode: str) -> None:
+    """`pg.connect(dbname="etl", host=c.host, ...)` of `c = BaseHook.get_connection("conn_pg")` runs on conn_pg's
+    server, in database etl: its SQL is named there. Imports inside the callable count the same way. A driver opened
+    on a DSN nobody knows (`HOST` is not defined) names nothing."""
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "events.py").write_text(textwrap.dedent(DAG_FILE))
+    result = scan_folders([str(tmp_path / "dags")], mode=mode, workers=1)
+    tasks = {t.task_id: t for t in result.tasks}
+    assert (tasks["load"].status, tasks["load"].writes) == ("resolved", ["conn_pg:events_raw"]), tasks["load"].errors
+    assert tasks["aggregate"].status == "resolved", tasks["aggregate"].errors
+    assert tasks["aggregate"].reads == ["conn_pg:events_raw"]
+    assert sorted(tasks["aggregate"].writes) == ["conn_pg:events_daily", "conn_pg:events_old"]
+    assert (tasks["elsewhere"].status, tasks["elsewhere"].writes) == ("unresolved", []), tasks["elsewhere"].writes
+
+
+def test_the_database_a_driver_names_is_the_default_for_unqualified_names(tmp_path: Path) -> None:
+    """With the connection described (`postgres`, default schema public), `dbname="archive"` is where the
+    unqualified table lives, not the connection's own database."""
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "events.py").write_text(textwrap.dedent(DAG_FILE))
+    from overlay.config import parse_settings
+
+    settings = parse_settings({"connections": {"conn_pg": {"dialect": "postgres", "database": "etl", "schema": "public"}}})
+    tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode="static", settings=settings, workers=1).tasks}
+    assert sorted(tasks["aggregate"].writes) == ["conn_pg:archive.public.events_old", "conn_pg:etl.public.events_daily"]
+
+
+def test_a_repository_class_named_like_a_library_operator_is_read_by_its_own_code(tmp_path: Path) -> None:
+    """`class SqlSensor(BaseSensorOperator)` in the repository shares a name with Airflow's SqlSensor but not its
+    rule: given no connection argument, it runs its `sql` on the connection its `poke` opens (conn_pg), never on a
+    guessed 'default'. The library's SqlSensor, given `conn_id`, keeps the registry's rule."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "dags" / "sensors").mkdir(parents=True)
+    (tmp_path / "dags" / "sensors" / "__init__.py").write_text("")
+    (tmp_path / "dags" / "sensors" / "rows.py").write_text(textwrap.dedent('''
+        import psycopg2 as pg
+        from airflow.hooks.base import BaseHook
+        from airflow.sensors.base import BaseSensorOperator
+
+        class SqlSensor(BaseSensorOperator):
+            template_fields = ("sql",)
+
+            def __init__(self, sql, **kwargs):
+                super().__init__(**kwargs)
+                self.sql = sql
+
+            def poke(self, context):
+                c = BaseHook.get_connection("conn_pg")
+                with pg.connect(dbname="etl", host=c.host, user=c.login) as conn:
+                    cursor = conn.cursor()
+                    cursor.execute(self.sql)
+                    return cursor.fetchone()[0] > 0
+    '''))
+    (tmp_path / "dags" / "wait.py").write_text(textwrap.dedent('''
+        from datetime import datetime
+        from airflow import DAG
+        from airflow.providers.common.sql.sensors.sql import SqlSensor as LibrarySensor
+        from sensors.rows import SqlSensor
+
+        with DAG("wait", start_date=datetime(2024, 1, 1), schedule=None):
+            SqlSensor(task_id="own", sql="SELECT COUNT(1) FROM events_raw WHERE day = '{{ ds }}'")
+            LibrarySensor(task_id="library", conn_id="warehouse", sql="SELECT COUNT(1) FROM events_daily")
+    '''))
+    tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks}
+    assert (tasks["own"].status, tasks["own"].reads) == ("resolved", ["conn_pg:events_raw"]), tasks["own"].errors
+    assert (tasks["library"].status, tasks["library"].reads) == ("resolved", ["warehouse:events_daily"])
