@@ -127,7 +127,8 @@ def _resolve_sql(source: SqlSource, default_conn: str | None, connections: Conne
     base_line = (source.line or 1) if source.file else (task.line or 1)
     for error in result.errors:
         line = base_line + error.line - 1 if source.file else base_line
-        acc.errors.append(f"{where}:{line}: SQL statement {error.statement + 1} does not parse: {error.message}")
+        what = error.message if error.opaque else f"does not parse: {error.message}"
+        acc.errors.append(f"{where}:{line}: SQL statement {error.statement + 1} {what}")
 
 
 def standin_in(name: str, standins: dict[str, str] | list[str]) -> str | None:

@@ -43,6 +43,8 @@ def _analyze_sql(sql: str, dialect: str | None, default_db: str | None, default_
         try:
             with budget.deadline(budget.LIMITS.seconds):
                 statements.append(analyze_statement(parsed.expression, parsed.index, parsed.line, ctx))
+            if statements[-1].opaque:
+                errors.append(LineageError(parsed.index, parsed.line, statements[-1].opaque, opaque=True))
         except budget.TooComplex:
             message = f"too complex to analyse: analysis took over {budget.LIMITS.seconds:g} s"
             _fail(statements, errors, parsed.index, parsed.line, message)

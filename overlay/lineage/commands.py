@@ -3,6 +3,11 @@
 Each handler is data-driven (a pattern and what it means), in the spirit of sqlglot's dialects:
 REPLACE INTO, Redshift UNLOAD, REFRESH MATERIALIZED VIEW, RENAME TABLE, Hive EXCHANGE PARTITION,
 and ALTER forms some dialects do not parse. Anything else is a command without lineage.
+
+Statements that run code the text does not hold are *opaque* (``opaque()``): a stored procedure (``CALL p()``,
+``EXEC dbo.p``) and SQL built in a variable (``EXEC sp_executesql @sql``, ``EXECUTE IMMEDIATE v``). What they read
+and write is not known, which is not the same as touching no table: the caller reports them. SQL given to them as
+a string literal is read as the statement it is.
 """
 
 from __future__ import annotations
@@ -117,6 +122,42 @@ def _alter(text: str, c: _Collector, analyze_tree: AnalyzeTree) -> str | None:
             c.result_writes.append(name)
             return "refresh_materialized_view"
     return None
+
+
+def opaque(statement: exp.Expression, c: _Collector, analyze_tree: AnalyzeTree) -> str | None:
+    """Why what ``statement`` touches is not known (it runs a procedure or SQL built at run time); None otherwise.
+    Literal SQL it runs (``EXEC sp_executesql N'DELETE FROM t'``) is analysed into ``c`` instead."""
+    if isinstance(statement, exp.ExecuteSql):
+        first = (statement.expressions or [None])[0]
+        return None if _run_literal(first, c, analyze_tree) else "runs SQL built at run time (sp_executesql of a variable)"
+    if isinstance(statement, exp.Execute):
+        target = statement.this
+        if isinstance(target, exp.Table) and isinstance(target.this, exp.Identifier):
+            return f"runs the stored procedure {target.sql()}: what it reads and writes is not known"
+        inner = target.this if isinstance(target, exp.Subquery) else target
+        return None if _run_literal(inner, c, analyze_tree) else "runs SQL built at run time (EXEC of a variable)"
+    if isinstance(statement, exp.Command) and (statement.name or "").upper() in ("CALL", "EXECUTE", "EXEC"):
+        text = _text(statement).strip()
+        if (statement.name or "").upper() == "CALL":
+            name = re.match(r"[\w$.`\"\[\]]+", text)
+            return f"calls the stored procedure {name.group(0) if name else text[:60]}: what it reads and writes is not known"
+        literal = re.match(r"(?is)^IMMEDIATE\s+'((?:[^']|'')*)'\s*$", text)
+        parsed = _parse(literal.group(1).replace("''", "'"), c) if literal else None
+        if parsed is not None:
+            analyze_tree(parsed, c)
+            return None
+        return "runs SQL built at run time (EXECUTE IMMEDIATE of a value not in the text)"
+    return None
+
+
+def _run_literal(node: exp.Expression | None, c: _Collector, analyze_tree: AnalyzeTree) -> bool:
+    if not (isinstance(node, exp.Literal) and node.is_string) and not isinstance(node, exp.National):
+        return False
+    parsed = _parse(node.name, c)
+    if parsed is None:
+        return False
+    analyze_tree(parsed, c)
+    return True
 
 
 def _parse(sql: str, c: _Collector) -> exp.Expression | None:

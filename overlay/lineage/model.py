@@ -27,6 +27,7 @@ class StatementLineage:
     locations: list[str] = field(default_factory=list)  # stages and URIs read or written (never tables)
     columns: dict[str, list[str]] = field(default_factory=dict)  # written table -> columns the SQL defines
     error: str | None = None
+    opaque: str | None = None  # it runs code the text does not hold (a stored procedure, SQL in a variable): why
 
 
 @dataclass
@@ -34,6 +35,7 @@ class LineageError:
     statement: int
     line: int
     message: str
+    opaque: bool = False  # the statement parsed, but what it runs is not in the text (``StatementLineage.opaque``)
 
     def __str__(self) -> str:
         return f"statement {self.statement + 1} (line {self.line}): {self.message}"

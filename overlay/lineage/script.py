@@ -18,6 +18,9 @@ from overlay.lineage.model import StatementLineage
 # statements that only change or remove rows already in a table: what the text reads from it afterwards is still
 # what was there before the text ran (DELETE ... WHERE, then INSERT INTO t SELECT ... FROM t reads t)
 _IN_PLACE = frozenset({"delete", "update"})
+# statements that leave a table without rows of the text's own: DELETE and UPDATE, and CREATE TABLE without a query
+# (empty, or, as IF NOT EXISTS and T-SQL's `IF OBJECT_ID(...) IS NULL` guard it, the table already there)
+_NO_ROWS_BROUGHT = _IN_PLACE | {"create_table"}
 
 
 @dataclass
@@ -64,7 +67,7 @@ def _apply(stmt: StatementLineage, state: ScriptState) -> None:
     for name in stmt.writes:
         for source in stmt.reads:
             state.edge(source, name)
-        state.wrote(name, i, brings_rows=stmt.kind not in _IN_PLACE)
+        state.wrote(name, i, brings_rows=stmt.kind not in _NO_ROWS_BROUGHT)
     state.intermediate.update(n for n in stmt.temporary)
     state.intermediate.update(n for n in stmt.writes if n.rsplit(".", 1)[-1].startswith("#"))
     for name in stmt.dropped:

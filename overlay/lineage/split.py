@@ -23,6 +23,7 @@ from sqlglot.parser import Parser
 from sqlglot.tokens import Token, Tokenizer, TokenType
 
 from overlay.lineage import budget
+from overlay.lineage.procedural import has_control_flow, unwrap_control_flow
 
 MAX_SQL_CHARS = 5_000_000
 MAX_STATEMENTS = 20_000
@@ -171,6 +172,8 @@ class _LineCounter:
 
 def _parse_tokens(d: Dialect, tokens: list[Token], text: str, dialect: str | None, found: list[Found],
                   base_offset: int, base_line: int) -> None:
+    if dialect == "tsql" and has_control_flow(tokens):  # IF ... BEGIN ... END: the statements inside, parsed
+        tokens = unwrap_control_flow(tokens, text, _tokenizer_and_parser(d)[0].tokenize)
     for chunk in _split_on_semicolons(tokens):
         if len(found) > MAX_STATEMENTS:
             return

@@ -76,7 +76,9 @@ def analyze_statement(expression: exp.Expression, index: int, line: int, ctx: Na
     kind = _analyze_tree(expression, c)
     if isinstance(expression, exp.Command):
         kind = commands.analyze(expression, c, _analyze_tree)
+    opaque = commands.opaque(expression, c, _analyze_tree)
     return StatementLineage(
+        opaque=opaque,
         index=index,
         line=line,
         kind=kind,

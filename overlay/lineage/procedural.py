@@ -1,0 +1,186 @@
+"""T-SQL control flow as the statements it runs: ``IF``/``WHILE`` conditions, ``BEGIN ... END`` blocks, ``ELSE``,
+``TRY``/``CATCH`` and one-line commands (``PRINT``, ``GO``), cut into statements sqlglot parses.
+
+sqlglot keeps ``IF OBJECT_ID('dbo.t') IS NULL BEGIN CREATE TABLE dbo.t (...) END`` as one opaque command, so a
+script of such blocks (the common T-SQL idiom) touched no table. Here the token stream is rewritten before it is cut
+at semicolons: a condition becomes ``SELECT <condition>`` (``IF EXISTS (SELECT 1 FROM t)`` reads ``t``), a block's
+``BEGIN``, ``END`` and ``ELSE`` become statement ends, and the statements inside are parsed as they are. Both
+branches are kept: which one runs is not known before run time, and both name tables the script may touch.
+``BEGIN TRAN``/``BEGIN TRANSACTION`` stay transactions, and a ``CASE ... END`` inside a statement is left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlglot.tokens import Token, TokenType
+
+# tokens that start the statement a condition is followed by (`IF @x = 1 DELETE FROM t`)
+_STARTS = frozenset({
+    TokenType.SELECT, TokenType.INSERT, TokenType.UPDATE, TokenType.DELETE, TokenType.MERGE, TokenType.CREATE,
+    TokenType.DROP, TokenType.TRUNCATE, TokenType.ALTER, TokenType.DECLARE, TokenType.SET, TokenType.WITH,
+    TokenType.BEGIN, TokenType.COMMAND, TokenType.EXECUTE, TokenType.COMMIT, TokenType.ROLLBACK, TokenType.USE,
+})
+_WORD_STARTS = frozenset({"IF", "WHILE", "RETURN", "BREAK", "CONTINUE", "THROW", "RAISERROR", "EXEC", "WAITFOR"})
+_CONDITIONS = frozenset({"IF", "WHILE"})
+_TRANSACTION = frozenset({"TRAN", "TRANSACTION", "DISTRIBUTED"})
+_BLOCK_KINDS = frozenset({"TRY", "CATCH"})
+_LINE_COMMANDS = frozenset({"PRINT", "GO"})
+# statements T-SQL ends at the next statement when no semicolon does: one statement each, whatever lines follow
+_ONE_STATEMENT = frozenset({"PRINT", "GO", "EXEC", "RETURN", "THROW", "RAISERROR", "WAITFOR", "BREAK", "CONTINUE"})
+_ONE_STATEMENT_KINDS = frozenset({TokenType.DECLARE, TokenType.SET, TokenType.EXECUTE})
+_CURSOR = frozenset({"OPEN", "FETCH", "CLOSE", "DEALLOCATE"})
+
+
+def has_control_flow(tokens: list[Token]) -> bool:
+    return any(t.token_type in (TokenType.BEGIN, TokenType.ELSE, TokenType.DECLARE) or _word(t) in _CONDITIONS
+               or _word(t) in _LINE_COMMANDS or _word(t) in _CURSOR for t in tokens)
+
+
+def unwrap_control_flow(tokens: list[Token], text: str, tokenize: Callable[[str], list[Token]]) -> list[Token]:
+    """``tokens`` (of ``text``) with T-SQL control flow turned into statements and semicolons (positions kept for
+    lines). ``tokenize`` tokenizes a part of the text again: the tokenizer keeps the rest of the text after ``PRINT``
+    as one token, and the statements on the lines after it are cut out of that token."""
+    tokens = _line_commands_cut(tokens, text, tokenize)
+    out: list[Token] = []
+    depth = cases = 0  # parentheses, and CASE expressions not yet closed, in the statement being copied
+    i, n = 0, len(tokens)
+    while i < n:
+        token = tokens[i]
+        kind, word = token.token_type, _word(token)
+        if depth == 0 and cases == 0:
+            if not _at_start(out) and _begins_statement(tokens, i):  # the statement before ended without a semicolon
+                out.append(_semicolon(tokens[i - 1]))
+            if word in _CONDITIONS and _at_start(out):
+                end = _condition_end(tokens, i + 1)
+                if end > i + 1:
+                    out += [_made(TokenType.SELECT, "SELECT", token), *tokens[i + 1:end], _semicolon(tokens[end - 1])]
+                i = end
+                continue
+            if kind == TokenType.BEGIN and _word(_at(tokens, i + 1)) not in _TRANSACTION:
+                i += 2 if _word(_at(tokens, i + 1)) in _BLOCK_KINDS else 1
+                out.append(_semicolon(token))
+                continue
+            if kind in (TokenType.END, TokenType.ELSE):
+                i += 2 if kind == TokenType.END and _word(_at(tokens, i + 1)) in _BLOCK_KINDS else 1
+                out.append(_semicolon(token))
+                continue
+            if _at_start(out) and (word in _ONE_STATEMENT or word in _CURSOR or kind in _ONE_STATEMENT_KINDS):
+                end = _statement_end(tokens, i + 1)
+                if word not in _CURSOR:  # OPEN, FETCH, CLOSE, DEALLOCATE a cursor: no table of their own
+                    out += [*tokens[i:end], _semicolon(tokens[end - 1])]
+                i = end
+                continue
+        if kind == TokenType.L_PAREN:
+            depth += 1
+        elif kind == TokenType.R_PAREN:
+            depth = max(0, depth - 1)
+        elif kind == TokenType.CASE:
+            cases += 1
+        elif kind == TokenType.END and cases:
+            cases -= 1
+        elif kind == TokenType.SEMICOLON:
+            depth = cases = 0
+        out.append(token)
+        i += 1
+    return out
+
+
+def _condition_end(tokens: list[Token], start: int) -> int:
+    """Where an ``IF``/``WHILE`` condition starting at ``start`` ends: at ``BEGIN`` or the statement it guards."""
+    depth = 0
+    for j in range(start, len(tokens)):
+        token = tokens[j]
+        if depth == 0 and j > start and (token.token_type in _STARTS or _word(token) in _WORD_STARTS):
+            return j
+        if token.token_type == TokenType.SEMICOLON and depth == 0:
+            return j
+        if token.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif token.token_type == TokenType.R_PAREN:
+            depth = max(0, depth - 1)
+    return len(tokens)
+
+
+def _line_commands_cut(tokens: list[Token], text: str, tokenize: Callable[[str], list[Token]],
+                       depth: int = 0) -> list[Token]:
+    """``PRINT x`` / ``GO``: the tokenizer gives the command the rest of the text up to a semicolon, lines after it
+    included; the command keeps its own line and the lines after are tokenized again."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        out.append(token)
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        # the command's text as written (the token's own positions are not kept by the tokenizer)
+        begin = text.find(following.text, token.end + 1) if following is not None and "\n" in following.text else -1
+        if token.token_type != TokenType.COMMAND or _word(token) not in _LINE_COMMANDS or begin < 0 or depth > 50:
+            i += 1
+            continue
+        newline = begin + following.text.index("\n")
+        out.append(Token(following.token_type, text[begin:newline], line=token.line, col=following.col,
+                         start=begin, end=newline - 1))
+        line = text.count("\n", 0, newline) + 1
+        rest = [Token(t.token_type, t.text, line=t.line + line - 1, col=t.col, start=t.start + newline,
+                      end=t.end + newline, comments=t.comments)
+                for t in tokenize(text[newline:begin + len(following.text)])]
+        out.extend(_line_commands_cut(rest, text, tokenize, depth + 1))
+        i += 2
+    return out
+
+
+def _begins_statement(tokens: list[Token], i: int) -> bool:
+    """Token ``i`` (outside parentheses and CASE) can only begin a statement: ``IF``/``WHILE`` anywhere; ``DECLARE``,
+    ``EXEC``, ``PRINT`` or a cursor statement at the start of a line (``SET`` may continue an UPDATE; ``FETCH`` after
+    ``ROWS`` is OFFSET ... FETCH)."""
+    token, word = tokens[i], _word(tokens[i])
+    if word in _CONDITIONS:
+        return True
+    if i == 0 or token.line == tokens[i - 1].line:
+        return False
+    if word in _CURSOR:
+        return not (word == "FETCH" and tokens[i - 1].text.upper() in ("ROWS", "ROW"))
+    return token.token_type in (TokenType.DECLARE, TokenType.EXECUTE) or word in _ONE_STATEMENT
+
+
+def _statement_end(tokens: list[Token], start: int) -> int:
+    """Where a statement T-SQL ends without a semicolon ends (``DECLARE``, ``SET``, ``EXEC``, ``PRINT``): before the
+    first statement keyword that begins a later line outside parentheses and CASE, or at a semicolon."""
+    depth = cases = 0
+    for j in range(start, len(tokens)):
+        token, kind = tokens[j], tokens[j].token_type
+        if depth == 0 and cases == 0:
+            if kind == TokenType.SEMICOLON:
+                return j
+            if token.line > tokens[j - 1].line and (kind in _STARTS or kind in (TokenType.END, TokenType.ELSE)
+                                                    or _word(token) in _WORD_STARTS or _word(token) in _CURSOR):
+                return j
+        if kind == TokenType.L_PAREN:
+            depth += 1
+        elif kind == TokenType.R_PAREN:
+            depth = max(0, depth - 1)
+        elif kind == TokenType.CASE:
+            cases += 1
+        elif kind == TokenType.END and cases:
+            cases -= 1
+    return len(tokens)
+
+
+def _at_start(out: list[Token]) -> bool:
+    return not out or out[-1].token_type == TokenType.SEMICOLON
+
+
+def _at(tokens: list[Token], i: int) -> Token | None:
+    return tokens[i] if i < len(tokens) else None
+
+
+def _word(token: Token | None) -> str:
+    return token.text.upper() if token is not None and token.token_type in (TokenType.VAR, TokenType.COMMAND, TokenType.FETCH) else ""
+
+
+def _made(kind: TokenType, text: str, where: Token) -> Token:
+    return Token(kind, text, line=where.line, col=where.col, start=where.start, end=where.end)
+
+
+def _semicolon(where: Token) -> Token:
+    return _made(TokenType.SEMICOLON, ";", where)
