@@ -114,3 +114,29 @@ def test_a_repository_class_named_like_a_library_operator_is_read_by_its_own_cod
     tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks}
     assert (tasks["own"].status, tasks["own"].reads) == ("resolved", ["conn_pg:events_raw"]), tasks["own"].errors
     assert (tasks["library"].status, tasks["library"].reads) == ("resolved", ["warehouse:events_daily"])
+
+
+def test_psycopg2_execute_values_runs_its_sql_on_the_cursor_it_is_given(tmp_path: Path) -> None:
+    """`execute_values(cur=cur, sql="INSERT INTO t (...) VALUES %s", argslist=rows)` (psycopg2.extras): the SQL runs
+    on the cursor's connection, here conn_pg's server in database etl."""
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "rows.py").write_text(textwrap.dedent('''
+        from datetime import datetime
+        import psycopg2
+        from psycopg2.extras import execute_values
+        from airflow import DAG
+        from airflow.hooks.base import BaseHook
+        from airflow.operators.python import PythonOperator
+
+        def load(rows=()):
+            c = BaseHook.get_connection("conn_pg")
+            with psycopg2.connect(host=c.host, dbname=c.schema, user=c.login) as conn:
+                with conn.cursor() as cur:
+                    execute_values(cur=cur, sql="INSERT INTO raw_events (id, body) VALUES %s ON CONFLICT DO NOTHING",
+                                   argslist=rows)
+
+        with DAG("rows", start_date=datetime(2024, 1, 1), schedule=None):
+            PythonOperator(task_id="load", python_callable=load)
+    '''))
+    task = scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks[0]
+    assert (task.status, task.writes) == ("resolved", ["conn_pg:raw_events"]), task.errors

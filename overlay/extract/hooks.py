@@ -109,6 +109,8 @@ CALL_SPECS: dict[str, CallSpec] = {
     "read_database": CallSpec("sql", 0, ("query",), con=(1, "connection")),
     "to_sql": CallSpec("write", 0, ("name",), con=(1, "con")), "write_database": CallSpec("write", 0, ("table_name",), con=(1, "connection")),
     "write_pandas": CallSpec("write", 2, ("table_name",), con=(0, "conn")),
+    # psycopg2.extras: `execute_values(cur, "INSERT INTO t VALUES %s", rows)`, the cursor given first
+    "execute_values": CallSpec("sql", 1, ("sql",), con=(0, "cur")), "execute_batch": CallSpec("sql", 1, ("sql",), con=(0, "cur")),
 }
 
 
