@@ -71,16 +71,7 @@ def unwrap_control_flow(tokens: list[Token], text: str, tokenize: Callable[[str]
                     out += [*tokens[i:end], _semicolon(tokens[end - 1])]
                 i = end
                 continue
-        if kind == TokenType.L_PAREN:
-            depth += 1
-        elif kind == TokenType.R_PAREN:
-            depth = max(0, depth - 1)
-        elif kind == TokenType.CASE:
-            cases += 1
-        elif kind == TokenType.END and cases:
-            cases -= 1
-        elif kind == TokenType.SEMICOLON:
-            depth = cases = 0
+        depth, cases = (0, 0) if kind == TokenType.SEMICOLON else _nesting(kind, depth, cases)
         out.append(token)
         i += 1
     return out
@@ -155,15 +146,21 @@ def _statement_end(tokens: list[Token], start: int) -> int:
             if token.line > tokens[j - 1].line and (kind in _STARTS or kind in (TokenType.END, TokenType.ELSE)
                                                     or _word(token) in _WORD_STARTS or _word(token) in _CURSOR):
                 return j
-        if kind == TokenType.L_PAREN:
-            depth += 1
-        elif kind == TokenType.R_PAREN:
-            depth = max(0, depth - 1)
-        elif kind == TokenType.CASE:
-            cases += 1
-        elif kind == TokenType.END and cases:
-            cases -= 1
+        depth, cases = _nesting(kind, depth, cases)
     return len(tokens)
+
+
+def _nesting(kind: TokenType, depth: int, cases: int) -> tuple[int, int]:
+    """Parentheses and CASE expressions open after a token of ``kind``."""
+    if kind == TokenType.L_PAREN:
+        return depth + 1, cases
+    if kind == TokenType.R_PAREN:
+        return max(0, depth - 1), cases
+    if kind == TokenType.CASE:
+        return depth, cases + 1
+    if kind == TokenType.END and cases:
+        return depth, cases - 1
+    return depth, cases
 
 
 def _at_start(out: list[Token]) -> bool:
