@@ -105,3 +105,30 @@ def test_variables_from_overlay_yaml_drive_generated_tasks(tmp_path: Path) -> No
     assert any("loop over values not known statically" in e.error for e in known.errors)  # a default is not the value
     unknown = scan_folders([str(tmp_path)], mode="static")
     assert unknown.tasks == [] and any("comprehension over values not known" in e.error and e.line == 8 for e in unknown.errors)
+
+
+def test_task_ids_taken_from_the_functions_and_classes_a_loop_goes_over() -> None:
+    """`task_id=fn.__name__` over a tuple of functions: each task is named as Airflow names it (the loop made no
+    task at all before: the id was not known)."""
+    dags, _ = scan_source("/dags/n.py", textwrap.dedent('''
+        from datetime import datetime
+        from airflow import DAG
+        from airflow.operators.python import PythonOperator
+
+        def load_orders():
+            pass
+
+        def load_refunds():
+            pass
+
+        class Export:
+            pass
+
+        with DAG("names", start_date=datetime(2024, 1, 1), schedule=None):
+            for fn in (load_orders, load_refunds):
+                PythonOperator(task_id=fn.__name__, python_callable=fn)
+            PythonOperator(task_id=f"{Export.__name__.lower()}_all", python_callable=load_orders)
+    '''))
+    tasks = {t.task_id: t for t in dags[0].tasks}
+    assert list(tasks) == ["load_orders", "load_refunds", "export_all"]
+    assert tasks["load_refunds"].callable_name == "load_refunds"

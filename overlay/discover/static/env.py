@@ -43,6 +43,10 @@ class ScanEnv:
             return UNKNOWN if value is None else value
         if isinstance(base, ObjectRef) and attr in base.attrs:  # set, to None too (`params=None`)
             return base.attrs[attr]
+        if isinstance(base, FunctionRef) and attr in ("__name__", "__qualname__") and hasattr(base.node, "name"):
+            return base.node.name  # `task_id=fn.__name__` in a loop over functions
+        if isinstance(base, ClassRef) and attr == "__name__":
+            return base.name
         if isinstance(base, (ClassRef, ObjectRef)):
             value = base.attr(attr) if isinstance(base, ClassRef) else base.get(attr)
             if value is None and isinstance(base, ObjectRef):
