@@ -140,3 +140,47 @@ def test_psycopg2_execute_values_runs_its_sql_on_the_cursor_it_is_given(tmp_path
     '''))
     task = scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks[0]
     assert (task.status, task.writes) == ("resolved", ["conn_pg:raw_events"]), task.errors
+
+
+def test_psycopg_sql_composition_is_the_text_it_builds(tmp_path: Path) -> None:
+    """`sql.SQL(q).format(sql.Identifier(t)).as_string(cur)` over known names is the SQL it builds (identifiers quoted
+    as PostgreSQL quotes them, so `"Users"` keeps its case); the template may be a constant of a repository module
+    (`sqls.check_table`). A name only known at run time names nothing."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "dags" / "lib").mkdir(parents=True)
+    (tmp_path / "dags" / "lib" / "__init__.py").write_text("")
+    (tmp_path / "dags" / "lib" / "sqls.py").write_text('check_table = """\n    SELECT 1\n    FROM {}\n    LIMIT 1\n"""\n')
+    (tmp_path / "dags" / "comp.py").write_text(textwrap.dedent('''
+        from datetime import datetime
+        from airflow import DAG
+        from airflow.operators.python import PythonOperator
+        from airflow.providers.postgres.hooks.postgres import PostgresHook
+        from psycopg2 import sql
+        from lib import sqls
+
+        TABLES = ("raw_events", "Users")
+
+        def check():
+            cur = PostgresHook(postgres_conn_id="wh").get_conn().cursor()
+            for table in TABLES:
+                cur.execute(sql.SQL(sqls.check_table).format(sql.Identifier(table)).as_string(cur))
+
+        def copy(schema="mart"):
+            with PostgresHook(postgres_conn_id="wh").get_conn() as conn, conn.cursor() as cur:
+                cur.execute(sql.SQL("INSERT INTO {target} ({cols}) SELECT {cols} FROM {source} WHERE day = {day}").format(
+                    target=sql.Identifier(schema, "daily"), source=sql.Identifier("staging", "daily"),
+                    cols=sql.SQL(", ").join([sql.Identifier(c) for c in ("id", "v")]), day=sql.Literal("2024-01-01")))
+
+        def unknown(table):
+            PostgresHook(postgres_conn_id="wh").get_conn().cursor().execute(
+                sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+
+        with DAG("comp", start_date=datetime(2024, 1, 1), schedule=None):
+            PythonOperator(task_id="check", python_callable=check)
+            PythonOperator(task_id="copy", python_callable=copy)
+            PythonOperator(task_id="unknown", python_callable=unknown)
+    '''))
+    tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks}
+    assert (tasks["check"].status, tasks["check"].reads) == ("resolved", ["wh:raw_events", "wh:Users"]), tasks["check"].errors
+    assert (tasks["copy"].reads, tasks["copy"].writes) == (["wh:staging.daily"], ["wh:mart.daily"])
+    assert (tasks["unknown"].status, tasks["unknown"].writes) == ("unresolved", [])

@@ -19,8 +19,9 @@ from typing import Any, Callable
 from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, Evaluator, is_data, is_known
 from overlay.discover.python_source import parse_python
 
-_WRAPPERS = {"text", "sqlalchemy.text", "sa.text", "SQL", "sql.SQL", "psycopg2.sql.SQL", "str"}
+_WRAPPERS = {"text", "sqlalchemy.text", "sa.text", "SQL", "sql.SQL", "psycopg2.sql.SQL", "psycopg.sql.SQL", "str"}
 _DEDENT = {"dedent", "textwrap.dedent", "inspect.cleandoc", "cleandoc"}
+_COMPOSITION = {"sql", "psycopg2.sql", "psycopg.sql"}  # psycopg's sql module, as the code names it
 
 
 _OPEN = {"open", "io.open", "codecs.open"}
@@ -93,13 +94,24 @@ class CallableEvaluator(Evaluator):
         self.helper_value: Callable[[ast.Call], Any] | None = None
         # the team's own hook classes -> the library hook each derives from (discover/static/helpers.py), for handles
         self.hook_bases: dict[str, str] = {}
-        self.aliases: dict[str, str] = {}  # `pg` of `import psycopg2 as pg`: the library a name stands for
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        """`pg` of `import psycopg2 as pg`: the library a name stands for (the module's imports, as the listing
+        carries them, and the callable's own); the evaluator qualifies names through the same table."""
+        return self.imports
+
+    @aliases.setter
+    def aliases(self, value: dict[str, str]) -> None:
+        self.imports = value
 
     def _eval(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             base = self.scope.get(node.value.id)
             if isinstance(base, OperatorSelf):
                 return base.attributes.get(node.attr, UNKNOWN)
+            if base is None and f"{node.value.id}.{node.attr}" in self.scope:  # a repository module's constant
+                return self.scope[f"{node.value.id}.{node.attr}"]
         return super()._eval(node)
 
     def _call(self, node: ast.Call) -> Any:
@@ -123,11 +135,35 @@ class CallableEvaluator(Evaluator):
             return textwrap.dedent(value) if isinstance(value, str) else UNKNOWN
         if name.endswith("Variable.get") or name == "Variable.get":
             return self._variable(node)
+        composed = self._composed(node, name)
+        if composed is not NOT_HANDLED:
+            return composed
         if name.endswith("get_current_context"):
             return dict(self.context)
         if isinstance(node.func, ast.Attribute) and node.func.attr == "format" and any(k.arg is None for k in node.keywords):
             return self._format(node)
         return super()._call(node)
+
+    def _composed(self, node: ast.Call, name: str) -> Any:
+        """psycopg's SQL composition (``sql.SQL("SELECT 1 FROM {}").format(sql.Identifier(t)).as_string(cur)``) as the
+        text it builds: identifiers quoted as PostgreSQL quotes them, literals as SQL literals."""
+        module, _, last = name.rpartition(".")
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "as_string" and not module.endswith("sql"):
+            base = self.eval(node.func.value)
+            return base if isinstance(base, str) else UNKNOWN
+        if module not in _COMPOSITION or last not in ("Identifier", "Literal", "Placeholder"):
+            return NOT_HANDLED
+        args = [self.eval(a) for a in node.args]
+        if last == "Identifier":
+            ok = args and all(isinstance(a, str) for a in args)
+            return ".".join('"' + a.replace('"', '""') + '"' for a in args) if ok else UNKNOWN
+        if last == "Literal":
+            value = args[0] if len(args) == 1 else UNKNOWN
+            if isinstance(value, str):
+                return "'" + value.replace("'", "''") + "'"
+            return "NULL" if value is None else str(value) if isinstance(value, (int, float)) else UNKNOWN
+        named = args[0] if args else next((self.eval(k.value) for k in node.keywords if k.arg == "name"), None)
+        return f"%({named})s" if isinstance(named, str) else "%s" if named is None else UNKNOWN
 
     def _jinja(self, node: ast.Call, name: str) -> Any:
         """Jinja the code runs itself: ``Environment(...).from_string(t).render(**ctx)``, ``Template(t).render(ctx)``."""

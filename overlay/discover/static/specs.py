@@ -11,7 +11,8 @@ from overlay.discover.nested import nested_sql
 from overlay.discover.static.helpers import callable_helpers
 from overlay.discover.static.operator_code import operator_code
 from overlay.discover.static.inits import method_of, read_init, usable
-from overlay.discover.static.refs import ClassRef, DagRef, FunctionRef, ModuleCtx, ObjectRef, TaskGroupRef, TaskRef, link
+from overlay.discover.static.refs import (ClassRef, DagRef, FunctionRef, ModuleCtx, ModuleRef, ObjectRef, TaskGroupRef, TaskRef,
+                                          link)
 from overlay.model import DagSpec, TaskSpec
 
 if TYPE_CHECKING:
@@ -448,9 +449,16 @@ def templated_sql(task: TaskSpec, objects: dict[str, Any]) -> None:
 
 
 def constants_used(fn: ast.FunctionDef, scope: dict[str, Any]) -> dict[str, Any]:
-    """Module-level constants a function refers to (in its body or its defaults), JSON-ready."""
+    """Module-level constants a function refers to (in its body or its defaults), JSON-ready; a constant of an
+    imported repository module it reads as ``module.NAME`` (``sqls.check_table``) under that dotted key."""
     names = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
-    return {name: plain(scope[name]) for name in sorted(names) if name in scope and is_known(scope[name]) and is_data(scope[name])}
+    found = {name: plain(scope[name]) for name in sorted(names) if name in scope and is_known(scope[name]) and is_data(scope[name])}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and isinstance(scope.get(node.value.id), ModuleRef):
+            value = scope[node.value.id].scope.get(node.attr)
+            if value is not None and is_known(value) and is_data(value):
+                found[f"{node.value.id}.{node.attr}"] = plain(value)
+    return found
 
 
 def merged_defaults(dag: DagSpec | None, group: TaskGroupRef | None) -> dict[str, Any]:
