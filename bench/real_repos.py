@@ -68,9 +68,10 @@ def run(checkout: Path, folders: list[Path], config: str | None) -> tuple[object
 
 
 # what a name built from a template stand-in looks like (overlay/extract/standins.py): a placeholder part
-# (params_x, var_x, ti_xcom_pull, conn_x, macros_x, dag_run_x, undefined) or the fixed stand-in logical date
+# (params_x, var_x, ti_xcom_pull, conn_x, macros_x, dag_run_x, undefined; runtime_x for a value Python code builds SQL from)
+# or the fixed stand-in logical date
 # run-time objects only as the attribute a template reads from them (`airflow_dag_run_v1` is a real table's name)
-STANDIN = re.compile(r"(^|[.:_])(params|var|conn|macros|undefined)_|(^|[.:_])(ti|task_instance)_(xcom|task_id|dag_id|run_id|"
+STANDIN = re.compile(r"(^|[.:_])(params|var|conn|macros|undefined|runtime)_|(^|[.:_])(ti|task_instance)_(xcom|task_id|dag_id|run_id|"
                      r"try_number|map_index|start_date|end_date)|(^|[.:_])dag_run_(conf|run_id|run_type|logical_date|"
                      r"data_interval|start_date|end_date|id\b)|(^|[.:])undefined($|\.)|2024[-_]?01[-_]?1[45]")
 

@@ -31,3 +31,53 @@ def test_task_params_merge_over_default_args_and_dag_params() -> None:
     task = TaskSpec("p", "t", "PostgresOperator", dag.file, 1, args={"sql": "sql/load.sql", "params": {"table": "orders"}})
     access = extract_task(task, dag, ExtractContext())
     assert access.sql[0].sql.strip() == "INSERT INTO default_schema.orders SELECT * FROM raw.orders"
+
+
+def test_sql_built_in_python_with_runtime_values_keeps_the_tables_it_names(tmp_path: Path) -> None:
+    """A callable's SQL built from text and values known only at run time (f-strings, `+`, `.format`, `%`): a value
+    inside a string literal leaves the statement known (resolved); a value in a table name never names a table (the
+    reason says which value); a value anywhere else (a clause, a column) keeps the named tables but the task stays
+    partial, since the clause may read tables nobody can see."""
+    import textwrap
+
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "built.py").write_text(textwrap.dedent('''
+        from datetime import datetime
+        from airflow import DAG
+        from airflow.operators.python import PythonOperator
+        from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+        def hook():
+            return PostgresHook(postgres_conn_id="wh")
+
+        def by_value(**context):
+            day = context["dag_run"].conf.get("day")
+            PostgresHook(postgres_conn_id="wh").run(f"DELETE FROM logs.runs WHERE day = '{day}'")
+            query = "INSERT INTO logs.audit (day, note) VALUES ('%s', '%s')" % (day, "manual")
+            PostgresHook(postgres_conn_id="wh").run(query)
+
+        def by_table(rows):
+            for schema, table in rows:
+                sq = f"""with c as (select count(*) as n from {schema}.{table})
+                insert into logs.dbcount (n, tablename) select n, '{table}' from c"""
+                PostgresHook(postgres_conn_id="wh").run(sq)
+
+        def by_clause(cond, flag):
+            PostgresHook(postgres_conn_id="wh").run("INSERT INTO mart.x SELECT * FROM staging.x WHERE " + cond)
+            PostgresHook(postgres_conn_id="wh").run("UPDATE mart.control SET done = {f}".format(f=flag))
+
+        with DAG("built", start_date=datetime(2024, 1, 1), schedule=None):
+            PythonOperator(task_id="by_value", python_callable=by_value)
+            PythonOperator(task_id="by_table", python_callable=by_table)
+            PythonOperator(task_id="by_clause", python_callable=by_clause)
+    '''))
+    tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks}
+    by_value = tasks["by_value"]
+    assert (by_value.status, sorted(by_value.writes)) == ("resolved", ["wh:logs.audit", "wh:logs.runs"]), by_value.errors
+    by_table = tasks["by_table"]
+    assert (by_table.status, by_table.reads, by_table.writes) == ("partial", [], ["wh:logs.dbcount"])
+    assert any("not recorded" in e and "`schema` in the code" in e for e in by_table.errors), by_table.errors
+    by_clause = tasks["by_clause"]
+    assert by_clause.status == "partial" and by_clause.reads == ["wh:staging.x"], by_clause.errors
+    assert sorted(by_clause.writes) == ["wh:mart.control", "wh:mart.x"]
+    assert any(e.startswith("part of the SQL passed to run") and "cond" in e and "names in full are kept" in e for e in by_clause.errors), by_clause.errors

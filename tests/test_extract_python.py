@@ -146,15 +146,17 @@ def f(full_refresh=False):
                                            "INSERT INTO raw.payments SELECT * FROM staging.payments",
                                            "INSERT INTO mart.x SELECT 1", "DELETE FROM mart.recent"]
     unknown = _run(source.replace("for table in TABLES", "for table in fetch_tables()"))
-    assert unknown.unresolved == ["SQL passed to run at line 106 is built at run time (table: each item of the result of fetch_tables())"]
+    assert unknown.unresolved == []  # the value names tables only: resolution refuses them and says why
+    assert unknown.sql[0].sql == "INSERT INTO raw.runtime_table SELECT * FROM staging.runtime_table"  # never an asset
+    assert "runtime_table" in unknown.standins
 
 
 def test_variables_from_the_context_else_unresolved() -> None:
     source = 'def f():\n    t = Variable.get("target")\n    PostgresHook(postgres_conn_id="wh").run(f"INSERT INTO {t} SELECT 1")\n'
     assert [s.sql for s in _run(source, variables={"target": "mart.t"}).sql] == ["INSERT INTO mart.t SELECT 1"]
-    access = _run(source)
-    assert access.sql == [] and access.unresolved == [
-        "SQL passed to run at line 102 is built at run time (t: Airflow Variable 'target', not among the scan's variables)"]
+    access = _run(source)  # the text with a stand-in for the Variable: resolution names no table from it
+    assert [s.sql for s in access.sql] == ["INSERT INTO runtime_t SELECT 1"] and access.unresolved == []
+    assert "Airflow Variable 'target'" in access.standins["runtime_t"]
 
 
 def test_lines_are_lines_of_the_dag_file_when_the_callable_is_there() -> None:
@@ -203,9 +205,8 @@ def test_missing_or_broken_callable_source() -> None:
 def test_reasons_say_which_value_is_unknown() -> None:
     access = _run('def f(table, ti=None):\n    h = PostgresHook("wh")\n    h.run(f"DELETE FROM {table}")\n'
                   '    q = ti.xcom_pull("build")\n    h.run(q)\n')
-    assert access.unresolved == [
-        "SQL passed to run at line 102 is built at run time (table: a parameter with no value before run time)",
-        "SQL passed to run at line 104 is built at run time (q: the result of ti.xcom_pull())"]
+    assert access.unresolved == ["SQL passed to run at line 104 is built at run time (q: the result of ti.xcom_pull())"]
+    assert access.standins == {"runtime_table": "`table` in the code at line 102 (a parameter with no value before run time)"}
 
 
 def test_a_table_named_after_the_runs_date_is_never_recorded() -> None:

@@ -43,6 +43,11 @@ HOSTILE: list[tuple[str, str | None, object]] = [
     ("100,000 ANDs", "mysql", lambda: "SELECT * FROM t WHERE " + " AND ".join(["a = 1"] * 100_000)),
     ("unterminated string after 5,000 parens", "postgres", lambda: "SELECT " + "(" * 5000 + "'oops"),
     ("an unterminated comment holding 10,000 parens", "postgres", lambda: "SELECT 1 /* " + "(" * 10_000),
+    # T-SQL control flow, cut into statements (overlay/lineage/procedural.py)
+    ("20,000 nested IF ... BEGIN ... END", "tsql", lambda: "IF 1 = 1 BEGIN " * 20_000 + "SELECT 1" + " END" * 20_000),
+    ("50,000 unclosed BEGINs", "tsql", lambda: "BEGIN " * 50_000),
+    ("20,000 PRINT lines without semicolons", "tsql", lambda: "\n".join(f"PRINT 'step {i}'" for i in range(20_000))),
+    ("an IF condition of 50,000 parentheses", "tsql", lambda: "IF " + "(" * 50_000 + "1" + ")" * 50_000 + " SELECT 1"),
 ]
 
 

@@ -28,6 +28,7 @@ def extract_task(task: TaskSpec, dag: DagSpec, ctx: ExtractContext) -> TaskAcces
     except Exception as e:  # an extractor bug or odd input must not stop the scan
         t.unresolved(f"extraction failed: {type(e).__name__}: {e}")
     t.access.standins = {text: describe_standin(text, path) for text, path in sorted(t.renderer.take_standins().items())}
+    t.access.standins.update(t.code_standins)
     return t.access
 
 

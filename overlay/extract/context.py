@@ -78,6 +78,8 @@ class TaskState:
     ctx: ExtractContext
     access: TaskAccess = field(default_factory=TaskAccess)
     _direct_keys: set[tuple[Any, ...]] = field(default_factory=set, repr=False, compare=False)  # of access.direct: add_direct alone adds
+    # stand-ins for unknown values in SQL Python code built (``partial_text.py``) -> what each stands for
+    code_standins: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def code(self, entry: dict[str, Any]) -> dict[str, Any]:
         """The repository code a task spec's ``{"ref": key}`` names, listed once in its DAG (``DagSpec.code``)."""

@@ -20,6 +20,7 @@ from typing import Any, Callable
 from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, is_known, written_name
 from overlay.extract import hooks
 from overlay.extract.hooks import Handle, returned_key
+from overlay.extract.partial_text import PartialText, values_or_names_only
 from overlay.extract.python_eval import CallableEvaluator, OperatorSelf, bind_parameters, first_function, returned_text
 
 _MAX_UNROLL = 50  # items of one loop
@@ -58,6 +59,7 @@ class CallableAccess:
     unresolved: list[str] = field(default_factory=list)
     opened: list[str] = field(default_factory=list)  # database handles created ("PostgresHook at line 3")
     read: list[str] = field(default_factory=list)  # repository code read where it is called ("lib/x.py:6 export_trees")
+    standins: dict[str, str] = field(default_factory=dict)  # stand-ins for unknown values in SQL it built -> what for
 
     @property
     def touches_database(self) -> bool:
@@ -167,6 +169,8 @@ class _Analyzer:
         self.return_values: list[Any] = []  # what each `return` reached gives
         self.followed: dict[int, Any] = {}  # helper calls read here (by node): the value each returned
         self._method_names: tuple[dict[str, dict[str, Any]], frozenset[str]] | None = None
+        self.partial: dict[str, str] = {}  # names holding text built with stand-ins for unknown values
+        self.texts = PartialText(ev.eval, self.partial, self.explain, lambda node: self.where(self.line(node)))
         ev.helper_value = self.helper_value
 
     def line(self, node: ast.AST) -> int:
@@ -275,6 +279,7 @@ class _Analyzer:
     def bind(self, target: ast.expr, value: Any) -> None:
         if isinstance(target, ast.Name):
             self.scope[target.id] = value
+            self.partial.pop(target.id, None)
             self.handles.pop(target.id, None)
             self.uris.discard(target.id)
         elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
@@ -300,6 +305,9 @@ class _Analyzer:
             self.bind(target, result)
             if isinstance(target, ast.Name) and not is_known(result):
                 self.why[target.id] = self.explain(value)
+                built = self.texts.text(value)
+                if built is not None:
+                    self.partial[target.id] = built
             elif isinstance(target, ast.Name):
                 self.why.pop(target.id, None)
 
@@ -483,6 +491,14 @@ class _Analyzer:
         if spec.kind == "sql":
             if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
                 value = ";\n".join(value)
+            built = None if isinstance(value, str) and is_known(value) else self.texts.text(node)
+            if built is not None:  # known but for values: the text with a stand-in for each
+                used = [s for s in self.texts.standins if s in built]
+                self.access.standins.update({s: self.texts.standins[s] for s in used})
+                if not values_or_names_only(built, used):
+                    self.access.unresolved.append(f"part of the SQL passed to {method} at {self.where(line)} is built at run "
+                                                  f"time{self.unknown_names(node)}; the tables it names in full are kept")
+                value = built
             if isinstance(value, str) and is_known(value):
                 if not any(s.sql == value and s.line == line and s.file == self.file for s in self.access.sql):
                     self.access.sql.append(HookSql(value, handle, line, method, self.file))

@@ -73,6 +73,7 @@ def record_access(t: TaskState, found: CallableAccess, source: str) -> None:
             add_job(t, config, Target(handle.conn_id, "bigquery", handle.database, None), "hook:insert_job")
     for reason in found.unresolved:
         t.unresolved(reason)
+    t.code_standins.update(found.standins)
     if found.read:  # shown by --explain and the task's report
         more = f" and {len(found.read) - 5} more" if len(found.read) > 5 else ""
         t.note(f"read the repository code it calls: {', '.join(found.read[:5])}{more}")

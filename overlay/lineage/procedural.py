@@ -3,7 +3,8 @@
 
 sqlglot keeps ``IF OBJECT_ID('dbo.t') IS NULL BEGIN CREATE TABLE dbo.t (...) END`` as one opaque command, so a
 script of such blocks (the common T-SQL idiom) touched no table. Here the token stream is rewritten before it is cut
-at semicolons: a condition becomes ``SELECT <condition>`` (``IF EXISTS (SELECT 1 FROM t)`` reads ``t``), a block's
+at semicolons: a condition with a query in it becomes ``SELECT <condition>`` (``IF EXISTS (SELECT 1 FROM t)`` reads
+``t``; ``IF OBJECT_ID('t') IS NULL`` reads nothing and is dropped), a block's
 ``BEGIN``, ``END`` and ``ELSE`` become statement ends, and the statements inside are parsed as they are. Both
 branches are kept: which one runs is not known before run time, and both name tables the script may touch.
 ``BEGIN TRAN``/``BEGIN TRANSACTION`` stay transactions, and a ``CASE ... END`` inside a statement is left alone.
@@ -53,7 +54,7 @@ def unwrap_control_flow(tokens: list[Token], text: str, tokenize: Callable[[str]
                 out.append(_semicolon(tokens[i - 1]))
             if word in _CONDITIONS and _at_start(out):
                 end = _condition_end(tokens, i + 1)
-                if end > i + 1:
+                if any(t.token_type == TokenType.SELECT for t in tokens[i + 1:end]):  # a condition reading a table
                     out += [_made(TokenType.SELECT, "SELECT", token), *tokens[i + 1:end], _semicolon(tokens[end - 1])]
                 i = end
                 continue
