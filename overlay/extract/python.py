@@ -203,6 +203,8 @@ class _Analyzer:
                 self.block(stmt.body, depth)
                 self.block(stmt.orelse, depth)
                 self.uncertain -= 1
+        elif isinstance(stmt, ast.Match):
+            self._match(stmt, depth)
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             for item in stmt.items:
                 self.calls(item.context_expr)
@@ -235,6 +237,28 @@ class _Analyzer:
             elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
                 combined = ast.BinOp(left=ast.Name(id=stmt.target.id, ctx=ast.Load()), op=stmt.op, right=stmt.value)
                 self.scope[stmt.target.id] = self.ev.eval(combined)
+
+    def _match(self, stmt: ast.Match, depth: int) -> None:
+        """``match`` on a known value runs the first case whose literal pattern (or ``_``) fits; on a value not known,
+        or a pattern this reader does not evaluate, any case may run."""
+        self.calls(stmt.subject)
+        subject = self.ev.eval(stmt.subject)
+        for case in stmt.cases:
+            pattern = case.pattern
+            fits = None
+            if is_known(subject) and case.guard is None:
+                if isinstance(pattern, ast.MatchAs) and pattern.pattern is None and pattern.name is None:
+                    fits = True
+                elif isinstance(pattern, ast.MatchValue) and is_known(value := self.ev.eval(pattern.value)):
+                    fits = value == subject
+            if fits is False:
+                continue
+            if fits:
+                self.block(case.body, depth)
+                return
+            self.uncertain += 1
+            self.block(case.body, depth)
+            self.uncertain -= 1
 
     def _for(self, stmt: ast.For | ast.AsyncFor, depth: int) -> None:
         self.calls(stmt.iter)

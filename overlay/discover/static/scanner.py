@@ -21,7 +21,7 @@ from overlay.discover.python_source import parse_python
 from overlay.discover.static.effects import ClassEffects, EffectAnalysis
 from overlay.discover.static.env import ScanEnv
 from overlay.discover.static.imports import ImportBinder
-from overlay.discover.static.inits import bind_parameters
+from overlay.discover.static.inits import bind_parameters, method_owner
 from overlay.discover.static.instances import InstanceBuilder, set_attribute
 from overlay.discover.static.origins import UnknownOrigins
 from overlay.discover.static.refs import (ClassRef, DagRef, FunctionRef, ModuleCtx, ModuleRef, ObjectRef, generated_init,
@@ -286,6 +286,10 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects, ImportBinder):
             base = self.callee(func.value, scope)
             if isinstance(base, ModuleRef):
                 return base.get(func.attr)
+            if isinstance(base, ClassRef) and not base.choices:  # `SqlQueries.copy_s3_to_staging(...)`: a static method
+                found = method_owner(base, func.attr)
+                if found is not None and any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in found[1].decorator_list):
+                    return FunctionRef(found[1], "plain", scope=found[0].scope, module=found[0].module)
         return None
 
     def call(self, node: ast.Call, scope: dict[str, Any]) -> Any:

@@ -450,14 +450,22 @@ def templated_sql(task: TaskSpec, objects: dict[str, Any]) -> None:
 
 def constants_used(fn: ast.FunctionDef, scope: dict[str, Any]) -> dict[str, Any]:
     """Module-level constants a function refers to (in its body or its defaults), JSON-ready; a constant of an
-    imported repository module it reads as ``module.NAME`` (``sqls.check_table``) under that dotted key."""
+    imported repository module or class it reads as ``module.NAME`` (``sqls.check_table``, ``SqlQueries.insert``) under
+    that dotted key."""
     names = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
     found = {name: plain(scope[name]) for name in sorted(names) if name in scope and is_known(scope[name]) and is_data(scope[name])}
     for node in ast.walk(fn):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and isinstance(scope.get(node.value.id), ModuleRef):
-            value = scope[node.value.id].scope.get(node.attr)
-            if value is not None and is_known(value) and is_data(value):
-                found[f"{node.value.id}.{node.attr}"] = plain(value)
+        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+            continue
+        base = scope.get(node.value.id)
+        if isinstance(base, ModuleRef):
+            value = base.scope.get(node.attr)
+        elif isinstance(base, ClassRef) and not base.choices:  # `SqlQueries.insert_songs`, a class-level constant
+            value = base.attr(node.attr)
+        else:
+            continue
+        if value is not None and is_known(value) and is_data(value):
+            found[f"{node.value.id}.{node.attr}"] = plain(value)
     return found
 
 
