@@ -62,6 +62,11 @@ def test_sql_built_in_python_with_runtime_values_keeps_the_tables_it_names(tmp_p
                 insert into logs.dbcount (n, tablename) select n, '{table}' from c"""
                 PostgresHook(postgres_conn_id="wh").run(sq)
 
+        def by_columns(df):
+            from psycopg2.extras import execute_values
+            cur = PostgresHook(postgres_conn_id="wh").get_conn().cursor()
+            execute_values(cur, f"INSERT INTO raw.listings ({', '.join(df.columns)}) VALUES %s", df.values.tolist())
+
         def by_clause(cond, flag):
             PostgresHook(postgres_conn_id="wh").run("INSERT INTO mart.x SELECT * FROM staging.x WHERE " + cond)
             PostgresHook(postgres_conn_id="wh").run("UPDATE mart.control SET done = {f}".format(f=flag))
@@ -70,6 +75,7 @@ def test_sql_built_in_python_with_runtime_values_keeps_the_tables_it_names(tmp_p
             PythonOperator(task_id="by_value", python_callable=by_value)
             PythonOperator(task_id="by_table", python_callable=by_table)
             PythonOperator(task_id="by_clause", python_callable=by_clause)
+            PythonOperator(task_id="by_columns", python_callable=by_columns)
     '''))
     tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks}
     by_value = tasks["by_value"]
@@ -77,6 +83,8 @@ def test_sql_built_in_python_with_runtime_values_keeps_the_tables_it_names(tmp_p
     by_table = tasks["by_table"]
     assert (by_table.status, by_table.reads, by_table.writes) == ("partial", [], ["wh:logs.dbcount"])
     assert any("not recorded" in e and "`schema` in the code" in e for e in by_table.errors), by_table.errors
+    by_columns = tasks["by_columns"]  # a column list known only at run time names no table
+    assert (by_columns.status, by_columns.writes) == ("resolved", ["wh:raw.listings"]), by_columns.errors
     by_clause = tasks["by_clause"]
     assert by_clause.status == "partial" and by_clause.reads == ["wh:staging.x"], by_clause.errors
     assert sorted(by_clause.writes) == ["wh:mart.control", "wh:mart.x"]

@@ -23,6 +23,7 @@ from sqlglot import exp
 from sqlglot.tokens import Tokenizer, TokenType
 
 from overlay.discover.evaluate import is_known
+from overlay.extract.sources import normalize_markers
 
 MAX_TEXT = 200_000  # characters of built text
 PREFIX = "runtime_"
@@ -126,8 +127,8 @@ class PartialText:
 
 
 def values_or_names_only(sql: str, standins: list[str]) -> bool:
-    """Every stand-in in ``sql`` is inside a string literal (``day = 'runtime_day'``) or part of a table's name (which
-    resolution refuses, with its own reason), never a column, a clause or a keyword."""
+    """Every stand-in in ``sql`` is inside a string literal (``day = 'runtime_day'``), part of a table's name (which
+    resolution refuses, with its own reason) or a name in an INSERT's column list, never a clause or an expression."""
     try:
         tokens = Tokenizer().tokenize(sql)
     except Exception:  # noqa: BLE001 - text the tokenizer refuses: not known to be values only
@@ -137,8 +138,11 @@ def values_or_names_only(sql: str, standins: list[str]) -> bool:
     if not outside:
         return True
     try:
-        names = {part.name for statement in sqlglot.parse(sql) if statement is not None
-                 for table in statement.find_all(exp.Table) for part in table.parts}
+        statements = [s for s in sqlglot.parse(normalize_markers(sql)) if s is not None]  # `VALUES %s` as `VALUES ?`
     except Exception:  # noqa: BLE001 - not parsed here: not known to be names
         return False
+    names = {part.name for s in statements for table in s.find_all(exp.Table) for part in table.parts}
+    # the column list of INSERT INTO t (a, b): names of columns, never a table or a clause
+    names |= {c.name for s in statements for insert in s.find_all(exp.Insert) if isinstance(insert.this, exp.Schema)
+              for c in insert.this.expressions if isinstance(c, (exp.Identifier, exp.Column))}
     return all(text.strip('"`[]') in names for text in outside)
