@@ -145,3 +145,13 @@ def test_mysql_session_variable_targets_are_not_tables(sql: str) -> None:
 def test_dual_is_one_row_not_a_table(dialect: str | None) -> None:
     result = analyze_sql("SELECT 1 FROM DUAL; INSERT INTO audit.checks SELECT sysdate FROM dual", dialect=dialect)
     assert (result.reads, result.writes) == ([], ["audit.checks"])
+
+
+def test_redshift_column_attributes_do_not_hide_the_table() -> None:
+    """`ts bigint sortkey`, `id varchar distkey encode zstd` (Redshift's layout attributes, which sqlglot does not
+    parse in a column list) left the CREATE TABLE unparsed; a column named like one still is a column."""
+    sql = ("CREATE TABLE public.songplays (songplay_id int identity(0, 1) PRIMARY KEY, start_time timestamp sortkey,"
+           " song_id varchar(32) distkey encode zstd, sortkey_day int) diststyle even;")
+    result = analyze_sql(sql, dialect="redshift")
+    assert (result.writes, result.errors) == (["public.songplays"], [])
+    assert result.columns["public.songplays"] == ["songplay_id", "start_time", "song_id", "sortkey_day"]

@@ -224,7 +224,7 @@ def _parse_chunk(
             return [(e, piece[0].line, None) for piece in pieces for e in _parse(d, piece, sql)]
         except Exception:
             pass
-    for simplify in (_without_compound_assignments, _without_variable_targets):
+    for simplify in (_without_compound_assignments, _without_variable_targets, _without_column_attributes):
         simplified = simplify(chunk)
         if len(simplified) < len(chunk):
             try:
@@ -258,6 +258,33 @@ def _without_compound_assignments(chunk: list[Token]) -> list[Token]:
                 and following.token_type == TokenType.EQ and following.start == token.end + 1):
             continue
         kept.append(token)
+    return kept
+
+
+_COLUMN_KEYS = frozenset({"SORTKEY", "DISTKEY"})
+
+
+def _without_column_attributes(chunk: list[Token]) -> list[Token]:
+    """Redshift's column attributes sqlglot does not parse (`ts bigint sortkey`, `id varchar distkey`, `encode zstd`)
+    left out of a CREATE TABLE's column list: physical layout, never a table or a column name."""
+    if not chunk or chunk[0].token_type != TokenType.CREATE:
+        return chunk
+    kept: list[Token] = []
+    depth, i = 0, 0
+    while i < len(chunk):
+        token = chunk[i]
+        following = chunk[i + 1] if i + 1 < len(chunk) else None
+        word = token.text.upper() if token.token_type == TokenType.VAR else ""
+        if depth == 1 and word in _COLUMN_KEYS and following is not None \
+                and following.token_type in (TokenType.COMMA, TokenType.R_PAREN, TokenType.VAR):
+            i += 1
+            continue
+        if depth == 1 and word == "ENCODE" and following is not None and following.token_type == TokenType.VAR:
+            i += 2
+            continue
+        depth += 1 if token.token_type == TokenType.L_PAREN else -1 if token.token_type == TokenType.R_PAREN else 0
+        kept.append(token)
+        i += 1
     return kept
 
 
