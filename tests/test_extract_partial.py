@@ -67,6 +67,13 @@ def test_sql_built_in_python_with_runtime_values_keeps_the_tables_it_names(tmp_p
             cur = PostgresHook(postgres_conn_id="wh").get_conn().cursor()
             execute_values(cur, f"INSERT INTO raw.listings ({', '.join(df.columns)}) VALUES %s", df.values.tolist())
 
+        def copy_query(table, credentials):
+            return f"COPY {table} FROM 's3://bucket/events' CREDENTIALS '{credentials}' JSON 'auto'"
+
+        def by_helper(**context):
+            credentials = context["ti"].xcom_pull("credentials")
+            PostgresHook(postgres_conn_id="wh").run(copy_query("staging.events", credentials))
+
         def by_clause(cond, flag):
             PostgresHook(postgres_conn_id="wh").run("INSERT INTO mart.x SELECT * FROM staging.x WHERE " + cond)
             PostgresHook(postgres_conn_id="wh").run("UPDATE mart.control SET done = {f}".format(f=flag))
@@ -76,6 +83,7 @@ def test_sql_built_in_python_with_runtime_values_keeps_the_tables_it_names(tmp_p
             PythonOperator(task_id="by_table", python_callable=by_table)
             PythonOperator(task_id="by_clause", python_callable=by_clause)
             PythonOperator(task_id="by_columns", python_callable=by_columns)
+            PythonOperator(task_id="by_helper", python_callable=by_helper)
     '''))
     tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks}
     by_value = tasks["by_value"]
@@ -85,6 +93,8 @@ def test_sql_built_in_python_with_runtime_values_keeps_the_tables_it_names(tmp_p
     assert any("not recorded" in e and "`schema` in the code" in e for e in by_table.errors), by_table.errors
     by_columns = tasks["by_columns"]  # a column list known only at run time names no table
     assert (by_columns.status, by_columns.writes) == ("resolved", ["wh:raw.listings"]), by_columns.errors
+    by_helper = tasks["by_helper"]  # the text a helper returns, the XCom inside a literal
+    assert (by_helper.status, by_helper.writes) == ("resolved", ["wh:staging.events"]), by_helper.errors
     by_clause = tasks["by_clause"]
     assert by_clause.status == "partial" and by_clause.reads == ["wh:staging.x"], by_clause.errors
     assert sorted(by_clause.writes) == ["wh:mart.control", "wh:mart.x"]

@@ -34,11 +34,12 @@ _SCALARS = (str, int, float)
 class PartialText:
     """Builds text with stand-ins for one body: ``known`` gives a node's value (UNKNOWN when not known), ``kept``
     the texts names were assigned earlier, ``why`` why a node is not known and ``where`` its line (for the stand-in's
-    description)."""
+    description), ``calls`` the text a repository helper's call returned (``self._build_query(creds)``)."""
 
     def __init__(self, known: Callable[[ast.expr], Any], kept: dict[str, str], why: Callable[[ast.expr], str],
-                 where: Callable[[ast.expr], str]) -> None:
+                 where: Callable[[ast.expr], str], calls: dict[int, str] | None = None) -> None:
         self.known, self.kept, self.why, self.where = known, kept, why, where
+        self.calls = calls if calls is not None else {}  # calls (by node) whose result is known as such a text
         self.standins: dict[str, str] = {}  # stand-in -> what it stands for
 
     def text(self, node: ast.expr | None, depth: int = 0) -> str | None:
@@ -54,6 +55,8 @@ class PartialText:
             return None
         if isinstance(node, ast.Name) and node.id in self.kept:
             return self.kept[node.id]
+        if isinstance(node, ast.Call) and id(node) in self.calls:
+            return self.calls[id(node)]
         value = self.known(node)
         if isinstance(value, str) and is_known(value):
             return value

@@ -170,7 +170,10 @@ class _Analyzer:
         self.followed: dict[int, Any] = {}  # helper calls read here (by node): the value each returned
         self._method_names: tuple[dict[str, dict[str, Any]], frozenset[str]] | None = None
         self.partial: dict[str, str] = {}  # names holding text built with stand-ins for unknown values
-        self.texts = PartialText(ev.eval, self.partial, self.explain, lambda node: self.where(self.line(node)))
+        self.return_texts: list[str | None] = []  # the text with stand-ins each `return` reached gives, where not known
+        self.call_texts: dict[int, str] = {}  # helper calls read here (by node) whose returns all gave that text
+        self.texts = PartialText(ev.eval, self.partial, self.explain, lambda node: self.where(self.line(node)),
+                                 self.call_texts)
         ev.helper_value = self.helper_value
 
     def line(self, node: ast.AST) -> int:
@@ -228,7 +231,9 @@ class _Analyzer:
             if isinstance(stmt, ast.Return) and stmt.value is not None:
                 handle = self.handle_of(stmt.value)
                 self.returned = self.returned or handle
-                self.return_values.append(UNKNOWN if handle is not None else self.ev.eval(stmt.value))
+                returned = UNKNOWN if handle is not None else self.ev.eval(stmt.value)
+                self.return_values.append(returned)
+                self.return_texts.append(None if handle is not None or is_known(returned) else self.texts.text(stmt.value))
             if isinstance(stmt, ast.Assign):
                 for target in stmt.targets:
                     self.assign(target, stmt.value)
@@ -271,6 +276,7 @@ class _Analyzer:
             for value in values:
                 for call_id in inside:  # each pass calls the helpers again, with that pass's values
                     self.followed.pop(call_id, None)
+                    self.call_texts.pop(call_id, None)
                 self.bind(stmt.target, value)
                 self.block(stmt.body, depth + 1)
         else:
@@ -461,6 +467,10 @@ class _Analyzer:
             self.handles[returned_key(call)] = child.returned
         values = child.return_values
         self.followed[id(call)] = values[0] if values and all(is_known(v) and v == values[0] for v in values) else UNKNOWN
+        texts = child.return_texts
+        if self.followed[id(call)] is UNKNOWN and texts and all(t is not None and t == texts[0] for t in texts):
+            self.call_texts[id(call)] = texts[0]  # `self._build_copy_query(creds)`: its text, with the stand-ins in it
+            self.texts.standins.update(child.texts.standins)
 
     def helper_value(self, call: ast.Call) -> Any:
         """What a repository helper called inside an expression returns (``cur.execute(build_sql(table))``): its body
