@@ -213,6 +213,7 @@ NO_DATA_OPERATORS: dict[str, OperatorRule] = {name: _NO_DATA for name in (
     "EmptyOperator", "DummyOperator", "ExternalTaskSensor", "ExternalTaskMarker", "S3KeySensor", "S3KeysUnchangedSensor",
     "S3PrefixSensor", "FileSensor", "TimeDeltaSensor", "TimeDeltaSensorAsync", "DateTimeSensor", "DateTimeSensorAsync",
     "TimeSensor", "TimeSensorAsync", "DayOfWeekSensor", "WaitSensor", "TriggerDagRunOperator", "EmailOperator",
+    "SubDagOperator",  # runs a sub-DAG, whose tasks are the DAG `parent.child`'s and are read there
     "LatestOnlyOperator", "BranchDayOfWeekOperator", "BranchDateTimeOperator", "SlackWebhookOperator", "SlackAPIPostOperator",
     "SlackAPIFileOperator", "HttpOperator", "SimpleHttpOperator", "HttpSensor", "GCSObjectExistenceSensor",
     "GCSObjectsWithPrefixExistenceSensor", "SmoothOperator", "HITLOperator", "ApprovalOperator", "HITLBranchOperator",

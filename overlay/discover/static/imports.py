@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from overlay.discover.static.scanner import StaticScanner
 
 
+# Airflow 1's namespaces for what plugins register (`from airflow.operators import MyPluginOperator`)
+_PLUGIN_NAMESPACES = frozenset({"airflow.operators", "airflow.sensors", "airflow.hooks"})
+
+
 class ImportBinder:
     """``import x`` / ``from x import y`` for ``StaticScanner``."""
 
@@ -30,7 +34,7 @@ class ImportBinder:
 
     def exec_import_from(self: StaticScanner, stmt: ast.ImportFrom, scope: dict[str, Any]) -> None:
         base = stmt.module or ""
-        module = self.load_module(base, stmt.level)
+        module = self.load_module(base, stmt.level) if base not in _PLUGIN_NAMESPACES else self.plugin_module(stmt)
         for alias in stmt.names:
             bound = alias.asname or alias.name
             self.imports[bound] = f"{base}.{alias.name}".lstrip(".")
@@ -46,6 +50,20 @@ class ImportBinder:
             else:
                 scope.pop(bound, None)
 
+    def plugin_module(self: StaticScanner, stmt: ast.ImportFrom) -> ModuleRef | None:
+        """``from airflow.operators import StageToRedshiftOperator``: Airflow 1 put the operators, sensors and hooks
+        an ``AirflowPlugin`` in ``plugins/`` registers under its own modules. The names are bound to the classes the
+        repository's plugins folder defines (one file defining the name; a name it does not define stays Airflow's)."""
+        if self.repo is None or stmt.level:
+            return None
+        found: dict[str, Any] = {}
+        for alias in stmt.names:
+            path = self.repo.plugin_definition(alias.name)
+            module = self.module_at(path, alias.name) if path is not None and path != self.path else None
+            if module is not None and module.get(alias.name) is not None:
+                found[alias.name] = module.get(alias.name)
+        return ModuleRef(stmt.module or "", found) if found else None
+
     def load_module(self: StaticScanner, name: str, level: int = 0) -> ModuleRef | None:
         if self.repo is None or (not name and not level):
             return None
@@ -54,6 +72,11 @@ class ImportBinder:
         path = self.repo.find_module(name, level, self.ctx.path)
         if path is None or path == self.path:
             return None
+        return self.module_at(path, name, level)
+
+    def module_at(self: StaticScanner, path: str, name: str, level: int = 0) -> ModuleRef | None:
+        """The repository module in file ``path``, evaluated once per scan, its file and errors the importer's."""
+        assert self.repo is not None
         loaded = self.repo.module(path)
         if loaded is None:
             return None  # an import cycle: its names stay unknown here

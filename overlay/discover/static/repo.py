@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import glob as globlib
 import hashlib
+import itertools
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,8 @@ from typing import Any, Callable
 
 from overlay.discover.evaluate import UNKNOWN
 from overlay.repository import repository_root
+
+MAX_PLUGIN_FILES, MAX_PLUGIN_BYTES = 2_000, 1_000_000  # plugins/ files searched for an Airflow 1 plugin's class
 
 MAX_READ_BYTES = 1024 * 1024
 MAX_LISTING = 10_000
@@ -55,6 +59,7 @@ class RepoView:
         self.effects: Any = None  # the scan's EffectAnalysis (static/effects.py): each operator class read once
         self._search = self._search_roots()
         self._found: dict[tuple[str, int, str | None], str | None] = {}
+        self._plugin_sources: list[tuple[str, str]] | None = None  # plugins/ files, read once for Airflow 1 imports
 
     # --- paths ------------------------------------------------------------------------------
     def _search_roots(self) -> list[Path]:
@@ -137,6 +142,23 @@ class RepoView:
                 if candidate is not None and candidate.is_file() and self.inside(candidate):
                     return os.path.realpath(candidate)
         return None
+
+    def plugin_definition(self, name: str) -> str | None:
+        """The one file of the repository's ``plugins/`` folders that defines class ``name`` (None: none, or several)."""
+        if not re.fullmatch(r"[A-Za-z_]\w*", name):
+            return None
+        if self._plugin_sources is None:
+            self._plugin_sources = []
+            for folder in (r for r in self._search if r.name == "plugins"):
+                for path in sorted(itertools.islice(folder.rglob("*.py"), MAX_PLUGIN_FILES)):
+                    try:
+                        if path.is_file() and self.inside(path) and path.stat().st_size <= MAX_PLUGIN_BYTES:
+                            self._plugin_sources.append((os.path.realpath(path), path.read_text(errors="replace")))
+                    except OSError:
+                        continue
+        pattern = re.compile(rf"^class\s+{name}\b", re.M)
+        found = [path for path, text in self._plugin_sources if pattern.search(text)]
+        return found[0] if len(found) == 1 else None
 
     def module(self, path: str) -> LoadedModule | None:
         if path in self.modules:
