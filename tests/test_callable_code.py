@@ -67,3 +67,93 @@ def test_static_methods_class_constants_and_match_cases(tmp_path: Path) -> None:
         "resolved", ["wh:staging.songs"], ["wh:mart.songs"]), tasks["load"].errors
     assert (tasks["check"].status, tasks["check"].reads) == ("resolved", ["wh:mart.songs", "wh:mart.artists"]), tasks["check"].errors
     assert sorted(tasks["either"].reads) == ["wh:mart.a", "wh:mart.b"]  # which case runs is not known: both may
+
+
+def test_airflow_1_plugin_imports_bind_the_repositorys_plugin_classes(tmp_path: Path) -> None:
+    """`from airflow.operators import LoadFactOperator` (Airflow 1: what an AirflowPlugin in plugins/ registers) is the
+    class plugins/operators/load_fact.py defines, read by its own execute; a name no plugin defines stays Airflow's
+    (BashOperator), and a SubDagOperator touches no data itself (its sub-DAG's tasks are read as that DAG's)."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "plugins" / "operators").mkdir(parents=True)
+    (tmp_path / "plugins" / "__init__.py").write_text(textwrap.dedent('''
+        from airflow.plugins_manager import AirflowPlugin
+        import operators
+
+        class SparkifyPlugin(AirflowPlugin):
+            name = "sparkify"
+            operators = [operators.LoadFactOperator]
+    '''))
+    (tmp_path / "plugins" / "operators" / "__init__.py").write_text("from operators.load_fact import LoadFactOperator\n")
+    (tmp_path / "plugins" / "operators" / "load_fact.py").write_text(textwrap.dedent('''
+        from airflow.hooks.postgres_hook import PostgresHook
+        from airflow.models import BaseOperator
+
+        class LoadFactOperator(BaseOperator):
+            def __init__(self, redshift_conn_id="", table="", sql="", *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.redshift_conn_id, self.table, self.sql = redshift_conn_id, table, sql
+
+            def execute(self, context):
+                PostgresHook(postgres_conn_id=self.redshift_conn_id).run(f"INSERT INTO {self.table} {self.sql}")
+    '''))
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "sparkify.py").write_text(textwrap.dedent('''
+        from datetime import datetime
+        from airflow import DAG
+        from airflow.operators import BashOperator, LoadFactOperator
+        from airflow.operators.subdag_operator import SubDagOperator
+
+        def dimensions(parent, child):
+            sub = DAG(f"{parent}.{child}", start_date=datetime(2019, 1, 1))
+            LoadFactOperator(task_id="load_users", dag=sub, redshift_conn_id="redshift", table="users",
+                             sql="SELECT DISTINCT userid FROM staging_events")
+            return sub
+
+        dag = DAG("sparkify", start_date=datetime(2019, 1, 1), schedule_interval="@hourly")
+        LoadFactOperator(task_id="load_songplays", dag=dag, redshift_conn_id="redshift", table="songplays",
+                         sql="SELECT * FROM staging_events JOIN staging_songs USING (song_id)")
+        SubDagOperator(task_id="dims", subdag=dimensions("sparkify", "dims"), dag=dag)
+        BashOperator(task_id="echo", bash_command="echo done", dag=dag)
+    '''))
+    result = scan_folders([str(tmp_path / "dags")], mode="static", workers=1)
+    tasks = {f"{t.dag_id}.{t.task_id}": t for t in result.tasks}
+    fact = tasks["sparkify.load_songplays"]
+    assert (fact.status, fact.reads, fact.writes) == (
+        "resolved", ["redshift:staging_events", "redshift:staging_songs"], ["redshift:songplays"]), fact.errors
+    assert tasks["sparkify.dims"].status == "no_data" and tasks["sparkify.echo"].status == "no_data"
+    assert tasks["sparkify.dims.load_users"].writes == ["redshift:users"]
+
+
+def test_a_plugin_operators_template_file_is_loaded_before_its_execute_is_read(tmp_path: Path) -> None:
+    """`template_fields = ("sql",)`, `template_ext = (".sql",)`: Airflow loads `sql="copy.sql"` from the
+    searchpath and renders it before `execute` runs, so the code reading sees the file's SQL, not its name."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "azure_op.py").write_text(textwrap.dedent('''
+        from airflow.models import BaseOperator
+        from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+        class AzureSqlOperator(BaseOperator):
+            template_fields = ("sql",)
+            template_ext = (".sql",)
+
+            def __init__(self, sql, postgres_conn_id="postgres_default", **kwargs):
+                super().__init__(**kwargs)
+                self.sql, self.postgres_conn_id = sql, postgres_conn_id
+
+            def execute(self, context):
+                PostgresHook(postgres_conn_id=self.postgres_conn_id).run(self.sql)
+    '''))
+    (tmp_path / "dags" / "sql").mkdir(parents=True)
+    (tmp_path / "dags" / "sql" / "copy.sql").write_text("INSERT INTO public.chargers SELECT * FROM public.chargers_new;\n")
+    (tmp_path / "dags" / "chargers.py").write_text(textwrap.dedent('''
+        from datetime import datetime
+        from airflow import DAG
+        from azure_op import AzureSqlOperator
+
+        with DAG("chargers", start_date=datetime(2024, 1, 1), schedule=None, template_searchpath=["sql"],
+                 default_args={"postgres_conn_id": "geo"}):
+            AzureSqlOperator(task_id="copy", sql="copy.sql")
+    '''))
+    task = scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks[0]
+    assert (task.status, task.reads, task.writes) == ("resolved", ["geo:public.chargers_new"], ["geo:public.chargers"]), task.errors

@@ -9,6 +9,7 @@ its providers are never imported.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 
 from overlay.extract.context import ExtractContext, TaskState
@@ -39,8 +40,8 @@ def _extract(t: TaskState) -> None:
     # a repository class read as itself (it derives from no known operator), even one named like a library operator
     # (`class SqlSensor(BaseSensorOperator)` of the team's own): the registry's rule for that name is not its rule
     own = bool(t.spec.operator_class) and t.operator == t.spec.operator_class
-    if rule is None and own and t.spec.operator_code and not _names_connection(t) and read_operator_code(t):
-        return  # no connection argument to read its SQL argument on: its code says which one it opens
+    if rule is None and own and t.spec.operator_code and _read_own_code(t):
+        return
     rule = rule or (None if own else rule_for(t.operator)) or fallback_rule(t)
     if rule is None:
         if read_operator_code(t):  # a repository class whose own execute says what it runs
@@ -50,6 +51,21 @@ def _extract(t: TaskState) -> None:
     rule.extractor(t, rule)
     if not t.found_anything:
         t.unresolved(f"{t.operator}: no SQL or table found in its arguments (line {t.spec.line})")
+
+
+def _read_own_code(t: TaskState) -> bool:
+    """A repository class read by its own ``execute``, before the rule its arguments suggest (its ``sql`` run as given,
+    on its ``*conn_id``): the code says what it runs (``INSERT INTO {self.table} {self.sql}``) and on which connection.
+    Given no connection argument, what the code finds stands; given one, it stands only when it found the task's tables
+    with no reason against them, else the task is read by the rule, as if the code had not been read."""
+    if not _names_connection(t):
+        return read_operator_code(t)  # no connection argument to read its SQL argument on: its code says which it opens
+    saved = copy.deepcopy(t.access), set(t._direct_keys), dict(t.code_standins), list(t.spec.unknown_args)
+    if read_operator_code(t) and t.found_anything and not t.access.unresolved:
+        return True
+    t.access, t._direct_keys, t.code_standins = saved[0], saved[1], saved[2]
+    t.spec.unknown_args[:] = saved[3]
+    return False
 
 
 def _names_connection(t: TaskState) -> bool:

@@ -16,6 +16,7 @@ from overlay.extract.context import TaskState
 from overlay.extract.python import analyze_callable
 from overlay.extract.python_eval import OperatorSelf
 from overlay.extract.python_task import data_context, reader, record_access
+from overlay.extract.sources import sql_source
 
 
 def read_operator_code(t: TaskState) -> bool:
@@ -24,9 +25,18 @@ def read_operator_code(t: TaskState) -> bool:
     if not code.get("source"):
         return False
     attributes: dict[str, Any] = {"task_id": t.spec.task_id, **(t.spec.operator_code.get("self") or {})}
+    ext = tuple(code.get("template_ext") or ())
     for name in code.get("template_fields") or []:
         value = attributes.get(name)
-        if isinstance(value, str):
+        if isinstance(value, str) and ext and value.strip().endswith(ext) and "\n" not in value.strip():
+            source = sql_source(t, value, name, ext)  # a template file, loaded and rendered as Airflow does
+            if source is None:
+                attributes.pop(name)
+            else:
+                attributes[name] = source.sql
+                if source.file:
+                    t.depends_on(source.file)  # a change to the file is a change to the task
+        elif isinstance(value, str):
             rendered = t.render(value, f"template field `{name}`")
             if rendered is None:
                 attributes.pop(name)  # rendering needed a value nobody knows: unknown, never the stand-in

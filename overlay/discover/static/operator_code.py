@@ -67,9 +67,11 @@ def _listing(scanner: StaticScanner, cls: ClassRef, owner: ClassRef, execute: as
     fields = [fields] if isinstance(fields, str) else [f for f in fields or () if isinstance(f, str)] \
         if isinstance(fields, (list, tuple)) else []
     fn = FunctionRef(execute, "plain", scope=owner.scope, module=module)
+    ext = cls.attr("template_ext")
+    ext = [ext] if isinstance(ext, str) else [e for e in ext or () if isinstance(e, str)] if isinstance(ext, (list, tuple)) else []
     return {"source": source, "file": module.path, "line": execute.lineno,
             "shown": scanner.repo.display(module.path) if scanner.repo else module.path,
-            "scope": constants(execute, owner.scope), "template_fields": fields,
+            "scope": constants(execute, owner.scope), "template_fields": fields, "template_ext": ext,
             **callable_helpers(scanner, fn, constants, cls)}  # "names" it calls, "functions" listed (helpers.py)
 
 
