@@ -93,6 +93,9 @@ class TaskSpec(Record):
     # a custom operator class (a subclass from plugins/ or the repository): ``operator`` is then the operator
     # it derives from (whose rule applies), ``operator_class`` the class as written, ``template_fields`` its own
     operator_class: str | None = None
+    # import mode: the class is the repository's own and derives from no library class of its name
+    # (`class SqlSensor(BaseSensorOperator)`): the registry's rule for the name is not its rule
+    repository_class: bool = False
     template_fields: list[str] = field(default_factory=list)
     # such a class that has no rule: why, when its code says (it runs SQL through a hook, or a command)
     operator_effect: str | None = None

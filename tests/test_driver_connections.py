@@ -75,7 +75,8 @@ def test_the_database_a_driver_names_is_the_default_for_unqualified_names(tmp_pa
     assert sorted(tasks["aggregate"].writes) == ["conn_pg:archive.public.events_old", "conn_pg:etl.public.events_daily"]
 
 
-def test_a_repository_class_named_like_a_library_operator_is_read_by_its_own_code(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["static", "import"])
+def test_a_repository_class_named_like_a_library_operator_is_read_by_its_own_code(tmp_path: Path, mode: str) -> None:
     """`class SqlSensor(BaseSensorOperator)` in the repository shares a name with Airflow's SqlSensor but not its
     rule: given no connection argument, it runs its `sql` on the connection its `poke` opens (conn_pg), never on a
     guessed 'default'. The library's SqlSensor, given `conn_id`, keeps the registry's rule."""
@@ -111,7 +112,7 @@ def test_a_repository_class_named_like_a_library_operator_is_read_by_its_own_cod
             SqlSensor(task_id="own", sql="SELECT COUNT(1) FROM events_raw WHERE day = '{{ ds }}'")
             LibrarySensor(task_id="library", conn_id="warehouse", sql="SELECT COUNT(1) FROM events_daily")
     '''))
-    tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks}
+    tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode=mode, workers=1).tasks}
     assert (tasks["own"].status, tasks["own"].reads) == ("resolved", ["conn_pg:events_raw"]), tasks["own"].errors
     assert (tasks["library"].status, tasks["library"].reads) == ("resolved", ["warehouse:events_daily"])
 

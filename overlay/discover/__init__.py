@@ -119,7 +119,8 @@ def with_code_reading(dags: list[DagSpec], dag_file: DagFile, repo: RepoView | N
     Returns the repository modules read, as the file's inputs for rescans."""
     from overlay.extract.registry import rule_for  # the registry's names, as extraction will look them up
 
-    if repo is None or not any(t.callable_source or rule_for(t.operator) is None for d in dags for t in d.tasks):
+    if repo is None or not any(t.callable_source or t.repository_class or rule_for(t.operator) is None
+                               for d in dags for t in d.tasks):
         return []  # every task has a rule and no callable: nothing static mode would add (the file is not read twice)
     try:
         found = scan_file(dag_file.path, dag_file.source, repo)
@@ -137,9 +138,11 @@ def with_code_reading(dags: list[DagSpec], dag_file: DagFile, repo: RepoView | N
                 task.callable_effect, task.callable_effect_ref = twin.callable_effect, twin.callable_effect_ref
                 task.callable_helpers = twin.callable_helpers
             no_rule = twin.operator in ("BaseOperator", twin.operator_class)  # touches no table, or read by its code
-            if twin.operator_class == task.operator and task.operator_class is None and no_rule and rule_for(task.operator) is None:
-                # a repository class with no rule that import mode knows only by its name: static mode's reading of
-                # its code ("touches no table" when its code says so, else its execute and what that reaches)
+            if twin.operator_class == task.operator and task.operator_class is None and no_rule \
+                    and (task.repository_class or rule_for(task.operator) is None):
+                # a repository class that import mode knows only by its name (one named like a library operator,
+                # `class SqlSensor(BaseSensorOperator)`, included: the library's rule is not its rule): static mode's
+                # reading of its code ("touches no table" when its code says so, else its execute and what that reaches)
                 task.operator, task.operator_class = twin.operator, twin.operator_class
                 task.operator_effect, task.operator_code = twin.operator_effect, twin.operator_code
                 task.template_fields = task.template_fields or twin.template_fields

@@ -130,6 +130,17 @@ def dag_spec(dag: Any, path: str, task_lines: dict[str, int]) -> DagSpec:
     return spec
 
 
+_LIBRARIES = ("airflow", "astronomer", "cosmos", "great_expectations", "dbt")
+
+
+def _repository_class(cls: type) -> bool:
+    """A class defined outside the libraries, named like no library class it derives from."""
+    def library(c: type) -> bool:
+        return c.__module__.split(".")[0] in _LIBRARIES
+
+    return not library(cls) and not any(b.__name__ == cls.__name__ and library(b) for b in cls.__mro__[1:])
+
+
 def task_spec(task: Any, dag: DagSpec, task_lines: dict[str, int]) -> TaskSpec:
     operator = DECORATED.get(type(task).__name__, type(task).__name__)
     args: dict[str, Any] = {}
@@ -172,6 +183,7 @@ def task_spec(task: Any, dag: DagSpec, task_lines: dict[str, int]) -> TaskSpec:
         line=task_lines.get(task.task_id) or task_lines.get(name or "") or dag.line,
         owner=str(owner) if owner else None, args=args, callable_source=source, callable_name=name,
         unknown_args=unknown, upstream=sorted(task.upstream_task_ids), callable_scope=scope,
+        repository_class=operator == type(task).__name__ and _repository_class(type(task)),
     )
 
 
