@@ -99,3 +99,52 @@ def test_sql_built_in_python_with_runtime_values_keeps_the_tables_it_names(tmp_p
     assert by_clause.status == "partial" and by_clause.reads == ["wh:staging.x"], by_clause.errors
     assert sorted(by_clause.writes) == ["wh:mart.control", "wh:mart.x"]
     assert any(e.startswith("part of the SQL passed to run") and "cond" in e and "names in full are kept" in e for e in by_clause.errors), by_clause.errors
+
+
+def test_a_template_the_code_renders_itself_takes_run_time_values_as_stand_ins(tmp_path: Path) -> None:
+    """`Environment().from_string(t).render(**ctx)` where `ctx` holds the column list the database gave: used as
+    `{{ cols }}` in the INSERT's column list and its SELECT, it is column names, so the statement is known; a value a
+    template loops over, or one in a clause, is not."""
+    import textwrap
+
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "append.py").write_text(textwrap.dedent('''
+        from datetime import datetime
+        from jinja2 import Environment, BaseLoader
+        from airflow import DAG
+        from airflow.operators.python import PythonOperator
+        from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+        INSERT = "INSERT INTO {{ dst }}.{{ table }} ({{ cols }}) SELECT {{ cols }} FROM {{ src }}.{{ table }}"
+        LOOP = "INSERT INTO mart.t SELECT {% for c in cols %}{{ c }}, {% endfor %}1 FROM {{ src }}.t"
+        WHERE = "DELETE FROM {{ dst }}.{{ table }} WHERE {{ cond }}"
+
+        def render(template, extra):
+            return Environment(loader=BaseLoader()).from_string(template).render(**extra)
+
+        def append(table="orders"):
+            hook = PostgresHook(postgres_conn_id="wh")
+            cols = ", ".join(r[0] for r in hook.get_records("SELECT column_name FROM information_schema.columns"))
+            hook.run(render(INSERT, {"dst": "public", "src": "transient", "table": table, "cols": cols}))
+
+        def looped():
+            hook = PostgresHook(postgres_conn_id="wh")
+            cols = [r[0] for r in hook.get_records("SELECT 1")]
+            hook.run(render(LOOP, {"src": "transient", "cols": cols}))
+
+        def clause(cond):
+            PostgresHook(postgres_conn_id="wh").run(render(WHERE, {"dst": "public", "table": "orders", "cond": cond}))
+
+        with DAG("append", start_date=datetime(2024, 1, 1), schedule=None):
+            PythonOperator(task_id="append", python_callable=append)
+            PythonOperator(task_id="looped", python_callable=looped)
+            PythonOperator(task_id="clause", python_callable=clause)
+    '''))
+    tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks}
+    append = tasks["append"]
+    assert (append.status, append.writes) == ("resolved", ["wh:public.orders"]), append.errors
+    assert "wh:transient.orders" in append.reads
+    looped = tasks["looped"]
+    assert looped.writes == [] and looped.status != "resolved", (looped.status, looped.writes)
+    clause = tasks["clause"]
+    assert (clause.status, clause.writes) == ("partial", ["wh:public.orders"]), clause.errors

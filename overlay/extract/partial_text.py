@@ -145,7 +145,9 @@ def values_or_names_only(sql: str, standins: list[str]) -> bool:
     except Exception:  # noqa: BLE001 - not parsed here: not known to be names
         return False
     names = {part.name for s in statements for table in s.find_all(exp.Table) for part in table.parts}
-    # the column list of INSERT INTO t (a, b): names of columns, never a table or a clause
-    names |= {c.name for s in statements for insert in s.find_all(exp.Insert) if isinstance(insert.this, exp.Schema)
-              for c in insert.this.expressions if isinstance(c, (exp.Identifier, exp.Column))}
-    return all(text.strip('"`[]') in names for text in outside)
+    # the column list of INSERT INTO t (a, b): names of columns, never a table or a clause; a stand-in the code puts
+    # there is a list of column names wherever else it puts it (`INSERT INTO t ({cols}) SELECT {cols} FROM s`)
+    columns = {c.name for s in statements for insert in s.find_all(exp.Insert) if isinstance(insert.this, exp.Schema)
+               for c in insert.this.expressions if isinstance(c, (exp.Identifier, exp.Column))}
+    return all(text.strip('"`[]') in names | columns or any(s in columns and s in text for s in standins)
+               for text in outside)

@@ -447,6 +447,7 @@ class _Analyzer:
         scope = bind_parameters(fn, args, kwargs, {}, copy.deepcopy(entry.get("scope") or {}))  # the listing stays as listed
         child = _Analyzer(CallableEvaluator(scope, self.ev.variables, self.ev.context, self.ev.reader), int(entry.get("line") or 1))
         child.ev.hook_bases, child.ev.aliases = self.ev.hook_bases, dict(self.ev.aliases)  # its own imports stay its own
+        child.ev.standins = self.ev.standins  # stand-ins a template it renders holds reach the caller's SQL
         child.access, child.functions, child.helper_calls = self.access, self.functions, self.helper_calls
         child.names, child.file, child.shown = entry.get("names") or {}, entry.get("file"), entry.get("shown") or ""
         child.stack, child.budget, child.uncertain = (*self.stack, key), self.budget, self.uncertain
@@ -526,9 +527,12 @@ class _Analyzer:
             if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
                 value = ";\n".join(value)
             built = None if isinstance(value, str) and is_known(value) else self.texts.text(node)
+            if built is None and isinstance(value, str) and any(s in value for s in self.ev.standins):
+                built = value  # rendered from a template the code renders itself, with a run-time value in it
             if built is not None:  # known but for values: the text with a stand-in for each
-                used = [s for s in self.texts.standins if s in built]
-                self.access.standins.update({s: self.texts.standins[s] for s in used})
+                standins = {**self.texts.standins, **self.ev.standins}
+                used = [s for s in standins if s in built]
+                self.access.standins.update({s: standins[s] for s in used})
                 if not values_or_names_only(built, used):
                     self.access.unresolved.append(f"part of the SQL passed to {method} at {self.where(line)} is built at run "
                                                   f"time{self.unknown_names(node)}; the tables it names in full are kept")

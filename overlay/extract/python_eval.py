@@ -10,6 +10,7 @@ f.read()``, ``Path(path).read_text()``) through the scan's read policy. Anything
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,20 +45,33 @@ class JinjaText:
     text: str
 
 
-def render_jinja(text: str, values: dict[str, Any]) -> Any:
+def render_jinja(text: str, values: dict[str, Any], standins: dict[str, str] | None = None) -> Any:
     """``Template(text).render(**values)`` as plain Jinja gives it, in the bounded sandbox: a name it uses that is not
-    given known plain data, a filter or tag not there, or anything the sandbox refuses make it not known."""
-    from jinja2 import meta  # imported where a callable renders Jinja itself
+    given known plain data, a filter or tag not there, or anything the sandbox refuses make it not known.
+    ``standins``: a name given a value known only at run time, used only as ``{{ name }}``, renders as a stand-in
+    (``runtime_name``, recorded there) that resolution refuses in a table name; used any other way (a loop, a
+    filter), it leaves the text not known."""
+    from jinja2 import meta, nodes  # imported where a callable renders Jinja itself
 
     from overlay.extract.sandbox import BoundedSandbox
 
     env = BoundedSandbox()
     try:
-        used = meta.find_undeclared_variables(env.parse(text))
-        if any(name not in values or not (is_known(values[name]) and is_data(values[name])) for name in used):
+        tree = env.parse(text)
+        used = meta.find_undeclared_variables(tree)
+        plain = {n.name for out in tree.find_all(nodes.Output) for n in out.nodes if isinstance(n, nodes.Name)}
+        every = [n.name for n in tree.find_all(nodes.Name)]
+        given = dict(values)
+        for name in used:
+            if name in given and given[name] is UNKNOWN and standins is not None and name in plain \
+                    and every.count(name) == sum(1 for out in tree.find_all(nodes.Output) for n in out.nodes
+                                                 if isinstance(n, nodes.Name) and n.name == name):
+                given[name] = marker = "runtime_" + re.sub(r"\W+", "_", name).strip("_").lower()
+                standins.setdefault(marker, f"`{name}` given to a template the code renders (known only at run time)")
+        if any(name not in given or not (is_known(given[name]) and is_data(given[name])) for name in used):
             return UNKNOWN  # a name the code does not give (plain Jinja renders it empty) is not guessed either
         env.start_render()
-        return env.from_string(text).render({k: v for k, v in values.items() if k in used})
+        return env.from_string(text).render({k: v for k, v in given.items() if k in used})
     except Exception:  # a syntax error, an unknown filter, a budget exceeded: not known
         return UNKNOWN
 
@@ -94,6 +108,8 @@ class CallableEvaluator(Evaluator):
         self.helper_value: Callable[[ast.Call], Any] | None = None
         # the team's own hook classes -> the library hook each derives from (discover/static/helpers.py), for handles
         self.hook_bases: dict[str, str] = {}
+        # stand-ins for run-time values in templates the code renders itself -> what each stands for (render_jinja)
+        self.standins: dict[str, str] = {}
 
     @property
     def aliases(self) -> dict[str, str]:
@@ -186,7 +202,7 @@ class CallableEvaluator(Evaluator):
                     return UNKNOWN
                 values.update(given)
             keywords = self._keywords(node)
-            return render_jinja(base.text, {**values, **keywords}) if isinstance(keywords, dict) else UNKNOWN
+            return render_jinja(base.text, {**values, **keywords}, self.standins) if isinstance(keywords, dict) else UNKNOWN
         return NOT_HANDLED
 
     def _read(self, node: ast.Call, name: str) -> Any:
