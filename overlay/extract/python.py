@@ -17,19 +17,18 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, is_known, written_name
+from overlay.discover.evaluate import UNKNOWN, is_known, written_name
 from overlay.extract import hooks
-from overlay.extract.hooks import Handle, returned_key
+from overlay.extract.hooks import Handle
 from overlay.extract.partial_text import PartialText, values_or_names_only
 from overlay.extract.python_eval import CallableEvaluator, OperatorSelf, bind_parameters, first_function, returned_text
+from overlay.extract.python_helpers import HELPER_BUDGET, HelperReader
 
 _MAX_UNROLL = 50  # items of one loop
 _UNROLL_BUDGET = 500  # loop bodies walked per callable, nested loops included
 _MUTATING = frozenset({"append", "extend", "insert", "remove", "pop", "clear", "reverse", "update", "add", "discard",
                        "setdefault", "popitem"})
 _TEXT_METHODS = frozenset({"replace", "strip", "rstrip", "lstrip", "format"})
-_MAX_HELPER_DEPTH = 4  # repository helpers read inside helpers
-_HELPER_BUDGET = 100  # helper calls read per callable
 
 
 @dataclass
@@ -148,7 +147,7 @@ def module_handle(made: dict[str, Any], variables: dict[str, Any], context: dict
     return hooks.handle_of(node, ev, {})
 
 
-class _Analyzer:
+class _Analyzer(HelperReader):
     def __init__(self, ev: CallableEvaluator, first_line: int) -> None:
         self.ev, self.scope, self.first_line = ev, ev.scope, first_line
         self.handles: dict[str, Handle] = _Handles(self.scope)
@@ -162,7 +161,7 @@ class _Analyzer:
         self.file: str | None = None  # the helper this analyzer reads (None: the callable)
         self.shown = ""  # that helper's file as reports show it
         self.stack: tuple[str, ...] = ()  # the helpers being read, for cycles
-        self.helper_calls = [_HELPER_BUDGET]  # shared by the callable and every helper it reaches
+        self.helper_calls = [HELPER_BUDGET]  # shared by the callable and every helper it reaches
         self.uris: set[str] = set()  # names holding a handle's connection URI as text
         self.returned: Handle | None = None  # the handle this body returns (a helper making an engine)
         self.uncertain = 0  # inside a loop not unrolled or a branch not known: how many
@@ -424,90 +423,6 @@ class _Analyzer:
             handle = hooks.Handle(hooks.UNKNOWN_CONNECTION)
             self.access.unresolved.append(f"the connection {method} at {self.where(line)} runs SQL on is not known")
         self.record(spec, call, handle, line, method)
-
-    def follow(self, key: str, call: ast.Call, instance: OperatorSelf | None = None) -> None:
-        """A repository helper called here: its body is read as if inlined, its parameters bound to the values (and
-        the database handles) this call gives it; a method's ``self`` is ``instance`` (the object it is called on,
-        or the one a constructor makes); once per call site and within the budgets."""
-        self.followed.setdefault(id(call), UNKNOWN)
-        entry = self.functions.get(key)
-        if entry is None or key in self.stack or len(self.stack) >= _MAX_HELPER_DEPTH or self.helper_calls[0] <= 0 \
-                or any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
-            return
-        _tree, fn, _error = first_function(entry["source"])
-        if fn is None:
-            return
-        self.helper_calls[0] -= 1
-        where = f"{entry.get('shown') or entry.get('file')}:{entry.get('line')} {fn.name}"
-        if where not in self.access.read:
-            self.access.read.append(where)
-        receiver = [call.func.value] if entry.get("method") and instance is None and isinstance(call.func, ast.Attribute) else []
-        args = [*([instance] if instance is not None else []), *(self.ev.eval(a) for a in [*receiver, *call.args])]
-        kwargs = {k.arg: self.ev.eval(k.value) for k in call.keywords if k.arg}
-        scope = bind_parameters(fn, args, kwargs, {}, copy.deepcopy(entry.get("scope") or {}))  # the listing stays as listed
-        child = _Analyzer(CallableEvaluator(scope, self.ev.variables, self.ev.context, self.ev.reader), int(entry.get("line") or 1))
-        child.ev.hook_bases, child.ev.aliases = self.ev.hook_bases, dict(self.ev.aliases)  # its own imports stay its own
-        child.ev.standins = self.ev.standins  # stand-ins a template it renders holds reach the caller's SQL
-        child.access, child.functions, child.helper_calls = self.access, self.functions, self.helper_calls
-        child.names, child.file, child.shown = entry.get("names") or {}, entry.get("file"), entry.get("shown") or ""
-        child.stack, child.budget, child.uncertain = (*self.stack, key), self.budget, self.uncertain
-        params = [a.arg for a in fn.args.posonlyargs + fn.args.args][1 if instance is not None else 0:]
-        given = [*zip(params, [*receiver, *call.args]), *((k.arg, k.value) for k in call.keywords if k.arg)]
-        for name, node in given:
-            handle = self.handle_of(node)
-            if handle is not None:
-                child.handles[name] = handle
-            elif not is_known(scope.get(name)):
-                child.why[name] = self.explain(node)
-        for name, value in scope.items():
-            if value is UNKNOWN and name not in child.why and name not in child.handles:
-                child.why[name] = "a parameter with no value before run time"
-        child.block(fn.body, 0)  # the handles an object keeps live on it: the method and the caller share them
-        self.budget = child.budget
-        if child.returned is not None:
-            self.handles[returned_key(call)] = child.returned
-        values = child.return_values
-        self.followed[id(call)] = values[0] if values and all(is_known(v) and v == values[0] for v in values) else UNKNOWN
-        texts = child.return_texts
-        if self.followed[id(call)] is UNKNOWN and texts and all(t is not None and t == texts[0] for t in texts):
-            self.call_texts[id(call)] = texts[0]  # `self._build_copy_query(creds)`: its text, with the stand-ins in it
-            self.texts.standins.update(child.texts.standins)
-
-    def helper_value(self, call: ast.Call) -> Any:
-        """What a repository helper called inside an expression returns (``cur.execute(build_sql(table))``): its body
-        is read once for the call (its own database calls recorded as well), the value known when every ``return``
-        it reached gives the same known value; a repository class called gives the instance its ``__init__`` made."""
-        return self.followed.get(id(call), UNKNOWN) if self.invoke(call) else NOT_HANDLED
-
-    def invoke(self, call: ast.Call) -> bool:
-        """Reads the repository code ``call`` runs, once per call: a helper function, a method of an instance the
-        code holds (``manager.process()``), a class's ``__init__`` on a new instance. False: not repository code."""
-        if id(call) in self.followed:
-            return True
-        func = call.func
-        key = self.names.get(written_name(func))
-        if key is not None and key.startswith("class:"):
-            instance = OperatorSelf({}, key[len("class:"):])
-            if f"{instance.cls}.__init__" in self.functions:
-                self.follow(f"{instance.cls}.__init__", call, instance)
-            self.followed[id(call)] = instance
-            return True
-        if key is not None:
-            self.follow(key, call)
-            return True
-        if isinstance(func, ast.Attribute) and func.attr in self.method_names():  # else its receiver is evaluated
-            holder = self.ev.eval(func.value)  # twice per link: a chain `a.f().g().h()…` would cost 2^links
-            if isinstance(holder, OperatorSelf) and holder.cls and f"{holder.cls}.{func.attr}" in self.functions:
-                self.follow(f"{holder.cls}.{func.attr}", call, holder)
-                return True
-        return False
-
-    def method_names(self) -> frozenset[str]:
-        """The last part of every listed function's key (``Cls.method`` → ``method``), computed once per listing."""
-        cached = self._method_names
-        if cached is None or cached[0] is not self.functions:
-            cached = self._method_names = (self.functions, frozenset(k.rsplit(".", 1)[-1] for k in self.functions))
-        return cached[1]
 
     def record(self, spec: hooks.CallSpec, call: ast.Call, handle: Handle, line: int, method: str) -> None:
         if handle.unnamed and (line, "unnamed") not in self.seen:  # `create_engine(f"postgresql://{user}@{host}/{db}")`
