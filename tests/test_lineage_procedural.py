@@ -108,3 +108,50 @@ def test_a_task_running_a_procedure_is_unresolved_with_the_reason(tmp_path) -> N
     assert any("stored procedure dbo.load_sales" in e and "does not parse" not in e for e in tasks["load"].errors)
     assert (tasks["guarded"].status, tasks["guarded"].reads, tasks["guarded"].writes) == (
         "resolved", ["dwh:dbo.s"], ["dwh:dbo.t"])
+
+
+BIGQUERY_SCRIPT = textwrap.dedent("""
+    DECLARE d DATE DEFAULT CURRENT_DATE();
+    BEGIN
+      CREATE TEMP TABLE picked AS SELECT * FROM ds.src WHERE day = d;
+      INSERT INTO ds.dst SELECT * FROM picked;
+    EXCEPTION WHEN ERROR THEN
+      SELECT 1;
+    END;
+    IF (SELECT COUNT(*) FROM ds.flags) > 0 THEN
+      DELETE FROM ds.old WHERE TRUE;
+    ELSEIF d > '2024-01-01' THEN
+      INSERT INTO ds.other SELECT CASE WHEN 1 > 0 THEN 1 END;
+    ELSE
+      SELECT 2;
+    END IF;
+    FOR r IN (SELECT name FROM ds.names) DO
+      SELECT r.name;
+    END FOR;
+    LOOP
+      INSERT INTO ds.looped SELECT 1;
+      BREAK;
+    END LOOP;
+    BEGIN TRANSACTION;
+    COMMIT TRANSACTION;
+""")
+
+
+@pytest.mark.parametrize("dialect", ["bigquery", "snowflake"])
+def test_bigquery_and_snowflake_scripting_blocks_are_read_as_their_statements(dialect: str) -> None:
+    """BEGIN ... EXCEPTION ... END, IF/ELSEIF/ELSE/END IF, FOR r IN (query) DO, LOOP: the statements inside. BigQuery's
+    tokenizer kept `BEGIN` and the block after it as one command, so the temporary table was read as a table."""
+    sql = BIGQUERY_SCRIPT if dialect == "bigquery" else BIGQUERY_SCRIPT.replace("DECLARE d DATE DEFAULT CURRENT_DATE();\n", "")
+    result = analyze_sql(sql, dialect=dialect)
+    assert sorted(result.reads) == ["ds.flags", "ds.names", "ds.src"], result.errors
+    assert sorted(result.writes) == ["ds.dst", "ds.looped", "ds.old", "ds.other"]
+
+
+@pytest.mark.parametrize(("dialect", "sql"), [
+    ("bigquery", "CREATE OR REPLACE PROCEDURE ds.refresh() BEGIN INSERT INTO ds.t SELECT * FROM ds.s; END;"),
+    ("tsql", "CREATE PROCEDURE dbo.refresh AS BEGIN INSERT INTO dbo.t SELECT * FROM dbo.s END"),
+    ("tsql", "CREATE PROCEDURE dbo.refresh AS INSERT INTO dbo.t SELECT * FROM dbo.s"),
+])
+def test_defining_a_procedure_runs_none_of_its_body(dialect: str, sql: str) -> None:
+    result = analyze_sql(sql, dialect=dialect)
+    assert (result.reads, result.writes) == ([], [])

@@ -48,6 +48,11 @@ HOSTILE: list[tuple[str, str | None, object]] = [
     ("50,000 unclosed BEGINs", "tsql", lambda: "BEGIN " * 50_000),
     ("20,000 PRINT lines without semicolons", "tsql", lambda: "\n".join(f"PRINT 'step {i}'" for i in range(20_000))),
     ("an IF condition of 50,000 parentheses", "tsql", lambda: "IF " + "(" * 50_000 + "1" + ")" * 50_000 + " SELECT 1"),
+    # BigQuery and Snowflake scripting blocks, cut into statements (overlay/lineage/procedural.py)
+    ("10,000 nested BEGIN ... END, bigquery", "bigquery", lambda: "BEGIN\n" * 10_000 + "SELECT 1;\n" + "END;\n" * 10_000),
+    ("5,000 IF ... THEN ... END IF, snowflake", "snowflake",
+     lambda: "".join(f"IF (x > {i}) THEN SELECT {i}; END IF;\n" for i in range(5_000))),
+    ("an unclosed FOR r IN ( x 30,000, bigquery", "bigquery", lambda: "FOR r IN " + "(" * 30_000),
 ]
 
 

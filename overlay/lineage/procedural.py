@@ -33,8 +33,19 @@ _ONE_STATEMENT_KINDS = frozenset({TokenType.DECLARE, TokenType.SET, TokenType.EX
 _CURSOR = frozenset({"OPEN", "FETCH", "CLOSE", "DEALLOCATE"})
 
 
+def defines_routine(tokens: list[Token]) -> bool:
+    """The text creates a procedure, function or trigger: its body runs when it is called, not now, so its blocks are
+    not cut into statements the text runs."""
+    for i, token in enumerate(tokens):
+        if token.token_type == TokenType.CREATE:
+            for following in tokens[i + 1:i + 6]:
+                if following.text.upper() in ("PROCEDURE", "PROC", "FUNCTION", "TRIGGER"):
+                    return True
+    return False
+
+
 def has_control_flow(tokens: list[Token]) -> bool:
-    return any(t.token_type in (TokenType.BEGIN, TokenType.ELSE, TokenType.DECLARE) or _word(t) in _CONDITIONS
+    return not defines_routine(tokens) and any(t.token_type in (TokenType.BEGIN, TokenType.ELSE, TokenType.DECLARE) or _word(t) in _CONDITIONS
                or _word(t) in _LINE_COMMANDS or _word(t) in _CURSOR for t in tokens)
 
 
@@ -182,3 +193,103 @@ def _made(kind: TokenType, text: str, where: Token) -> Token:
 
 def _semicolon(where: Token) -> Token:
     return _made(TokenType.SEMICOLON, ";", where)
+
+
+# BigQuery and Snowflake scripting: statements end with semicolons, blocks and branches are keywords at their start
+_SCRIPT_BLOCKS = frozenset({"BEGIN", "LOOP", "REPEAT"})
+_SCRIPT_CONDITIONS = frozenset({"IF", "ELSEIF", "ELSIF", "WHILE"})
+_SCRIPT_ENDS = frozenset({"IF", "WHILE", "LOOP", "FOR", "REPEAT", "CASE"})
+_SWALLOWING = _SCRIPT_BLOCKS | {"ELSEIF", "ELSIF", "WHILE", "EXCEPTION"}  # BigQuery's tokenizer: a command, the rest a string
+
+
+def has_scripting(tokens: list[Token]) -> bool:
+    return not defines_routine(tokens) and any(_script_word(t) in _SCRIPT_BLOCKS | _SCRIPT_CONDITIONS | {"EXCEPTION", "FOR"} for t in tokens)
+
+
+def unwrap_scripting(tokens: list[Token], text: str, tokenize: Callable[[str], list[Token]]) -> list[Token]:
+    """BigQuery/Snowflake scripts (``BEGIN ... EXCEPTION WHEN ERROR THEN ... END``, ``IF c THEN ... ELSEIF ... END
+    IF``, ``WHILE``/``LOOP``/``REPEAT``/``FOR r IN (query) DO``) as the statements they run: a condition or a FOR
+    query with a query in it is read as a statement, the keywords become statement ends. ``BEGIN TRANSACTION``
+    stays a transaction."""
+    tokens = _commands_retokenized(tokens, text, tokenize)
+    out: list[Token] = []
+    i, n = 0, len(tokens)
+    while i < n:
+        token, word = tokens[i], _script_word(tokens[i])
+        if not _at_start(out) or not word:
+            out.append(token)
+            i += 1
+            continue
+        if word == "BEGIN" and "TRANSACTION" not in token.text.upper() and _script_word(_at(tokens, i + 1)) != "TRANSACTION":
+            out.append(_semicolon(token))
+            i += 1
+        elif word == "END":
+            i += 2 if _script_word(_at(tokens, i + 1)) in _SCRIPT_ENDS else 1
+            out.append(_semicolon(token))
+        elif word in _SCRIPT_CONDITIONS or word == "UNTIL":
+            end = _until(tokens, i + 1, ("THEN", "DO", "END"))
+            if any(t.token_type == TokenType.SELECT for t in tokens[i + 1:end]):
+                out += [_made(TokenType.SELECT, "SELECT", token), *tokens[i + 1:end], _semicolon(tokens[end - 1])]
+            out.append(_semicolon(token))
+            i = end + 1 if end < n and _script_word(tokens[end]) in ("THEN", "DO") else end
+        elif word in ("ELSE", "LOOP", "REPEAT"):
+            out.append(_semicolon(token))
+            i += 1
+        elif word == "EXCEPTION":
+            end = _until(tokens, i + 1, ("THEN",))
+            out.append(_semicolon(token))
+            i = end + 1
+        elif word == "FOR" and _script_word(_at(tokens, i + 2)) == "IN":
+            end = _until(tokens, i + 3, ("DO",))
+            query = tokens[i + 3:end]
+            if query and query[0].token_type == TokenType.L_PAREN and query[-1].token_type == TokenType.R_PAREN:
+                query = query[1:-1]
+            out += [*query, _semicolon(token), _semicolon(token)]
+            i = end + 1
+        else:
+            out.append(token)
+            i += 1
+    return out
+
+
+def _script_word(token: Token | None) -> str:
+    if token is None:
+        return ""
+    if token.token_type in (TokenType.BEGIN, TokenType.END, TokenType.ELSE, TokenType.THEN, TokenType.FOR, TokenType.IN):
+        return token.text.split()[0].upper()
+    return token.text.upper() if token.token_type in (TokenType.VAR, TokenType.COMMAND) else ""
+
+
+def _until(tokens: list[Token], start: int, words: tuple[str, ...]) -> int:
+    """The first of ``words`` outside parentheses from ``start`` (or a semicolon, or the end)."""
+    depth = 0
+    for j in range(start, len(tokens)):
+        kind = tokens[j].token_type
+        if depth == 0 and (kind == TokenType.SEMICOLON or _script_word(tokens[j]) in words):
+            return j
+        depth, _ = _nesting(kind, depth, 0)
+    return len(tokens)
+
+
+def _commands_retokenized(tokens: list[Token], text: str, tokenize: Callable[[str], list[Token]]) -> list[Token]:
+    """A scripting keyword the tokenizer made a command (``BEGIN``, ``WHILE``...) with the rest of the statement as one
+    string: the rest tokenized again, so the statements inside the block are seen."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        if token.token_type == TokenType.COMMAND and token.text.upper() in _SWALLOWING and following is not None \
+                and following.token_type == TokenType.STRING:
+            begin = text.find(following.text, token.end + 1)
+            if begin >= 0:
+                line = text.count("\n", 0, begin) + 1
+                rest = [Token(t.token_type, t.text, line=t.line + line - 1, col=t.col, start=t.start + begin,
+                              end=t.end + begin, comments=t.comments) for t in tokenize(following.text)]
+                out += [Token(TokenType.VAR, token.text, line=token.line, col=token.col, start=token.start,
+                              end=token.end), *rest]
+                i += 2
+                continue
+        out.append(token)
+        i += 1
+    return out

@@ -23,7 +23,7 @@ from sqlglot.parser import Parser
 from sqlglot.tokens import Token, Tokenizer, TokenType
 
 from overlay.lineage import budget
-from overlay.lineage.procedural import has_control_flow, unwrap_control_flow
+from overlay.lineage.procedural import has_control_flow, has_scripting, unwrap_control_flow, unwrap_scripting
 
 MAX_SQL_CHARS = 5_000_000
 MAX_STATEMENTS = 20_000
@@ -174,6 +174,8 @@ def _parse_tokens(d: Dialect, tokens: list[Token], text: str, dialect: str | Non
                   base_offset: int, base_line: int) -> None:
     if dialect == "tsql" and has_control_flow(tokens):  # IF ... BEGIN ... END: the statements inside, parsed
         tokens = unwrap_control_flow(tokens, text, _tokenizer_and_parser(d)[0].tokenize)
+    elif dialect in ("bigquery", "snowflake") and has_scripting(tokens):  # BEGIN ... END, IF ... THEN ... END IF
+        tokens = unwrap_scripting(tokens, text, _tokenizer_and_parser(d)[0].tokenize)
     for chunk in _split_on_semicolons(tokens):
         if len(found) > MAX_STATEMENTS:
             return

@@ -95,6 +95,8 @@ def analyze_statement(expression: exp.Expression, index: int, line: int, ctx: Na
 
 def _analyze_tree(root: exp.Expression, c: _Collector) -> str:
     tables, functions, actions, cte_names = _index(root)
+    if _creates_non_data_object(root):  # CREATE PROCEDURE p AS INSERT ...: the body runs when it is called, not now
+        return _kind_of(root)
     for node in actions:
         _TARGET_HANDLERS[type(node)](node, c)
     if isinstance(root, _READING_ROOTS) and not _creates_non_data_object(root):
