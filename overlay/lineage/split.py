@@ -145,6 +145,9 @@ def _parse_statements(sql: str, dialect: str | None) -> list[ParsedStatement]:
 
 Found = tuple[int, int, "exp.Expression | None", "str | None"]
 
+# a line starting with control flow (cheap to look for; most SQL has none, and the token scans are then skipped)
+_TSQL_FLOW = re.compile(r"(?im)^\s*(?:IF|WHILE|BEGIN|ELSE|PRINT|GO|DECLARE|OPEN|FETCH|CLOSE|DEALLOCATE)\b")
+_SCRIPTING = re.compile(r"(?im)^\s*(?:BEGIN|IF|ELSEIF|ELSIF|WHILE|LOOP|REPEAT|FOR|EXCEPTION)\b")
 # a line that is a psql (or mysql client) meta-command: `\timing`, `\set ON_ERROR_STOP on`, `\i file.sql`, `\G`
 _CLIENT_COMMAND = re.compile(r"^[ \t]*\\[A-Za-z!?][^\n]*", re.M)
 
@@ -172,9 +175,9 @@ class _LineCounter:
 
 def _parse_tokens(d: Dialect, tokens: list[Token], text: str, dialect: str | None, found: list[Found],
                   base_offset: int, base_line: int) -> None:
-    if dialect == "tsql" and has_control_flow(tokens):  # IF ... BEGIN ... END: the statements inside, parsed
+    if dialect == "tsql" and _TSQL_FLOW.search(text) and has_control_flow(tokens):  # IF ... BEGIN ... END: the statements inside, parsed
         tokens = unwrap_control_flow(tokens, text, _tokenizer_and_parser(d)[0].tokenize)
-    elif dialect in ("bigquery", "snowflake") and has_scripting(tokens):  # BEGIN ... END, IF ... THEN ... END IF
+    elif dialect in ("bigquery", "snowflake") and _SCRIPTING.search(text) and has_scripting(tokens):  # BEGIN ... END, IF ... THEN ... END IF
         tokens = unwrap_scripting(tokens, text, _tokenizer_and_parser(d)[0].tokenize)
     for chunk in _split_on_semicolons(tokens):
         if len(found) > MAX_STATEMENTS:
