@@ -9,7 +9,6 @@ its providers are never imported.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import replace
 
 from overlay.extract.context import ExtractContext, TaskState
@@ -60,12 +59,11 @@ def _read_own_code(t: TaskState) -> bool:
     with no reason against them, else the task is read by the rule, as if the code had not been read."""
     if not _names_connection(t):
         return read_operator_code(t)  # no connection argument to read its SQL argument on: its code says which it opens
-    saved = copy.deepcopy(t.access), set(t._direct_keys), dict(t.code_standins), list(t.spec.unknown_args)
-    if read_operator_code(t) and t.found_anything and not t.access.unresolved:
-        return True
-    t.access, t._direct_keys, t.code_standins = saved[0], saved[1], saved[2]
-    t.spec.unknown_args[:] = saved[3]
-    return False
+    trial = TaskState(t.spec, t.dag, t.ctx)  # read aside: kept only when the code settles it
+    if not (read_operator_code(trial) and trial.found_anything and not trial.access.unresolved):
+        return False
+    t.access, t._direct_keys, t.code_standins = trial.access, trial._direct_keys, trial.code_standins
+    return True
 
 
 def _names_connection(t: TaskState) -> bool:

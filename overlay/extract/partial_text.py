@@ -90,8 +90,7 @@ class PartialText:
 
     def _formatted(self, node: ast.FormattedValue, depth: int) -> str | None:
         if node.format_spec is not None or node.conversion not in (-1, ord("s")):
-            value = self.known(node.value)
-            return None if not is_known(value) else None if not isinstance(value, _SCALARS) else format(value, "")
+            return None  # `{x:%Y}`, `{x!r}`: not built here
         return self._value(node.value, depth)
 
     def _format(self, node: ast.Call, depth: int) -> str | None:

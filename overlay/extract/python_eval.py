@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import PurePath
@@ -59,13 +60,11 @@ def render_jinja(text: str, values: dict[str, Any], standins: dict[str, str] | N
     try:
         tree = env.parse(text)
         used = meta.find_undeclared_variables(tree)
-        plain = {n.name for out in tree.find_all(nodes.Output) for n in out.nodes if isinstance(n, nodes.Name)}
-        every = [n.name for n in tree.find_all(nodes.Name)]
+        plain = Counter(n.name for out in tree.find_all(nodes.Output) for n in out.nodes if isinstance(n, nodes.Name))
+        every = Counter(n.name for n in tree.find_all(nodes.Name))
         given = dict(values)
-        for name in used:
-            if name in given and given[name] is UNKNOWN and standins is not None and name in plain \
-                    and every.count(name) == sum(1 for out in tree.find_all(nodes.Output) for n in out.nodes
-                                                 if isinstance(n, nodes.Name) and n.name == name):
+        for name in used:  # used only as `{{ name }}`, never looped over, filtered or indexed
+            if standins is not None and given.get(name, None) is UNKNOWN and plain[name] == every[name]:
                 given[name] = marker = "runtime_" + re.sub(r"\W+", "_", name).strip("_").lower()
                 standins.setdefault(marker, f"`{name}` given to a template the code renders (known only at run time)")
         if any(name not in given or not (is_known(given[name]) and is_data(given[name])) for name in used):

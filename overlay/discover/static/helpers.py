@@ -132,7 +132,7 @@ def _alias(aliases: dict[str, str], written: str, scope: dict[str, Any], module:
     qualified = module.imports.get(bound)
     if not qualified or qualified == bound or bound in aliases or len(aliases) >= MAX_ALIASES:
         return
-    if isinstance(scope.get(bound), str) or scope.get(bound) is None:  # not a repository module, function or class
+    if scope.get(bound) is None:  # bound to no repository module, function or class (nor rebound to a value)
         aliases[bound] = qualified
 
 

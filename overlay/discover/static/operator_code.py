@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from overlay.discover.evaluate import Evaluator, plain
 from overlay.discover.static.helpers import callable_helpers
 from overlay.discover.static.inits import method_owner, read_init, usable
-from overlay.discover.static.refs import ClassRef, FunctionRef
+from overlay.discover.static.refs import ClassRef, FunctionRef, strings
 
 if TYPE_CHECKING:
     from overlay.discover.static.scanner import StaticScanner
@@ -63,15 +63,11 @@ def _listing(scanner: StaticScanner, cls: ClassRef, owner: ClassRef, execute: as
     source = module.segment(execute)
     if not source:
         return {}
-    fields = cls.attr("template_fields")
-    fields = [fields] if isinstance(fields, str) else [f for f in fields or () if isinstance(f, str)] \
-        if isinstance(fields, (list, tuple)) else []
     fn = FunctionRef(execute, "plain", scope=owner.scope, module=module)
-    ext = cls.attr("template_ext")
-    ext = [ext] if isinstance(ext, str) else [e for e in ext or () if isinstance(e, str)] if isinstance(ext, (list, tuple)) else []
     return {"source": source, "file": module.path, "line": execute.lineno,
             "shown": scanner.repo.display(module.path) if scanner.repo else module.path,
-            "scope": constants(execute, owner.scope), "template_fields": fields, "template_ext": ext,
+            "scope": constants(execute, owner.scope), "template_fields": strings(cls.attr("template_fields")),
+            "template_ext": strings(cls.attr("template_ext")),
             **callable_helpers(scanner, fn, constants, cls)}  # "names" it calls, "functions" listed (helpers.py)
 
 

@@ -17,7 +17,8 @@ def sql_named(name: str) -> bool:
     return "sql" in name.lower() or name.lower() in _SQL_NAMES
 
 
-def _strings(value: Any) -> list[str]:
+def strings(value: Any) -> list[str]:
+    """The strings of a class attribute given as one string or a list/tuple of them (``template_fields``...)."""
     items = [value] if isinstance(value, str) else value if isinstance(value, (list, tuple)) else []
     return [v for v in items if isinstance(v, str)]
 
@@ -133,8 +134,8 @@ class ClassRef:
         """It is given SQL (a template field, an ``__init__`` parameter named for it, ``.sql`` templates): whatever
         it sends that to (an HTTP API may run it), its code alone does not say it touches no table."""
         owner = self.init_of()
-        names = [*_strings(self.attr("template_fields")), *(owner.init_params() if owner is not None else [])]
-        return any(sql_named(n) for n in names) or any(e.lower() in (".sql", ".hql") for e in _strings(self.attr("template_ext")))
+        names = [*strings(self.attr("template_fields")), *(owner.init_params() if owner is not None else [])]
+        return any(sql_named(n) for n in names) or any(e.lower() in (".sql", ".hql") for e in strings(self.attr("template_ext")))
 
     def init_params(self) -> list[str]:
         fn = self.init

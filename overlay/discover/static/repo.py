@@ -25,6 +25,7 @@ from overlay.discover.evaluate import UNKNOWN
 from overlay.repository import repository_root
 
 MAX_PLUGIN_FILES, MAX_PLUGIN_BYTES = 2_000, 1_000_000  # plugins/ files searched for an Airflow 1 plugin's class
+_CLASS_LINE = re.compile(r"^class\s+([A-Za-z_]\w*)", re.M)
 
 MAX_READ_BYTES = 1024 * 1024
 MAX_LISTING = 10_000
@@ -59,7 +60,7 @@ class RepoView:
         self.effects: Any = None  # the scan's EffectAnalysis (static/effects.py): each operator class read once
         self._search = self._search_roots()
         self._found: dict[tuple[str, int, str | None], str | None] = {}
-        self._plugin_sources: list[tuple[str, str]] | None = None  # plugins/ files, read once for Airflow 1 imports
+        self._plugin_classes: dict[str, list[str]] | None = None  # plugins/ classes, for Airflow 1 imports
 
     # --- paths ------------------------------------------------------------------------------
     def _search_roots(self) -> list[Path]:
@@ -145,19 +146,19 @@ class RepoView:
 
     def plugin_definition(self, name: str) -> str | None:
         """The one file of the repository's ``plugins/`` folders that defines class ``name`` (None: none, or several)."""
-        if not re.fullmatch(r"[A-Za-z_]\w*", name):
-            return None
-        if self._plugin_sources is None:
-            self._plugin_sources = []
+        if self._plugin_classes is None:  # class name -> the files defining it, indexed once per scan
+            self._plugin_classes = {}
             for folder in (r for r in self._search if r.name == "plugins"):
                 for path in sorted(itertools.islice(folder.rglob("*.py"), MAX_PLUGIN_FILES)):
                     try:
-                        if path.is_file() and self.inside(path) and path.stat().st_size <= MAX_PLUGIN_BYTES:
-                            self._plugin_sources.append((os.path.realpath(path), path.read_text(errors="replace")))
+                        if not (path.is_file() and self.inside(path) and path.stat().st_size <= MAX_PLUGIN_BYTES):
+                            continue
+                        text = path.read_text(errors="replace")
                     except OSError:
                         continue
-        pattern = re.compile(rf"^class\s+{name}\b", re.M)
-        found = [path for path, text in self._plugin_sources if pattern.search(text)]
+                    for defined in dict.fromkeys(_CLASS_LINE.findall(text)):
+                        self._plugin_classes.setdefault(defined, []).append(os.path.realpath(path))
+        found = self._plugin_classes.get(name, [])
         return found[0] if len(found) == 1 else None
 
     def module(self, path: str) -> LoadedModule | None:

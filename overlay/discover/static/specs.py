@@ -452,9 +452,10 @@ def constants_used(fn: ast.FunctionDef, scope: dict[str, Any]) -> dict[str, Any]
     """Module-level constants a function refers to (in its body or its defaults), JSON-ready; a constant of an
     imported repository module or class it reads as ``module.NAME`` (``sqls.check_table``, ``SqlQueries.insert``) under
     that dotted key."""
-    names = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
+    nodes = list(ast.walk(fn))
+    names = {n.id for n in nodes if isinstance(n, ast.Name)}
     found = {name: plain(scope[name]) for name in sorted(names) if name in scope and is_known(scope[name]) and is_data(scope[name])}
-    for node in ast.walk(fn):
+    for node in nodes:
         if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
             continue
         base = scope.get(node.value.id)
