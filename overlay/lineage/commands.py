@@ -142,9 +142,7 @@ def opaque(statement: exp.Expression, c: _Collector, analyze_tree: AnalyzeTree) 
             name = re.match(r"[\w$.`\"\[\]]+", text)
             return f"calls the stored procedure {name.group(0) if name else text[:60]}: what it reads and writes is not known"
         literal = re.match(r"(?is)^IMMEDIATE\s+'((?:[^']|'')*)'\s*$", text)
-        parsed = _parse(literal.group(1).replace("''", "'"), c) if literal else None
-        if parsed is not None:
-            analyze_tree(parsed, c)
+        if literal and _run_sql(literal.group(1).replace("''", "'"), c, analyze_tree):
             return None
         return "runs SQL built at run time (EXECUTE IMMEDIATE of a value not in the text)"
     return None
@@ -153,7 +151,12 @@ def opaque(statement: exp.Expression, c: _Collector, analyze_tree: AnalyzeTree) 
 def _run_literal(node: exp.Expression | None, c: _Collector, analyze_tree: AnalyzeTree) -> bool:
     if not (isinstance(node, exp.Literal) and node.is_string) and not isinstance(node, exp.National):
         return False
-    parsed = _parse(node.name, c)
+    return _run_sql(node.name, c, analyze_tree)
+
+
+def _run_sql(sql: str, c: _Collector, analyze_tree: AnalyzeTree) -> bool:
+    """The SQL a statement runs, given as text, analysed into ``c``; False when it does not parse."""
+    parsed = _parse(sql, c)
     if parsed is None:
         return False
     analyze_tree(parsed, c)
