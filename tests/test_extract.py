@@ -156,6 +156,7 @@ def test_sql_computed_at_run_time_is_unresolved_with_line() -> None:
 
 @pytest.mark.parametrize("operator, no_data", [("DataprocCreateClusterOperator", True), ("SnsPublishOperator", True),
                                                ("AirbyteJobSensor", True), ("AirbyteTriggerSyncOperator", False),
+                                               ("S3ToSFTPOperator", True), ("SFTPToS3Operator", True),
                                                ("DatabricksRunNowOperator", False), ("SparkSubmitOperator", False)])
 def test_provider_operators_say_whether_they_touch_tables(operator: str, no_data: bool) -> None:
     """Compute made and removed, messages, sensors on another service's job touch no table; a job started on another

@@ -222,6 +222,7 @@ NO_DATA_OPERATORS: dict[str, OperatorRule] = {name: _NO_DATA for name in (
     # object storage only (files, not tables: GCSToBigQueryOperator's source objects are no asset either)
     "GCSToGCSOperator", "GCSListObjectsOperator", "GCSDeleteObjectsOperator", "GCSCreateBucketOperator",
     "GCSDeleteBucketOperator", "GCSToLocalFilesystemOperator", "GCSToS3Operator", "S3ToGCSOperator", "S3ListOperator",
+    "S3ToSFTPOperator", "SFTPToS3Operator", "SFTPToGCSOperator", "GCSToSFTPOperator", "SFTPOperator", "SFTPSensor",
     "S3ListPrefixesOperator", "S3CopyObjectOperator", "S3DeleteObjectsOperator", "S3CreateObjectOperator",
     "S3CreateBucketOperator", "S3DeleteBucketOperator",
     # compute a job runs on, made and removed; messages and alerts; sensors waiting on another service's job
