@@ -6,6 +6,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from overlay.scan import scan_folders
 
 
@@ -157,3 +159,37 @@ def test_a_plugin_operators_template_file_is_loaded_before_its_execute_is_read(t
     '''))
     task = scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks[0]
     assert (task.status, task.reads, task.writes) == ("resolved", ["geo:public.chargers_new"], ["geo:public.chargers"]), task.errors
+
+
+@pytest.mark.parametrize("mode", ["static", "import"])
+def test_mapped_tasks_read_what_each_instance_is_given(tmp_path: Path, mode: str) -> None:
+    """`Op.partial(...).expand(...)`: import mode read the MappedOperator object as an unknown operator; each mapped
+    instance's SQL, command or op_kwargs is read now, in both modes; an expansion over an XCom stays not known."""
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "mapped.py").write_text(textwrap.dedent('''
+        from datetime import datetime
+        from airflow.sdk import DAG, task
+        from airflow.providers.standard.operators.bash import BashOperator
+        from airflow.providers.standard.operators.python import PythonOperator
+        from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+        from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+        def load(table):
+            PostgresHook(postgres_conn_id="wh").run(f"INSERT INTO mart.{table} SELECT * FROM raw.{table}")
+
+        with DAG("mapped", start_date=datetime(2024, 1, 1), schedule=None):
+            @task
+            def commands():
+                return ["echo 1"]
+
+            SQLExecuteQueryOperator.partial(task_id="sql", conn_id="wh").expand(
+                sql=["INSERT INTO mart.a SELECT 1", "INSERT INTO mart.b SELECT 2"])
+            PythonOperator.partial(task_id="py", python_callable=load).expand(op_kwargs=[{"table": "x"}, {"table": "y"}])
+            BashOperator.partial(task_id="echo").expand(bash_command=["echo 1", "echo 2"])
+            BashOperator.partial(task_id="from_xcom").expand(bash_command=commands())
+    '''))
+    tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode=mode, workers=1).tasks}
+    assert (tasks["sql"].operator, tasks["sql"].writes) == ("SQLExecuteQueryOperator", ["wh:mart.a", "wh:mart.b"])
+    assert (tasks["py"].status, tasks["py"].writes) == ("resolved", ["wh:mart.x", "wh:mart.y"]), tasks["py"].errors
+    assert tasks["echo"].status == "no_data"
+    assert tasks["from_xcom"].status == "unresolved" and tasks["from_xcom"].operator == "BashOperator"

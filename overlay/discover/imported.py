@@ -141,16 +141,33 @@ def _repository_class(cls: type) -> bool:
     return not library(cls) and not any(b.__name__ == cls.__name__ and library(b) for b in cls.__mro__[1:])
 
 
+def _mapped(task: Any) -> tuple[type, dict[str, Any]] | None:
+    """``Op.partial(...).expand(sql=[...])``: the operator class and the arguments each mapped instance gets from
+    ``partial`` and, a list over the instances, from ``expand`` (an XCom there stays not known)."""
+    cls = getattr(task, "operator_class", None)
+    if type(task).__name__ != "MappedOperator" or not isinstance(cls, type):
+        return None
+    values = dict(getattr(task, "partial_kwargs", None) or {})
+    expanded = getattr(getattr(task, "expand_input", None), "value", None)
+    if isinstance(expanded, dict):
+        values.update(expanded)
+    return cls, values
+
+
 def task_spec(task: Any, dag: DagSpec, task_lines: dict[str, int]) -> TaskSpec:
-    operator = DECORATED.get(type(task).__name__, type(task).__name__)
+    mapped = _mapped(task)
+    cls = mapped[0] if mapped else type(task)
+    operator = DECORATED.get(cls.__name__, cls.__name__)
     args: dict[str, Any] = {}
     unknown: list[str] = []
-    names = dict.fromkeys([*KNOWN_ARGS, *getattr(task, "template_fields", ())])
+    names = dict.fromkeys([*KNOWN_ARGS, *getattr(cls if mapped else task, "template_fields", ())])
     for name in names:
-        if not hasattr(task, name):
+        if mapped and name not in mapped[1]:
+            continue
+        if not mapped and not hasattr(task, name):
             continue
         try:
-            value = getattr(task, name)
+            value = mapped[1][name] if mapped else getattr(task, name)
         except Exception:
             continue
         if value is None or callable(value):
@@ -168,7 +185,7 @@ def task_spec(task: Any, dag: DagSpec, task_lines: dict[str, int]) -> TaskSpec:
                                lambda item, name: getattr(item, name, None))
         if nested:
             args["sql"] = nested[0] if len(nested) == 1 else nested
-    callable_obj = getattr(task, "python_callable", None)
+    callable_obj = mapped[1].get("python_callable") if mapped else getattr(task, "python_callable", None)
     source, name = None, None
     if callable_obj is not None:
         name = getattr(callable_obj, "__name__", None)
@@ -183,7 +200,7 @@ def task_spec(task: Any, dag: DagSpec, task_lines: dict[str, int]) -> TaskSpec:
         line=task_lines.get(task.task_id) or task_lines.get(name or "") or dag.line,
         owner=str(owner) if owner else None, args=args, callable_source=source, callable_name=name,
         unknown_args=unknown, upstream=sorted(task.upstream_task_ids), callable_scope=scope,
-        repository_class=operator == type(task).__name__ and _repository_class(type(task)),
+        repository_class=operator == cls.__name__ and _repository_class(cls),
     )
 
 

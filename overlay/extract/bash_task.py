@@ -9,6 +9,7 @@ The command is rendered (a ``.sh``/``.bash`` value is a template file, as in Air
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from overlay.extract.bash import ShellCommands, ShellSql, parse_commands
 from overlay.extract.bqnames import bq_table, legacy_to_standard
@@ -26,12 +27,15 @@ _MAX_SCRIPTS = 3
 def bash_operator(t: TaskState, rule: OperatorRule) -> None:
     fill_from_body(t, rule)
     arg = rule.sql_args[0]
-    command = _command(t, arg, rule.template_ext)
-    if command is None:
-        return
+    value = t.value(arg)
+    # `.partial(...).expand(bash_command=[...])`: one command per mapped instance, each read
+    commands = value if isinstance(value, list) and value and all(isinstance(v, str) for v in value) else [value]
     cwd = t.folder(t.text("cwd"), None)
     env = {k: str(v) for k, v in (t.value("env") or {}).items()} if isinstance(t.value("env"), dict) else {}
-    run_shell(t, command, env, cwd)
+    for given in commands:
+        command = _command(t, arg, given, rule.template_ext)
+        if command is not None:
+            run_shell(t, command, env, cwd)
 
 
 def run_shell(t: TaskState, command: str, env: dict[str, str], cwd: str | None) -> None:
@@ -56,8 +60,7 @@ def run_shell(t: TaskState, command: str, env: dict[str, str], cwd: str | None) 
         t.access.no_data = True
 
 
-def _command(t: TaskState, arg: str, template_ext: tuple[str, ...]) -> str | None:
-    value = t.value(arg)
+def _command(t: TaskState, arg: str, value: Any, template_ext: tuple[str, ...]) -> str | None:
     if not isinstance(value, str):
         reason = "computed at run time" if t.is_unknown(arg) else "missing"
         t.unresolved(f"{arg} of {t.spec.task_id} is {reason} (line {t.spec.line})")

@@ -24,12 +24,18 @@ from overlay.model import SqlSource
 _DATA = (str, int, float, bool, dt.date, dt.datetime, dt.timedelta, type(None))
 
 
+MAX_MAPPED = 50  # mapped instances read, each with its own op_kwargs
+
+
 def python_operator(t: TaskState, rule: OperatorRule) -> None:
     source = t.spec.callable_source
     if not source:
         t.unresolved(f"source of the python callable of {t.spec.task_id} is not available")
         return
-    op_kwargs = _rendered(t, t.value("op_kwargs")) if isinstance(t.value("op_kwargs"), dict) else {}
+    given = t.value("op_kwargs")
+    # `.partial(...).expand(op_kwargs=[{...}, {...}])`: each mapped instance's keyword arguments, each read
+    variants = given[:MAX_MAPPED] if isinstance(given, list) and given and all(isinstance(g, dict) for g in given) \
+        else [given if isinstance(given, dict) else {}]
     op_args = _rendered(t, t.value("op_args")) if isinstance(t.value("op_args"), list) else []
     context = data_context(t)
     listing = t.code(t.spec.callable_helpers)
@@ -38,9 +44,10 @@ def python_operator(t: TaskState, rule: OperatorRule) -> None:
     helpers = {"names": listing.get("names") or {}, "functions": t.dag.code,  # the functions are the file's table
                "handles": listing.get("handles") or {}, "hook_bases": listing.get("hook_bases") or {},
                "aliases": listing.get("aliases") or {}}
-    found = analyze_callable(source, op_kwargs, t.spec.callable_scope, first_line, op_args, context, t.ctx.variables,
-                             helpers, reader(t), origin.get("file"), origin.get("shown") or "")
-    record_access(t, found, source)
+    for op_kwargs in variants:
+        found = analyze_callable(source, _rendered(t, op_kwargs), t.spec.callable_scope, first_line, op_args, context,
+                                 t.ctx.variables, helpers, reader(t), origin.get("file"), origin.get("shown") or "")
+        record_access(t, found, source)
     if t.found_anything:
         return
     if found.opened:
