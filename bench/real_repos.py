@@ -67,7 +67,7 @@ def run(checkout: Path, folders: list[Path], config: str | None) -> tuple[object
     return outcome, elapsed
 
 
-# what a name built from a template stand-in looks like (overlay/extract/standins.py): a placeholder part
+# what a name built from a template stand-in looks like (overlay/extract/templates/standins.py): a placeholder part
 # (params_x, var_x, ti_xcom_pull, conn_x, macros_x, dag_run_x, undefined; runtime_x for a value Python code builds SQL from)
 # or the fixed stand-in logical date
 # run-time objects only as the attribute a template reads from them (`airflow_dag_run_v1` is a real table's name)

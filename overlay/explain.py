@@ -73,7 +73,7 @@ def find_task(dags: list[DagSpec], name: str) -> tuple[DagSpec, TaskSpec] | list
 
 def explain(dag: DagSpec, task: TaskSpec, ctx: Any, resolver: ConnectionResolver) -> Explanation:
     from overlay.extract import extract_task
-    from overlay.extract.registry import fallback_rule, rule_for
+    from overlay.extract.operators.registry import fallback_rule, rule_for
     from overlay.extract.context import TaskState
     from overlay.resolve import resolve_task
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from overlay.config import load_settings
-from overlay.extract.dbt_files import in_file_config, read_project, Expr
+from overlay.extract.dbt.files import in_file_config, read_project, Expr
 from overlay.scan import scan_folders
 
 FIXTURE = Path(__file__).parent / "fixtures" / "dbt_files"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from overlay.extract import ExtractContext, extract_task
-from overlay.extract.bash import parse_commands
-from overlay.extract.dbt import resolve_dbt
+from overlay.extract.shell.clients import parse_commands
+from overlay.extract.dbt.manifest import resolve_dbt
 from overlay.model import DagSpec, TaskSpec
 
 FIXTURES = Path(__file__).parent / "fixtures"

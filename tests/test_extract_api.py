@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from overlay.extract import ExtractContext, extract_task
-from overlay.extract.registry import NO_DATA_OPERATORS, OPERATORS
+from overlay.extract.operators.registry import NO_DATA_OPERATORS, OPERATORS
 from overlay.model import DagSpec, TaskSpec
 
 ROOT = Path(__file__).parent.parent
@@ -56,7 +56,7 @@ def test_discoverys_record_is_not_changed() -> None:
 
 
 def test_an_extractor_failure_becomes_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
-    from overlay.extract import sources
+    from overlay.extract.templates import sources
 
     def broken(*args: object) -> None:
         raise KeyError("boom")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from overlay.extract import ExtractContext, extract_task
-from overlay.extract.bash import parse_commands
-from overlay.extract.shell import split_script
+from overlay.extract.shell.clients import parse_commands
+from overlay.extract.shell.words import split_script
 from overlay.model import DagSpec, TaskAccess, TaskSpec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"

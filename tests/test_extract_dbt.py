@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from overlay.extract import ExtractContext, extract_task
-from overlay.extract.dbt import DbtError, ManifestCache, resolve_dbt
+from overlay.extract.dbt.manifest import DbtError, ManifestCache, resolve_dbt
 from overlay.model import DagSpec, TaskSpec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from overlay.extract import ExtractContext, extract_task
-from overlay.extract.templates import Renderer, TemplateError
+from overlay.extract.templates.render import Renderer, TemplateError
 from overlay.model import DagSpec, TaskSpec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
@@ -131,7 +131,7 @@ def test_bounded_sandbox_leaves_ordinary_templates_alone() -> None:
 
 def test_bare_names_render_as_jinja_renders_them() -> None:
     """`{{ ds }}` is read from the context directly; the text is what Jinja's own expression gives."""
-    from overlay.extract import templates
+    from overlay.extract.templates import render as templates
 
     context = {"ds": "2024-01-15", "n": 3, "flag": None, "items": ["a"], "params": {"kind": "x"}, "true": "shadowed"}
     text = "a {{ ds }} b {{n}} c {{ flag }} d {{ items }} e {{ params.kind }} f {{ true }} g {{ missing }} h"

@@ -233,7 +233,7 @@ def f(ds, **kwargs):
 
 def test_pyformat_markers_cast_the_postgres_way_still_parse() -> None:
     """``%s::varchar[]`` is a parameter cast; ``?::`` would read as PostgreSQL's JSON operator and not parse."""
-    from overlay.extract.sources import normalize_markers
+    from overlay.extract.templates.sources import normalize_markers
     from overlay.lineage import analyze_sql
 
     sql = normalize_markers("SELECT id FROM core.tree WHERE NOT (id = ANY(%s::varchar[])) AND size < %s AND '%s' <> %(x)s::int")

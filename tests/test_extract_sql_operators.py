@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from overlay.extract import ExtractContext, extract_task
-from overlay.extract.registry import OPERATORS
+from overlay.extract.operators.registry import OPERATORS
 from overlay.model import DagSpec, TaskAccess, TaskSpec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"

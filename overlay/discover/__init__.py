@@ -117,7 +117,7 @@ def with_code_reading(dags: list[DagSpec], dag_file: DagFile, repo: RepoView | N
     callable's code reaches and the helpers it calls, a plugin operator's ``execute`` (``DagSpec.code``), matched by
     DAG and task id. Without it an imported callable whose SQL is in a repository helper would touch no data.
     Returns the repository modules read, as the file's inputs for rescans."""
-    from overlay.extract.registry import rule_for  # the registry's names, as extraction will look them up
+    from overlay.extract.operators.registry import rule_for  # the registry's names, as extraction will look them up
 
     if repo is None or not any(t.callable_source or t.repository_class or rule_for(t.operator) is None
                                for d in dags for t in d.tasks):

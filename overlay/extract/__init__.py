@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from overlay.extract.context import ExtractContext, TaskState
-from overlay.extract.operator_code import read_operator_code
-from overlay.extract.registry import fallback_rule, rule_for
-from overlay.extract.standins import describe_standin
+from overlay.extract.python.operator_code import read_operator_code
+from overlay.extract.operators.registry import fallback_rule, rule_for
+from overlay.extract.templates.standins import describe_standin
 from overlay.model import DagSpec, TaskAccess, TaskSpec
 
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from overlay.extract.dbt import ManifestCache
+from overlay.extract.dbt.manifest import ManifestCache
 from overlay.extract.files import ReadPolicy
-from overlay.extract.templates import Renderer, TemplateError
+from overlay.extract.templates.render import Renderer, TemplateError
 from overlay.model import DagSpec, DirectAccess, SqlSource, TaskAccess, TaskSpec
 
 
@@ -42,7 +42,7 @@ class ExtractContext:
     def user_rules(self) -> dict[str, Any]:
         """``operators:`` of overlay.yaml as registry rules (they win over the built-in ones)."""
         if self._user_rules is None:
-            from overlay.extract.registry import user_rule
+            from overlay.extract.operators.registry import user_rule
 
             self._user_rules = {name: user_rule(spec) for name, spec in self.operators.items()}
         return self._user_rules

@@ -24,7 +24,7 @@ from overlay.discover.cosmos.render import EXECUTION_MODES, TEST_BEHAVIOURS, Ren
 from overlay.discover.evaluate import NOT_HANDLED, is_data, is_known, plain
 from overlay.discover.static.refs import DagRef, TaskGroupRef
 from overlay.discover.static.specs import merged_defaults
-from overlay.extract.dbt_files import file_selectable
+from overlay.extract.dbt.files import file_selectable
 from overlay.extract.files import ReadPolicy
 from overlay.model import TaskSpec
 

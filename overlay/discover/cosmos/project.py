@@ -1,12 +1,12 @@
 """A dbt project as Cosmos renders it: its node graph, from a manifest or, without one, from the project's files.
 
 With a manifest (``ProjectConfig(manifest_path=...)`` or the project's ``target/manifest.json``) the graph is
-the manifest's ``nodes`` and ``sources`` (overlay's dbt reader, ``overlay.extract.dbt``), as Cosmos loads it:
+the manifest's ``nodes`` and ``sources`` (overlay's dbt reader, ``overlay.extract.dbt.manifest``), as Cosmos loads it:
 nodes without a file (dbt-loom's external references) are left out. Without one, the nodes are the files
 under the paths ``dbt_project.yml`` names (``model-paths``, ``seed-paths``, ``snapshot-paths``, ``test-paths``):
 models (``.sql``/``.py``), seeds (``.csv``), snapshots (``{% snapshot name %}`` blocks), with parents from
 ``ref()`` and tests from the properties files, which is what Cosmos's own file parser reads
-(``overlay.extract.dbt_files``). Such a graph names tasks (``FileGraph.from_files`` is True); extraction names
+(``overlay.extract.dbt.files``). Such a graph names tasks (``FileGraph.from_files`` is True); extraction names
 their relations from the same files and the dbt target.
 
 Bounded: a manifest over ``MAX_MANIFEST_BYTES`` is not read, a walk stops at ``MAX_FILES`` files, and parsed
@@ -21,9 +21,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from overlay.extract.dbt import dialect_of
-from overlay.extract.dbt_files import ProjectError, read_project
-from overlay.extract.dbt_select import Graph
+from overlay.extract.dbt.manifest import dialect_of
+from overlay.extract.dbt.files import ProjectError, read_project
+from overlay.extract.dbt.select import Graph
 from overlay.extract.files import MAX_READ_BYTES
 
 MAX_MANIFEST_BYTES = MAX_READ_BYTES  # what extraction reads of one file: a manifest it could not read lists nothing

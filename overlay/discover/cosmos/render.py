@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from overlay.extract.dbt_select import Graph, select
+from overlay.extract.dbt.select import Graph, select
 
 TASK_CLASSES = {"model": "DbtRun", "seed": "DbtSeed", "snapshot": "DbtSnapshot", "source": "DbtSource", "test": "DbtTest"}
 BUILD_RESOURCES = frozenset({"model", "seed", "snapshot"})

@@ -5,7 +5,7 @@ package's ``__init__.py``, a ``run_query(hook, sql)`` beside the DAG. The callab
 extraction could only say that the code it calls reaches a table. Static discovery knows what each called name is
 bound to (a ``FunctionRef`` of the scanned file or of an imported repository module), so it lists those functions,
 transitively and within a budget, with their source, file, first line and the module constants they use.
-Extraction (``overlay/extract/python.py``) reads a helper's body where the callable calls it, with the
+Extraction (``overlay/extract/python/calls.py``) reads a helper's body where the callable calls it, with the
 arguments the callable gives it (a hook or a cursor included), as if it were inlined.
 
 The listing is plain data, so it crosses the scan's process pool and the catalog as JSON:

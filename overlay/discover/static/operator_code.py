@@ -18,7 +18,7 @@ rule of its own whose code reaches a database (the effect analysis), it lists: `
 line, the module constants it uses, the instance's attributes as that ``__init__`` leaves them (class attributes
 under them), the class's ``template_fields`` (Airflow renders those before ``execute``), and the methods and
 functions ``execute`` calls (``helpers.py``). An attribute an ``__init__`` sets only inside a branch or a loop is
-unknown (``read_init``), never the value another path gave it. Extraction (``overlay/extract/operator_code.py``) reads the body as
+unknown (``read_init``), never the value another path gave it. Extraction (``overlay/extract/python/operator_code.py``) reads the body as
 it reads a python callable.
 """
 

@@ -1,6 +1,6 @@
 """DAGs that are not Python files: YAML DAG sources read into ``DagSpec``/``TaskSpec``, never executed.
 
-Each reader is one entry of ``READERS`` (data, like the operator rules of ``overlay/extract/registry.py``):
+Each reader is one entry of ``READERS`` (data, like the operator rules of ``overlay/extract/operators/registry.py``):
 ``find`` picks its DAG sources among a folder's files, ``read`` turns one source into DAGs and errors.
 A source is the set of files one DAG (or one spec file) is made of; its content hash covers all of them,
 so an unchanged source is reused on rescans like an unchanged ``.py`` file.

@@ -11,14 +11,14 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from overlay.extract.bash import ShellCommands, ShellSql, parse_commands
-from overlay.extract.bqnames import bq_table, legacy_to_standard
+from overlay.extract.shell.clients import ShellCommands, ShellSql, parse_commands
+from overlay.extract.operators.bqnames import bq_table, legacy_to_standard
 from overlay.extract.context import TaskState
-from overlay.extract.dbt_task import run_dbt
-from overlay.extract.rules import OperatorRule
-from overlay.extract.sources import Target, add_source, file_source, normalize_markers
-from overlay.extract.sql_operators import fill_from_body
-from overlay.extract.templates import TemplateError
+from overlay.extract.dbt.task import run_dbt
+from overlay.extract.operators.rules import OperatorRule
+from overlay.extract.templates.sources import Target, add_source, file_source, normalize_markers
+from overlay.extract.operators.sql import fill_from_body
+from overlay.extract.templates.render import TemplateError
 from overlay.model import SqlSource
 
 _MAX_SCRIPTS = 3

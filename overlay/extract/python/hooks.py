@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from overlay.discover.evaluate import Evaluator, written_name
-from overlay.extract.sources import hook_scope
+from overlay.extract.templates.sources import hook_scope
 
 HOOK_CLASSES: dict[str, str | None] = {
     "PostgresHook": "postgres", "PgVectorHook": "postgres", "SnowflakeHook": "snowflake", "SnowflakeSqlApiHook": "snowflake",

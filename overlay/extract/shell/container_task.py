@@ -14,9 +14,9 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from overlay.extract.bash_task import run_shell
+from overlay.extract.shell.bash_task import run_shell
 from overlay.extract.context import TaskState
-from overlay.extract.rules import OperatorRule
+from overlay.extract.operators.rules import OperatorRule
 
 _SHELLS = frozenset({"bash", "sh", "zsh", "/bin/bash", "/bin/sh", "/usr/bin/bash", "/usr/bin/env bash"})
 _BQ_VERBS = frozenset({"query"})

@@ -11,14 +11,14 @@ import datetime as dt
 import os
 from typing import Any, Callable
 
-from overlay.extract.bigquery import add_job
+from overlay.extract.operators.bigquery import add_job
 from overlay.extract.context import TaskState
-from overlay.extract.hooks import Handle
-from overlay.extract.python import CallableAccess, HookSql, HookTable, analyze_callable
-from overlay.extract.rules import OperatorRule
-from overlay.extract.sources import Target, add_source, file_source, normalize_markers, scope
-from overlay.extract.standins import STANDIN_DATES
-from overlay.extract.transfers import compose
+from overlay.extract.python.hooks import Handle
+from overlay.extract.python.calls import CallableAccess, HookSql, HookTable, analyze_callable
+from overlay.extract.operators.rules import OperatorRule
+from overlay.extract.templates.sources import Target, add_source, file_source, normalize_markers, scope
+from overlay.extract.templates.standins import STANDIN_DATES
+from overlay.extract.operators.transfers import compose
 from overlay.model import SqlSource
 
 _DATA = (str, int, float, bool, dt.date, dt.datetime, dt.timedelta, type(None))

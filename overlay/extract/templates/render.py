@@ -19,10 +19,10 @@ import jinja2
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import SecurityError
 
-from overlay.extract.sandbox import BoundedSandbox
+from overlay.extract.templates.sandbox import BoundedSandbox
 
 from overlay.extract.files import ReadPolicy, ReadRefused
-from overlay.extract.standins import STANDIN_DATES, DATE_FILTERS, LenientUndefined, base_context, recording, task_context
+from overlay.extract.templates.standins import STANDIN_DATES, DATE_FILTERS, LenientUndefined, base_context, recording, task_context
 from overlay.model import DagSpec
 
 # text with `{{ ... }}` expressions only: no statements, comments or whitespace control

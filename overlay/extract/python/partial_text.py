@@ -23,7 +23,7 @@ from sqlglot import exp
 from sqlglot.tokens import Tokenizer, TokenType
 
 from overlay.discover.evaluate import is_known
-from overlay.extract.sources import normalize_markers
+from overlay.extract.templates.sources import normalize_markers
 
 MAX_TEXT = 200_000  # characters of built text
 PREFIX = "runtime_"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from overlay.extract.context import TaskState
-from overlay.extract.python_eval import returned_text
-from overlay.extract.rules import OperatorRule
-from overlay.extract.sources import Target, add_sql_arg, connection_of, hook_scope
-from overlay.extract.transfers import add_tables
+from overlay.extract.python.values import returned_text
+from overlay.extract.operators.rules import OperatorRule
+from overlay.extract.templates.sources import Target, add_sql_arg, connection_of, hook_scope
+from overlay.extract.operators.transfers import add_tables
 
 
 def target_of(t: TaskState, rule: OperatorRule) -> Target:

@@ -54,7 +54,7 @@ def render_jinja(text: str, values: dict[str, Any], standins: dict[str, str] | N
     filter), it leaves the text not known."""
     from jinja2 import meta, nodes  # imported where a callable renders Jinja itself
 
-    from overlay.extract.sandbox import BoundedSandbox
+    from overlay.extract.templates.sandbox import BoundedSandbox
 
     env = BoundedSandbox()
     try:

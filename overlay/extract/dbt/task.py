@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from overlay.extract import dbt
+from overlay.extract.dbt import manifest as dbt
 from overlay.extract.context import TaskState
-from overlay.extract.rules import OperatorRule
+from overlay.extract.operators.rules import OperatorRule
 
 # argument -> dbt option, for dbt operators (Cosmos: project_dir, select, exclude, selector, models, dbt_cmd_flags;
 # airflow-dbt: dir, models, select, exclude, selector)

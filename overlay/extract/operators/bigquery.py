@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from overlay.extract.bqnames import table_ref
+from overlay.extract.operators.bqnames import table_ref
 from overlay.extract.context import TaskState
-from overlay.extract.rules import OperatorRule
-from overlay.extract.sources import Target, add_source, sql_source
-from overlay.extract.sql_operators import target_of
+from overlay.extract.operators.rules import OperatorRule
+from overlay.extract.templates.sources import Target, add_source, sql_source
+from overlay.extract.operators.sql import target_of
 
 # (job section, key, access) for tables a job names
 JOB_TABLES = (("query", "destinationTable", "write"), ("load", "destinationTable", "write"), ("extract", "sourceTable", "read"),

@@ -20,10 +20,10 @@ import yaml
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from overlay.extract.sandbox import BoundedSandbox
-from overlay.extract.templates import budgeted_range
+from overlay.extract.templates.sandbox import BoundedSandbox
+from overlay.extract.templates.render import budgeted_range
 
-from overlay.extract.dbt_files import Expr, ProjectFiles, project_paths, read_small, walk
+from overlay.extract.dbt.files import Expr, ProjectFiles, project_paths, read_small, walk
 
 NAMING_MACROS = ("generate_database_name", "generate_schema_name", "generate_alias_name")
 MAX_RENDER_CHARS = 4096  # a rendered name longer than this is not a name
@@ -335,8 +335,8 @@ class NamedProject:
 
 def named_project(project: str, spec: TargetSpec, inside: Any) -> NamedProject:
     """The project read from its files and named for the target (``NameUnknown`` when the target is not known)."""
-    from overlay.extract.dbt_files import read_project
-    from overlay.extract.dbt_select import Graph
+    from overlay.extract.dbt.files import read_project
+    from overlay.extract.dbt.select import Graph
 
     files = read_project(project, inside)
     nodes = {uid: dict(node) for uid, node in files.nodes.items()}  # the read project is shared: its nodes are not changed

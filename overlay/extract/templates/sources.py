@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from overlay.extract.bqnames import legacy_to_standard
+from overlay.extract.operators.bqnames import legacy_to_standard
 from overlay.extract.context import TaskState
-from overlay.extract.templates import TemplateError
+from overlay.extract.templates.render import TemplateError
 from overlay.model import SqlSource
 
 # dialects whose names have two levels: what Airflow calls the database is the schema level

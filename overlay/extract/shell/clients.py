@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from overlay.extract.bqnames import bq_table
-from overlay.extract.programs import describe_run, touches_no_table
-from overlay.extract.shell import Command, Word, split_script
+from overlay.extract.operators.bqnames import bq_table
+from overlay.extract.shell.programs import describe_run, touches_no_table
+from overlay.extract.shell.words import Command, Word, split_script
 
 _MAX_DEPTH = 3
 _WHOLE_EXPANSION = re.compile(r"^\$(\{[^}]*\}|\([^)]*\)|\w+)$")
@@ -104,7 +104,7 @@ class ShellCommands:
     sql: list[ShellSql] = field(default_factory=list)
     dbt: list[DbtCall] = field(default_factory=list)
     scripts: list[tuple[str, str | None]] = field(default_factory=list)  # (script path, cwd) it runs
-    other: list[str] = field(default_factory=list)  # programs known to touch no table (overlay/extract/programs.py)
+    other: list[str] = field(default_factory=list)  # programs known to touch no table (overlay/extract/shell/programs.py)
     runs: list[str] = field(default_factory=list)  # code it runs whose data access is not known: `python -m job`
     errors: list[str] = field(default_factory=list)
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from collections.abc import Callable
 from typing import Any
 
-from overlay.extract.dbt_select import Graph, SelectionError, select
-from overlay.extract.dbt_files import file_selectable
+from overlay.extract.dbt.select import Graph, SelectionError, select
+from overlay.extract.dbt.files import file_selectable
 
 RUNNABLE = {"run": {"model"}, "build": {"model", "seed", "snapshot"}, "seed": {"seed"}, "snapshot": {"snapshot"}}
 NOT_KNOWN = {"run-operation": "runs a macro; the tables it touches are not known",
@@ -180,8 +180,8 @@ def _from_files(project: str, args: DbtArgs, env: dict[str, str], environment: d
                 inside: Callable[[str], bool] | None, missing: DbtError, cache: ManifestCache | None,
                 mapping: dict[str, Any] | None = None, target_unknown: str | None = None) -> Manifest:
     """The project's graph read from its files and named for the command's target, when that target is known."""
-    from overlay.extract.dbt_files import ProjectError
-    from overlay.extract.dbt_naming import NameUnknown, TargetSpec, find_profiles, named_project
+    from overlay.extract.dbt.files import ProjectError
+    from overlay.extract.dbt.naming import NameUnknown, TargetSpec, find_profiles, named_project
 
     deployment = environment or {}
     target = args.first("target") or env.get("DBT_TARGET") or deployment.get("DBT_TARGET")

@@ -10,14 +10,14 @@ from dataclasses import replace
 
 from overlay.config import UserRule
 from overlay.connections import dialect_hint
-from overlay.extract.bash_task import bash_operator
-from overlay.extract.bigquery import insert_job
-from overlay.extract.container_task import container_operator
+from overlay.extract.shell.bash_task import bash_operator
+from overlay.extract.operators.bigquery import insert_job
+from overlay.extract.shell.container_task import container_operator
 from overlay.extract.context import TaskState
-from overlay.extract.dbt_task import dbt_operator
-from overlay.extract.python_task import python_operator
-from overlay.extract.rules import OperatorRule, SqlArg, TableArg
-from overlay.extract.sql_operators import decorated_sql, sql_and_tables
+from overlay.extract.dbt.task import dbt_operator
+from overlay.extract.python.task import python_operator
+from overlay.extract.operators.rules import OperatorRule, SqlArg, TableArg
+from overlay.extract.operators.sql import decorated_sql, sql_and_tables
 
 SQL_EXT = (".sql", ".hql")
 _GCP = ("gcp_conn_id", "bigquery_conn_id")

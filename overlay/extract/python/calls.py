@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from overlay.discover.evaluate import UNKNOWN, is_known, written_name
-from overlay.extract import hooks
-from overlay.extract.hooks import Handle
-from overlay.extract.partial_text import PartialText, values_or_names_only
-from overlay.extract.python_eval import CallableEvaluator, OperatorSelf, bind_parameters, first_function, returned_text
-from overlay.extract.python_helpers import HELPER_BUDGET, HelperReader
+from overlay.extract.python import hooks
+from overlay.extract.python.hooks import Handle
+from overlay.extract.python.partial_text import PartialText, values_or_names_only
+from overlay.extract.python.values import CallableEvaluator, OperatorSelf, bind_parameters, first_function, returned_text
+from overlay.extract.python.helpers import HELPER_BUDGET, HelperReader
 
 _MAX_UNROLL = 50  # items of one loop
 _UNROLL_BUDGET = 500  # loop bodies walked per callable, nested loops included

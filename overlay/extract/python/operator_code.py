@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from overlay.extract.context import TaskState
-from overlay.extract.python import analyze_callable
-from overlay.extract.python_eval import OperatorSelf
-from overlay.extract.python_task import data_context, reader, record_access
-from overlay.extract.sources import sql_source
+from overlay.extract.python.calls import analyze_callable
+from overlay.extract.python.values import OperatorSelf
+from overlay.extract.python.task import data_context, reader, record_access
+from overlay.extract.templates.sources import sql_source
 
 
 def read_operator_code(t: TaskState) -> bool:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from overlay.extract.bqnames import qualify
+from overlay.extract.operators.bqnames import qualify
 from overlay.extract.context import TaskState
-from overlay.extract.rules import OperatorRule, TableArg
-from overlay.extract.sources import Target, connection_of
+from overlay.extract.operators.rules import OperatorRule, TableArg
+from overlay.extract.templates.sources import Target, connection_of
 
 
 def compose(parts: list[str | None]) -> str | None:

@@ -12,11 +12,11 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from overlay.discover.evaluate import NOT_HANDLED, UNKNOWN, is_known, written_name
-from overlay.extract.hooks import returned_key
-from overlay.extract.python_eval import CallableEvaluator, OperatorSelf, bind_parameters, first_function
+from overlay.extract.python.hooks import returned_key
+from overlay.extract.python.values import CallableEvaluator, OperatorSelf, bind_parameters, first_function
 
 if TYPE_CHECKING:
-    from overlay.extract.python import _Analyzer
+    from overlay.extract.python.calls import _Analyzer
 
 _MAX_HELPER_DEPTH = 4  # repository helpers read inside helpers
 HELPER_BUDGET = 100  # helper calls read per callable
