@@ -1,7 +1,7 @@
 """Extraction: the SQL a task runs and the tables it touches without SQL.
 
 ``extract_task(task, dag, ctx) -> TaskAccess`` looks the operator's class name up in the
-registry (``registry.py``) and runs that family's extractor: SQL and check operators, BigQuery
+registry (``operators/registry.py``) and runs that family's extractor: SQL and check operators, BigQuery
 jobs, transfer operators, bash commands (database clients, dbt), Python callables (hooks).
 It never raises: whatever cannot be determined becomes an ``unresolved`` reason. Airflow and
 its providers are never imported.
