@@ -109,6 +109,9 @@ class TaskSpec(Record):
     # a repository operator class with no rule: {"ref": its execute and what that calls, in DagSpec.code; "self": what
     # the instance holds after its __init__; "unknown": attributes not known} (discover/static/operator_code.py)
     operator_code: dict[str, Any] = field(default_factory=dict)
+    # an Astro SDK task (overlay/discover/astro): {"tables": the Table records it is given, by parameter; "output": the
+    # parameter naming the table it writes; "roles": read/write/drop of the others; "schemas": Astro's default schemas}
+    sdk: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -184,6 +187,9 @@ class TaskAccess(Record):
     notes: list[str] = field(default_factory=list)  # how it was read: path remaps, dialect inferred (not problems)
     # placeholders rendered for unknown values -> what each stands for: never part of a table name
     standins: dict[str, str] = field(default_factory=dict)
+    # stand-ins for temporary tables a run names and drops (the Astro SDK's `_tmp_` tables) -> a note saying which
+    # task writes each: a name built from one is no table a catalog keeps, and not a reason the task is unknown
+    temporary: dict[str, str] = field(default_factory=dict)
 
     _nested = {"sql": SqlSource, "direct": DirectAccess}
 

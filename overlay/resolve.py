@@ -30,9 +30,16 @@ class _Accumulator:
     assets: dict[str, AssetRef] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     standins: dict[str, str] = field(default_factory=dict)  # placeholder -> what it stands for
+    temporary: dict[str, str] = field(default_factory=dict)  # a temporary table's stand-in -> the note it gets
 
     def unknown_part(self, name: str) -> bool:
-        """True (and the reason recorded) when the table name is built from a stand-in for an unknown value."""
+        """True (and the reason recorded) when the table name is built from a stand-in for an unknown value; a
+        temporary table's stand-in is noted instead (no catalog keeps such a table)."""
+        temporary = standin_in(name, self.temporary)
+        if temporary is not None:
+            if self.temporary[temporary] not in self.notes:
+                self.notes.append(self.temporary[temporary])
+            return True
         standin = standin_in(name, self.standins)
         if standin is None:
             return False
@@ -58,7 +65,7 @@ class _Accumulator:
 def resolve_task(task: TaskSpec, access: TaskAccess, connections: ConnectionResolver,
                  memo: LineageMemo | None = None) -> tuple[ResolvedTask, list[AssetRef]]:
     """``memo``: the lineage of SQL texts this scan has already analysed (a repeated text is parsed once)."""
-    acc = _Accumulator(standins=dict(access.standins))
+    acc = _Accumulator(standins=dict(access.standins), temporary=dict(access.temporary))
     default_conn = _task_conn_id(task)
     for source in access.sql:
         _resolve_sql(source, default_conn, connections, acc, task, memo.analyze if memo is not None else analyze_sql)

@@ -78,8 +78,10 @@ class TaskState:
     ctx: ExtractContext
     access: TaskAccess = field(default_factory=TaskAccess)
     _direct_keys: set[tuple[Any, ...]] = field(default_factory=set, repr=False, compare=False)  # of access.direct: add_direct alone adds
-    # stand-ins for unknown values in SQL Python code built (``partial_text.py``) -> what each stands for
+    # stand-ins for unknown values in SQL Python code built (``python/partial_text.py``) -> what each stands for
     code_standins: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    # names the task's templates render besides Airflow's context (the Astro SDK's `{{ input_table }}`)
+    template_values: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def code(self, entry: dict[str, Any]) -> dict[str, Any]:
         """The repository code a task spec's ``{"ref": key}`` names, listed once in its DAG (``DagSpec.code``)."""
@@ -125,7 +127,7 @@ class TaskState:
     def render(self, text: str, what: str) -> str | None:
         """A templated string argument rendered; None (with the reason recorded) if it does not render."""
         try:
-            return self.renderer.render(text, self.params(), self.spec.task_id)
+            return self.renderer.render(text, self.params(), self.spec.task_id, self.template_values)
         except TemplateError as e:
             if e.file:
                 where = f"{e.file}:{e.line or 1}"

@@ -66,7 +66,8 @@ class ScanEnv:
         name = ev.qualified(node.func)
         target = scanner.callee(node.func, ev.scope)
         if isinstance(target, (FunctionRef, ClassRef)) or name.rsplit(".", 1)[-1].endswith(_EFFECT_NAMES) \
-                or any(k.arg == "task_id" for k in node.keywords) or name in ("chain",) or _on_instance(ev, node):
+                or any(k.arg == "task_id" for k in node.keywords) or name in ("chain",) or _on_instance(ev, node) \
+                or name.startswith("astro."):
             return scanner.call(node, ev.scope)
         return self.file_call(ev, node)
 

@@ -339,6 +339,10 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects, ImportBinder):
             return self.make_instance(target, node, scope)
         if isinstance(target, FunctionRef):
             return self.call_function(target, node, scope)
+        if target is None and name.startswith("astro."):  # the Astro SDK: aql.load_file(...), Table(...), File(...)
+            made = _astro().astro_call(self, name, node, scope)
+            if made is not NOT_HANDLED:
+                return made
         if target is None and name.startswith("cosmos.") and _cosmos().is_cosmos(name):  # DbtDag, DbtTaskGroup, configs
             made = _cosmos().cosmos_call(self, name, node, scope)
             if made is not NOT_HANDLED:
@@ -395,6 +399,9 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects, ImportBinder):
             if call and call.args and qualified.rsplit(".", 1)[-1] == "task_group":
                 kwargs.setdefault("group_id", ev.eval(call.args[0]))
             short = qualified.rsplit(".", 1)[-1]
+            astro = _astro().decorator(qualified) if qualified.startswith("astro.") else None
+            if astro:  # @aql.transform, @aql.run_raw_sql, @aql.dataframe: tasks whose tables are objects
+                return FunctionRef(node, "task", kwargs, decorator_name=astro, scope=scope, module=self.ctx)
             if qualified in DAG_DECORATORS or short == "dag":
                 return FunctionRef(node, "dag", kwargs, scope=scope, module=self.ctx)
             if short == "task_group":
@@ -496,5 +503,12 @@ def _has_task_id(node: ast.Call) -> bool:
 def _cosmos() -> Any:
     """overlay/discover/cosmos/calls.py, loaded when a file calls Cosmos (it brings dbt's readers and extraction)."""
     from overlay.discover.cosmos import calls
+
+    return calls
+
+
+def _astro() -> Any:
+    """overlay/discover/astro/calls.py, loaded when a file uses the Astro SDK."""
+    from overlay.discover.astro import calls
 
     return calls

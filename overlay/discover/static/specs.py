@@ -400,6 +400,10 @@ class SpecBuilder:
                 value = ev.eval(kw.value) if kw.arg else UNKNOWN
                 if kw.arg and is_known(value) and is_data(value):
                     task.args["op_kwargs"][kw.arg] = plain(value)
+        if fn.decorator_name.startswith("@aql."):  # the Astro SDK's decorators (overlay/discover/astro)
+            from overlay.discover.astro.calls import taskflow
+
+            taskflow(self, fn, task, node, scope, bound)
         if fn.decorator_name in ("@task.sql", "@task.bash"):
             returned = self.returned_value(fn, bound)
             key = "sql" if fn.decorator_name == "@task.sql" else "bash_command"

@@ -11,6 +11,8 @@ from dataclasses import replace
 from overlay.config import UserRule
 from overlay.connections import dialect_hint
 from overlay.extract.shell.bash_task import bash_operator
+from overlay.discover.astro.calls import FUNCTIONS as ASTRO_FUNCTIONS
+from overlay.extract.operators.astro import astro_task
 from overlay.extract.operators.bigquery import insert_job
 from overlay.extract.shell.container_task import container_operator
 from overlay.extract.context import TaskState
@@ -265,8 +267,14 @@ EXTERNAL_JOBS = {
 EXTERNAL_JOB_OPERATORS: dict[str, OperatorRule] = {name: _external_job(service) for service, names in EXTERNAL_JOBS.items()
                                                    for name in names}
 
+# the Astro SDK (static mode names its tasks as they are written: `@aql.transform`, `aql.load_file`)
+_ASTRO = OperatorRule(astro_task, conn_args=("conn_id",), template_ext=(".sql",))
+ASTRO_OPERATORS: dict[str, OperatorRule] = {
+    name: _ASTRO for name in ("@aql.transform", "@aql.run_raw_sql", "@aql.dataframe", *(f"aql.{f}" for f in ASTRO_FUNCTIONS))}
+
 OPERATORS: dict[str, OperatorRule] = {**SQL_OPERATORS, **CHECK_OPERATORS, **TRANSFER_OPERATORS, **SHELL_OPERATORS, **CONTAINER_OPERATORS,
-                                      **DBT_OPERATORS, **PYTHON_OPERATORS, **NO_DATA_OPERATORS, **EXTERNAL_JOB_OPERATORS}
+                                      **DBT_OPERATORS, **PYTHON_OPERATORS, **NO_DATA_OPERATORS, **EXTERNAL_JOB_OPERATORS,
+                                      **ASTRO_OPERATORS}
 
 
 def user_rule(spec: UserRule) -> OperatorRule:
@@ -287,6 +295,8 @@ def rule_for(operator: str) -> OperatorRule | None:
     if "|" in operator:  # `A if <not known> else B`: a rule only when every choice has the same one
         rules = {id(r): r for r in (rule_for(o) for o in operator.split("|"))}
         return next(iter(rules.values())) if len(rules) == 1 else None
+    if operator in ASTRO_OPERATORS:
+        return ASTRO_OPERATORS[operator]
     name = operator.rsplit(".", 1)[-1] if "." in operator and not operator.startswith("@") else operator
     if name in OPERATORS:
         return OPERATORS[name]

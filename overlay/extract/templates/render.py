@@ -113,22 +113,26 @@ class Renderer:
             self._env = _environment(self.searchpath, self.policy)
         return self._env
 
-    def context(self, params: dict[str, Any] | None = None, task_id: str = "task") -> dict[str, Any]:
+    def context(self, params: dict[str, Any] | None = None, task_id: str = "task",
+                values: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The task's context; ``values``: names its templates use besides Airflow's (the Astro SDK's tables)."""
         if self._base is None:
             macros = {k: v for k, v in (self.dag.user_defined_macros or {}).items() if isinstance(k, str)}
             self._base = base_context(self.dag.dag_id, self.folder, self.variables, macros, self.connections)
-        return task_context(self._base, self.dag.params, params or {}, task_id)
+        context = task_context(self._base, self.dag.params, params or {}, task_id)
+        return {**context, **values} if values else context
 
     def take_standins(self) -> dict[str, tuple[str, ...]]:
         """Placeholders (and stand-in dates) rendered since the last call: values nobody knows statically."""
         used, self.standins = self.standins, {}
         return used
 
-    def render(self, text: str, params: dict[str, Any] | None = None, task_id: str = "task") -> str:
+    def render(self, text: str, params: dict[str, Any] | None = None, task_id: str = "task",
+               values: dict[str, Any] | None = None) -> str:
         if "{{" not in text and "{%" not in text and "{#" not in text:
             return text
         with recording() as used:
-            rendered = self._render(text, params, task_id)
+            rendered = self._render(text, params, task_id, values)
         for placeholder, path in used.items():
             self.standins.setdefault(placeholder, path)
         for date in STANDIN_DATES:
@@ -136,8 +140,8 @@ class Renderer:
                 self.standins.setdefault(date, ())
         return rendered
 
-    def _render(self, text: str, params: dict[str, Any] | None, task_id: str) -> str:
-        context = self.context(params, task_id)
+    def _render(self, text: str, params: dict[str, Any] | None, task_id: str, values: dict[str, Any] | None = None) -> str:
+        context = self.context(params, task_id, values)
         if _EXPRESSION_ONLY.fullmatch(text):
             try:
                 return _render_expressions(text, context)
@@ -185,7 +189,8 @@ class Renderer:
                 return candidate
         return None
 
-    def render_file(self, path: str, params: dict[str, Any] | None = None, task_id: str = "task") -> str:
+    def render_file(self, path: str, params: dict[str, Any] | None = None, task_id: str = "task",
+                    values: dict[str, Any] | None = None) -> str:
         try:
             text = self.policy.read_text(path)
         except ReadRefused as e:
@@ -193,7 +198,7 @@ class Renderer:
         except OSError as e:
             raise TemplateError(f"cannot read template file: {e.strerror}", path) from e
         try:
-            return self.render(text, params, task_id)
+            return self.render(text, params, task_id, values)
         except TemplateError as e:
             raise TemplateError(str(e), e.file or path, e.line) from e
 

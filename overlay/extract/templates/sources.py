@@ -108,7 +108,7 @@ def sql_source(t: TaskState, text: str, origin: str, template_ext: tuple[str, ..
 def file_source(t: TaskState, path: str, origin: str) -> SqlSource | None:
     t.read_from(path)
     try:
-        text = t.renderer.render_file(path, t.params(), t.spec.task_id)
+        text = t.renderer.render_file(path, t.params(), t.spec.task_id, t.template_values)
     except TemplateError as e:
         t.unresolved(f"{e.file or path}:{e.line or 1}: {e}")
         return None
