@@ -185,3 +185,80 @@ def test_psycopg_sql_composition_is_the_text_it_builds(tmp_path: Path) -> None:
     assert (tasks["check"].status, tasks["check"].reads) == ("resolved", ["wh:raw_events", "wh:Users"]), tasks["check"].errors
     assert (tasks["copy"].reads, tasks["copy"].writes) == (["wh:staging.daily"], ["wh:mart.daily"])
     assert (tasks["unknown"].status, tasks["unknown"].writes) == ("unresolved", [])
+
+
+URL_DAG = '''
+    from datetime import datetime
+
+    import pandas as pd
+    from airflow import DAG
+    from airflow.hooks.base import BaseHook
+    from airflow.operators.python import PythonOperator
+    from sqlalchemy import create_engine, text
+
+
+    def inline():
+        conn = BaseHook.get_connection("pg")
+        engine = create_engine(f"postgresql://{conn.login}:{conn.password}@{conn.host}:{conn.port}/{conn.schema}")
+        pd.DataFrame({"a": [1]}).to_sql("directions", engine, schema="raw", if_exists="append", index=False)
+
+
+    def via_variable():
+        conn = BaseHook.get_connection("pg")
+        uri = f"postgresql+psycopg2://{conn.login}:{conn.password}@{conn.host}:{conn.port}/{conn.schema or 'postgres'}"
+        with create_engine(uri).begin() as c:
+            c.execute(text("INSERT INTO mart.trips SELECT * FROM raw.directions"))
+
+
+    def literal_database():
+        conn = BaseHook.get_connection("pg")
+        engine = create_engine("postgresql://" + conn.login + ":" + conn.password + "@" + conn.host + "/archive")
+        pd.read_sql("SELECT * FROM public.events", engine)
+
+
+    def get_engine():
+        conn = BaseHook.get_connection("pg")
+        db_url = (
+            f"postgresql://{conn.login}:{conn.password}"
+            f"@{conn.host}:{conn.port}/{conn.schema}"
+        )
+        return create_engine(db_url)
+
+
+    def through_helper():
+        pd.read_sql("SELECT * FROM mart.trips", get_engine())
+
+
+    def database_at_run_time(**context):
+        conn = BaseHook.get_connection("pg")
+        name = context["params"]["db"]
+        engine = create_engine(f"postgresql://{conn.login}:{conn.password}@{conn.host}/{name}")
+        pd.read_sql("SELECT * FROM public.events", engine)
+
+
+    with DAG("urls", start_date=datetime(2024, 1, 1), schedule=None):
+        for fn in (inline, via_variable, literal_database, through_helper, database_at_run_time):
+            PythonOperator(task_id=fn.__name__, python_callable=fn)
+'''
+
+
+def test_an_engine_url_built_from_a_connection_s_fields_opens_that_connection_and_its_path_names_the_database(tmp_path: Path) -> None:
+    """`create_engine(f"postgresql://{c.login}:{c.password}@{c.host}:{c.port}/{c.schema}")` of
+    `c = BaseHook.get_connection("pg")` (inline, through a variable, `+`, a helper returning the engine) runs on pg, in
+    its own database (Airflow's `schema` field); a literal path is that database on pg's server; a path known only at
+    run time names no table (it was pg's own database before: a wrong answer)."""
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "urls.py").write_text(textwrap.dedent(URL_DAG))
+    from overlay.config import parse_settings
+
+    settings = parse_settings({"connections": {"pg": {"dialect": "postgres", "database": "shop"}}})
+    tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode="static", settings=settings, workers=1).tasks}
+    found = {tid: (t.status, t.reads, t.writes) for tid, t in tasks.items()}
+    assert found == {
+        "inline": ("resolved", [], ["pg:shop.raw.directions"]),
+        "via_variable": ("resolved", ["pg:shop.raw.directions"], ["pg:shop.mart.trips"]),
+        "literal_database": ("resolved", ["pg:archive.public.events"], []),
+        "through_helper": ("resolved", ["pg:shop.mart.trips"], []),
+        "database_at_run_time": ("unresolved", [], []),
+    }
+    assert "not known" in tasks["database_at_run_time"].errors[0]

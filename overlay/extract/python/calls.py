@@ -321,13 +321,13 @@ class _Analyzer(HelperReader):
                 self.bind(element, value[i] if known else UNKNOWN)
 
     def assign(self, target: ast.expr, value: ast.expr) -> None:
-        handle = self.handle_of(value) or self.uri_handle(value) or self.record_field(value)
+        handle = self.handle_of(value) or self.uri_handle(value) or self.record_field(value) or self.record_url(value)
         written = written_name(target) if isinstance(target, (ast.Name, ast.Attribute)) else ""
         if handle is not None and written:
             self.handles[written] = handle
             if isinstance(target, ast.Name):
                 self.scope[target.id] = UNKNOWN
-                if _uri_call(value) or self.uri_handle(value) is not None:
+                if _uri_call(value) or self.uri_handle(value) is not None or self.record_url(value) is not None:
                     self.uris.add(target.id)
         else:
             result = self.ev.eval(value)
@@ -359,6 +359,13 @@ class _Analyzer(HelperReader):
             else:
                 return None
         return None
+
+    def record_url(self, value: ast.expr) -> Handle | None:
+        """``url = f"postgresql://{c.login}:...@{c.host}/{c.schema}"``: a URL text built from a connection record's
+        fields, kept as that connection for a later ``create_engine(url)`` (``hooks.record_url``)."""
+        if not isinstance(value, (ast.JoinedStr, ast.BinOp)):
+            return None
+        return hooks.record_url(value, self.ev, self.handles)
 
     def uri_handle(self, value: ast.expr) -> Handle | None:
         """A connection URI a handle gave (``hook.get_uri()``), then rewritten as text (``uri.replace(...)``,

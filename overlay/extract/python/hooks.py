@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from overlay.discover.evaluate import Evaluator, written_name
+from overlay.discover.evaluate import Evaluator, is_known, written_name
 from overlay.extract.templates.sources import hook_scope
 
 HOOK_CLASSES: dict[str, str | None] = {
@@ -225,6 +225,10 @@ def _hook(call: ast.Call, name: str, ev: Evaluator) -> Handle:
 def _driver(call: ast.Call, name: str, ev: Evaluator, handles: dict[str, Handle]) -> Handle:
     dialect = DRIVERS[name]
     record = _connection_record(call, handles)
+    url_node = argument(call, 0, ("url",)) if name.endswith("create_engine") else None
+    if record is not None and url_node is not None and not isinstance(url_node, ast.Name):
+        # `create_engine(f"postgresql://{c.login}:{c.password}@{c.host}:{c.port}/{c.schema}")`
+        return record_url(url_node, ev, handles) or Handle(name, record.conn_id, dialect, unnamed=True)
     if record is not None:  # `psycopg2.connect(host=c.host, dbname=c.schema)` of `c = BaseHook.get_connection("pg")`
         named = {k.arg: ev.eval(k.value) for k in call.keywords if k.arg in ("dbname", "database", "db")}
         database = next((v for v in named.values() if isinstance(v, str)), None)  # `dbname="etl"`: that one, on its server
@@ -248,6 +252,66 @@ def _driver(call: ast.Call, name: str, ev: Evaluator, handles: dict[str, Handle]
     # a DSN or keywords built at run time: which database is not known (not the dialect's one warehouse, a guess)
     unnamed = database is None and not dsn and (bool(call.args) or any(k.arg in ("dsn", "host") or k.arg is None for k in call.keywords))
     return Handle(name, None, dialect, database, schema, unnamed=unnamed)
+
+
+_SCHEMA_FIELD, _OTHER_FIELD, _UNKNOWN = "\x00schema\x00", "\x00field\x00", "\x00unknown\x00"
+
+
+def record_url(node: ast.expr, ev: Evaluator, handles: dict[str, Handle]) -> Handle | None:
+    """A database URL built as text from one Airflow Connection record's fields (``f"postgresql://{c.login}:
+    {c.password}@{c.host}:{c.port}/{c.schema}"``, ``+`` or implicit concatenation): that connection. Its database is the
+    URL's path: the record's ``schema`` field (Airflow's database field: the connection's own), a literal (that database
+    on the connection's server), anything else not known (``unnamed``). None when the text is not built from exactly one
+    record, or is no URL."""
+    record = _connection_record(ast.Call(func=ast.Name(id="_", ctx=ast.Load()), args=[node], keywords=[]), handles)
+    parts = _url_parts(node, ev, handles, record.conn_id if record else None, 0)
+    if record is None or parts is None or "://" not in parts:
+        return None
+    scheme, rest = parts.split("://", 1)
+    path = rest.split("?", 1)[0]
+    database = path.split("/", 1)[1] if "/" in path else ""
+    dialect = URL_DIALECTS.get(scheme.split("+", 1)[0]) if _UNKNOWN not in scheme else None
+    if database in ("", _SCHEMA_FIELD):
+        return Handle("create_engine", record.conn_id, dialect)
+    if any(marker in database for marker in (_SCHEMA_FIELD, _OTHER_FIELD, _UNKNOWN)):
+        return Handle("create_engine", record.conn_id, dialect, unnamed=True)
+    return Handle("create_engine", record.conn_id, dialect, database)
+
+
+def _url_parts(node: ast.expr, ev: Evaluator, handles: dict[str, Handle], conn_id: str | None, depth: int) -> str | None:
+    """The text ``node`` builds, a record's ``schema`` field and its other fields as markers, values not known as
+    another; None for an expression that builds no text this way."""
+    if depth > 20:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        out = []
+        for value in node.values:
+            piece = _url_parts(value, ev, handles, conn_id, depth + 1)
+            if piece is None:
+                return None
+            out.append(piece)
+        return "".join(out)
+    if isinstance(node, ast.FormattedValue):
+        return _url_parts(node.value, ev, handles, conn_id, depth + 1) if isinstance(node.value, (ast.JoinedStr, ast.Constant)) \
+            else _url_field(node.value, ev, handles, conn_id)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left = _url_parts(node.left, ev, handles, conn_id, depth + 1)
+        right = _url_parts(node.right, ev, handles, conn_id, depth + 1)
+        return left + right if left is not None and right is not None else None
+    return _url_field(node, ev, handles, conn_id)
+
+
+def _url_field(node: ast.expr, ev: Evaluator, handles: dict[str, Handle], conn_id: str | None) -> str:
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or) and node.values:  # `{c.schema or 'postgres'}`
+        node = node.values[0]
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        handle = handles.get(node.value.id)
+        if handle is not None and handle.record and handle.conn_id == conn_id:
+            return _SCHEMA_FIELD if node.attr == "schema" else _OTHER_FIELD
+    value = ev.eval(node)
+    return value if isinstance(value, str) and is_known(value) else _UNKNOWN
 
 
 def _connection_record(call: ast.Call, handles: dict[str, Handle]) -> Handle | None:
