@@ -236,8 +236,16 @@ URL_DAG = '''
         pd.read_sql("SELECT * FROM public.events", engine)
 
 
+    def fields_kept():
+        conn = BaseHook.get_connection("pg")
+        host, db = conn.host, conn.schema
+        other = conn.extra_dejson.get("database", "postgres")
+        pd.read_sql("SELECT * FROM mart.trips", create_engine(f"postgresql://{conn.login}@{host}/{db}"))
+        pd.read_sql("SELECT * FROM public.events", create_engine(f"postgresql://{conn.login}@{host}/{other}"))
+
+
     with DAG("urls", start_date=datetime(2024, 1, 1), schedule=None):
-        for fn in (inline, via_variable, literal_database, through_helper, database_at_run_time):
+        for fn in (inline, via_variable, literal_database, through_helper, database_at_run_time, fields_kept):
             PythonOperator(task_id=fn.__name__, python_callable=fn)
 '''
 
@@ -260,5 +268,7 @@ def test_an_engine_url_built_from_a_connection_s_fields_opens_that_connection_an
         "literal_database": ("resolved", ["pg:archive.public.events"], []),
         "through_helper": ("resolved", ["pg:shop.mart.trips"], []),
         "database_at_run_time": ("unresolved", [], []),
+        # fields kept in names first: `db = conn.schema` is the connection's own database, an extra is not known
+        "fields_kept": ("partial", ["pg:shop.mart.trips"], []),
     }
     assert "not known" in tasks["database_at_run_time"].errors[0]

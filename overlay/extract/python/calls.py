@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from overlay.discover.evaluate import UNKNOWN, is_known, written_name
@@ -321,6 +321,13 @@ class _Analyzer(HelperReader):
                 self.bind(element, value[i] if known else UNKNOWN)
 
     def assign(self, target: ast.expr, value: ast.expr) -> None:
+        if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts) \
+                and not any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts)) \
+                and not {written_name(t) for t in target.elts} & {written_name(n) for n in ast.walk(value)
+                                                                   if isinstance(n, (ast.Name, ast.Attribute))}:
+            for one, given in zip(target.elts, value.elts):  # `host, db = c.host, c.schema`: pairwise, as Python binds
+                self.assign(one, given)
+            return
         handle = self.handle_of(value) or self.uri_handle(value) or self.record_field(value) or self.record_url(value)
         written = written_name(target) if isinstance(target, (ast.Name, ast.Attribute)) else ""
         if handle is not None and written:
@@ -353,8 +360,9 @@ class _Analyzer(HelperReader):
             elif isinstance(node, (ast.Attribute, ast.Subscript)):
                 base = node.value
                 handle = self.handle_of(base)
-                if handle is not None and handle.record:
-                    return handle
+                if handle is not None and handle.record:  # which field: a URL's path may be its `schema`
+                    field = node.attr if isinstance(node, ast.Attribute) else None
+                    return replace(handle, field=handle.field or field or "?")
                 node = base
             else:
                 return None

@@ -75,6 +75,7 @@ class Handle:
     schema: str | None = None
     record: bool = False  # an Airflow Connection record (get_connection): a handle once `.get_hook()` is called
     unnamed: bool = False  # opened from a URL built at run time: which database it reaches is not known
+    field: str | None = None  # a name holding one field of a connection record (`db = c.schema`): which
 
     @property
     def nameless(self) -> bool:
@@ -306,9 +307,12 @@ def _url_parts(node: ast.expr, ev: Evaluator, handles: dict[str, Handle], conn_i
 def _url_field(node: ast.expr, ev: Evaluator, handles: dict[str, Handle], conn_id: str | None) -> str:
     if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or) and node.values:  # `{c.schema or 'postgres'}`
         node = node.values[0]
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        handle = handles.get(node.value.id)
-        if handle is not None and handle.record and handle.conn_id == conn_id:
+    held = handles.get(written_name(node)) if isinstance(node, (ast.Name, ast.Attribute)) else None
+    if held is not None and held.record and held.field and held.conn_id == conn_id:  # `self.db = conn.schema`
+        return _SCHEMA_FIELD if held.field == "schema" else _OTHER_FIELD
+    if isinstance(node, ast.Attribute):
+        handle = handles.get(written_name(node.value)) if isinstance(node.value, (ast.Name, ast.Attribute)) else None
+        if handle is not None and handle.record and not handle.field and handle.conn_id == conn_id:
             return _SCHEMA_FIELD if node.attr == "schema" else _OTHER_FIELD
     value = ev.eval(node)
     return value if isinstance(value, str) and is_known(value) else _UNKNOWN
