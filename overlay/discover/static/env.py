@@ -73,9 +73,16 @@ class ScanEnv:
 
     def file_call(self, ev: Evaluator, node: ast.Call) -> Any:
         scanner = self.scanner
+        name = ev.qualified(node.func)
+        if "Template" in name or "Environment" in name or (isinstance(node.func, ast.Attribute)
+                                                           and node.func.attr in ("render", "from_string")):
+            from overlay.extract.python.values import call_keywords, jinja_call  # `sql=Template(t).render(config)`
+
+            made = jinja_call(node, name, ev.eval, lambda call: call_keywords(ev, call))
+            if made is not NOT_HANDLED:
+                return made
         if scanner.repo is None:
             return NOT_HANDLED
-        name = ev.qualified(node.func)
         if name.endswith("Variable.get") or name == "Variable.get":
             return self.variable(ev, node)
         if name in _ENV_GET:
@@ -236,3 +243,4 @@ def _on_instance(ev: Evaluator, node: ast.Call) -> bool:
     func = node.func
     return isinstance(func, ast.Attribute) and isinstance(func.value, (ast.Name, ast.Attribute)) \
         and isinstance(ev.eval(func.value), ObjectRef)
+

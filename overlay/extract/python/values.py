@@ -75,6 +75,47 @@ def render_jinja(text: str, values: dict[str, Any], standins: dict[str, str] | N
         return UNKNOWN
 
 
+def call_keywords(ev: Evaluator, node: ast.Call) -> Any:
+    """A call's keyword arguments, ``**mapping`` spread in; UNKNOWN when a spread is not a known dict."""
+    kwargs: dict[str, Any] = {}
+    for keyword in node.keywords:
+        value = ev.eval(keyword.value)
+        if keyword.arg is None and isinstance(value, dict):
+            kwargs.update(value)
+        elif keyword.arg is not None:
+            kwargs[keyword.arg] = value
+        else:
+            return UNKNOWN
+    return kwargs
+
+
+def jinja_call(node: ast.Call, name: str, evaluate: Callable[[ast.expr], Any], keywords: Callable[[ast.Call], Any],
+               standins: dict[str, str] | None = None) -> Any:
+    """Jinja the code runs itself: ``Environment(...).from_string(t).render(**ctx)``, ``Template(t).render(ctx)``, in a
+    callable or in the DAG file (``Template(sql).render(config)`` given to an operator); NOT_HANDLED for other calls."""
+    if name in _JINJA_ENVIRONMENTS:
+        return JinjaEnvironment()
+    if name in _JINJA_TEMPLATES and len(node.args) == 1:
+        text = evaluate(node.args[0])
+        return JinjaText(text) if isinstance(text, str) else UNKNOWN
+    if not isinstance(node.func, ast.Attribute) or node.func.attr not in ("from_string", "render"):
+        return NOT_HANDLED
+    base = evaluate(node.func.value)
+    if node.func.attr == "from_string" and isinstance(base, JinjaEnvironment) and len(node.args) == 1:
+        text = evaluate(node.args[0])
+        return JinjaText(text) if isinstance(text, str) else UNKNOWN
+    if node.func.attr == "render" and isinstance(base, JinjaText):
+        values: dict[str, Any] = {}
+        for arg in node.args:
+            given = evaluate(arg)
+            if not isinstance(given, dict):
+                return UNKNOWN
+            values.update(given)
+        given_keywords = keywords(node)
+        return render_jinja(base.text, {**values, **given_keywords}, standins) if isinstance(given_keywords, dict) else UNKNOWN
+    return NOT_HANDLED
+
+
 class OperatorSelf:
     """An instance of a repository class as the code being read holds it: ``self`` inside an operator's
     ``execute`` (the attributes its ``__init__`` left), or an object the code made (``ContactAliasManager(hook)``).
@@ -181,28 +222,7 @@ class CallableEvaluator(Evaluator):
         return f"%({named})s" if isinstance(named, str) else "%s" if named is None else UNKNOWN
 
     def _jinja(self, node: ast.Call, name: str) -> Any:
-        """Jinja the code runs itself: ``Environment(...).from_string(t).render(**ctx)``, ``Template(t).render(ctx)``."""
-        if name in _JINJA_ENVIRONMENTS:
-            return JinjaEnvironment()
-        if name in _JINJA_TEMPLATES and len(node.args) == 1:
-            text = self.eval(node.args[0])
-            return JinjaText(text) if isinstance(text, str) else UNKNOWN
-        if not isinstance(node.func, ast.Attribute) or node.func.attr not in ("from_string", "render"):
-            return NOT_HANDLED
-        base = self.eval(node.func.value)
-        if node.func.attr == "from_string" and isinstance(base, JinjaEnvironment) and len(node.args) == 1:
-            text = self.eval(node.args[0])
-            return JinjaText(text) if isinstance(text, str) else UNKNOWN
-        if node.func.attr == "render" and isinstance(base, JinjaText):
-            values: dict[str, Any] = {}
-            for arg in node.args:
-                given = self.eval(arg)
-                if not isinstance(given, dict):
-                    return UNKNOWN
-                values.update(given)
-            keywords = self._keywords(node)
-            return render_jinja(base.text, {**values, **keywords}, self.standins) if isinstance(keywords, dict) else UNKNOWN
-        return NOT_HANDLED
+        return jinja_call(node, name, self.eval, self._keywords, self.standins)
 
     def _read(self, node: ast.Call, name: str) -> Any:
         """``open(path)`` for reading, its ``.read()``, ``Path(path).read_text()``; None when not such a call."""
@@ -235,17 +255,7 @@ class CallableEvaluator(Evaluator):
         return value if value is not None else UNKNOWN
 
     def _keywords(self, node: ast.Call) -> Any:
-        """A call's keyword arguments, ``**mapping`` spread in; UNKNOWN when a spread is not a known dict."""
-        kwargs: dict[str, Any] = {}
-        for keyword in node.keywords:
-            value = self.eval(keyword.value)
-            if keyword.arg is None and isinstance(value, dict):
-                kwargs.update(value)
-            elif keyword.arg is not None:
-                kwargs[keyword.arg] = value
-            else:
-                return UNKNOWN
-        return kwargs
+        return call_keywords(self, node)
 
     def _format(self, node: ast.Call) -> Any:
         base = self.eval(node.func.value)  # type: ignore[attr-defined]

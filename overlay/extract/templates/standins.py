@@ -234,7 +234,8 @@ def base_context(dag_id: str, dag_folder: str, variables: dict[str, Any], macros
     start, end = LOGICAL_DATE, LOGICAL_DATE + dt.timedelta(days=1)
     ds, prev, nxt = start.strftime("%Y-%m-%d"), (start - dt.timedelta(days=1)), end
     run_id = f"scheduled__{start.isoformat()}"
-    dag = Placeholder("dag", {"dag_id": dag_id, "folder": dag_folder, "owner": "airflow"})
+    # `dag.timezone`: the dates are stand-ins in UTC whatever the DAG's zone (`logical_date.astimezone(dag.timezone)`)
+    dag = Placeholder("dag", {"dag_id": dag_id, "folder": dag_folder, "owner": "airflow", "timezone": dt.timezone.utc})
     context: dict[str, Any] = {
         "ds": ds, "ds_nodash": ds.replace("-", ""), "ts": start.isoformat(), "ts_nodash": start.strftime("%Y%m%dT%H%M%S"),
         "ts_nodash_with_tz": start.strftime("%Y%m%dT%H%M%S+0000"), "logical_date": start, "execution_date": start,
@@ -245,7 +246,8 @@ def base_context(dag_id: str, dag_folder: str, variables: dict[str, Any], macros
         "yesterday_ds": prev.strftime("%Y-%m-%d"), "tomorrow_ds": nxt.strftime("%Y-%m-%d"),
         "yesterday_ds_nodash": prev.strftime("%Y%m%d"), "tomorrow_ds_nodash": nxt.strftime("%Y%m%d"),
         "run_id": run_id, "dag": dag,
-        "dag_run": Placeholder("dag_run", {"run_id": run_id, "logical_date": start, "dag_id": dag_id, "conf": Placeholder(f"dag_run{SEP}conf")}),
+        "dag_run": Placeholder("dag_run", {"run_id": run_id, "logical_date": start, "dag_id": dag_id, "data_interval_start": start,
+                                           "data_interval_end": end, "conf": Placeholder(f"dag_run{SEP}conf")}),
         "macros": _macros(),
         "var": Placeholder("var", {"value": Placeholder("var", variables), "json": Placeholder("var", variables)}),
         "conn": Placeholder("conn", {cid: Placeholder(f"conn{SEP}{cid}", f) for cid, f in (connections or {}).items()}),
