@@ -244,8 +244,13 @@ URL_DAG = '''
         pd.read_sql("SELECT * FROM public.events", create_engine(f"postgresql://{conn.login}@{host}/{other}"))
 
 
+    def its_uri():
+        from sqlalchemy.engine import create_engine as make_engine
+        make_engine(BaseHook.get_connection("pg").get_uri()).execute("TRUNCATE TABLE stg.units")
+
+
     with DAG("urls", start_date=datetime(2024, 1, 1), schedule=None):
-        for fn in (inline, via_variable, literal_database, through_helper, database_at_run_time, fields_kept):
+        for fn in (inline, via_variable, literal_database, through_helper, database_at_run_time, fields_kept, its_uri):
             PythonOperator(task_id=fn.__name__, python_callable=fn)
 '''
 
@@ -270,5 +275,6 @@ def test_an_engine_url_built_from_a_connection_s_fields_opens_that_connection_an
         "database_at_run_time": ("unresolved", [], []),
         # fields kept in names first: `db = conn.schema` is the connection's own database, an extra is not known
         "fields_kept": ("partial", ["pg:shop.mart.trips"], []),
+        "its_uri": ("resolved", [], ["pg:shop.stg.units"]),  # the record's own URI; sqlalchemy.engine's create_engine
     }
     assert "not known" in tasks["database_at_run_time"].errors[0]

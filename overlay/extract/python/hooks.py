@@ -47,7 +47,7 @@ DRIVERS: dict[str, str | None] = {
     "MySQLdb.connect": "mysql", "mysql.connector.connect": "mysql", "snowflake.connector.connect": "snowflake",
     "sqlite3.connect": "sqlite", "duckdb.connect": "duckdb", "pyodbc.connect": None, "oracledb.connect": "oracle",
     "cx_Oracle.connect": "oracle", "redshift_connector.connect": "redshift", "trino.dbapi.connect": "trino",
-    "create_engine": None, "sqlalchemy.create_engine": None, "sa.create_engine": None,
+    "create_engine": None, "sqlalchemy.create_engine": None, "sa.create_engine": None, "sqlalchemy.engine.create_engine": None,
     "bigquery.Client": "bigquery", "google.cloud.bigquery.Client": "bigquery",
 }
 URL_DIALECTS = {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "mariadb": "mysql", "snowflake": "snowflake",
@@ -227,7 +227,7 @@ def _driver(call: ast.Call, name: str, ev: Evaluator, handles: dict[str, Handle]
     dialect = DRIVERS[name]
     record = _connection_record(call, handles)
     url_node = argument(call, 0, ("url",)) if name.endswith("create_engine") else None
-    if record is not None and url_node is not None and not isinstance(url_node, ast.Name):
+    if record is not None and isinstance(url_node, (ast.JoinedStr, ast.BinOp)):
         # `create_engine(f"postgresql://{c.login}:{c.password}@{c.host}:{c.port}/{c.schema}")`
         return record_url(url_node, ev, handles) or Handle(name, record.conn_id, dialect, unnamed=True)
     if record is not None:  # `psycopg2.connect(host=c.host, dbname=c.schema)` of `c = BaseHook.get_connection("pg")`
