@@ -52,6 +52,7 @@ EXPECTED = {
     # a loop of load_file calls with f-string ids and names, on BigQuery
     "retail.raw.load_invoices": ("resolved", [], ["bigquery:acme-data.retail.raw_invoices"]),
     "retail.raw.load_countries": ("resolved", [], ["bigquery:acme-data.retail.raw_countries"]),
+    "retail.load_events": ("resolved", [], ["bigquery:acme-data.retail.raw_events"]),  # LoadFileOperator.partial().expand()
 }
 
 

@@ -319,6 +319,9 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects, ImportBinder):
                 if isinstance(inner, FunctionRef) and inner.kind == "task":
                     return self.make_taskflow(inner, node, scope, mapped=True)
             if func.attr == "partial" and self._is_class(func.value, ev, scope):
+                astro = ev.qualified(func.value)
+                if astro.startswith("astro.") and astro.rsplit(".", 1)[-1] in _astro().CLASSES:  # LoadFile.partial(...)
+                    return _astro().astro_call(self, astro, node, scope)
                 cls = self.callee(func.value, scope)
                 if isinstance(cls, ClassRef):
                     return self.make_task(cls.name, node, scope, cls=cls)

@@ -220,6 +220,7 @@ NO_DATA_OPERATORS: dict[str, OperatorRule] = {name: _NO_DATA for name in (
     "SlackAPIFileOperator", "HttpOperator", "SimpleHttpOperator", "HttpSensor", "GCSObjectExistenceSensor",
     "GCSObjectsWithPrefixExistenceSensor", "SmoothOperator", "HITLOperator", "ApprovalOperator", "HITLBranchOperator",
     "HITLEntryOperator", "LocalFilesystemToS3Operator", "LocalFilesystemToGCSOperator", "BigQueryCreateEmptyDatasetOperator",
+    "BigQueryDeleteDatasetOperator", "BigQueryDeleteTableOperator",  # a drop: no rows brought anywhere, as DROP TABLE
     "FireboltStartEngineOperator", "FireboltStopEngineOperator",
     # object storage only (files, not tables: GCSToBigQueryOperator's source objects are no asset either)
     "GCSToGCSOperator", "GCSListObjectsOperator", "GCSDeleteObjectsOperator", "GCSCreateBucketOperator",
