@@ -186,3 +186,40 @@ def test_inline_scripts_with_flags_and_many_programs_in_one_reason() -> None:
     assert _sql(access) == [("SELECT 1", "postgres", "tempo", None)]  # `-x -c`: the script is read
     assert access.unresolved == ["runs 'script/publish --all' (and 1 more program): what it reads and writes is not known "
                                  "statically (line 50)"]
+
+
+def test_a_python_script_the_command_runs_is_read_as_a_callable(tmp_path: Path) -> None:
+    """`cd /opt/airflow/scripts && python3 -u load.py` (the deployment's folder, remapped into the repository) runs
+    scripts/load.py: its hook call is the task's SQL. A script with no database call, or one not in the repository,
+    stays a program whose data access is not known (never "no data")."""
+    from overlay.scan import scan_folders
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "dags" / "etl.py").write_text(
+        "from datetime import datetime\n"
+        "from airflow import DAG\n"
+        "from airflow.operators.bash import BashOperator\n\n"
+        "with DAG('etl', start_date=datetime(2024, 1, 1), schedule='@daily'):\n"
+        "    BashOperator(task_id='load', bash_command='cd /opt/airflow/scripts && python3 -u load.py --day {{ ds }}')\n"
+        "    BashOperator(task_id='fetch', bash_command='python /opt/airflow/scripts/fetch.py')\n"
+        "    BashOperator(task_id='missing', bash_command='python scripts/nowhere.py')\n"
+        "    BashOperator(task_id='module', bash_command='python -m scripts.load')\n")
+    (tmp_path / "scripts" / "load.py").write_text(
+        "import sys\n"
+        "from airflow.providers.postgres.hooks.postgres import PostgresHook\n\n"
+        "TARGET = 'mart.daily_orders'\n\n\n"
+        "def load(day):\n"
+        "    hook = PostgresHook(postgres_conn_id='warehouse')\n"
+        "    hook.run(f'INSERT INTO {TARGET} SELECT * FROM raw.orders WHERE day = %s', parameters=(day,))\n\n\n"
+        "if __name__ == '__main__':\n"
+        "    load(sys.argv[2])\n")
+    (tmp_path / "scripts" / "fetch.py").write_text("import requests\n\nrequests.get('https://example.com/api')\n")
+    tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks}
+    load = tasks["load"]
+    assert (load.status, load.reads, load.writes) == ("resolved", ["warehouse:raw.orders"], ["warehouse:mart.daily_orders"])
+    assert any("scripts/load.py" in n for n in load.notes)
+    for task_id in ("fetch", "missing", "module"):
+        assert tasks[task_id].status == "unresolved", task_id
+        assert "runs 'python" in tasks[task_id].errors[0]

@@ -69,18 +69,21 @@ def analyze_callable(source: str, op_kwargs: dict[str, Any] | None = None, modul
                      first_line: int = 1, op_args: list[Any] | None = None, context: dict[str, Any] | None = None,
                      variables: dict[str, Any] | None = None, helpers: dict[str, Any] | None = None,
                      reader: Callable[[str], str | None] | None = None, file: str | None = None,
-                     shown: str = "") -> CallableAccess:
+                     shown: str = "", module: bool = False) -> CallableAccess:
     """What a callable's code sends to databases. ``helpers`` are the repository functions it calls
     (``TaskSpec.callable_helpers``): their bodies are read where the callable calls them, with its arguments.
     ``reader`` gives the text of a file the code opens (None: files are not read). ``file``/``shown``: the code is
-    not in the DAG file (an operator's ``execute`` in ``plugins/``), and reasons name its lines there."""
+    not in the DAG file (an operator's ``execute`` in ``plugins/``), and reasons name its lines there. ``module``: the
+    source is a script a command runs (``python load.py``), read from its top, its functions where it defines them."""
     tree, fn, error = first_function(source)
     if error is not None or tree is None:
         return CallableAccess(unresolved=[error or "callable source does not parse"])
+    if module:
+        fn = None
     # copies: the code read changes lists in place (`items.append(x)`), never the task's recorded values
     context = copy.deepcopy(context or {})
     scope = bind_parameters(fn, copy.deepcopy(op_args or []), copy.deepcopy(op_kwargs or {}), context,
-                            copy.deepcopy(module_scope or {}))
+                            copy.deepcopy(module_scope or {})) if fn is not None else copy.deepcopy(module_scope or {})
     analyzer = _Analyzer(CallableEvaluator(scope, variables or {}, context, reader), first_line)
     analyzer.functions = (helpers or {}).get("functions", {})
     analyzer.names = (helpers or {}).get("names", {})
@@ -93,8 +96,28 @@ def analyze_callable(source: str, op_kwargs: dict[str, Any] | None = None, modul
     analyzer.file, analyzer.shown = file, shown
     analyzer.why.update({name: "a parameter with no value before run time" for name, value in scope.items()
                          if value is UNKNOWN and name not in (module_scope or {})})
-    analyzer.block(fn.body if fn is not None else tree.body, 0)
+    analyzer.block(fn.body if fn is not None else _run_by_script(tree) if module else tree.body, 0)
     return analyzer.access
+
+
+def _run_by_script(tree: ast.Module) -> list[ast.stmt]:
+    """A script's statements as running it runs them: its functions only where its top level calls them (directly or
+    through each other), so a module of helpers run as a script reaches no database through functions it never calls."""
+    defs = {s.name: s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+    def called(nodes: list[ast.stmt]) -> set[str]:
+        return {n.func.id for stmt in nodes for n in ast.walk(stmt)
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in defs}
+
+    reached = called([s for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))])
+    frontier = set(reached)
+    while frontier:
+        frontier = called([defs[name] for name in frontier]) - reached
+        reached |= frontier
+    # its top level first (the constants and handles its functions use are set by the time they are called), then
+    # the functions it calls
+    top = [s for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    return top + [s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name in reached]
 
 
 class _Handles(dict):  # type: ignore[type-arg]

@@ -104,6 +104,8 @@ class ShellCommands:
     sql: list[ShellSql] = field(default_factory=list)
     dbt: list[DbtCall] = field(default_factory=list)
     scripts: list[tuple[str, str | None]] = field(default_factory=list)  # (script path, cwd) it runs
+    # Python scripts it runs (`python load.py`, `python3 -u jobs/x.py`): (script path, cwd, how a report names the run)
+    python: list[tuple[str, str | None, str]] = field(default_factory=list)
     other: list[str] = field(default_factory=list)  # programs known to touch no table (overlay/extract/shell/programs.py)
     runs: list[str] = field(default_factory=list)  # code it runs whose data access is not known: `python -m job`
     errors: list[str] = field(default_factory=list)
@@ -189,7 +191,7 @@ def _classify(program: str, argv: list[Word], cmd: Command, result: ShellCommand
         result.dbt.append(DbtCall([w.text for w in argv], cwd, env))
     elif program in ("bash", "sh", "zsh") and _inline_script(argv) is not None and depth < _MAX_DEPTH:
         inner = parse_commands(_inline_script(argv) or "", env, cwd, depth + 1)
-        for name in ("sql", "dbt", "scripts", "other", "runs", "errors"):
+        for name in ("sql", "dbt", "scripts", "python", "other", "runs", "errors"):
             getattr(result, name).extend(getattr(inner, name))
     elif program in ("source", ".") and len(argv) > 1 and argv[1].text.rsplit("/", 1)[-1] == "activate":
         result.other.append(program)  # a virtualenv's activation: environment only
@@ -197,10 +199,29 @@ def _classify(program: str, argv: list[Word], cmd: Command, result: ShellCommand
         result.scripts.append((argv[1].text, cwd))
     elif program.endswith(".sh") or program.endswith(".bash"):
         result.scripts.append((argv[0].text, cwd))
+    elif _PYTHON.fullmatch(program) and (script := _python_script(argv[1:])) is not None:
+        result.python.append((script, cwd, describe_run(argv[0].text, [w.text for w in argv[1:]])))
     elif touches_no_table(program, [w.text for w in argv[1:]]):
         result.other.append(program)
     else:
         result.runs.append(describe_run(argv[0].text, [w.text for w in argv[1:]]))
+
+
+_PYTHON = re.compile(r"python(?:\d(?:\.\d+)?)?")
+_PYTHON_VALUED = frozenset({"-W", "-X", "--check-hash-based-pycs"})  # interpreter options that take a value
+
+
+def _python_script(args: list[Word]) -> str | None:
+    """The ``.py`` file ``python [options] file.py [args]`` runs; None for ``-m module``, ``-c code`` or a file built
+    at run time."""
+    i = 0
+    while i < len(args) and args[i].text.startswith("-"):
+        if args[i].text in ("-m", "-c", "-"):
+            return None
+        i += 2 if args[i].text in _PYTHON_VALUED else 1
+    if i >= len(args) or args[i].unknown or not args[i].text.endswith(".py"):
+        return None
+    return args[i].text
 
 
 def _inline_script(argv: list[Word]) -> str | None:
