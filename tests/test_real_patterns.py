@@ -867,3 +867,34 @@ def test_a_hook_class_of_the_teams_own_opens_as_the_library_hook_it_derives_from
     '''))
     task = scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks[0]
     assert (task.status, task.writes) == ("resolved", ["postgres_default:public.map_labels_temp"]), task.errors
+
+
+def test_the_repository_s_docker_compose_mounts_say_where_deployment_paths_are() -> None:
+    """`template_searchpath="/opt/airflow/sql"` and `sql="/opt/airflow/queries/daily.sql"` name the containers' folders;
+    the repository's docker-compose file mounts `./sql` and `./reports` there (short and long syntax, a `${VAR:-.}`
+    default), so those files are read, and the report says which mount (the suffix guess would find no `queries/`)."""
+    tasks = _tasks("compose_mounts")
+    assert (tasks["load"].status, tasks["load"].reads, tasks["load"].writes) == ("resolved", ["pg:raw.orders"], ["pg:mart.orders"])
+    report = tasks["report"]
+    assert (report.status, report.reads, report.writes) == ("resolved", ["pg:mart.orders"], ["pg:mart.daily"]), report.errors
+    assert any("docker-compose.yaml mounts ./reports at /opt/airflow/queries" in n for n in report.notes), report.notes
+
+
+def test_compose_bind_mounts_only_name_folders_inside_the_repository(tmp_path: Path) -> None:
+    from overlay.extract.compose_volumes import compose_remaps
+
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "include").mkdir()
+    (tmp_path / "compose.yml").write_text(textwrap.dedent("""
+        services:
+          worker:
+            volumes:
+              - ./include:/usr/local/airflow/include:ro
+              - ../outside:/opt/outside
+              - /etc/hosts:/etc/hosts
+              - cache:/cache
+              - ${NO_DEFAULT}/x:/opt/x
+    """))
+    (tmp_path.parent / "outside").mkdir(exist_ok=True)
+    found = compose_remaps((str(tmp_path / "dags"),), str(tmp_path))
+    assert [(prefix, target) for prefix, target, _ in found] == [("/usr/local/airflow/include/", str(tmp_path / "include"))]

@@ -9,7 +9,8 @@ setting, and is never opened.
 
 Absolute paths name the deployment (``/usr/local/airflow/include``, ``/opt/airflow/dags/sql/x.sql``),
 not the checkout: ``locate`` maps them into the repository, by the ``paths:`` remaps of overlay.yaml
-(longest prefix first), else by the longest suffix of the path that exists under the repository.
+(longest prefix first), then by the repository's docker-compose bind mounts (``compose_volumes.py``), else by the
+longest suffix of the path that exists under the repository.
 The remap used is returned so the task's report can say it. Pure apart from ``os.path`` lookups.
 """
 
@@ -19,6 +20,7 @@ import errno
 import os
 from dataclasses import dataclass, field
 
+from overlay.extract.compose_volumes import compose_remaps
 from overlay.repository import repository_root
 
 ALLOW_SETTING = "allow_paths"
@@ -47,6 +49,8 @@ class ReadPolicy:
     roots: tuple[str, ...]
     repository: str | None = None
     remaps: tuple[tuple[str, str], ...] = ()  # (absolute prefix as the DAGs write it, folder it maps to)
+    # the repository's docker-compose bind mounts: (container prefix, repository folder, which file says so)
+    mounts: tuple[tuple[str, str, str], ...] = ()
     _cache: dict[str, Located | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -57,7 +61,8 @@ class ReadPolicy:
         repos = [repository_root(f) for f in scanned]
         roots = [*scanned, *repos, *(os.path.realpath(a) for a in allow or [])]
         ordered = sorted(((p if p.endswith("/") else p + "/", t) for p, t in (remaps or {}).items()), key=lambda r: -len(r[0]))
-        return cls(tuple(dict.fromkeys(roots)), repos[0] if repos else None, tuple(ordered))
+        repository = repos[0] if repos else None
+        return cls(tuple(dict.fromkeys(roots)), repository, tuple(ordered), compose_remaps(tuple(scanned), repository))
 
     def allows(self, path: str) -> bool:
         real = os.path.realpath(path)
@@ -97,6 +102,12 @@ class ReadPolicy:
                 candidate = os.path.normpath(os.path.join(target, path[len(prefix):]))
                 if exists(candidate) and self.allows(candidate):
                     return Located(candidate, f"{path} read as {candidate} (`{REMAP_SETTING}:` {prefix} -> {target})")
+        for prefix, target, where in self.mounts:
+            if path == prefix.rstrip("/") or path.startswith(prefix):
+                candidate = os.path.normpath(os.path.join(target, path[len(prefix):]))
+                if exists(candidate) and self.allows(candidate):
+                    return Located(candidate, f"{path} read as {candidate} ({where}; set `{REMAP_SETTING}:` in "
+                                              f"overlay.yaml to map it otherwise)")
         parts = [p for p in path.split(os.sep) if p]
         for start in range(1, len(parts)):
             suffix = os.path.join(*parts[start:])
