@@ -21,7 +21,8 @@ from overlay.discover.evaluate import UNKNOWN, is_known, written_name
 from overlay.extract.python import hooks
 from overlay.extract.python.hooks import Handle
 from overlay.extract.python.partial_text import PartialText, values_or_names_only
-from overlay.extract.python.values import CallableEvaluator, OperatorSelf, bind_parameters, first_function, returned_text
+from overlay.extract.python.values import (CallableEvaluator, OperatorSelf, bind_parameters, first_function,
+                                          returned_text, run_by_script)
 from overlay.extract.python.helpers import HELPER_BUDGET, HelperReader
 
 _MAX_UNROLL = 50  # items of one loop
@@ -96,28 +97,9 @@ def analyze_callable(source: str, op_kwargs: dict[str, Any] | None = None, modul
     analyzer.file, analyzer.shown = file, shown
     analyzer.why.update({name: "a parameter with no value before run time" for name, value in scope.items()
                          if value is UNKNOWN and name not in (module_scope or {})})
-    analyzer.block(fn.body if fn is not None else _run_by_script(tree) if module else tree.body, 0)
+    analyzer.block(fn.body if fn is not None else run_by_script(tree) if module else tree.body, 0)
     return analyzer.access
 
-
-def _run_by_script(tree: ast.Module) -> list[ast.stmt]:
-    """A script's statements as running it runs them: its functions only where its top level calls them (directly or
-    through each other), so a module of helpers run as a script reaches no database through functions it never calls."""
-    defs = {s.name: s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
-
-    def called(nodes: list[ast.stmt]) -> set[str]:
-        return {n.func.id for stmt in nodes for n in ast.walk(stmt)
-                if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in defs}
-
-    reached = called([s for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))])
-    frontier = set(reached)
-    while frontier:
-        frontier = called([defs[name] for name in frontier]) - reached
-        reached |= frontier
-    # its top level first (the constants and handles its functions use are set by the time they are called), then
-    # the functions it calls
-    top = [s for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    return top + [s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name in reached]
 
 
 class _Handles(dict):  # type: ignore[type-arg]

@@ -312,6 +312,26 @@ def first_function(source: str) -> tuple[ast.Module | None, ast.FunctionDef | as
     return tree, fn, None
 
 
+def run_by_script(tree: ast.Module) -> list[ast.stmt]:
+    """A script's statements as running it runs them: its functions only where its top level calls them (directly or
+    through each other), so a module of helpers run as a script reaches no database through functions it never calls."""
+    defs = {s.name: s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+    def called(nodes: list[ast.stmt]) -> set[str]:
+        return {n.func.id for stmt in nodes for n in ast.walk(stmt)
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in defs}
+
+    reached = called([s for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))])
+    frontier = set(reached)
+    while frontier:
+        frontier = called([defs[name] for name in frontier]) - reached
+        reached |= frontier
+    # its top level first (the constants and handles its functions use are set by the time they are called), then
+    # the functions it calls
+    top = [s for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    return top + [s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name in reached]
+
+
 def returned_text(source: str, op_kwargs: dict[str, Any] | None, module_scope: dict[str, Any] | None) -> str | None:
     """The string a ``@task.sql``/``@task.bash`` function returns, when it is computable statically."""
     _, fn, _ = first_function(source)

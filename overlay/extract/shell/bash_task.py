@@ -9,7 +9,6 @@ The command is rendered (a ``.sh``/``.bash`` value is a template file, as in Air
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 
 from overlay.extract.shell.clients import ShellCommands, ShellSql, parse_commands
@@ -19,14 +18,11 @@ from overlay.extract.dbt.task import run_dbt
 from overlay.extract.operators.rules import OperatorRule
 from overlay.extract.templates.sources import Target, add_source, file_source, normalize_markers
 from overlay.extract.operators.sql import fill_from_body
-from overlay.extract.python.calls import analyze_callable
-from overlay.extract.python.task import reader, record_access
+from overlay.extract.python.scripts import read_python_script
 from overlay.extract.templates.render import TemplateError
 from overlay.model import SqlSource
 
 _MAX_SCRIPTS = 3
-_MAX_SCRIPT_CHARS = 400_000  # a Python script a command runs, read as a callable
-_DEFINES_DAG = re.compile(r"\bDAG\s*\(|^\s*@dag\b", re.M)
 
 
 def bash_operator(t: TaskState, rule: OperatorRule) -> None:
@@ -109,42 +105,6 @@ def _follow_scripts(t: TaskState, parsed: ShellCommands, env: dict[str, str], cw
         _follow_scripts(t, inner, env, os.path.dirname(path), depth + 1)
         for name in ("sql", "dbt", "python", "other", "runs", "errors"):
             getattr(parsed, name).extend(getattr(inner, name))
-
-
-def read_python_script(t: TaskState, script: str, folder: str | None) -> bool:
-    """A Python script a command runs (``python load.py``), found like a file the command reads (its folder, then
-    the repository's top) and read as a callable is, from its top: its SQL and tables become the task's. False when it
-    is not found, or nothing in it reaches a database (what it does is then not known: the run is reported)."""
-    policy = t.renderer.policy
-    if folder and os.path.isabs(folder) and not policy.allows(folder):  # `cd /opt/airflow/scripts`: the deployment's
-        located = policy.locate(folder, want_dir=True)
-        folder = located.path if located is not None else folder
-    path = t.renderer.find_file(script, [folder] if folder else [], template=False)
-    top = policy.repository
-    if path is None and top and not os.path.isabs(script):
-        path = t.renderer.find_file(script, [top], template=False)
-    if path is None:
-        return False
-    try:
-        text = t.read_text(path)
-    except OSError:  # ReadRefused included: outside the repository
-        return False
-    if _DEFINES_DAG.search(text):  # a DAG file run as a script (or a test of one): its callables are other tasks'
-        return False
-    t.depends_on(path)
-    if len(text) > _MAX_SCRIPT_CHARS:
-        t.unresolved(f"python script {script!r} is over {_MAX_SCRIPT_CHARS} characters: not read (line {t.spec.line})")
-        return True
-    shown = os.path.relpath(path, top) if top else path
-    found = analyze_callable(text, first_line=1, variables=t.ctx.variables, reader=reader(t), file=path, shown=shown,
-                             module=True)
-    if not (found.sql or found.tables or found.jobs or found.unresolved or found.opened):
-        return False
-    record_access(t, found, text)
-    if found.opened and not (found.sql or found.tables or found.jobs or found.unresolved):
-        t.unresolved(f"python script {shown} opens a database connection ({found.opened[0]}) but overlay found no SQL it runs")
-    t.note(f"read the python script it runs: {shown}")
-    return True
 
 
 def _shell_sql(t: TaskState, item: ShellSql, cwd: str | None) -> None:
