@@ -53,7 +53,7 @@ def check(helpers: str, callables: str, tasks: str, imports: str = "", extra: di
         (repo / "dags" / "lib" / "__init__.py").write_text("")
         (repo / "dags" / "lib" / "helpers.py").write_text(GOOD + helpers.replace("OUTSIDE", str(tmp / "outside")))
         for rel, text in (extra or {}).items():
-            (repo / "dags" / rel).write_text(text)
+            (repo / "dags" / rel).write_text(text.replace("OUTSIDE", str(tmp / "outside")))
         (repo / "dags" / "d.py").write_text(DAG.format(imports=imports, callables=callables, tasks=tasks))
         opened = record_opens(str(tmp / "outside"))
         try:
@@ -126,3 +126,15 @@ def cases() -> Iterator[tuple[str, str, Callable[[], str | None]]]:
                  extra={"lib/ops.py": "from airflow.models import BaseOperator\n\nclass Forever(BaseOperator):\n"
                                       "    def execute(self, context):\n        return self.again()\n\n"
                                       "    def again(self):\n        self.hook.run('SELECT 1')\n        return self.execute(None)\n"}))
+    yield ("static", "repo code: a Python script a command runs calls its own functions forever, 100,000 times each",
+           _case("", "", '    BashOperator(task_id="script", bash_command="python lib/forever.py")\n',
+                 imports="from airflow.operators.bash import BashOperator",
+                 extra={"lib/forever.py": "import psycopg2\n\nconn = psycopg2.connect(dbname='x')\n\n"
+                                          "def a(n):\n    conn.cursor().execute('SELECT 1')\n    return b(n)\n\n"
+                                          "def b(n):\n    return a(n)\n\n"
+                                          "for i in range(100000):\n    a(i)\n"}))
+    yield ("static", "repo code: a Python script a command runs opens a file outside the repository",
+           _case("", "", '    BashOperator(task_id="script", bash_command="python lib/leak.py")\n',
+                 imports="from airflow.operators.bash import BashOperator",
+                 extra={"lib/leak.py": "import psycopg2\n\nwith open('OUTSIDE/secret.sql') as f:\n"
+                                       "    psycopg2.connect(dbname='x').cursor().execute(f.read())\n"}))
