@@ -880,6 +880,16 @@ def test_the_repository_s_docker_compose_mounts_say_where_deployment_paths_are()
     assert any("docker-compose.yaml mounts ./reports at /opt/airflow/queries" in n for n in report.notes), report.notes
 
 
+def test_folders_a_dag_file_puts_on_sys_path_are_where_its_imports_are_found() -> None:
+    """`sys.path.append("/opt/airflow/scripts")` (a container folder the compose file mounts) and
+    `sys.path.insert(0, <the DAG folder>/../lib)` make `from tasks.load import ...` and `from checks import ...`
+    modules of the repository, read for the callables they hold."""
+    tasks = _tasks("compose_mounts")
+    assert (tasks["copy"].status, tasks["copy"].reads, tasks["copy"].writes) == (
+        "resolved", ["pg:mart.orders"], ["pg:mart.orders_copy"]), tasks["copy"].errors
+    assert (tasks["count"].status, tasks["count"].reads) == ("resolved", ["pg:mart.orders_copy"]), tasks["count"].errors
+
+
 def test_compose_bind_mounts_only_name_folders_inside_the_repository(tmp_path: Path) -> None:
     from overlay.extract.compose_volumes import compose_remaps
 

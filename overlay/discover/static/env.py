@@ -29,6 +29,8 @@ _ENV_READERS = {"environs.Env"}
 _ENVIRONS_CASTS = {"str", "int", "bool", "list", "__call__"}
 
 
+_SYS_PATH = frozenset({"sys.path.append", "sys.path.insert", "sys.path.extend", "site.addsitedir"})
+
 class EnvReader:
     """An ``environs.Env()`` instance: calling it (or ``.str``/``.int``...) reads an environment variable."""
 
@@ -83,6 +85,8 @@ class ScanEnv:
                 return made
         if scanner.repo is None:
             return NOT_HANDLED
+        if name in _SYS_PATH:  # `sys.path.append("/opt/airflow/scripts")`: where the file's later imports are found
+            return self.sys_path(ev, node, name)
         if name.endswith("Variable.get") or name == "Variable.get":
             return self.variable(ev, node)
         if name in _ENV_GET:
@@ -114,6 +118,18 @@ class ScanEnv:
         if any(k.arg == "task_id" for k in call.keywords) or ev.qualified(call.func).rsplit(".", 1)[-1].endswith(_EFFECT_NAMES):
             return True
         return isinstance(self.scanner.callee(call.func, ev.scope), (FunctionRef, ClassRef))
+
+    def sys_path(self, ev: Evaluator, node: ast.Call, name: str) -> Any:
+        scanner = self.scanner
+        args = node.args[1:] if name.endswith(".insert") else node.args
+        values = ev.eval(args[0]) if args else UNKNOWN
+        for value in values if name.endswith(".extend") and isinstance(values, (list, tuple)) else [values]:
+            if not isinstance(value, str):
+                continue  # not known statically: imports are looked up where Airflow would anyway
+            refused = scanner.repo.add_search(value, first=name.endswith(".insert"))
+            if refused:
+                scanner.report(f"sys.path ({scanner.where(node.lineno)}): {refused}", scanner.at(node.lineno))
+        return None
 
     def environment(self, ev: Evaluator, node: ast.Call, cast: str | None) -> Any:
         """An environment variable. overlay.yaml's ``environment:`` describes the deployment: a variable it gives has

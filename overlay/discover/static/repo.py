@@ -59,7 +59,9 @@ class RepoView:
         self.evaluate: Callable[[str, str, RepoView], LoadedModule] | None = None
         self.effects: Any = None  # the scan's EffectAnalysis (static/effects.py): each operator class read once
         self._search = self._search_roots()
-        self._found: dict[tuple[str, int, str | None], str | None] = {}
+        # folders the file being scanned put on sys.path (`sys.path.append("/opt/airflow/scripts")`): (first?, folder)
+        self.extra_search: list[tuple[bool, Path]] = []
+        self._found: dict[tuple[Any, ...], str | None] = {}
         self._plugin_classes: dict[str, list[str]] | None = None  # plugins/ classes, for Airflow 1 imports
 
     # --- paths ------------------------------------------------------------------------------
@@ -98,7 +100,7 @@ class RepoView:
         if self._read_policy is None:
             from overlay.extract.files import ReadPolicy  # extraction's rule for deployment paths
 
-            self._read_policy = ReadPolicy.for_folders([str(self.root)], remaps=self.path_remaps)
+            self._read_policy = ReadPolicy.for_folders([str(self.dag_folder)], remaps=self.path_remaps)
         return self._read_policy
 
     # --- modules ----------------------------------------------------------------------------
@@ -106,7 +108,7 @@ class RepoView:
         """The file of module ``name`` inside the repository (``pkg/mod.py`` or ``pkg/mod/__init__.py``)."""
         if not level and name.split(".")[0] in sys.stdlib_module_names:
             return None
-        key = (name, level, os.path.dirname(from_file) if from_file else None)
+        key = (name, level, os.path.dirname(from_file) if from_file else None, tuple(self.extra_search))
         if key not in self._found:
             self._found[key] = self._find_module(name, level, from_file)
         return self._found[key]
@@ -121,11 +123,26 @@ class RepoView:
             for _ in range(level - 1):
                 base = base.parent
             return [base]
-        bases = list(self._search)
+        bases = [*(p for first, p in self.extra_search if first), *self._search,
+                 *(p for first, p in self.extra_search if not first and p not in self._search)]
         if from_file is not None:
             here = Path(os.path.realpath(from_file)).parent
             bases += [p for p in [here, *here.parents] if self.inside(p) and p not in bases]
         return bases
+
+    def add_search(self, path: Any, first: bool) -> str | None:
+        """``sys.path.append(path)`` / ``sys.path.insert(0, path)`` in the file being scanned: a folder of the
+        repository (a deployment path mapped into it, as ``confined`` maps it) where its later imports are looked up;
+        why not, when it is not one."""
+        try:
+            folder = Path(self.confined(path, want_dir=True))
+        except RefusedPath as e:
+            return str(e)
+        if not folder.is_dir():
+            return f"{path!r} is not a folder of the repository"
+        if (first, folder) not in self.extra_search:
+            self.extra_search.append((first, folder))
+        return None
 
     def is_namespace(self, name: str, from_file: str | None = None) -> bool:
         """``name`` is a folder of the repository without ``__init__.py`` (a namespace package: ``import lib.x``

@@ -67,6 +67,8 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects, ImportBinder):
         self.code_size = 0  # characters listed in self.code, within specs.MAX_FILE_CODE
         self.created = 0  # tasks made so far
         self.env = ScanEnv(self)
+        if repo is not None and not module_mode:  # a file starts with Airflow's sys.path; its own additions are its own
+            repo.extra_search = []
         self.effects = EffectAnalysis(repo) if repo is None else None  # without a repository: this file's own classes
         self.origins = UnknownOrigins()  # what the names bound to unknown values come from, for the reports
         self.floating: int | None = None  # tasks made with no DAG inside an instance's __init__ (instances.py)
