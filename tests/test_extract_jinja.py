@@ -138,3 +138,13 @@ def test_bare_names_render_as_jinja_renders_them() -> None:
     jinja = "".join(part + (str(templates._compiled_expression(expr)(**context)) if expr else "")
                     for part, expr in templates._EXPRESSION.findall(text))
     assert templates._render_expressions(text, context) == jinja == "a 2024-01-15 b 3 c None d ['a'] e x f True g missing h"
+
+
+def test_a_stand_in_given_to_tojson_stays_a_stand_in(tmp_path) -> None:
+    """`{{ ti.xcom_pull(task_ids='config') | tojson }}` renders the XCom's stand-in as JSON text instead of failing."""
+    from overlay.extract.templates.render import Renderer
+    from overlay.model import DagSpec
+
+    renderer = Renderer(DagSpec(dag_id="d", file=str(tmp_path / "d.py")), [str(tmp_path)], {})
+    rendered = renderer.render("{{ ti.xcom_pull(task_ids='config') | tojson }}")
+    assert rendered.startswith('"') and rendered.strip('"') in renderer.take_standins()

@@ -9,6 +9,7 @@ still fails raises ``TemplateError`` with the file and line.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import traceback
@@ -69,6 +70,8 @@ def _environment(searchpath: list[str], policy: ReadPolicy | None = None) -> _Sa
         extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
     )
     env.filters.update(DATE_FILTERS)
+    # `{{ ti.xcom_pull(...) | tojson }}`: a stand-in is dumped as its text, so it stays a stand-in the report names
+    env.policies["json.dumps_function"] = lambda value, **kwargs: json.dumps(value, default=str, **kwargs)
     return env
 
 
