@@ -52,3 +52,30 @@ def test_a_template_the_dag_file_renders_gives_the_operator_its_sql(tmp_path: Pa
     assert (tasks["not_known"].status, tasks["not_known"].reads) == ("unresolved", [])
     zone = tasks["in_its_zone"]
     assert (zone.status, zone.writes) == ("resolved", ["dwh:dwh.grading.daily"]), zone.errors
+
+
+STANDINS_DAG = '''
+    from datetime import datetime
+    from airflow import DAG
+    from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+
+    with DAG("standins", start_date=datetime(2024, 1, 1), schedule=None):
+        SQLExecuteQueryOperator(task_id="whole", conn_id="pg", sql="{{ var.value.query }}")
+        SQLExecuteQueryOperator(task_id="clause", conn_id="pg", sql="SELECT * FROM a.b WHERE {{ var.value.cond }}")
+        SQLExecuteQueryOperator(task_id="name", conn_id="pg", sql="SELECT * FROM a.b JOIN {{ var.value.t }} USING (id)")
+        SQLExecuteQueryOperator(task_id="value", conn_id="pg", sql="DELETE FROM a.b WHERE day = '{{ var.value.day }}'")
+'''
+
+
+def test_a_template_value_not_known_in_a_clause_leaves_the_task_partial_and_a_whole_sql_unknown(tmp_path: Path) -> None:
+    """A Variable nobody gave, rendered as a stand-in: in a string literal it is a value (the task is resolved); in a
+    table's name that name is refused; in a clause (`WHERE {{ var.value.cond }}`, which could hold a subquery) the
+    tables named in full are kept and the task is partial; as the whole SQL, nothing is known (it was "no data")."""
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "standins.py").write_text(textwrap.dedent(STANDINS_DAG))
+    tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks}
+    found = {tid: (t.status, t.reads, t.writes) for tid, t in tasks.items()}
+    assert found == {"whole": ("unresolved", [], []), "clause": ("partial", ["pg:a.b"], []),
+                     "name": ("partial", ["pg:a.b"], []), "value": ("resolved", [], ["pg:a.b"])}
+    assert "Airflow Variable `query`" in tasks["whole"].errors[0]
+    assert "part of the SQL in `sql` is a value not known statically" in tasks["clause"].errors[0]

@@ -7,12 +7,17 @@ A value may be a string, a list of strings, or a file name ending with one of th
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
 
 from overlay.extract.operators.bqnames import legacy_to_standard
 from overlay.extract.context import TaskState
 from overlay.extract.templates.render import TemplateError
+from overlay.extract.templates.standins import STANDIN_DATES, describe_standin
 from overlay.model import SqlSource
 
 # dialects whose names have two levels: what Airflow calls the database is the schema level
@@ -100,9 +105,29 @@ def sql_source(t: TaskState, text: str, origin: str, template_ext: tuple[str, ..
                          f"(searched {', '.join(t.renderer.searchpath) or 'nothing'})")
             return None
     rendered = t.render(text, f"SQL in `{origin}`")
-    if rendered is None:
+    if rendered is None or not known_as_sql(t, rendered, f"SQL in `{origin}`"):
         return None
     return SqlSource(normalize_markers(rendered), origin, line=t.spec.line)
+
+
+def known_as_sql(t: TaskState, rendered: str, what: str) -> bool:
+    """Whether rendered SQL is the statement the task runs apart from values: a stand-in for a value not known
+    statically (``{{ var.value.x }}``, a missing param) may sit in a string literal or a table's name (resolution
+    refuses that name, saying why), not in a clause or an expression, which could name tables nobody can see. Such a
+    text is kept (its tables named in full are the task's) and the task is partial; one that is a stand-in as a whole is
+    not SQL overlay can read (False)."""
+    from overlay.extract.python.partial_text import values_or_names_only  # the rule code-built SQL follows too
+
+    used = [s for s in t.renderer.standins if s not in STANDIN_DATES and s in rendered]
+    if not used or values_or_names_only(rendered, used) or not _parses(rendered):
+        return True  # (SQL the generic parser does not read is left to the dialect's, and to its own reason)
+    described = "; ".join(describe_standin(s, t.renderer.standins[s]) for s in used[:3])
+    if rendered.strip().rstrip(";").strip() in used:
+        t.unresolved(f"{what} is a value not known statically: {described} (line {t.spec.line})")
+        return False
+    t.unresolved(f"part of the {what} is a value not known statically ({described}); the tables it names in full "
+                 f"are kept (line {t.spec.line})")
+    return True
 
 
 def file_source(t: TaskState, path: str, origin: str) -> SqlSource | None:
@@ -111,6 +136,8 @@ def file_source(t: TaskState, path: str, origin: str) -> SqlSource | None:
         text = t.renderer.render_file(path, t.params(), t.spec.task_id, t.template_values)
     except TemplateError as e:
         t.unresolved(f"{e.file or path}:{e.line or 1}: {e}")
+        return None
+    if not known_as_sql(t, text, f"SQL of {os.path.basename(path)}"):
         return None
     return SqlSource(normalize_markers(text), origin, file=path, line=1)
 
@@ -135,3 +162,12 @@ def _marker(match: re.Match[str]) -> str:
     if match.group(1):
         return f":{match.group(1)}"
     return ":param" if match.string.startswith("::", match.end()) else "?"
+
+
+def _parses(sql: str) -> bool:
+    """The generic parser reads the text as statements it knows the shape of (not as opaque commands)."""
+    try:
+        statements = [s for s in sqlglot.parse(normalize_markers(sql)) if s is not None]
+    except Exception:  # noqa: BLE001 - any parser error: not read here
+        return False
+    return bool(statements) and not any(isinstance(s, exp.Command) for s in statements)
