@@ -193,3 +193,56 @@ def test_mapped_tasks_read_what_each_instance_is_given(tmp_path: Path, mode: str
     assert (tasks["py"].status, tasks["py"].writes) == ("resolved", ["wh:mart.x", "wh:mart.y"]), tasks["py"].errors
     assert tasks["echo"].status == "no_data"
     assert tasks["from_xcom"].status == "unresolved" and tasks["from_xcom"].operator == "BashOperator"
+
+
+EXECUTOR_DAG = '''
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import datetime
+    from multiprocessing import Pool
+    from threading import Thread
+
+    from airflow import DAG
+    from airflow.operators.python import PythonOperator
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+
+    def copy_table(table):
+        PostgresHook(postgres_conn_id="pg").run(f"INSERT INTO mart.{table} SELECT * FROM raw.{table}")
+
+
+    def refresh():
+        PostgresHook(postgres_conn_id="pg").run("INSERT INTO mart.summary SELECT count(*) FROM mart.orders")
+
+
+    def parallel():
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            for table in ["orders", "items"]:
+                pool.submit(copy_table, table)
+        Thread(target=refresh).start()
+
+
+    def mapped():
+        with Pool(4) as pool:
+            pool.map(copy_table, ["a", "b"])
+
+
+    with DAG("ex", start_date=datetime(2024, 1, 1), schedule=None):
+        PythonOperator(task_id="parallel", python_callable=parallel)
+        PythonOperator(task_id="mapped", python_callable=mapped)
+'''
+
+
+def test_functions_handed_to_an_executor_or_a_thread_are_read_where_they_run(tmp_path: Path) -> None:
+    """`pool.submit(copy_table, table)` runs `copy_table(table)`, `Thread(target=refresh)` runs `refresh()`: their
+    hooks' SQL is the callable's. `pool.map(fn, items)` runs `fn` on items one at a time, a value not known: the names
+    it builds from it are refused, with the reason."""
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "ex.py").write_text(textwrap.dedent(EXECUTOR_DAG))
+    tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks}
+    parallel = tasks["parallel"]
+    assert (parallel.status, sorted(parallel.reads), sorted(parallel.writes)) == (
+        "resolved", ["pg:mart.orders", "pg:raw.items", "pg:raw.orders"],
+        ["pg:mart.items", "pg:mart.orders", "pg:mart.summary"]), parallel.errors
+    mapped = tasks["mapped"]
+    assert (mapped.status, mapped.reads, mapped.writes) == ("unresolved", [], [])
+    assert any("runtime_table" in e for e in mapped.errors)

@@ -25,6 +25,7 @@ import ast
 from typing import TYPE_CHECKING, Any
 
 from overlay.discover.evaluate import written_name
+from overlay.discover.static.executors import ran_call
 from overlay.discover.static.inits import method_owner
 from overlay.discover.static.refs import ClassRef, FunctionRef, ModuleCtx
 
@@ -86,9 +87,8 @@ def _listing(scanner: StaticScanner, fn: FunctionRef, constants: Any, cls: Class
 
     def names_of(node: ast.AST, scope: dict[str, Any], depth: int, owner: ClassRef | None, module: ModuleCtx) -> dict[str, str]:
         names: dict[str, str] = {}
-        for call in ast.walk(node):
-            if not isinstance(call, ast.Call):
-                continue
+        calls = [c for n in ast.walk(node) if isinstance(n, ast.Call) for c in (n, ran_call(n)) if c is not None]
+        for call in calls:  # and the function an executor or a thread is handed (`pool.submit(load, t)`)
             written = written_name(call.func)
             if not written or written in names:
                 continue

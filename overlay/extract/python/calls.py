@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from overlay.discover.evaluate import UNKNOWN, is_known, written_name
+from overlay.discover.static.executors import ran_call
 from overlay.extract.python import hooks
 from overlay.extract.python.hooks import Handle
 from overlay.extract.python.partial_text import PartialText, values_or_names_only
@@ -174,6 +175,7 @@ class _Analyzer(HelperReader):
         self.followed: dict[int, Any] = {}  # helper calls read here (by node): the value each returned
         self._method_names: tuple[dict[str, dict[str, Any]], frozenset[str]] | None = None
         self.partial: dict[str, str] = {}  # names holding text built with stand-ins for unknown values
+        self.ran: dict[int, ast.Call | None] = {}  # calls handing a function over to be run -> the call it makes
         self.return_texts: list[str | None] = []  # the text with stand-ins each `return` reached gives, where not known
         self.call_texts: dict[int, str] = {}  # helper calls read here (by node) whose returns all gave that text
         self.texts = PartialText(ev.eval, self.partial, self.explain, lambda node: self.where(self.line(node)),
@@ -281,6 +283,9 @@ class _Analyzer(HelperReader):
                 for call_id in inside:  # each pass calls the helpers again, with that pass's values
                     self.followed.pop(call_id, None)
                     self.call_texts.pop(call_id, None)
+                    ran = self.ran.get(call_id)  # and the functions it hands to an executor
+                    if ran is not None:
+                        self.followed.pop(id(ran), None)
                 self.bind(stmt.target, value)
                 self.block(stmt.body, depth + 1)
         else:
@@ -422,6 +427,9 @@ class _Analyzer(HelperReader):
         method = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         line = self.line(call)
         if self.invoke(call):
+            return
+        ran = self.ran.setdefault(id(call), ran_call(call))  # `pool.submit(load, table)`: `load(table)` is read
+        if ran is not None and self.invoke(ran):
             return
         opened = hooks.opens(call, self.ev, self.handles)
         if opened is not None and (line, "open") not in self.seen:
