@@ -278,3 +278,14 @@ def test_an_engine_url_built_from_a_connection_s_fields_opens_that_connection_an
         "its_uri": ("resolved", [], ["pg:shop.stg.units"]),  # the record's own URI; sqlalchemy.engine's create_engine
     }
     assert "not known" in tasks["database_at_run_time"].errors[0]
+
+
+def test_an_odbc_connection_string_names_its_database_and_its_driver_s_dialect() -> None:
+    import ast
+
+    from overlay.extract.python import hooks
+    from overlay.extract.python.values import CallableEvaluator
+
+    call = ast.parse("pyodbc.connect('DRIVER={ODBC Driver 17 for SQL Server};SERVER=db,1433;DATABASE=assets;UID=u')").body[0].value
+    handle = hooks.handle_of(call, CallableEvaluator({}, {}, {}), {})
+    assert (handle.dialect, handle.database, handle.unnamed) == ("tsql", "assets", False)

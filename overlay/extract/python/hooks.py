@@ -247,9 +247,12 @@ def _driver(call: ast.Call, name: str, ev: Evaluator, handles: dict[str, Handle]
     database = next((kwargs[k] for k in ("dbname", "database", "db", "project") if isinstance(kwargs.get(k), str)), None)
     schema = kwargs.get("schema") if isinstance(kwargs.get("schema"), str) else None
     dsn = _text(ev, call.args[0]) if call.args else None
-    if database is None and dsn:  # psycopg2.connect("host=h dbname=shop user=u")
-        found = re.search(r"(?:^|\s)dbname\s*=\s*'?([\w-]+)", dsn)
+    if database is None and dsn:  # psycopg2.connect("host=h dbname=shop user=u"), pyodbc's "...;DATABASE=shop;..."
+        found = re.search(r"(?:^|\s)dbname\s*=\s*'?([\w-]+)", dsn) or re.search(r"(?:^|;)\s*database\s*=\s*\{?([\w-]+)", dsn, re.I)
         database = found.group(1) if found else None
+    if dialect is None and dsn:  # an ODBC string names its driver: "DRIVER={ODBC Driver 17 for SQL Server};..."
+        driver = re.search(r"(?:^|;)\s*driver\s*=\s*\{?([^;}]*)", dsn, re.I)
+        dialect = next((d for word, d in _ODBC_DRIVERS if driver and word in driver.group(1).lower()), None)
     # a DSN or keywords built at run time: which database is not known (not the dialect's one warehouse, a guess)
     unnamed = database is None and not dsn and (bool(call.args) or any(k.arg in ("dsn", "host") or k.arg is None for k in call.keywords))
     return Handle(name, None, dialect, database, schema, unnamed=unnamed)
@@ -316,6 +319,10 @@ def _url_field(node: ast.expr, ev: Evaluator, handles: dict[str, Handle], conn_i
             return _SCHEMA_FIELD if node.attr == "schema" else _OTHER_FIELD
     value = ev.eval(node)
     return value if isinstance(value, str) and is_known(value) else _UNKNOWN
+
+
+_ODBC_DRIVERS = (("sql server", "tsql"), ("postgres", "postgres"), ("mysql", "mysql"), ("mariadb", "mysql"),
+                 ("snowflake", "snowflake"), ("oracle", "oracle"), ("redshift", "redshift"), ("databricks", "databricks"))
 
 
 def _connection_record(call: ast.Call, handles: dict[str, Handle]) -> Handle | None:
