@@ -112,6 +112,9 @@ class TaskSpec(Record):
     # an Astro SDK task (overlay/discover/astro): {"tables": the Table records it is given, by parameter; "output": the
     # parameter naming the table it writes; "roles": read/write/drop of the others; "schemas": Astro's default schemas}
     sdk: dict[str, Any] = field(default_factory=dict)
+    # stand-ins static mode put in an argument's text for values not known (`runtime_uri` in a bash command built with
+    # an f-string) -> what each stands for; never part of a table name
+    standins: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

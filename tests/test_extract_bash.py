@@ -223,3 +223,30 @@ def test_a_python_script_the_command_runs_is_read_as_a_callable(tmp_path: Path) 
     for task_id in ("fetch", "missing", "module"):
         assert tasks[task_id].status == "unresolved", task_id
         assert "runs 'python" in tasks[task_id].errors[0]
+
+
+def test_a_command_built_in_part_from_values_not_known_keeps_what_is_known(tmp_path: Path) -> None:
+    """`bash_command=f"python {here}/load.py '{uri}'"` with `uri` a connection URI known only at run time: the command
+    is kept with a stand-in for `uri`, so the script it runs is read; a program that is itself such a value is
+    reported as built at run time, naming where the value comes from."""
+    from overlay.scan import scan_folders
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "load.py").write_text(
+        "import sys\nfrom airflow.providers.postgres.hooks.postgres import PostgresHook\n\n"
+        "PostgresHook(postgres_conn_id='warehouse').run('INSERT INTO mart.copies SELECT * FROM raw.copies')\n")
+    (tmp_path / "dags" / "etl.py").write_text(
+        "import os\nfrom datetime import datetime\n"
+        "from airflow import DAG\nfrom airflow.hooks.base import BaseHook\nfrom airflow.models import Variable\n"
+        "from airflow.operators.bash import BashOperator\n\n"
+        "URI = BaseHook.get_connection('warehouse').get_uri()\n"
+        "HERE = os.path.dirname(__file__)\n\n"
+        "with DAG('etl', start_date=datetime(2024, 1, 1), schedule=None):\n"
+        "    BashOperator(task_id='built', bash_command=f\"python {HERE}/load.py '{URI}'\")\n"
+        "    BashOperator(task_id='tool', bash_command=f\"{Variable.get('tool')} --run\")\n")
+    tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks}
+    built = tasks["built"]
+    assert (built.status, built.reads, built.writes) == ("resolved", ["warehouse:raw.copies"], ["warehouse:mart.copies"]), built.errors
+    tool = tasks["tool"]
+    assert tool.status == "unresolved" and "built from a value known only at run time" in tool.errors[0], tool.errors

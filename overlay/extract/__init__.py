@@ -22,6 +22,7 @@ def extract_task(task: TaskSpec, dag: DagSpec, ctx: ExtractContext) -> TaskAcces
     # a copy: extractors may fill arguments (a decorated function's returned SQL) without touching discovery's record
     spec = replace(task, args=dict(task.args), unknown_args=list(task.unknown_args))
     t = TaskState(spec, dag, ctx)
+    t.code_standins.update(task.standins)  # values static mode could not know, as stand-ins in the arguments' text
     t.renderer.take_standins()  # the renderer is the DAG's: what earlier tasks rendered is theirs
     try:
         _extract(t)

@@ -57,6 +57,8 @@ def apply_class(task: TaskSpec, cls: ClassRef, effect_of: Callable[[ClassRef], E
 MAX_FILE_CODE = 250_000  # characters of repository source one file's tasks carry for extraction (DagSpec.code)
 
 
+COMMAND_ARGS = frozenset({"bash_command", "command"})  # shell commands kept as text with stand-ins when built in part
+
 class SpecBuilder:
     """Mixed into ``StaticScanner``: turns what the interpreter found into records."""
 
@@ -363,6 +365,9 @@ class SpecBuilder:
                 known, missing = known_part(value)
                 task.args[kw.arg] = plain(known)
                 task.unknown_args.extend(f"{kw.arg}.{m}" for m in missing if f"{kw.arg}.{m}" not in task.unknown_args)
+            elif kw.arg in COMMAND_ARGS and (built := self.command_text(kw.value, ev)) is not None:
+                task.args[kw.arg], standins = built  # `f"python {dags}/load.py {uri}"`: the command, `uri` a stand-in
+                task.standins.update(standins)
             else:
                 if holds_objects(value):
                     objects[kw.arg] = value
@@ -372,6 +377,19 @@ class SpecBuilder:
                 if origin:  # the report can name the setting that would give it
                     task.unknown_origins[kw.arg] = ", ".join(origin)
         return objects
+
+    def command_text(self: StaticScanner, node: ast.expr, ev: Evaluator) -> tuple[str, dict[str, str]] | None:
+        """A shell command built from text and values not known statically (`f"python {folder}/load.py {uri}"`): the
+        text with a stand-in for each unknown value, and what each stands for; None when it is not built that way."""
+        from overlay.extract.python.partial_text import PartialText  # the builder code-built SQL uses too
+
+        def why(part: ast.expr) -> str:
+            origin = self.origins.of(part, ev)
+            return f"it comes from {', '.join(origin)}" if origin else "a value not known statically"
+
+        texts = PartialText(ev.eval, {}, why, lambda part: self.where(getattr(part, "lineno", None)))
+        built = texts.text(node)
+        return (built, dict(texts.standins)) if built is not None else None
 
     def make_taskflow(self: StaticScanner, fn: FunctionRef, node: ast.Call, scope: dict[str, Any], mapped: bool = False) -> Any:
         dag = self.current_dag(node, scope)

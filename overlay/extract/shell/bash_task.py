@@ -53,7 +53,8 @@ def run_shell(t: TaskState, command: str, env: dict[str, str], cwd: str | None) 
     for call in parsed.dbt:
         run_dbt(t, call.argv, t.folder(call.cwd, cwd), call.env)
     runs = list(dict.fromkeys(parsed.runs))  # code of its own: reads and writes not known, never "no data"
-    built = [r for r in runs if r.split(" ", 1)[0] in t.renderer.standins]  # the program is a stand-in ({{ ti... }})
+    standins = {*t.renderer.standins, *t.code_standins}
+    built = [r for r in runs if r.split(" ", 1)[0] in standins]  # the program is a stand-in ({{ ti... }})
     if built:
         t.unresolved(f"the command is built from a value known only at run time ({built[0]!r}, line {t.spec.line})")
     others = [r for r in runs if r not in built]
