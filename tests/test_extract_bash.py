@@ -250,3 +250,25 @@ def test_a_command_built_in_part_from_values_not_known_keeps_what_is_known(tmp_p
     assert (built.status, built.reads, built.writes) == ("resolved", ["warehouse:raw.copies"], ["warehouse:mart.copies"]), built.errors
     tool = tasks["tool"]
     assert tool.status == "unresolved" and "built from a value known only at run time" in tool.errors[0], tool.errors
+
+
+def test_a_script_takes_the_constants_of_the_modules_beside_it(tmp_path: Path) -> None:
+    """`import queries as q` / `from settings import CONN` in a script a command runs: Python finds them beside the
+    script, so their literal constants are known where the script uses them."""
+    from overlay.scan import scan_folders
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "jobs" / "queries.py").write_text("LOAD = 'INSERT INTO mart.events SELECT * FROM raw.events'\n")
+    (tmp_path / "jobs" / "settings.py").write_text("CONN = 'warehouse'\n")
+    (tmp_path / "jobs" / "run.py").write_text(
+        "import queries as q\nfrom settings import CONN\n"
+        "from airflow.providers.postgres.hooks.postgres import PostgresHook\n\n"
+        "PostgresHook(postgres_conn_id=CONN).run(q.LOAD)\n")
+    (tmp_path / "dags" / "etl.py").write_text(
+        "from datetime import datetime\nfrom airflow import DAG\nfrom airflow.operators.bash import BashOperator\n\n"
+        "with DAG('etl', start_date=datetime(2024, 1, 1), schedule=None):\n"
+        "    BashOperator(task_id='run', bash_command='cd /opt/airflow/jobs && python run.py')\n")
+    task = scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks[0]
+    assert (task.status, task.reads, task.writes) == ("resolved", ["warehouse:raw.events"], ["warehouse:mart.events"]), task.errors

@@ -254,7 +254,7 @@ def _driver(call: ast.Call, name: str, ev: Evaluator, handles: dict[str, Handle]
         driver = re.search(r"(?:^|;)\s*driver\s*=\s*\{?([^;}]*)", dsn, re.I)
         dialect = next((d for word, d in _ODBC_DRIVERS if driver and word in driver.group(1).lower()), None)
     # a DSN or keywords built at run time: which database is not known (not the dialect's one warehouse, a guess)
-    unnamed = database is None and not dsn and (bool(call.args) or any(k.arg in ("dsn", "host") or k.arg is None for k in call.keywords))
+    unnamed = database is None and not dsn and (bool(call.args) or any(k.arg in ("dsn", "host", "account", "server") or k.arg is None for k in call.keywords))
     return Handle(name, None, dialect, database, schema, unnamed=unnamed)
 
 

@@ -9,14 +9,19 @@ command stays a run whose data access is not known.
 
 from __future__ import annotations
 
+import ast
 import os
 import re
+from typing import Any
 
+from overlay.discover.evaluate import is_data, is_known
 from overlay.extract.context import TaskState
 from overlay.extract.python.calls import analyze_callable
 from overlay.extract.python.task import reader, record_access
+from overlay.extract.python.values import CallableEvaluator
 
 MAX_SCRIPT_CHARS = 400_000
+MAX_SIBLING_MODULES = 10  # modules beside a script whose constants it takes
 _DEFINES_DAG = re.compile(r"\bDAG\s*\(|^\s*@dag\b", re.M)
 
 
@@ -45,8 +50,8 @@ def read_python_script(t: TaskState, script: str, folder: str | None) -> bool:
         t.unresolved(f"python script {script!r} is over {MAX_SCRIPT_CHARS} characters: not read (line {t.spec.line})")
         return True
     shown = os.path.relpath(path, top) if top else path
-    found = analyze_callable(text, first_line=1, variables=t.ctx.variables, reader=reader(t), file=path, shown=shown,
-                             module=True)
+    found = analyze_callable(text, module_scope=imported_constants(t, text, os.path.dirname(path)), first_line=1,
+                             variables=t.ctx.variables, reader=reader(t), file=path, shown=shown, module=True)
     if not (found.sql or found.tables or found.jobs or found.unresolved or found.opened):
         return False
     record_access(t, found, text)
@@ -54,3 +59,56 @@ def read_python_script(t: TaskState, script: str, folder: str | None) -> bool:
         t.unresolved(f"python script {shown} opens a database connection ({found.opened[0]}) but overlay found no SQL it runs")
     t.note(f"read the python script it runs: {shown}")
     return True
+
+
+def imported_constants(t: TaskState, text: str, folder: str) -> dict[str, Any]:
+    """The constants a script takes from modules beside it (``import sql_queries as sq`` -> ``sq.get_raw``, ``from
+    config import TABLE``), as Python finds them from the script's folder (then the repository's top): each module's
+    top-level names bound to values known statically, read through the policy, a few modules and bytes at most."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return {}
+    found: dict[str, Any] = {}
+    modules = 0
+    for stmt in tree.body:
+        names = [(a.name, a.asname or a.name, None) for a in stmt.names] if isinstance(stmt, ast.Import) else \
+            [(stmt.module, None, stmt.names)] if isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level else []
+        for module, bound, picked in names:
+            if modules >= MAX_SIBLING_MODULES:
+                return found
+            constants = _module_constants(t, module, folder)
+            if constants is None:
+                continue
+            modules += 1
+            if picked is None:
+                found.update({f"{bound}.{name}": value for name, value in constants.items()})
+            else:
+                found.update({a.asname or a.name: constants[a.name] for a in picked if a.name in constants})
+    return found
+
+
+def _module_constants(t: TaskState, module: str, folder: str) -> dict[str, Any] | None:
+    relative = module.replace(".", os.sep) + ".py"
+    top = t.renderer.policy.repository
+    for base in dict.fromkeys([folder, *([top] if top else [])]):
+        path = os.path.join(base, relative)
+        if not (os.path.isfile(path) and t.renderer.policy.allows(path)):
+            continue
+        try:
+            text = t.read_text(path)
+            tree = ast.parse(text) if len(text) <= MAX_SCRIPT_CHARS else None
+        except (OSError, SyntaxError, ValueError, RecursionError):
+            return None
+        if tree is None:
+            return None
+        t.depends_on(path)
+        scope: dict[str, Any] = {}
+        ev = CallableEvaluator(scope, t.ctx.variables, {})
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                value = ev.eval(stmt.value)
+                if is_known(value) and is_data(value):
+                    scope[stmt.targets[0].id] = value
+        return scope
+    return None
