@@ -272,3 +272,21 @@ def test_a_script_takes_the_constants_of_the_modules_beside_it(tmp_path: Path) -
         "    BashOperator(task_id='run', bash_command='cd /opt/airflow/jobs && python run.py')\n")
     task = scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks[0]
     assert (task.status, task.reads, task.writes) == ("resolved", ["warehouse:raw.events"], ["warehouse:mart.events"]), task.errors
+
+
+def test_sql_a_command_runs_that_is_a_value_not_known_is_not_read_as_sql(tmp_path: Path) -> None:
+    """`psql -c '{sql}'` with `sql` a Variable: the command is known, its SQL is not (never "no tables")."""
+    from overlay.scan import scan_folders
+
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "etl.py").write_text(
+        "from datetime import datetime\nfrom airflow import DAG\nfrom airflow.models import Variable\n"
+        "from airflow.operators.bash import BashOperator\n\n"
+        "with DAG('etl', start_date=datetime(2024, 1, 1), schedule=None):\n"
+        "    BashOperator(task_id='whole', bash_command=f\"psql -d shop -c '{Variable.get('q')}'\")\n"
+        "    BashOperator(task_id='name', bash_command=f\"psql -d shop -c 'TRUNCATE {Variable.get('t')}'\")\n")
+    tasks = {t.task_id: t for t in scan_folders([str(tmp_path / "dags")], mode="static", workers=1).tasks}
+    assert (tasks["whole"].status, tasks["whole"].writes) == ("unresolved", []), tasks["whole"].errors
+    assert "not known statically" in tasks["whole"].errors[0]
+    assert (tasks["name"].status, tasks["name"].writes) == ("unresolved", [])  # its only table is a stand-in's
+    assert "not recorded" in tasks["name"].errors[0]

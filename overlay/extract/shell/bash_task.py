@@ -16,7 +16,7 @@ from overlay.extract.operators.bqnames import bq_table, legacy_to_standard
 from overlay.extract.context import TaskState
 from overlay.extract.dbt.task import run_dbt
 from overlay.extract.operators.rules import OperatorRule
-from overlay.extract.templates.sources import Target, add_source, file_source, normalize_markers
+from overlay.extract.templates.sources import Target, add_source, file_source, known_as_sql, normalize_markers
 from overlay.extract.operators.sql import fill_from_body
 from overlay.extract.python.scripts import read_python_script
 from overlay.extract.templates.render import TemplateError
@@ -112,7 +112,8 @@ def _shell_sql(t: TaskState, item: ShellSql, cwd: str | None) -> None:
     origin = f"bash:{item.client}"
     target = Target(None, item.dialect, item.database, item.schema)
     if item.sql:
-        add_source(t, SqlSource(normalize_markers(item.sql), origin, line=t.spec.line), target, item.legacy_sql)
+        if known_as_sql(t, item.sql, f"SQL {item.client} runs"):  # `psql -c '{sql}'` of a value not known: not SQL
+            add_source(t, SqlSource(normalize_markers(item.sql), origin, line=t.spec.line), target, item.legacy_sql)
     elif item.file:
         folder = t.folder(item.cwd, cwd)
         # a relative path a command reads runs from its working folder, which a container image's is not in the
