@@ -80,6 +80,12 @@ def _case(*args, **kwargs) -> Callable[[], str | None]:  # noqa: ANN002, ANN003
     return lambda: check(*args, **kwargs)
 
 
+def _script_case(name: str, script: str) -> Callable[[], str | None]:
+    """A BashOperator running ``python lib/<name>``, the script beside the DAG's helpers."""
+    return _case("", "", f'    BashOperator(task_id="script", bash_command="python lib/{name}")\n',
+                 imports="from airflow.operators.bash import BashOperator", extra={f"lib/{name}": script})
+
+
 def _task(name: str) -> str:
     return f'    PythonOperator(task_id="{name}", python_callable={name})\n'
 
@@ -127,14 +133,9 @@ def cases() -> Iterator[tuple[str, str, Callable[[], str | None]]]:
                                       "    def execute(self, context):\n        return self.again()\n\n"
                                       "    def again(self):\n        self.hook.run('SELECT 1')\n        return self.execute(None)\n"}))
     yield ("static", "repo code: a Python script a command runs calls its own functions forever, 100,000 times each",
-           _case("", "", '    BashOperator(task_id="script", bash_command="python lib/forever.py")\n',
-                 imports="from airflow.operators.bash import BashOperator",
-                 extra={"lib/forever.py": "import psycopg2\n\nconn = psycopg2.connect(dbname='x')\n\n"
-                                          "def a(n):\n    conn.cursor().execute('SELECT 1')\n    return b(n)\n\n"
-                                          "def b(n):\n    return a(n)\n\n"
-                                          "for i in range(100000):\n    a(i)\n"}))
+           _script_case("forever.py", "import psycopg2\n\nconn = psycopg2.connect(dbname='x')\n\n"
+                                      "def a(n):\n    conn.cursor().execute('SELECT 1')\n    return b(n)\n\n"
+                                      "def b(n):\n    return a(n)\n\nfor i in range(100000):\n    a(i)\n"))
     yield ("static", "repo code: a Python script a command runs opens a file outside the repository",
-           _case("", "", '    BashOperator(task_id="script", bash_command="python lib/leak.py")\n',
-                 imports="from airflow.operators.bash import BashOperator",
-                 extra={"lib/leak.py": "import psycopg2\n\nwith open('OUTSIDE/secret.sql') as f:\n"
-                                       "    psycopg2.connect(dbname='x').cursor().execute(f.read())\n"}))
+           _script_case("leak.py", "import psycopg2\n\nwith open('OUTSIDE/secret.sql') as f:\n"
+                                   "    psycopg2.connect(dbname='x').cursor().execute(f.read())\n"))
