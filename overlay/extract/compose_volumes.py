@@ -83,15 +83,15 @@ def _binds(path: str) -> list[tuple[str, str]]:
 def _bind(volume: object) -> tuple[str, str] | None:
     if isinstance(volume, dict):  # long syntax: {type: bind, source: ./sql, target: /opt/airflow/sql}
         source, target = volume.get("source"), volume.get("target")
-        if volume.get("type", "bind") != "bind":
+        if volume.get("type", "bind") != "bind" or not isinstance(source, str):
             return None
+        source = _DEFAULTED.sub(lambda m: m.group(1), source)
     elif isinstance(volume, str) and ":" in volume:
         source, target = _DEFAULTED.sub(lambda m: m.group(1), volume).split(":")[:2]
     else:
         return None
     if not isinstance(source, str) or not isinstance(target, str) or not target.startswith("/"):
         return None
-    source = _DEFAULTED.sub(lambda m: m.group(1), source)
     if "$" in source or source.startswith(("/", "~")) or not source.startswith((".", "..")) and "/" not in source:
         return None  # a variable with no default, an absolute or home path, a named volume
     return target, source

@@ -54,15 +54,9 @@ CLASSES = {"LoadFileOperator": "load_file", "AppendOperator": "append", "MergeOp
 _TABLE_KEYS = ("output_table", "conn_id", "parameters", "database", "schema", "handler", "task_id")
 
 
-def is_astro(name: str) -> bool:
-    return name.startswith("astro.")
-
-
 def decorator(qualified: str) -> str | None:
     """``astro.sql.transform`` (``aql.transform``, ``@transform(...)``) -> ``@aql.transform``; None for others."""
-    if not is_astro(qualified):
-        return None
-    return DECORATORS.get(qualified.rsplit(".", 1)[-1])
+    return DECORATORS.get(qualified.rsplit(".", 1)[-1]) if qualified.startswith("astro.") else None
 
 
 def astro_call(scanner: StaticScanner, name: str, node: ast.Call, scope: dict[str, Any]) -> Any:
@@ -129,11 +123,7 @@ def _new_task(scanner: StaticScanner, node: ast.Call, scope: dict[str, Any], lab
     if isinstance(explicit, str) and explicit:
         task_id = group.child_id(explicit) if group is not None else explicit
     else:
-        base = group.child_id(label) if group is not None else label
-        key = (dag.dag_id if dag else "", base)
-        count = scanner.taskflow_counts.get(key, 0)
-        scanner.taskflow_counts[key] = count + 1
-        task_id = base if count == 0 else f"{base}__{count}"
+        task_id = scanner.numbered_id(dag, group, label)
     line = node.lineno if scanner.ctx is scanner.main else scanner.site_line
     task = TaskSpec(dag_id=dag.dag_id if dag else "", task_id=task_id, operator=operator, file=scanner.path, line=line)
     task.args = merged_defaults(dag, group)
@@ -190,7 +180,7 @@ def taskflow(scanner: StaticScanner, fn: FunctionRef, task: TaskSpec, node: ast.
             sdk_tables["output_table"] = written
         else:
             task.unknown_args.append("output_table")
-    elif fn.decorator_name != "@aql.run_raw_sql" and fn.decorator_name != "@aql.dataframe":
+    elif fn.decorator_name not in ("@aql.run_raw_sql", "@aql.dataframe"):
         sdk_tables["output_table"] = tables.table({"temp": True})
     if fn.decorator_name != "@aql.dataframe":
         returned = scanner.returned_value(fn, bound)

@@ -404,7 +404,7 @@ class StaticScanner(SpecBuilder, InstanceBuilder, ClassEffects, ImportBinder):
             if call and call.args and qualified.rsplit(".", 1)[-1] == "task_group":
                 kwargs.setdefault("group_id", ev.eval(call.args[0]))
             short = qualified.rsplit(".", 1)[-1]
-            astro = _astro().decorator(qualified) if qualified.startswith("astro.") else None
+            astro = _astro().decorator(qualified)
             if astro:  # @aql.transform, @aql.run_raw_sql, @aql.dataframe: tasks whose tables are objects
                 return FunctionRef(node, "task", kwargs, decorator_name=astro, scope=scope, module=self.ctx)
             if qualified in DAG_DECORATORS or short == "dag":

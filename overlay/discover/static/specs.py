@@ -391,16 +391,20 @@ class SpecBuilder:
         built = texts.text(node)
         return (built, dict(texts.standins)) if built is not None else None
 
+    def numbered_id(self: StaticScanner, dag: DagSpec | None, group: TaskGroupRef | None, label: str) -> str:
+        """The id Airflow gives a task made without an explicit id (`@task` functions, the Astro SDK's): the label in
+        its group, numbered `__1`, `__2`... when it is used again in the DAG (``get_unique_task_id``)."""
+        base = group.child_id(label) if group is not None else label
+        key = (dag.dag_id if dag else "", base)
+        count = self.taskflow_counts.get(key, 0)
+        self.taskflow_counts[key] = count + 1
+        return base if count == 0 else f"{base}__{count}"
+
     def make_taskflow(self: StaticScanner, fn: FunctionRef, node: ast.Call, scope: dict[str, Any], mapped: bool = False) -> Any:
         dag = self.current_dag(node, scope)
         group = self.current_group(node, scope)
         declared = fn.decorator_kwargs.get("task_id")
-        label = declared if isinstance(declared, str) and declared else fn.node.name
-        base_id = group.child_id(label) if group is not None else label
-        count_key = (dag.dag_id if dag else "", base_id)
-        count = self.taskflow_counts.get(count_key, 0)
-        self.taskflow_counts[count_key] = count + 1
-        task_id = base_id if count == 0 else f"{base_id}__{count}"
+        task_id = self.numbered_id(dag, group, declared if isinstance(declared, str) and declared else fn.node.name)
         module = fn.module or self.ctx
         line = fn.node.lineno if module is self.main else self.site_line
         task = TaskSpec(dag_id=dag.dag_id if dag else "", task_id=task_id, operator=fn.decorator_name, file=self.path, line=line)

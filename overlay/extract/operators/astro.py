@@ -78,17 +78,11 @@ def _project_file(t: TaskState, name: Any) -> str | None:
         return None
     if t.renderer.find_file(name) is not None or not t.spec.file:
         return None
-    policy = t.renderer.policy
-    folder = os.path.dirname(os.path.abspath(t.spec.file))
-    while policy.allows(folder):
-        candidate = os.path.normpath(os.path.join(folder, name.strip()))
-        if os.path.isfile(candidate) and policy.allows(candidate):
-            return candidate
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            break
-        folder = parent
-    return None
+    policy, folder, parents = t.renderer.policy, os.path.dirname(os.path.abspath(t.spec.file)), []
+    while policy.allows(folder) and folder not in parents:
+        parents.append(folder)
+        folder = os.path.dirname(folder)
+    return t.renderer.find_file(name.strip(), parents, template=False)
 
 
 def _temporary_note(param: str, table: dict[str, Any]) -> str:

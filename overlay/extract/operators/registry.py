@@ -296,8 +296,8 @@ def rule_for(operator: str) -> OperatorRule | None:
     if "|" in operator:  # `A if <not known> else B`: a rule only when every choice has the same one
         rules = {id(r): r for r in (rule_for(o) for o in operator.split("|"))}
         return next(iter(rules.values())) if len(rules) == 1 else None
-    if operator in ASTRO_OPERATORS:
-        return ASTRO_OPERATORS[operator]
+    if operator in OPERATORS:  # as written first (`aql.load_file`), then by the class name of a dotted path
+        return OPERATORS[operator]
     name = operator.rsplit(".", 1)[-1] if "." in operator and not operator.startswith("@") else operator
     if name in OPERATORS:
         return OPERATORS[name]

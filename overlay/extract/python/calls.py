@@ -428,7 +428,9 @@ class _Analyzer(HelperReader):
         line = self.line(call)
         if self.invoke(call):
             return
-        ran = self.ran.setdefault(id(call), ran_call(call))  # `pool.submit(load, table)`: `load(table)` is read
+        if id(call) not in self.ran:  # `pool.submit(load, table)`: `load(table)` is read (one node per call site)
+            self.ran[id(call)] = ran_call(call)
+        ran = self.ran[id(call)]
         if ran is not None and self.invoke(ran):
             return
         opened = hooks.opens(call, self.ev, self.handles)

@@ -118,11 +118,10 @@ def known_as_sql(t: TaskState, rendered: str, what: str) -> bool:
     not SQL overlay can read (False)."""
     from overlay.extract.python.partial_text import values_or_names_only  # the rule code-built SQL follows too
 
-    known = {**{s: describe_standin(s, path) for s, path in t.renderer.standins.items()}, **t.code_standins}
-    used = [s for s in known if s not in STANDIN_DATES and s in rendered]
+    used = [s for s in (*t.renderer.standins, *t.code_standins) if s not in STANDIN_DATES and s in rendered]
     if not used or values_or_names_only(rendered, used) or not _parses(rendered):
         return True  # (SQL the generic parser does not read is left to the dialect's, and to its own reason)
-    described = "; ".join(known[s] for s in used[:3])
+    described = "; ".join(t.code_standins.get(s) or describe_standin(s, t.renderer.standins[s]) for s in used[:3])
     if rendered.strip().rstrip(";").strip() in used:
         t.unresolved(f"{what} is a value not known statically: {described} (line {t.spec.line})")
         return False
